@@ -1,0 +1,48 @@
+// vitest globalSetup: one static server on the repo root and one headless Chromium, shared by
+// every test file. Each file connects to the browser over its WebSocket (see gpu-page.ts), which
+// is much cheaper than launching Chromium per file.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer';
+import type { TestProject } from 'vitest/node';
+import { chromeLaunchArgs, findBrowser } from './find-browser';
+import { startStaticServer } from './static-server';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** WebSocket endpoint of the shared headless Chromium, for puppeteer.connect. */
+    browserWSEndpoint: string;
+    /** http://127.0.0.1:<port> serving the repository root. */
+    baseUrl: string;
+  }
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'webgrad-chrome-'));
+  const server = await startStaticServer(repoRoot);
+  let browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath: findBrowser(),
+      args: chromeLaunchArgs(userDataDir),
+      headless: true,
+    });
+  } catch (error) {
+    await server.close();
+    await rm(userDataDir, { recursive: true, force: true });
+    throw error;
+  }
+  project.provide('browserWSEndpoint', browser.wsEndpoint());
+  project.provide('baseUrl', server.url);
+
+  return async () => {
+    await browser.close();
+    await server.close();
+    // Chrome may still be flushing its profile for a moment after exit.
+    await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  };
+}
