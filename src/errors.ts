@@ -1,0 +1,36 @@
+// Typed errors: each names the op and the shapes or values at fault, so a user can fix the call.
+
+/** WebGPU is missing or no adapter could be acquired. */
+export class WebGPUUnavailableError extends Error {
+  override name = 'WebGPUUnavailableError';
+}
+
+/** Shapes that do not fit the op (broadcasting, matmul inner dims, reshape sizes, ...). */
+export class ShapeError extends Error {
+  override name = 'ShapeError';
+}
+
+/** An argument value outside what the op accepts (an axis, a dtype, an option). */
+export class ValueError extends Error {
+  override name = 'ValueError';
+}
+
+/** A tensor used after `dispose()` (or after the `tidy` that owned it ended). */
+export class DisposedTensorError extends Error {
+  override name = 'DisposedTensorError';
+}
+
+/** A WGSL kernel failed to parse, compile or validate; carries the kernel name and compiler text. */
+export class KernelError extends Error {
+  override name = 'KernelError';
+}
+
+/** A gradient was asked for through an op that has none (argmax, comparisons, int32 paths). */
+export class NonDifferentiableError extends Error {
+  override name = 'NonDifferentiableError';
+}
+
+/** Formats a shape the way error messages show it: [2,3]. */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}

@@ -1,0 +1,99 @@
+// Elementwise arithmetic with NumPy broadcasting; gradients are summed back to each input's shape.
+import binarySource from '../../shaders/binary.wgsl';
+import { recordOp } from '../autograd/recorder';
+import { defineKernel } from '../runtime/kernel';
+import { launch } from '../runtime/launch';
+import { Tensor, type DType } from '../tensor';
+import { broadcastShapes, broadcastStrides, shapesEqual, type Shape } from '../shape';
+import { ShapeError, formatShape } from '../errors';
+import { greaterEqual, lessEqual } from './compare';
+import { sum } from './reduce';
+import { reshape } from './movement';
+import { log } from './unary';
+import { asTensor, releaseTemporary, resultDtype, wgslType, type TensorLike } from './operand';
+import { cast } from './cast';
+
+const binaryKernel = defineKernel('binary', binarySource);
+export const MAX_RANK = 8;
+
+/** Gradient of each input given a, b, the output and its gradient, before unbroadcasting. */
+type PartialDerivatives = (a: Tensor, b: Tensor, out: Tensor, dy: Tensor) => [Tensor, Tensor];
+
+const binaryOps = {
+  add: { code: 0, backward: (_a, _b, _o, dy) => [dy, dy] },
+  sub: { code: 1, backward: (_a, _b, _o, dy) => [dy, mul(dy, -1)] },
+  mul: { code: 2, backward: (a, b, _o, dy) => [mul(dy, b), mul(dy, a)] },
+  div: { code: 3, backward: (_a, b, out, dy) => [div(dy, b), mul(dy, div(out, mul(b, -1)))] },
+  // d/da a^b = b·a^(b−1) (written as b·out/a would fail at a = 0); d/db = out·ln a.
+  pow: { code: 4, backward: (a, b, out, dy) => [mul(dy, mul(b, pow(a, sub(b, 1)))), mul(dy, mul(out, log(a)))] },
+  // Ties send the gradient to both inputs, as TF.js does.
+  maximum: { code: 5, backward: (a, b, _o, dy) => [mul(dy, greaterEqual(a, b)), mul(dy, lessEqual(a, b))] },
+  minimum: { code: 6, backward: (a, b, _o, dy) => [mul(dy, lessEqual(a, b)), mul(dy, greaterEqual(a, b))] },
+} satisfies Record<string, { code: number; backward: PartialDerivatives }>;
+
+export type BinaryOpName = keyof typeof binaryOps;
+
+/** Uniform values that let a kernel read inputs of other shapes as if broadcast to `outShape`. */
+export function broadcastUniforms(op: string, outShape: Shape, inputShapes: Record<string, Shape>): Record<string, number[] | number> {
+  if (outShape.length > MAX_RANK) throw new ShapeError(`${op}: rank ${outShape.length} exceeds the supported ${MAX_RANK} (shape ${formatShape(outShape)})`);
+  const uniforms: Record<string, number[] | number> = { rank: outShape.length, outShape: [...outShape] };
+  for (const [name, shape] of Object.entries(inputShapes)) uniforms[name] = broadcastStrides(shape, outShape);
+  return uniforms;
+}
+
+/** Sums a broadcast gradient back down to `shape` (the inverse of broadcasting). */
+export function unbroadcast(gradient: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(gradient.shape, shape)) return gradient;
+  const leading = gradient.rank - shape.length;
+  const axes: number[] = [];
+  for (let axis = 0; axis < gradient.rank; axis++) {
+    if (axis < leading || shape[axis - leading] === 1) axes.push(axis);
+  }
+  return reshape(sum(gradient, axes, false), [...shape]);
+}
+
+function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): Tensor {
+  // pow and div compute in float32 even for int32 operands, as NumPy's true division does.
+  const integerOp = op !== 'div' && op !== 'pow';
+  const dtype: DType = integerOp ? resultDtype(left, right) : 'float32';
+  const a = toDtype(op, left, dtype);
+  const b = toDtype(op, right, dtype);
+  try {
+    return binaryKernelCall(op, a, b, dtype);
+  } finally {
+    releaseTemporary(left, a);
+    releaseTemporary(right, b);
+  }
+}
+
+function binaryKernelCall(op: BinaryOpName, a: Tensor, b: Tensor, dtype: DType): Tensor {
+  const outShape = broadcastShapes(op, a.shape, b.shape);
+  const out = Tensor.empty(outShape, dtype);
+  const broadcast = !(shapesEqual(a.shape, outShape) && shapesEqual(b.shape, outShape));
+  launch(binaryKernel, {
+    buffers: { a: a.buffer, b: b.buffer, out: out.buffer },
+    uniforms: { count: out.size, ...broadcastUniforms(op, outShape, { stridesA: a.shape, stridesB: b.shape }) },
+    variant: { aliases: { Element: wgslType(dtype) }, constants: { OP: binaryOps[op].code, BROADCAST: broadcast ? 1 : 0 } },
+    threads: out.size,
+  });
+  recordOp(op, [a, b], out, (dy) => {
+    const [gradA, gradB] = binaryOps[op].backward(a, b, out, dy);
+    return [unbroadcast(gradA, a.shape), unbroadcast(gradB, b.shape)];
+  });
+  return out;
+}
+
+function toDtype(op: string, value: TensorLike, dtype: DType): Tensor {
+  const tensor = asTensor(op, value, dtype);
+  return tensor.dtype === dtype ? tensor : cast(tensor, dtype);
+}
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
+/** True division: int32 operands give float32, as NumPy and PyTorch do. */
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b);
+/** a^b, float32; negative bases work with integral exponents. */
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);

@@ -1,0 +1,68 @@
+// Owns the one GPUDevice: acquisition, the limits we ask for, and device-level error capture.
+import { WebGPUUnavailableError, KernelError } from '../errors';
+
+let device: GPUDevice | null = null;
+let adapterInfo: GPUAdapterInfo | null = null;
+let pendingInit: Promise<GPUDevice> | null = null;
+const asyncErrors: string[] = [];
+
+const HOW_TO_ENABLE =
+  'WebGPU needs a browser that supports it (Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu), ' +
+  'and a secure context: serve the page from https:// or http://localhost, not file://.';
+
+/** Acquires the adapter and device once; later calls return the same device. */
+export function init(): Promise<GPUDevice> {
+  if (device) return Promise.resolve(device);
+  pendingInit ??= acquireDevice().finally(() => { pendingInit = null; });
+  return pendingInit;
+}
+
+async function acquireDevice(): Promise<GPUDevice> {
+  const gpu = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
+  if (!gpu) throw new WebGPUUnavailableError(`navigator.gpu is not available. ${HOW_TO_ENABLE}`);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new WebGPUUnavailableError(`requestAdapter() returned no adapter. ${HOW_TO_ENABLE}`);
+  // The defaults are far below what real adapters offer; ask for what large tensors and tiled kernels need.
+  const wanted: (keyof GPUSupportedLimits)[] = [
+    'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxStorageBuffersPerShaderStage',
+  ];
+  const requiredLimits: Record<string, number> = {};
+  for (const name of wanted) requiredLimits[name] = adapter.limits[name] as number;
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const acquired = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  acquired.addEventListener('uncapturederror', (event) => {
+    asyncErrors.push((event as GPUUncapturedErrorEvent).error.message);
+  });
+  adapterInfo = adapter.info;
+  device = acquired;
+  return acquired;
+}
+
+/** The device; throws when `init()` has not completed. */
+export function getDevice(): GPUDevice {
+  if (!device) throw new WebGPUUnavailableError('webgrad is not initialized: call `await wg.init()` first.');
+  return device;
+}
+
+export function isInitialized(): boolean {
+  return device !== null;
+}
+
+/** Vendor/architecture/description of the adapter, for benchmarks and bug reports. */
+export function getAdapterInfo(): { vendor: string; architecture: string; description: string } {
+  const info = adapterInfo;
+  return { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', description: info?.description ?? '' };
+}
+
+/** Records an error the GPU reported asynchronously (validation of a dispatch, a pipeline). */
+export function reportAsyncError(message: string): void {
+  asyncErrors.push(message);
+}
+
+/** Throws the first asynchronously reported GPU error, if any; called at every sync point. */
+export function throwPendingGpuErrors(): void {
+  if (asyncErrors.length === 0) return;
+  const messages = asyncErrors.splice(0);
+  throw new KernelError(messages.join('\n'));
+}

@@ -1,0 +1,120 @@
+// A compute kernel from WGSL: its bindings and uniform layout are read from the source itself,
+// pipelines are built lazily and cached per variant (type aliases rebound, override constants set).
+import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { KernelError } from '../errors';
+import { getDevice, reportAsyncError } from './device';
+import { uniformLayoutFromMembers, type UniformLayout } from './uniforms';
+
+export interface StorageBinding { name: string; binding: number; readOnly: boolean }
+
+/** What reflection tells us about one kernel source. */
+export interface KernelSignature {
+  storage: StorageBinding[];
+  uniform: { name: string; binding: number; layout: UniformLayout } | null;
+  workgroupSize: [number, number, number];
+  entryPoint: string;
+}
+
+/** Type aliases a variant may rebind (`alias Element = f32;` → i32), and override constants. */
+export interface KernelVariant {
+  aliases?: Record<string, 'f32' | 'i32' | 'u32'>;
+  constants?: Record<string, number>;
+}
+
+export interface CompiledKernel {
+  pipeline: GPUComputePipeline;
+  bindGroupLayout: GPUBindGroupLayout;
+  signature: KernelSignature;
+  name: string;
+}
+
+/** Reads bindings (group 0), the uniform struct layout and the workgroup size from WGSL source. */
+export function reflectKernel(name: string, source: string): KernelSignature {
+  let reflection: WgslReflect;
+  try {
+    reflection = new WgslReflect(source);
+  } catch (error) {
+    throw new KernelError(`kernel '${name}': WGSL parse error: ${(error as Error).message}`);
+  }
+  const entry = reflection.entry.compute[0];
+  if (!entry) throw new KernelError(`kernel '${name}': the WGSL has no @compute entry point`);
+  const storage = reflection.storage.map((variable) => ({
+    name: variable.name,
+    binding: variable.binding,
+    readOnly: variable.access !== 'read_write',
+  }));
+  if (reflection.uniforms.length > 1) throw new KernelError(`kernel '${name}': at most one uniform struct is supported`);
+  const uniformVariable = reflection.uniforms[0];
+  const uniform = uniformVariable
+    ? {
+        name: uniformVariable.name,
+        binding: uniformVariable.binding,
+        layout: uniformLayoutFromMembers(uniformVariable.members ?? [], uniformVariable.size, name),
+      }
+    : null;
+  const size = entry.workgroupSize ?? [1, 1, 1];
+  return { storage, uniform, workgroupSize: [size[0], size[1] ?? 1, size[2] ?? 1], entryPoint: entry.name };
+}
+
+/** Rewrites `alias NAME = ...;` lines so one source serves several element types. */
+export function rebindAliases(source: string, aliases: Record<string, string>): string {
+  let result = source;
+  for (const [alias, type] of Object.entries(aliases)) {
+    const pattern = new RegExp(`alias\\s+${alias}\\s*=\\s*[^;]+;`);
+    if (!pattern.test(result)) throw new KernelError(`kernel source has no 'alias ${alias} = ...;' to rebind`);
+    result = result.replace(pattern, `alias ${alias} = ${type};`);
+  }
+  return result;
+}
+
+/** A named WGSL kernel; compiled on first use for each variant. */
+export class Kernel {
+  private readonly compiled = new Map<string, CompiledKernel>();
+
+  constructor(readonly name: string, readonly source: string) {}
+
+  /** The pipeline for a variant, compiled once and cached. */
+  compile(variant: KernelVariant = {}): CompiledKernel {
+    const key = JSON.stringify([variant.aliases ?? {}, variant.constants ?? {}]);
+    const cached = this.compiled.get(key);
+    if (cached) return cached;
+    const source = variant.aliases ? rebindAliases(this.source, variant.aliases) : this.source;
+    const signature = reflectKernel(this.name, source);
+    const kernel = this.createPipeline(source, signature, variant.constants ?? {});
+    this.compiled.set(key, kernel);
+    return kernel;
+  }
+
+  private createPipeline(source: string, signature: KernelSignature, constants: Record<string, number>): CompiledKernel {
+    const device = getDevice();
+    const entries: GPUBindGroupLayoutEntry[] = signature.storage.map((binding) => ({
+      binding: binding.binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: binding.readOnly ? 'read-only-storage' : 'storage' },
+    }));
+    if (signature.uniform) {
+      entries.push({ binding: signature.uniform.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+    }
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ label: this.name, code: source });
+    const bindGroupLayout = device.createBindGroupLayout({ label: this.name, entries });
+    const pipeline = device.createComputePipeline({
+      label: this.name,
+      layout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
+      compute: { module, entryPoint: signature.entryPoint, constants },
+    });
+    const name = this.name;
+    void device.popErrorScope().then(async (error) => {
+      if (!error) return;
+      const info = await module.getCompilationInfo();
+      const compilerText = info.messages.map((m) => `${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+      reportAsyncError(`kernel '${name}' failed to compile: ${error.message}${compilerText ? `\n${compilerText}` : ''}`);
+    });
+    return { pipeline, bindGroupLayout, signature, name: this.name };
+  }
+}
+
+/** Declares a kernel from its WGSL source (imported as text from shaders/). */
+export function defineKernel(name: string, source: string): Kernel {
+  return new Kernel(name, source);
+}

@@ -1,0 +1,183 @@
+// The Tensor: a shape and dtype over a GPU buffer. Data reaches the CPU only through data()/array().
+import { DisposedTensorError, formatShape } from './errors';
+import { acquireBuffer, releaseBuffer } from './runtime/bufferPool';
+import { readBuffer } from './runtime/commands';
+import { trackBytes, trackTensor, untrackTensor } from './memory';
+import { sizeOf, type Shape } from './shape';
+import * as binaryOps from './ops/binary';
+import * as unaryOps from './ops/unary';
+import * as compareOps from './ops/compare';
+import * as reduceOps from './ops/reduce';
+import * as softmaxOps from './ops/softmax';
+import * as movementOps from './ops/movement';
+import * as indexingOps from './ops/indexing';
+import { matmul, type MatmulOptions } from './ops/matmul';
+import { cast } from './ops/cast';
+import type { TensorLike } from './ops/operand';
+import type { Axes } from './ops/reduce';
+
+export type DType = 'float32' | 'int32';
+export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
+export type NestedArray = number | NestedArray[];
+
+export const BYTES_PER_ELEMENT = 4;
+
+/** A GPU buffer shared by a tensor and its reshaped views; released when the last one goes. */
+class Storage {
+  private refs = 0;
+  constructor(readonly buffer: GPUBuffer, readonly byteLength: number) {}
+  retain(): void { this.refs++; }
+  release(): void {
+    if (--this.refs === 0) {
+      releaseBuffer(this.buffer);
+      trackBytes(-this.byteLength);
+    }
+  }
+}
+
+let nextTensorId = 0;
+
+export class Tensor {
+  readonly id = nextTensorId++;
+  readonly shape: readonly number[];
+  readonly size: number;
+  /** Whether optimizers update this tensor (see `variable`). */
+  trainable = false;
+  private storage: Storage | null;
+  private userDisposed = false;
+  /** Tapes that saved this tensor for a backward pass; disposal waits for them. */
+  private tapeHolds = 0;
+
+  private constructor(shape: Shape, readonly dtype: DType, storage: Storage) {
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    this.storage = storage;
+    storage.retain();
+    trackTensor(this);
+  }
+
+  /** A new tensor with fresh (uninitialized) GPU memory. Ops write it before anyone reads it. */
+  static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
+    const byteLength = sizeOf(shape) * BYTES_PER_ELEMENT;
+    const storage = new Storage(acquireBuffer(byteLength), byteLength);
+    trackBytes(byteLength);
+    return new Tensor(shape, dtype, storage);
+  }
+
+  /** A tensor of another shape over the same buffer (no copy); the caller checks the sizes match. */
+  static view(source: Tensor, shape: Shape, dtype: DType = source.dtype): Tensor {
+    return new Tensor(shape, dtype, source.liveStorage('reshape'));
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.userDisposed;
+  }
+
+  /** The GPU buffer, for kernels and research code that binds it directly. Row-major, 4 bytes an element. */
+  get buffer(): GPUBuffer {
+    return this.liveStorage('buffer').buffer;
+  }
+
+  /** Throws DisposedTensorError naming `op` when the tensor can no longer be used. */
+  assertAlive(op: string): void {
+    this.liveStorage(op);
+  }
+
+  private liveStorage(op: string): Storage {
+    if (!this.storage || (this.userDisposed && this.tapeHolds === 0)) {
+      throw new DisposedTensorError(`${op}: tensor #${this.id} ${formatShape(this.shape)} was disposed and cannot be used`);
+    }
+    return this.storage;
+  }
+
+  /** Copies the values to the CPU; the only call that waits for the GPU. */
+  async data(): Promise<Float32Array | Int32Array> {
+    const bytes = await readBuffer(this.liveStorage('data').buffer, 0, this.size * BYTES_PER_ELEMENT);
+    return this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  }
+
+  /** The values as nested arrays shaped like the tensor (a number for a scalar). */
+  async array(): Promise<NestedArray> {
+    return nest(Array.from(await this.data()), this.shape);
+  }
+
+  /** Releases the GPU memory (deferred while a tape still needs this tensor for backward). */
+  dispose(): void {
+    if (this.userDisposed) return;
+    this.userDisposed = true;
+    if (this.tapeHolds === 0) this.releaseStorage();
+  }
+
+  /** A tape saved this tensor for its backward pass. */
+  holdForTape(): void {
+    this.tapeHolds++;
+  }
+
+  releaseFromTape(): void {
+    if (--this.tapeHolds === 0 && this.userDisposed) this.releaseStorage();
+  }
+
+  private releaseStorage(): void {
+    this.storage?.release();
+    this.storage = null;
+    untrackTensor();
+  }
+
+  // Every op as a method where that reads naturally: a.add(b).relu().sum().
+  add(other: TensorLike): Tensor { return binaryOps.add(this, other); }
+  sub(other: TensorLike): Tensor { return binaryOps.sub(this, other); }
+  mul(other: TensorLike): Tensor { return binaryOps.mul(this, other); }
+  div(other: TensorLike): Tensor { return binaryOps.div(this, other); }
+  pow(other: TensorLike): Tensor { return binaryOps.pow(this, other); }
+  maximum(other: TensorLike): Tensor { return binaryOps.maximum(this, other); }
+  minimum(other: TensorLike): Tensor { return binaryOps.minimum(this, other); }
+  neg(): Tensor { return unaryOps.neg(this); }
+  abs(): Tensor { return unaryOps.abs(this); }
+  exp(): Tensor { return unaryOps.exp(this); }
+  log(): Tensor { return unaryOps.log(this); }
+  sqrt(): Tensor { return unaryOps.sqrt(this); }
+  rsqrt(): Tensor { return unaryOps.rsqrt(this); }
+  square(): Tensor { return unaryOps.square(this); }
+  sin(): Tensor { return unaryOps.sin(this); }
+  cos(): Tensor { return unaryOps.cos(this); }
+  relu(): Tensor { return unaryOps.relu(this); }
+  sigmoid(): Tensor { return unaryOps.sigmoid(this); }
+  tanh(): Tensor { return unaryOps.tanh(this); }
+  gelu(): Tensor { return unaryOps.gelu(this); }
+  softplus(): Tensor { return unaryOps.softplus(this); }
+  equal(other: TensorLike): Tensor { return compareOps.equal(this, other); }
+  greater(other: TensorLike): Tensor { return compareOps.greater(this, other); }
+  greaterEqual(other: TensorLike): Tensor { return compareOps.greaterEqual(this, other); }
+  less(other: TensorLike): Tensor { return compareOps.less(this, other); }
+  lessEqual(other: TensorLike): Tensor { return compareOps.lessEqual(this, other); }
+  clip(lo: number, hi: number): Tensor { return compareOps.clip(this, lo, hi); }
+  sum(axes?: Axes, keepDims = false): Tensor { return reduceOps.sum(this, axes, keepDims); }
+  mean(axes?: Axes, keepDims = false): Tensor { return reduceOps.mean(this, axes, keepDims); }
+  max(axes?: Axes, keepDims = false): Tensor { return reduceOps.max(this, axes, keepDims); }
+  min(axes?: Axes, keepDims = false): Tensor { return reduceOps.min(this, axes, keepDims); }
+  argmax(axis?: number, keepDims = false): Tensor { return reduceOps.argmax(this, axis, keepDims); }
+  softmax(axis = -1): Tensor { return softmaxOps.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return softmaxOps.logSoftmax(this, axis); }
+  matmul(other: Tensor, options?: MatmulOptions): Tensor { return matmul(this, other, options); }
+  reshape(shape: readonly number[]): Tensor { return movementOps.reshape(this, shape); }
+  transpose(perm?: readonly number[]): Tensor { return movementOps.transpose(this, perm); }
+  broadcastTo(shape: readonly number[]): Tensor { return movementOps.broadcastTo(this, shape); }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor { return movementOps.slice(this, begin, size); }
+  gather(indices: Tensor, axis = 0): Tensor { return indexingOps.gather(this, indices, axis); }
+  cast(dtype: DType): Tensor { return cast(this, dtype); }
+
+  toString(): string {
+    return `Tensor(${formatShape(this.shape)}, ${this.dtype})`;
+  }
+}
+
+function nest(flat: number[], shape: Shape): NestedArray {
+  if (shape.length === 0) return flat[0];
+  const [first, ...rest] = shape;
+  const chunk = sizeOf(rest);
+  return Array.from({ length: first }, (_, i) => nest(flat.slice(i * chunk, (i + 1) * chunk), rest));
+}
