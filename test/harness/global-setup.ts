@@ -5,15 +5,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer';
+import puppeteer, { type Browser } from 'puppeteer';
 import type { TestProject } from 'vitest/node';
 import { chromeLaunchArgs, findBrowser } from './find-browser';
 import { startStaticServer } from './static-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** WebSocket endpoint of the shared headless Chromium, for puppeteer.connect. */
+    /** WebSocket endpoint of the shared headless Chromium, for puppeteer.connect; '' if none started. */
     browserWSEndpoint: string;
+    /** Why no browser started ('' if one did): GPU tests fail with it, Node-only tests still run. */
+    browserError: string;
     /** http://127.0.0.1:<port> serving the repository root. */
     baseUrl: string;
   }
@@ -24,7 +26,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'webgrad-chrome-'));
   const server = await startStaticServer(repoRoot);
-  let browser;
+  let browser: Browser | undefined;
+  let browserError = '';
   try {
     browser = await puppeteer.launch({
       executablePath: findBrowser(),
@@ -32,15 +35,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       headless: true,
     });
   } catch (error) {
-    await server.close();
-    await rm(userDataDir, { recursive: true, force: true });
-    throw error;
+    browserError = error instanceof Error ? error.message : String(error);
   }
-  project.provide('browserWSEndpoint', browser.wsEndpoint());
+  project.provide('browserWSEndpoint', browser?.wsEndpoint() ?? '');
+  project.provide('browserError', browserError);
   project.provide('baseUrl', server.url);
 
   return async () => {
-    await browser.close();
+    await browser?.close();
     await server.close();
     // Chrome may still be flushing its profile for a moment after exit.
     await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });

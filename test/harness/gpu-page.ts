@@ -75,6 +75,8 @@ export async function openGpuPage(): Promise<GpuPage> {
   if (!existsSync(bundlePath)) {
     throw new Error(`${bundlePath} does not exist: run \`npm run build\` first (\`npm test\` does it for you).`);
   }
+  const browserError = inject('browserError');
+  if (browserError) throw new Error(`the shared headless browser did not start: ${browserError}`);
   const browser: Browser = await puppeteer.connect({ browserWSEndpoint: inject('browserWSEndpoint') });
   const page = await browser.newPage();
   const errors: string[] = [];
