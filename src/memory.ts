@@ -35,22 +35,36 @@ export function keep<T extends Disposable>(tensor: T): T {
  * tensors found in arrays and plain objects it returns). Nested tidies hand survivors outward.
  */
 export function tidy<T>(fn: () => T): T {
+  const { result, discarded } = runScoped(fn);
+  for (const tensor of discarded) tensor.dispose();
+  return result;
+}
+
+/**
+ * Runs `fn` in a new scope: tensors in its result move to the enclosing scope, the others are
+ * returned as `discarded` for the caller to dispose now (tidy) or later (a tape, after backward).
+ */
+export function runScoped<T>(fn: () => T): { result: T; discarded: Disposable[] } {
   const scope = new Set<Disposable>();
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (error) {
     scopes.pop();
+    for (const tensor of scope) tensor.dispose();
+    throw error;
   }
-  if (result instanceof Promise) throw new Error('tidy: the function must be synchronous (it returned a Promise)');
+  scopes.pop();
+  if (result instanceof Promise) throw new Error('the function must be synchronous (it returned a Promise)');
   const survivors = new Set<Disposable>();
   collectTensors(result, survivors);
+  const discarded: Disposable[] = [];
   for (const tensor of scope) {
     if (survivors.has(tensor)) scopes[scopes.length - 1]?.add(tensor);
-    else tensor.dispose();
+    else discarded.push(tensor);
   }
-  return result;
+  return { result, discarded };
 }
 
 function collectTensors(value: unknown, into: Set<Disposable>): void {

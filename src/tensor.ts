@@ -1,7 +1,7 @@
 // The Tensor: a shape and dtype over a GPU buffer. Data reaches the CPU only through data()/array().
-import { DisposedTensorError, formatShape } from './errors';
+import { DisposedTensorError, ShapeError, formatShape } from './errors';
 import { acquireBuffer, releaseBuffer } from './runtime/bufferPool';
-import { readBuffer } from './runtime/commands';
+import { encodeCopy, readBuffer } from './runtime/commands';
 import { trackBytes, trackTensor, untrackTensor } from './memory';
 import { sizeOf, type Shape } from './shape';
 import * as binaryOps from './ops/binary';
@@ -103,6 +103,17 @@ export class Tensor {
   /** The values as nested arrays shaped like the tensor (a number for a scalar). */
   async array(): Promise<NestedArray> {
     return nest(Array.from(await this.data()), this.shape);
+  }
+
+  /**
+   * Overwrites this tensor's values with `value`'s, in place (how optimizers update variables).
+   * Not recorded on any tape.
+   */
+  assign(value: Tensor): void {
+    if (value.dtype !== this.dtype || value.size !== this.size) {
+      throw new ShapeError(`assign: cannot write ${formatShape(value.shape)} ${value.dtype} into ${formatShape(this.shape)} ${this.dtype}`);
+    }
+    encodeCopy(value.liveStorage('assign').buffer, 0, this.liveStorage('assign').buffer, 0, this.size * BYTES_PER_ELEMENT);
   }
 
   /** Releases the GPU memory (deferred while a tape still needs this tensor for backward). */

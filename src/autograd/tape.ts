@@ -1,0 +1,186 @@
+// The tape: records ops while `record` runs, then walks them backwards with each op's own rule.
+import { NonDifferentiableError, ShapeError, ValueError, formatShape } from '../errors';
+import { runScoped, tidy, type Disposable } from '../memory';
+import { Tensor } from '../tensor';
+import { shapesEqual } from '../shape';
+import { add } from '../ops/binary';
+import { cast } from '../ops/cast';
+import { onesLike, zeros } from '../ops/creation';
+import { recordWith, type Recorder, type TapeNode } from './recorder';
+
+export interface TapeOptions {
+  /** Keep the record after `gradient`, for several gradient calls; release it with `dispose()`. */
+  persistent?: boolean;
+}
+
+export interface GradientOptions {
+  /** Gradient of a non-scalar target (default: ones, i.e. the gradient of its sum). */
+  outputGradient?: Tensor;
+}
+
+export class Tape implements Recorder {
+  private nodes: TapeNode[] = [];
+  /** Tensors created inside `record` that its result does not return: freed when the tape is. */
+  private intermediates: Disposable[] = [];
+  private released = false;
+  private readonly persistent: boolean;
+
+  constructor(options: TapeOptions = {}) {
+    this.persistent = options.persistent ?? false;
+  }
+
+  /** Runs `fn`, recording every op it performs. May be called several times on one tape. */
+  record<T>(fn: () => T): T {
+    this.assertUsable('record');
+    const { result, discarded } = runScoped(() => recordWith(this, fn));
+    this.intermediates.push(...discarded);
+    return result;
+  }
+
+  addNode(node: TapeNode): void {
+    for (const input of node.inputs) input.holdForTape();
+    node.output.holdForTape();
+    this.nodes.push(node);
+  }
+
+  /**
+   * d(target)/d(source) for each source, shaped like the source. A source the target does not
+   * depend on gets zeros; one reached only through non-differentiable ops is an error.
+   */
+  gradient(target: Tensor, sources: readonly Tensor[], options: GradientOptions = {}): Tensor[] {
+    this.assertUsable('gradient');
+    const seed = options.outputGradient;
+    if (seed && !shapesEqual(seed.shape, target.shape)) {
+      throw new ShapeError(`gradient: outputGradient ${formatShape(seed.shape)} does not match the target ${formatShape(target.shape)}`);
+    }
+    const reach = this.reachability(sources);
+    const gradients = tidy(() => {
+      const accumulated = new Map<number, Tensor>();
+      accumulated.set(target.id, seed ?? onesLike(target));
+      for (let i = this.nodes.length - 1; i >= 0; i--) {
+        const node = this.nodes[i];
+        const outputGradient = accumulated.get(node.output.id);
+        if (!outputGradient || !node.backward || !reach.differentiable.has(node.output.id)) continue;
+        const inputGradients = node.backward(outputGradient);
+        node.inputs.forEach((input, k) => {
+          const gradient = inputGradients[k];
+          if (!gradient || !reach.differentiable.has(input.id)) return;
+          const previous = accumulated.get(input.id);
+          accumulated.set(input.id, previous ? add(previous, gradient) : gradient);
+        });
+      }
+      return sources.map((source) => this.sourceGradient(source, target, accumulated.get(source.id), reach));
+    });
+    if (!this.persistent) this.dispose();
+    return ownedCopies(gradients, seed);
+  }
+
+  private sourceGradient(source: Tensor, target: Tensor, gradient: Tensor | undefined, reach: Reachability): Tensor {
+    if (gradient) return gradient;
+    const blocking = reach.blockedBy.get(source.id);
+    if (reach.any.get(target.id)?.has(source.id) && blocking) {
+      throw new NonDifferentiableError(
+        `gradient: the target depends on source #${source.id} ${formatShape(source.shape)} only through ` +
+          `non-differentiable ops (${[...blocking].join(', ')})`,
+      );
+    }
+    return zeros(source.shape, source.dtype);
+  }
+
+  /**
+   * Which tensors depend on which sources: through any ops, and through differentiable ops only.
+   * Recording order is a topological order, so one forward sweep settles both.
+   */
+  private reachability(sources: readonly Tensor[]): Reachability {
+    const any = new Map<number, Set<number>>();
+    const differentiable = new Set<number>();
+    const blockedBy = new Map<number, Set<string>>();
+    for (const source of sources) {
+      any.set(source.id, new Set([source.id]));
+      differentiable.add(source.id);
+    }
+    for (const node of this.nodes) {
+      const reached = new Set<number>();
+      for (const input of node.inputs) for (const id of any.get(input.id) ?? []) reached.add(id);
+      if (reached.size === 0) continue;
+      any.set(node.output.id, new Set([...reached, ...(any.get(node.output.id) ?? [])]));
+      if (node.backward && node.inputs.some((input) => differentiable.has(input.id))) differentiable.add(node.output.id);
+      if (!node.backward) for (const id of reached) addTo(blockedBy, id, node.op);
+    }
+    return { any, differentiable, blockedBy };
+  }
+
+  /** The recorded graph as a Mermaid flowchart: one node per op, labelled with its output shape. */
+  toMermaid(): string {
+    const lines = ['graph TD'];
+    const producer = new Map<number, string>();
+    const declared = new Set<string>();
+    this.nodes.forEach((node, index) => {
+      const opId = `op${index}`;
+      lines.push(`  ${opId}["${node.op} ${formatShape(node.output.shape)}"]`);
+      for (const input of node.inputs) {
+        let from = producer.get(input.id);
+        if (!from) {
+          from = `t${input.id}`;
+          if (!declared.has(from)) {
+            declared.add(from);
+            lines.push(`  ${from}(["tensor #${input.id} ${formatShape(input.shape)}"])`);
+          }
+        }
+        lines.push(`  ${from} --> ${opId}`);
+      }
+      producer.set(node.output.id, opId);
+    });
+    return lines.join('\n');
+  }
+
+  /** The number of ops recorded (useful for tests and debugging). */
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  /** Releases everything the tape keeps alive for backward. Called by `gradient` unless persistent. */
+  dispose(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const tensor of this.intermediates) tensor.dispose();
+    for (const node of this.nodes) {
+      for (const input of node.inputs) input.releaseFromTape();
+      node.output.releaseFromTape();
+    }
+    this.nodes = [];
+    this.intermediates = [];
+  }
+
+  private assertUsable(call: string): void {
+    if (this.released) {
+      throw new ValueError(`Tape.${call}: this tape was already used for a gradient and released; create it with { persistent: true } to call gradient more than once`);
+    }
+  }
+}
+
+interface Reachability {
+  any: Map<number, Set<number>>;
+  differentiable: Set<number>;
+  /** For each source, the non-differentiable ops that consume something depending on it. */
+  blockedBy: Map<number, Set<string>>;
+}
+
+function addTo(map: Map<number, Set<string>>, key: number, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
+
+/**
+ * Each returned gradient must be a tensor the caller owns alone: a rule may pass its output
+ * gradient straight through (add), hand one tensor to two sources, or return the caller's seed.
+ */
+function ownedCopies(gradients: Tensor[], seed: Tensor | undefined): Tensor[] {
+  const seen = new Set<Tensor>();
+  return gradients.map((gradient) => {
+    const shared = seen.has(gradient) || gradient === seed;
+    seen.add(gradient);
+    return shared ? cast(gradient, gradient.dtype) : gradient;
+  });
+}
