@@ -7,8 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer';
 import type { TestProject } from 'vitest/node';
-import { chromeLaunchArgs, findBrowser } from './find-browser';
-import { startStaticServer } from './static-server';
+import { chromeLaunchArgs, findBrowser } from '../../scripts/lib/find-browser.mjs';
+import { startStaticServer } from '../../scripts/lib/static-server.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -2,7 +2,7 @@
 // crosses between Node and the page.
 import { accessSync, constants } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chromeLaunchArgs, findBrowser } from './find-browser';
+import { chromeLaunchArgs, findBrowser } from '../../scripts/lib/find-browser.mjs';
 import { PageError, useGpuPage } from './gpu-page';
 
 describe('findBrowser', () => {

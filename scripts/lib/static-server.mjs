@@ -1,18 +1,27 @@
-// A tiny static file server on 127.0.0.1: WebGPU exists only in secure contexts, and
-// http://127.0.0.1 counts as one where file: and data: URLs do not.
+// A tiny static file server for the test harness, the demo runner and `npm start`: WebGPU exists
+// only in secure contexts, and http://127.0.0.1 and http://localhost count as ones where file:
+// and data: URLs do not. Plain JavaScript (typed through JSDoc) so scripts run it without a build.
+// @ts-check
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 
-export interface StaticServer {
-  /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
-  url: string;
-  close(): Promise<void>;
-}
+/**
+ * @typedef {object} StaticServer
+ * @property {string} url Base URL without a trailing slash, e.g. http://127.0.0.1:41234
+ * @property {number} port
+ * @property {() => Promise<void>} close
+ */
 
-const MIME_TYPES: Record<string, string> = {
+/**
+ * @typedef {object} StaticServerOptions
+ * @property {string} [host] Interface to listen on and host name of `url`; default 127.0.0.1.
+ * @property {number} [port] Port to listen on; default 0, a free one. A taken port rejects with EADDRINUSE.
+ */
+
+/** @type {Record<string, string>} */
+const MIME_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -27,15 +36,20 @@ const MIME_TYPES: Record<string, string> = {
   '.safetensors': 'application/octet-stream',
 };
 
-/** Serves the files under rootDir on a random port; anything else, or outside rootDir, is a 404. */
-export function startStaticServer(rootDir: string): Promise<StaticServer> {
+/**
+ * Serves the files under rootDir; anything else, or outside rootDir, is a 404.
+ * @param {string} rootDir
+ * @param {StaticServerOptions} [options]
+ * @returns {Promise<StaticServer>}
+ */
+export function startStaticServer(rootDir, { host = '127.0.0.1', port = 0 } = {}) {
   const root = resolve(rootDir);
   const server = createServer((request, response) => {
-    const notFound = (): void => {
+    const notFound = () => {
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
       response.end('not found');
     };
-    let pathname: string;
+    let pathname;
     try {
       pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     } catch {
@@ -60,12 +74,14 @@ export function startStaticServer(rootDir: string): Promise<StaticServer> {
   });
   return new Promise((resolveStart, rejectStart) => {
     server.once('error', rejectStart);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
+    server.listen(port, host, () => {
+      const address = server.address();
+      const boundPort = typeof address === 'object' && address ? address.port : port;
       resolveStart({
-        url: `http://127.0.0.1:${port}`,
+        url: `http://${host}:${boundPort}`,
+        port: boundPort,
         close: () =>
-          new Promise<void>((resolveClose, rejectClose) => {
+          new Promise((resolveClose, rejectClose) => {
             server.closeAllConnections();
             server.close((error) => (error ? rejectClose(error) : resolveClose()));
           }),

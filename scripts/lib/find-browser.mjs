@@ -1,12 +1,16 @@
 // Locates a Chrome/Chromium binary and the flags webgrad needs to get headless WebGPU from it.
-// Shared by the test harness and by scripts (demo runner, benchmark), so it depends on nothing
-// but Node.
+// Shared by the test harness and by scripts (demo runner, benchmark), so it is plain JavaScript
+// that Node runs as is, typed through JSDoc, and depends on nothing but Node.
+// @ts-check
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** System locations checked, in order, after the CHROME_PATH / PUPPETEER_EXECUTABLE_PATH variables. */
-export const SYSTEM_BROWSER_PATHS: readonly string[] = [
+/**
+ * System locations checked, in order, after the CHROME_PATH / PUPPETEER_EXECUTABLE_PATH variables.
+ * @type {readonly string[]}
+ */
+export const SYSTEM_BROWSER_PATHS = [
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome-stable',
@@ -16,14 +20,18 @@ export const SYSTEM_BROWSER_PATHS: readonly string[] = [
   '/Applications/Chromium.app/Contents/MacOS/Chromium',
 ];
 
-/** Browsers puppeteer downloaded earlier: ~/.cache/puppeteer/chrome/<version>/chrome-<platform>/chrome… */
-function puppeteerCacheBrowsers(): string[] {
+/**
+ * Browsers puppeteer downloaded earlier: ~/.cache/puppeteer/chrome/<version>/chrome-<platform>/chrome…
+ * @returns {string[]}
+ */
+function puppeteerCacheBrowsers() {
   const chromeDir = join(homedir(), '.cache', 'puppeteer', 'chrome');
   if (!existsSync(chromeDir)) return [];
-  const found: string[] = [];
+  /** @type {string[]} */
+  const found = [];
   for (const version of readdirSync(chromeDir).sort().reverse()) {
     const versionDir = join(chromeDir, version);
-    let platformDirs: string[];
+    let platformDirs;
     try {
       platformDirs = readdirSync(versionDir).filter((name) => name.startsWith('chrome-'));
     } catch {
@@ -40,8 +48,11 @@ function puppeteerCacheBrowsers(): string[] {
   return found;
 }
 
-/** Returns the path of a Chrome/Chromium executable, or throws an Error saying how to get one. */
-export function findBrowser(): string {
+/**
+ * Returns the path of a Chrome/Chromium executable, or throws an Error saying how to get one.
+ * @returns {string}
+ */
+export function findBrowser() {
   for (const variable of ['CHROME_PATH', 'PUPPETEER_EXECUTABLE_PATH']) {
     const path = process.env[variable];
     if (!path) continue;
@@ -63,8 +74,10 @@ export function findBrowser(): string {
  * Flags for headless Chrome with WebGPU (a SwiftShader CPU adapter where there is no GPU).
  * The network flags keep Chrome from reaching out on closed networks, where it would otherwise
  * stall; a fresh userDataDir keeps runs independent. Chrome refuses to run as root with its sandbox.
+ * @param {string} userDataDir
+ * @returns {string[]}
  */
-export function chromeLaunchArgs(userDataDir: string): string[] {
+export function chromeLaunchArgs(userDataDir) {
   const args = [
     '--headless=new',
     '--enable-unsafe-webgpu',
