@@ -4,7 +4,7 @@ export { synchronize } from './runtime/commands';
 export { Tensor, type DType, type NestedArray } from './tensor';
 export { tidy, keep, memory } from './memory';
 export * from './errors';
-export { tensor, full, zeros, ones, zerosLike, onesLike, type TensorData } from './ops/creation';
+export { tensor, full, zeros, ones, zerosLike, onesLike, arange, eye, type TensorData } from './ops/creation';
 export type { TensorLike } from './ops/operand';
 export * from './ops/unary';
 export { add, sub, mul, div, pow, maximum, minimum } from './ops/binary';

@@ -1,5 +1,7 @@
 // Creating tensors: from CPU data (one upload) or filled on the GPU.
 import fillSource from '../../shaders/fill.wgsl';
+import arangeSource from '../../shaders/arange.wgsl';
+import eyeSource from '../../shaders/eye.wgsl';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { defineKernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
@@ -83,4 +85,43 @@ export function zerosLike(t: Tensor): Tensor {
 
 export function onesLike(t: Tensor): Tensor {
   return full(t.shape, 1, t.dtype);
+}
+
+const arangeKernel = defineKernel('arange', arangeSource);
+const eyeKernel = defineKernel('eye', eyeSource);
+
+/**
+ * Evenly spaced values in [start, stop), as NumPy's arange: arange(5) is 0, 1, 2, 3, 4 and
+ * arange(1, 2, 0.25) is 1, 1.25, 1.5, 1.75. float32 by default; int32 needs whole-number arguments.
+ */
+export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  const args = `arange(${from}, ${to}, ${step})`;
+  if (![from, to, step].every(Number.isFinite)) throw new ValueError(`${args}: arguments must be finite numbers`);
+  if (step === 0) throw new ValueError(`${args}: step must not be zero`);
+  if (dtype === 'int32' && ![from, to, step].every((v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31)) {
+    throw new ValueError(`${args}: int32 needs whole-number arguments within the int32 range`);
+  }
+  const length = Math.max(0, Math.ceil((to - from) / step));
+  const result = Tensor.empty([length], dtype);
+  launch(arangeKernel, {
+    buffers: { out: result.buffer },
+    uniforms: { count: length, start: from, step },
+    variant: { aliases: { Element: dtype === 'int32' ? 'i32' : 'f32' } },
+    threads: length,
+  });
+  return result;
+}
+
+/** An [n, m] matrix with ones on the main diagonal and zeros elsewhere (m defaults to n). */
+export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
+  assertValidShape('eye', [n, m]);
+  const result = Tensor.empty([n, m], dtype);
+  launch(eyeKernel, {
+    buffers: { out: result.buffer },
+    uniforms: { count: result.size, columns: m },
+    variant: { aliases: { Element: dtype === 'int32' ? 'i32' : 'f32' } },
+    threads: result.size,
+  });
+  return result;
 }

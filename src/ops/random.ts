@@ -1,6 +1,99 @@
-// PLACEHOLDER (a helper replaces this file): seeded GPU random numbers.
-import type { Tensor } from '../tensor';
-const pending = (name: string): never => { throw new Error(`${name} is not implemented yet`); };
-export const setSeed = (_seed: number): void => pending('setSeed');
-export const rand = (_shape: readonly number[], _min = 0, _max = 1): Tensor => pending('rand');
-export const randn = (_shape: readonly number[], _mean = 0, _stddev = 1): Tensor => pending('randn');
+// Seeded random tensors generated on the GPU by Philox-4x32-10, a counter-based generator: each
+// call hashes (seed, call number, element index), so no generator state lives on the GPU.
+import randomSource from '../../shaders/random.wgsl';
+import { ValueError } from '../errors';
+import { defineKernel } from '../runtime/kernel';
+import { launch } from '../runtime/launch';
+import { assertValidShape, type Shape } from '../shape';
+import { Tensor, type DType } from '../tensor';
+
+const randomKernel = defineKernel('random', randomSource);
+
+/** Each distribution's code in shaders/random.wgsl. */
+const distributionCodes = { uniform: 0, normal: 1, integer: 2 } as const;
+
+const ELEMENTS_PER_THREAD = 4;
+
+/** The Philox key; null until the first call or setSeed. */
+let seed: bigint | null = null;
+/** Counts random calls since the seed was set: each call draws from its own stream. */
+let stream = 0n;
+
+/** Fixes the seed and restarts the call counter: the same sequence of calls then repeats bit for bit. */
+export function setSeed(value: number): void {
+  if (!Number.isSafeInteger(value)) throw new ValueError(`setSeed: the seed must be a safe integer, got ${value}`);
+  seed = BigInt.asUintN(64, BigInt(value));
+  stream = 0n;
+}
+
+/** The key and stream for the next call, seeding from the clock and Math.random the first time. */
+function nextDraw(): { seedLo: number; seedHi: number; streamLo: number; streamHi: number } {
+  seed ??= BigInt.asUintN(64, BigInt(Date.now()) * 4294967296n + BigInt(Math.floor(Math.random() * 4294967296)));
+  const current = stream++;
+  const low = (value: bigint): number => Number(BigInt.asUintN(32, value));
+  return { seedLo: low(seed), seedHi: low(seed >> 32n), streamLo: low(current), streamHi: low(current >> 32n) };
+}
+
+/**
+ * A 32-bit seed for host-side randomness (fit's shuffling), drawn from the same seeded stream as
+ * the GPU tensors, so setSeed makes shuffles reproducible too.
+ */
+export function hostRandomSeed(): number {
+  const { seedLo, seedHi, streamLo } = nextDraw();
+  // Mix key and stream number (a murmur3-style finalizer) so consecutive streams look unrelated.
+  let h = (seedLo ^ Math.imul(seedHi, 0x9e3779b1) ^ Math.imul(streamLo + 1, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+interface DrawParameters { low?: number; scale?: number; intLow?: number; intRange?: number }
+
+function draw(op: string, shape: Shape, distribution: keyof typeof distributionCodes, dtype: DType, parameters: DrawParameters): Tensor {
+  assertValidShape(op, shape);
+  const out = Tensor.empty(shape, dtype);
+  launch(randomKernel, {
+    buffers: { out: out.buffer },
+    uniforms: {
+      count: out.size,
+      ...nextDraw(),
+      low: parameters.low ?? 0,
+      scale: parameters.scale ?? 0,
+      intLow: parameters.intLow ?? 0,
+      intRange: parameters.intRange ?? 0,
+    },
+    variant: { constants: { DISTRIBUTION: distributionCodes[distribution] } },
+    threads: Math.ceil(out.size / ELEMENTS_PER_THREAD),
+  });
+  return out;
+}
+
+function assertFiniteNumbers(op: string, values: Record<string, number>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${op}: ${name} must be a finite number, got ${value}`);
+  }
+}
+
+/** float32 uniform in [min, max) (24 random bits each; a wide range may round up to max). */
+export function rand(shape: readonly number[], min = 0, max = 1): Tensor {
+  assertFiniteNumbers('rand', { min, max });
+  if (!(min < max)) throw new ValueError(`rand: min ${min} must be less than max ${max}`);
+  return draw('rand', shape, 'uniform', 'float32', { low: min, scale: max - min });
+}
+
+/** float32 normal with the given mean and standard deviation (Box–Muller). */
+export function randn(shape: readonly number[], mean = 0, stddev = 1): Tensor {
+  assertFiniteNumbers('randn', { mean, stddev });
+  if (stddev < 0) throw new ValueError(`randn: stddev must be non-negative, got ${stddev}`);
+  return draw('randn', shape, 'normal', 'float32', { low: mean, scale: stddev });
+}
+
+/** int32 uniform over the integers low, low + 1, …, high − 1 (high excluded, as NumPy's randint). */
+export function randomInt(shape: readonly number[], low: number, high: number): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || low < -(2 ** 31) || high > 2 ** 31 || low >= high) {
+    throw new ValueError(`randomInt: need integers -2^31 <= low < high <= 2^31, got low ${low} and high ${high}`);
+  }
+  // A range of exactly 2^32 does not fit a u32: the kernel reads 0 as "every 32-bit value".
+  const range = high - low;
+  return draw('randomInt', shape, 'integer', 'int32', { intLow: low, intRange: range === 2 ** 32 ? 0 : range });
+}

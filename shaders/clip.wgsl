@@ -1,0 +1,15 @@
+// Elementwise clamp into [lo, hi]: out[i] = min(max(x[i], lo), hi), in f32 or i32 (rebound per dtype).
+alias Element = f32;
+
+struct Params { count: u32, lo: Element, hi: Element }
+
+@group(0) @binding(0) var<storage, read> x: array<Element>;
+@group(0) @binding(1) var<storage, read_write> out: array<Element>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= params.count) { return; }
+  out[i] = min(max(x[i], params.lo), params.hi);
+}

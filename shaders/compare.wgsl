@@ -1,0 +1,47 @@
+// Elementwise comparison with NumPy broadcasting: out[i] = 1.0 if a[offsetA(i)] OP b[offsetB(i)] else 0.0.
+// Inputs share one element type (f32 or i32, rebound per dtype); the output is always f32. Each input
+// is read through strides over the output's shape (stride 0 on broadcast dims), as in binary.wgsl.
+alias Element = f32;
+
+struct Params {
+  count: u32,
+  rank: u32,
+  outShape: array<vec4<u32>, 2>,
+  stridesA: array<vec4<u32>, 2>,
+  stridesB: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<Element>;
+@group(0) @binding(1) var<storage, read> b: array<Element>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+override OP: u32;
+
+fn holds(x: Element, y: Element) -> bool {
+  switch OP {
+    case 0u: { return x == y; }
+    case 1u: { return x != y; }
+    case 2u: { return x > y; }
+    case 3u: { return x >= y; }
+    case 4u: { return x < y; }
+    default: { return x <= y; }
+  }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= params.count) { return; }
+  var remaining = i;
+  var offsetA = 0u;
+  var offsetB = 0u;
+  for (var d = i32(params.rank) - 1; d >= 0; d--) {
+    let dim = params.outShape[d / 4][d % 4];
+    let index = remaining % dim;
+    remaining = remaining / dim;
+    offsetA += index * params.stridesA[d / 4][d % 4];
+    offsetB += index * params.stridesB[d / 4][d % 4];
+  }
+  out[i] = select(0.0, 1.0, holds(a[offsetA], b[offsetB]));
+}
