@@ -34,3 +34,8 @@ export class NonDifferentiableError extends Error {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/** Training produced a NaN or infinite loss; the message names the epoch and batch. */
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}

@@ -1,0 +1,103 @@
+// The Layer base: named weights created on build from the input shape, a forward `call`, and a config.
+import { ValueError, formatShape } from '../errors';
+import { keep } from '../memory';
+import type { Tensor } from '../tensor';
+import { sizeOf } from '../shape';
+
+/** Shapes without the batch dimension (Keras's inputShape convention). */
+export type SampleShape = readonly number[];
+
+export interface LayerArgs {
+  name?: string;
+  inputShape?: SampleShape;
+}
+
+/** What a layer serializes to: its class name and constructor options. */
+export interface LayerConfig {
+  className: string;
+  config: Record<string, unknown>;
+}
+
+export interface CallOptions {
+  /** Training mode: dropout active, batch statistics updated. */
+  training: boolean;
+}
+
+const nameCounters = new Map<string, number>();
+
+/** Keras-style unique names: dense, dense_1, dense_2, … */
+export function uniqueLayerName(base: string): string {
+  const count = nameCounters.get(base) ?? 0;
+  nameCounters.set(base, count + 1);
+  return count === 0 ? base : `${base}_${count}`;
+}
+
+export abstract class Layer {
+  readonly name: string;
+  readonly inputShape?: SampleShape;
+  /** Weights by short name ('kernel', 'bias'), in creation order. */
+  readonly weights = new Map<string, Tensor>();
+  private builtFor: SampleShape | null = null;
+
+  constructor(args: LayerArgs, baseName: string) {
+    this.name = args.name ?? uniqueLayerName(baseName);
+    this.inputShape = args.inputShape ? [...args.inputShape] : undefined;
+  }
+
+  /** The layer's output shape for an input shape (both without the batch dimension); validates the input. */
+  abstract computeOutputShape(inputShape: SampleShape): number[];
+
+  /** Forward pass on a batch. */
+  abstract call(x: Tensor, options: CallOptions): Tensor;
+
+  /** Constructor options, for save/load. */
+  abstract getConfig(): Record<string, unknown>;
+
+  /** Creates weights for `inputShape`; layers with weights override `createWeights`. */
+  build(inputShape: SampleShape): void {
+    if (this.builtFor) {
+      if (formatShape(this.builtFor) !== formatShape(inputShape)) {
+        throw new ValueError(`${this.name}: already built for input ${formatShape(this.builtFor)}, cannot take ${formatShape(inputShape)}`);
+      }
+      return;
+    }
+    this.computeOutputShape(inputShape);
+    this.createWeights(inputShape);
+    this.builtFor = [...inputShape];
+  }
+
+  get built(): boolean {
+    return this.builtFor !== null;
+  }
+
+  protected createWeights(_inputShape: SampleShape): void {}
+
+  /** Registers a weight: kept alive outside every tidy, trainable unless said otherwise. */
+  protected addWeight(name: string, value: Tensor, trainable = true): Tensor {
+    keep(value);
+    value.trainable = trainable;
+    this.weights.set(name, value);
+    return value;
+  }
+
+  get trainableWeights(): Tensor[] {
+    return [...this.weights.values()].filter((w) => w.trainable);
+  }
+
+  countParams(): number {
+    return [...this.weights.values()].reduce((total, w) => total + sizeOf(w.shape), 0);
+  }
+
+  /** The registered class name (explicit, so minified bundles still save and load). */
+  abstract readonly className: string;
+
+  serialize(): LayerConfig {
+    return { className: this.className, config: { name: this.name, ...(this.inputShape ? { inputShape: [...this.inputShape] } : {}), ...this.getConfig() } };
+  }
+
+  dispose(): void {
+    for (const weight of this.weights.values()) weight.dispose();
+    this.weights.clear();
+    this.builtFor = null;
+  }
+}

@@ -1,0 +1,70 @@
+// Dense: y = activation(x · kernel + bias), kernel [inputDim, units], on the last axis of x.
+import { ShapeError, ValueError, formatShape } from '../../errors';
+import type { Tensor } from '../../tensor';
+import { add } from '../../ops/binary';
+import { matmul } from '../../ops/matmul';
+import { reshape } from '../../ops/movement';
+import { getActivation, type ActivationName } from '../activations';
+import { getInitializer, type Initializer, type InitializerName } from '../initializers';
+import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
+
+export interface DenseArgs extends LayerArgs {
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName | Initializer;
+  biasInitializer?: InitializerName | Initializer;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  private readonly activationName: ActivationName;
+  private readonly useBias: boolean;
+  private readonly kernelInitializer: InitializerName | Initializer;
+  private readonly biasInitializer: InitializerName | Initializer;
+
+  constructor(readonly units: number, args: DenseArgs = {}) {
+    super(args, 'dense');
+    if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense: units must be a positive integer, got ${units}`);
+    this.activationName = args.activation ?? 'linear';
+    getActivation(this.activationName);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+  }
+
+  computeOutputShape(inputShape: SampleShape): number[] {
+    if (inputShape.length === 0) throw new ShapeError(`${this.name}: Dense needs inputs with at least one feature axis, got ${formatShape(inputShape)}`);
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  protected override createWeights(inputShape: SampleShape): void {
+    const inputDim = inputShape[inputShape.length - 1];
+    this.addWeight('kernel', getInitializer(this.kernelInitializer)([inputDim, this.units]));
+    if (this.useBias) this.addWeight('bias', getInitializer(this.biasInitializer)([this.units]));
+  }
+
+  call(x: Tensor, _options: CallOptions): Tensor {
+    const kernel = this.weights.get('kernel') as Tensor;
+    const features = x.shape[x.rank - 1];
+    if (features !== kernel.shape[0]) {
+      throw new ShapeError(`${this.name}: expected inputs with last dimension ${kernel.shape[0]}, got ${formatShape(x.shape)}`);
+    }
+    // Higher-rank inputs go through matmul as [rows, features] so the kernel is never broadcast.
+    const rows = x.rank === 2 ? x : reshape(x, [-1, features]);
+    let y = matmul(rows, kernel);
+    const bias = this.weights.get('bias');
+    if (bias) y = add(y, bias);
+    y = getActivation(this.activationName)(y);
+    return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.units]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      units: this.units,
+      activation: this.activationName,
+      useBias: this.useBias,
+      ...(typeof this.kernelInitializer === 'string' ? { kernelInitializer: this.kernelInitializer } : {}),
+      ...(typeof this.biasInitializer === 'string' ? { biasInitializer: this.biasInitializer } : {}),
+    };
+  }
+}

@@ -1,0 +1,180 @@
+// Sequential: a stack of layers with Keras's compile / fit / evaluate / predict / summary.
+import { ShapeError, ValueError, formatShape } from '../errors';
+import { noGrad } from '../autograd/recorder';
+import type { Tensor } from '../tensor';
+import { shapesEqual } from '../shape';
+import { getOptimizer, type Optimizer } from '../optim';
+import { getLoss, type LossFunction } from '../losses';
+import { getMetric, type MetricFunction } from '../metrics';
+import type { Layer, SampleShape } from './layer';
+import { uniqueLayerName } from './layer';
+import { fitModel, evaluateModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from './training';
+import type { History, Logs, TrainingTarget } from './callbacks';
+import { formatSummary } from './summary';
+import { cast } from '../ops/cast';
+import { saveModel, type ModelArtifacts } from '../io/modelArtifacts';
+
+export interface CompileArgs {
+  optimizer: string | Optimizer;
+  loss: string | LossFunction;
+  metrics?: (string | MetricFunction)[];
+}
+
+/** The pieces `compile` resolved, used by the training loop. */
+export interface CompiledTraining {
+  optimizer: Optimizer;
+  loss: { name: string; fn: LossFunction };
+  metrics: { name: string; fn: MetricFunction }[];
+}
+
+export class Sequential implements TrainingTarget {
+  readonly name: string;
+  readonly layers: Layer[] = [];
+  /** Set by a callback (or the user) to stop fit after the current batch. */
+  stopTraining = false;
+  private sampleShape: SampleShape | null = null;
+  private training: CompiledTraining | null = null;
+
+  constructor(layers: Layer[] = [], args: { name?: string } = {}) {
+    this.name = args.name ?? uniqueLayerName('sequential');
+    for (const layer of layers) this.add(layer);
+  }
+
+  /** Appends a layer; with a known input shape it is built now, so shape errors surface here. */
+  add(layer: Layer): void {
+    if (this.layers.includes(layer)) throw new ValueError(`${this.name}: layer '${layer.name}' was already added`);
+    if (this.layers.length === 0 && layer.inputShape) this.sampleShape = [...layer.inputShape];
+    else if (layer.inputShape && this.outputShape && !shapesEqual(layer.inputShape, this.outputShape)) {
+      throw new ShapeError(`${this.name}: layer '${layer.name}' expects input ${formatShape(layer.inputShape)}, but the previous layer outputs ${formatShape(this.outputShape)}`);
+    }
+    const previousOutput = this.outputShape;
+    if (previousOutput) layer.build(previousOutput);
+    this.layers.push(layer);
+  }
+
+  /** The input shape without the batch dimension, once known. */
+  get inputShape(): SampleShape | null {
+    return this.sampleShape;
+  }
+
+  /** The output shape without the batch dimension, once the input shape is known. */
+  get outputShape(): number[] | null {
+    if (!this.sampleShape) return null;
+    let shape: number[] = [...this.sampleShape];
+    for (const layer of this.layers) shape = layer.computeOutputShape(shape);
+    return shape;
+  }
+
+  /** Builds every layer for samples of `sampleShape` (called by the first fit/predict when needed). */
+  build(sampleShape: SampleShape): void {
+    if (this.sampleShape && !shapesEqual(this.sampleShape, sampleShape)) {
+      throw new ShapeError(`${this.name}: expected samples of shape ${formatShape(this.sampleShape)}, got ${formatShape(sampleShape)}`);
+    }
+    this.sampleShape = [...sampleShape];
+    let shape: number[] = [...sampleShape];
+    for (const layer of this.layers) {
+      layer.build(shape);
+      shape = layer.computeOutputShape(shape);
+    }
+  }
+
+  /** Checks a batch's sample shape against the model's input and builds on first use. */
+  assertInput(op: string, x: Tensor): void {
+    x.assertAlive(op);
+    const sampleShape = x.shape.slice(1);
+    if (x.rank === 0) throw new ShapeError(`${op}: inputs need a batch dimension, got a scalar`);
+    if (this.sampleShape && !shapesEqual(sampleShape, this.sampleShape)) {
+      throw new ShapeError(`${op}: the model expects inputs of shape [batch,${this.sampleShape.join(',')}], got ${formatShape(x.shape)}`);
+    }
+    if (!this.layers.every((layer) => layer.built) || !this.sampleShape) this.build(sampleShape);
+  }
+
+  /** The forward pass on one batch (recorded when a tape is recording). */
+  apply(x: Tensor, options: { training: boolean } = { training: false }): Tensor {
+    this.assertInput('apply', x);
+    return this.layers.reduce((activations, layer) => layer.call(activations, options), x);
+  }
+
+  compile(args: CompileArgs): void {
+    const loss = getLoss(args.loss);
+    const optimizer = getOptimizer(args.optimizer);
+    const metrics = (args.metrics ?? []).map((metric) => getMetric(metric, loss.name));
+    this.training?.optimizer.dispose();
+    this.training = { optimizer, loss, metrics };
+  }
+
+  /** The compiled optimizer, loss and metrics; throws when compile has not been called. */
+  compiled(op: string): CompiledTraining {
+    if (!this.training) throw new ValueError(`${op}: call model.compile({ optimizer, loss }) first`);
+    return this.training;
+  }
+
+  get optimizer(): Optimizer | null {
+    return this.training?.optimizer ?? null;
+  }
+
+  fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
+    return fitModel(this, x, y, options);
+  }
+
+  evaluate(x: Tensor, y: Tensor, options: EvaluateOptions = {}): Promise<Logs> {
+    return evaluateModel(this, x, y, options);
+  }
+
+  /** Predictions for `x` as a Tensor (inference mode: dropout off, nothing recorded). */
+  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
+    return predictModel(this, x, options.batchSize ?? 32);
+  }
+
+  trainOnBatch(x: Tensor, y: Tensor): Promise<Logs> {
+    return trainOnBatch(this, x, y);
+  }
+
+  get trainableWeights(): Tensor[] {
+    return this.layers.flatMap((layer) => layer.trainableWeights);
+  }
+
+  /** Every weight, named `<layer>/<weight>` (the names save() writes). */
+  namedWeights(): { name: string; tensor: Tensor }[] {
+    return this.layers.flatMap((layer) => [...layer.weights].map(([name, tensor]) => ({ name: `${layer.name}/${name}`, tensor })));
+  }
+
+  /** Copies of every weight, in layer order (the caller owns them). */
+  getWeights(): Tensor[] {
+    return noGrad(() => this.namedWeights().map(({ tensor }) => cast(tensor, tensor.dtype)));
+  }
+
+  /** Overwrites every weight, in getWeights order; all shapes are checked before anything changes. */
+  setWeights(values: readonly Tensor[]): void {
+    const targets = this.namedWeights();
+    if (values.length !== targets.length) {
+      throw new ValueError(`setWeights: the model has ${targets.length} weights, got ${values.length}`);
+    }
+    targets.forEach(({ name, tensor }, i) => {
+      if (!shapesEqual(tensor.shape, values[i].shape) || tensor.dtype !== values[i].dtype) {
+        throw new ShapeError(`setWeights: ${name} is ${formatShape(tensor.shape)} ${tensor.dtype}, got ${formatShape(values[i].shape)} ${values[i].dtype}`);
+      }
+    });
+    targets.forEach(({ tensor }, i) => tensor.assign(values[i]));
+  }
+
+  /** The architecture as JSON and the weights as safetensors bytes (see wg.loadModel). */
+  save(): Promise<ModelArtifacts> {
+    return saveModel(this);
+  }
+
+  countParams(): number {
+    return this.layers.reduce((total, layer) => total + layer.countParams(), 0);
+  }
+
+  /** A Keras-style table: layer name and type, output shape, parameter count, totals. */
+  summary(): string {
+    return formatSummary(this);
+  }
+
+  dispose(): void {
+    for (const layer of this.layers) layer.dispose();
+    this.training?.optimizer.dispose();
+    this.training = null;
+  }
+}
