@@ -1,8 +1,197 @@
-// PLACEHOLDER (a helper replaces this file): reshape, transpose, broadcastTo, slice, concat.
-import type { Tensor } from '../tensor';
-const pending = (name: string): never => { throw new Error(`${name} is not implemented yet`); };
-export const reshape = (_x: Tensor, _shape: readonly number[]): Tensor => pending('reshape');
-export const transpose = (_x: Tensor, _perm?: readonly number[]): Tensor => pending('transpose');
-export const broadcastTo = (_x: Tensor, _shape: readonly number[]): Tensor => pending('broadcastTo');
-export const slice = (_x: Tensor, _begin: readonly number[], _size?: readonly number[]): Tensor => pending('slice');
-export const concat = (_tensors: readonly Tensor[], _axis = 0): Tensor => pending('concat');
+// Shape ops that move elements without computing on them: reshape (a view), and transpose,
+// broadcastTo, slice, concat as one strided copy (shaders/movement.wgsl). Each backward sits beside it.
+import movementSource from '../../shaders/movement.wgsl';
+import { recordOp } from '../autograd/recorder';
+import { ShapeError, ValueError, formatShape } from '../errors';
+import { defineKernel } from '../runtime/kernel';
+import { launch } from '../runtime/launch';
+import { Tensor } from '../tensor';
+import { assertValidShape, broadcastStrides, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape';
+import { MAX_RANK, unbroadcast } from './binary';
+import { zeros } from './creation';
+
+const movementKernel = defineKernel('movement', movementSource);
+
+/** One side of a strided copy: a tensor, where its element 0 of the walk sits, and its per-axis strides. */
+interface StridedView {
+  tensor: Tensor;
+  offset: number;
+  strides: readonly number[];
+}
+
+/**
+ * Copies `shape`'s worth of elements: walking idx over `shape` row-major,
+ * to[to.offset + Σ idx·to.strides] = from[from.offset + Σ idx·from.strides]. The only index math here.
+ */
+function stridedCopy(op: string, shape: Shape, from: StridedView, to: StridedView): void {
+  const count = sizeOf(shape);
+  if (count === 0) return;
+  const axes = mergeAxes(shape, from.strides, to.strides);
+  if (axes.length > MAX_RANK) {
+    throw new ShapeError(`${op}: this copy of shape ${formatShape(shape)} needs ${axes.length} axes; kernels support ${MAX_RANK}`);
+  }
+  launch(movementKernel, {
+    buffers: { x: from.tensor.buffer, out: to.tensor.buffer },
+    uniforms: {
+      count,
+      rank: axes.length,
+      inOffset: from.offset,
+      outOffset: to.offset,
+      shape: axes.map((axis) => axis.size),
+      inStrides: axes.map((axis) => axis.inStride),
+      outStrides: axes.map((axis) => axis.outStride),
+    },
+    threads: count,
+  });
+}
+
+/**
+ * Drops size-1 axes and merges neighbours that both sides step through contiguously, so a copy
+ * does fewer divisions per element and tensors of rank > 8 still fit the kernel in most cases.
+ */
+function mergeAxes(shape: Shape, inStrides: readonly number[], outStrides: readonly number[]): { size: number; inStride: number; outStride: number }[] {
+  const axes: { size: number; inStride: number; outStride: number }[] = [];
+  shape.forEach((size, d) => {
+    if (size === 1) return;
+    const outer = axes[axes.length - 1];
+    if (outer && outer.inStride === inStrides[d] * size && outer.outStride === outStrides[d] * size) {
+      outer.size *= size;
+      outer.inStride = inStrides[d];
+      outer.outStride = outStrides[d];
+    } else {
+      axes.push({ size, inStride: inStrides[d], outStride: outStrides[d] });
+    }
+  });
+  return axes;
+}
+
+/** A contiguous, row-major view of a whole tensor, starting `offset` elements in. */
+function contiguous(tensor: Tensor, offset = 0, shape: Shape = tensor.shape): StridedView {
+  return { tensor, offset, strides: stridesOf(shape) };
+}
+
+/** Element offset of the index `begin` in a row-major tensor of `shape`. */
+function offsetOf(begin: readonly number[], shape: Shape): number {
+  const strides = stridesOf(shape);
+  return begin.reduce((offset, coordinate, axis) => offset + coordinate * strides[axis], 0);
+}
+
+/** The same elements in a new shape, sharing x's buffer (no copy). One dimension may be -1. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  x.assertAlive('reshape');
+  const resolved = resolveReshape(x.shape, shape);
+  const out = Tensor.view(x, resolved);
+  recordOp('reshape', [x], out, (dy) => [reshape(dy, x.shape)]);
+  return out;
+}
+
+function resolveReshape(from: Shape, shape: readonly number[]): number[] {
+  const wildcards = shape.filter((dim) => dim === -1).length;
+  if (wildcards > 1) throw new ShapeError(`reshape: at most one dimension may be -1, got ${formatShape(shape)}`);
+  assertValidShape('reshape', shape.filter((dim) => dim !== -1));
+  const size = sizeOf(from);
+  const known = sizeOf(shape.filter((dim) => dim !== -1));
+  const fits = wildcards === 0 ? known === size : known > 0 && size % known === 0;
+  if (!fits) {
+    throw new ShapeError(`reshape: cannot reshape ${formatShape(from)} (${size} elements) into ${formatShape(shape)}`);
+  }
+  return shape.map((dim) => (dim === -1 ? size / known : dim));
+}
+
+/** Output axis i is input axis perm[i]; the default reverses the axes (a matrix transpose for rank 2). */
+export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  x.assertAlive('transpose');
+  const order = perm ? [...perm] : x.shape.map((_, axis) => x.rank - 1 - axis);
+  const isPermutation = order.length === x.rank && [...order].sort((p, q) => p - q).every((axis, i) => axis === i);
+  if (!isPermutation) {
+    throw new ValueError(`transpose: perm [${order.join(',')}] is not a permutation of the axes of a rank-${x.rank} tensor ${formatShape(x.shape)}`);
+  }
+  const out = Tensor.empty(order.map((axis) => x.shape[axis]), x.dtype);
+  const inStrides = stridesOf(x.shape);
+  stridedCopy('transpose', out.shape, { tensor: x, offset: 0, strides: order.map((axis) => inStrides[axis]) }, contiguous(out));
+  const inverse = new Array<number>(order.length);
+  order.forEach((axis, position) => (inverse[axis] = position));
+  recordOp('transpose', [x], out, (dy) => [transpose(dy, inverse)]);
+  return out;
+}
+
+/** Repeats x along axes of size 1 (and new leading axes) to fill `shape`, by NumPy broadcasting. */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  x.assertAlive('broadcastTo');
+  assertValidShape('broadcastTo', shape);
+  const leading = shape.length - x.rank;
+  const fits = leading >= 0 && x.shape.every((dim, axis) => dim === 1 || dim === shape[leading + axis]);
+  if (!fits) throw new ShapeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
+  const out = Tensor.empty(shape, x.dtype);
+  stridedCopy('broadcastTo', shape, { tensor: x, offset: 0, strides: broadcastStrides(x.shape, shape) }, contiguous(out));
+  recordOp('broadcastTo', [x], out, (dy) => [unbroadcast(dy, x.shape)]);
+  return out;
+}
+
+/**
+ * The block of x starting at `begin` (negative entries count from the end) with `size` per axis;
+ * a size of -1, or no size at all, runs to the end of the axis.
+ */
+export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  x.assertAlive('slice');
+  const { start, shape } = resolveSlice(x.shape, begin, size);
+  const out = Tensor.empty(shape, x.dtype);
+  stridedCopy('slice', shape, { tensor: x, offset: offsetOf(start, x.shape), strides: stridesOf(x.shape) }, contiguous(out));
+  recordOp('slice', [x], out, (dy) => [padWithZeros(dy, start, x.shape)]);
+  return out;
+}
+
+function resolveSlice(shape: Shape, begin: readonly number[], size?: readonly number[]): { start: number[]; shape: number[] } {
+  const sizes = size ?? shape.map(() => -1);
+  const where = `begin [${begin.join(',')}] size [${sizes.join(',')}]`;
+  if (begin.length !== shape.length || sizes.length !== shape.length) {
+    throw new ShapeError(`slice: ${where} must have one entry per axis of ${formatShape(shape)}`);
+  }
+  const start = begin.map((b, axis) => (b < 0 ? b + shape[axis] : b));
+  const extent = sizes.map((s, axis) => (s === -1 ? shape[axis] - start[axis] : s));
+  const inBounds = shape.every((dim, axis) =>
+    Number.isInteger(start[axis]) && Number.isInteger(extent[axis]) &&
+    start[axis] >= 0 && extent[axis] >= 0 && start[axis] + extent[axis] <= dim);
+  if (!inBounds) throw new ShapeError(`slice: ${where} is out of bounds for shape ${formatShape(shape)}`);
+  return { start, shape: extent };
+}
+
+/** x placed at `begin` inside zeros of `shape`: the gradient of slice (and slice is its gradient). */
+function padWithZeros(x: Tensor, begin: readonly number[], shape: Shape): Tensor {
+  const out = zeros(shape, x.dtype);
+  stridedCopy('slice (backward)', x.shape, contiguous(x), { tensor: out, offset: offsetOf(begin, shape), strides: stridesOf(shape) });
+  recordOp('pad', [x], out, (dy) => [slice(dy, begin, x.shape)]);
+  return out;
+}
+
+/** Joins tensors along an existing axis; every other dimension, the rank and the dtype must agree. */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors.length === 0) throw new ValueError('concat: needs at least one tensor');
+  tensors.forEach((t) => t.assertAlive('concat'));
+  const shapes = tensors.map((t) => `${formatShape(t.shape)}`).join(', ');
+  const [first] = tensors;
+  if (tensors.some((t) => t.rank !== first.rank)) throw new ShapeError(`concat: ranks differ: ${shapes}`);
+  if (first.rank === 0) throw new ShapeError('concat: cannot concatenate scalars (rank 0); reshape them to [1] first');
+  const along = normalizeAxis('concat', axis, first.rank);
+  if (tensors.some((t) => t.dtype !== first.dtype)) {
+    throw new ValueError(`concat: dtypes differ: ${tensors.map((t) => `${t.dtype} ${formatShape(t.shape)}`).join(', ')}`);
+  }
+  if (tensors.some((t) => t.shape.some((dim, a) => a !== along && dim !== first.shape[a]))) {
+    throw new ShapeError(`concat: shapes ${shapes} differ off axis ${along}`);
+  }
+  const shape = [...first.shape];
+  shape[along] = tensors.reduce((total, t) => total + t.shape[along], 0);
+  const out = Tensor.empty(shape, first.dtype);
+  const outStrides = stridesOf(shape);
+  const starts: number[] = [];
+  let start = 0;
+  for (const piece of tensors) {
+    starts.push(start);
+    stridedCopy('concat', piece.shape, contiguous(piece), { tensor: out, offset: start * outStrides[along], strides: outStrides });
+    start += piece.shape[along];
+  }
+  recordOp('concat', tensors, out, (dy) =>
+    tensors.map((piece, i) => slice(dy, shape.map((_, a) => (a === along ? starts[i] : 0)), piece.shape)),
+  );
+  return out;
+}
