@@ -1,9 +1,7 @@
 // Builds dist/webgrad.js (one ESM file, every .wgsl inlined as text) and dist/*.d.ts.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 
-rmSync('dist', { recursive: true, force: true });
 await build({
   entryPoints: ['src/index.ts'],
   bundle: true,

@@ -1,6 +1,6 @@
 // webgrad's public API: `import * as wg from './dist/webgrad.js'`.
 export { init, isInitialized, getAdapterInfo } from './runtime/device';
-export { synchronize } from './runtime/commands';
+export { synchronize, commandStats } from './runtime/commands';
 export { Tensor, type DType, type NestedArray } from './tensor';
 export { tidy, keep, memory } from './memory';
 export * from './errors';
@@ -22,3 +22,6 @@ export { grad, valueAndGrad, variable, gradcheck, type GradcheckOptions, type Gr
 export * from './nn';
 export * as layers from './nn/layers';
 export * from './io';
+export * as optimizers from './optim';
+export * as losses from './losses';
+export * as metrics from './metrics';

@@ -52,19 +52,21 @@ export function reserveUniforms(byteSize: number): { view: DataView; offset: num
 }
 
 /** Encodes one dispatch. */
-export function encodeDispatch(label: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, workgroups: readonly [number, number, number]): void {
+export function encodeDispatch(
+  label: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, dynamicOffsets: readonly number[], workgroups: readonly [number, number, number],
+): void {
   const timestampWrites = observer?.timestampWrites(label);
   if (timestampWrites) {
     endPass();
     const timed = currentEncoder().beginComputePass({ label, timestampWrites });
     timed.setPipeline(pipeline);
-    timed.setBindGroup(0, bindGroup);
+    timed.setBindGroup(0, bindGroup, dynamicOffsets);
     timed.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
     timed.end();
   } else {
     pass ??= currentEncoder().beginComputePass();
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, bindGroup, dynamicOffsets);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
   }
   dispatchesPending++;

@@ -26,6 +26,11 @@ export interface CompiledKernel {
   bindGroupLayout: GPUBindGroupLayout;
   signature: KernelSignature;
   name: string;
+  /**
+   * Bind groups by the buffers they bind. Pooled buffers come back in the same order every
+   * training step, so a step's bind groups are built once and then reused.
+   */
+  bindGroups: Map<string, GPUBindGroup>;
 }
 
 /** Reads bindings (group 0), the uniform struct layout and the workgroup size from WGSL source. */
@@ -75,7 +80,7 @@ export class Kernel {
 
   /** The pipeline for a variant, compiled once and cached. */
   compile(variant: KernelVariant = {}): CompiledKernel {
-    const key = JSON.stringify([variant.aliases ?? {}, variant.constants ?? {}]);
+    const key = variantKey(variant);
     const cached = this.compiled.get(key);
     if (cached) return cached;
     const source = variant.aliases ? rebindAliases(this.source, variant.aliases) : this.source;
@@ -93,7 +98,8 @@ export class Kernel {
       buffer: { type: binding.readOnly ? 'read-only-storage' : 'storage' },
     }));
     if (signature.uniform) {
-      entries.push({ binding: signature.uniform.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+      // A dynamic offset lets one bind group serve every slot of the uniform arena.
+      entries.push({ binding: signature.uniform.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } });
     }
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ label: this.name, code: source });
@@ -110,8 +116,17 @@ export class Kernel {
       const compilerText = info.messages.map((m) => `${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
       reportAsyncError(`kernel '${name}' failed to compile: ${error.message}${compilerText ? `\n${compilerText}` : ''}`);
     });
-    return { pipeline, bindGroupLayout, signature, name: this.name };
+    return { pipeline, bindGroupLayout, signature, name: this.name, bindGroups: new Map() };
   }
+}
+
+/** A cache key for a variant, cheaper than JSON.stringify on the hot path. */
+function variantKey(variant: KernelVariant): string {
+  let key = '';
+  for (const name in variant.aliases) key += `${name}=${variant.aliases[name]};`;
+  key += '|';
+  for (const name in variant.constants) key += `${name}=${variant.constants[name]};`;
+  return key;
 }
 
 /** Declares a kernel from its WGSL source (imported as text from shaders/). */

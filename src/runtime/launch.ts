@@ -4,7 +4,7 @@ import { KernelError } from '../errors';
 import { getDevice } from './device';
 import { encodeDispatch, reserveUniforms } from './commands';
 import { packUniforms, type UniformValues } from './uniforms';
-import type { Kernel, KernelVariant } from './kernel';
+import type { CompiledKernel, Kernel, KernelVariant } from './kernel';
 
 const MAX_WORKGROUPS_PER_DIMENSION = 65535;
 
@@ -29,32 +29,61 @@ export function gridFor(workgroupCount: number): [number, number, number] {
   return [Math.ceil(workgroupCount / rows), rows, 1];
 }
 
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 0;
+const MAX_CACHED_BIND_GROUPS = 512;
+
+function bufferId(buffer: GPUBuffer): number {
+  let id = bufferIds.get(buffer);
+  if (id === undefined) {
+    id = nextBufferId++;
+    bufferIds.set(buffer, id);
+  }
+  return id;
+}
+
 export function launch(kernel: Kernel, options: LaunchOptions): void {
   const compiled = kernel.compile(options.variant);
   const { signature } = compiled;
-  const entries: GPUBindGroupEntry[] = signature.storage.map((binding) => {
-    const buffer = options.buffers[binding.name];
-    if (!buffer) throw new KernelError(`kernel '${kernel.name}': no buffer given for storage binding '${binding.name}'`);
-    return { binding: binding.binding, resource: { buffer } };
-  });
-  for (const name of Object.keys(options.buffers)) {
-    if (!signature.storage.some((binding) => binding.name === name)) {
-      throw new KernelError(`kernel '${kernel.name}' has no storage binding named '${name}'`);
-    }
-  }
-  if (signature.uniform) {
-    const { layout } = signature.uniform;
-    const slot = reserveUniforms(layout.byteSize);
-    packUniforms(layout, options.uniforms ?? {}, slot.view, 0, kernel.name);
-    entries.push({ binding: signature.uniform.binding, resource: { buffer: slot.buffer, offset: slot.offset, size: layout.byteSize } });
-  }
   let workgroups = options.workgroups;
   if (!workgroups) {
     if (options.threads === undefined) throw new KernelError(`kernel '${kernel.name}': launch needs threads or workgroups`);
     const perGroup = signature.workgroupSize[0] * signature.workgroupSize[1] * signature.workgroupSize[2];
     workgroups = gridFor(Math.ceil(options.threads / perGroup));
   }
+  const buffers = signature.storage.map((binding) => {
+    const buffer = options.buffers[binding.name];
+    if (!buffer) throw new KernelError(`kernel '${kernel.name}': no buffer given for storage binding '${binding.name}'`);
+    return buffer;
+  });
+  if (Object.keys(options.buffers).length !== buffers.length) {
+    const unknown = Object.keys(options.buffers).filter((name) => !signature.storage.some((binding) => binding.name === name));
+    throw new KernelError(`kernel '${kernel.name}' has no storage binding named '${unknown.join("', '")}'`);
+  }
+  let uniformSlot: { buffer: GPUBuffer; offset: number } | null = null;
+  if (signature.uniform) {
+    const { layout } = signature.uniform;
+    const slot = reserveUniforms(layout.byteSize);
+    packUniforms(layout, options.uniforms ?? {}, slot.view, 0, kernel.name);
+    uniformSlot = slot;
+  }
   if (workgroups[0] * workgroups[1] * workgroups[2] === 0) return;
+  const bindGroup = cachedBindGroup(compiled, buffers, uniformSlot?.buffer ?? null);
+  encodeDispatch(kernel.name, compiled.pipeline, bindGroup, uniformSlot ? [uniformSlot.offset] : [], workgroups);
+}
+
+function cachedBindGroup(compiled: CompiledKernel, buffers: GPUBuffer[], uniformBuffer: GPUBuffer | null): GPUBindGroup {
+  let key = uniformBuffer ? `${bufferId(uniformBuffer)}` : '';
+  for (const buffer of buffers) key += `,${bufferId(buffer)}`;
+  const cached = compiled.bindGroups.get(key);
+  if (cached) return cached;
+  const { signature } = compiled;
+  const entries: GPUBindGroupEntry[] = signature.storage.map((binding, i) => ({ binding: binding.binding, resource: { buffer: buffers[i] } }));
+  if (signature.uniform && uniformBuffer) {
+    entries.push({ binding: signature.uniform.binding, resource: { buffer: uniformBuffer, offset: 0, size: signature.uniform.layout.byteSize } });
+  }
   const bindGroup = getDevice().createBindGroup({ layout: compiled.bindGroupLayout, entries });
-  encodeDispatch(kernel.name, compiled.pipeline, bindGroup, workgroups);
+  if (compiled.bindGroups.size >= MAX_CACHED_BIND_GROUPS) compiled.bindGroups.clear();
+  compiled.bindGroups.set(key, bindGroup);
+  return bindGroup;
 }
