@@ -1,6 +1,6 @@
 // Batches work into one command encoder: dispatches, uploads and copies are encoded in order and
 // submitted together at a sync point (a readback) or when the uniform arena fills up.
-import { getDevice, throwPendingGpuErrors } from './device';
+import { checkErrorScope, getDevice, throwPendingGpuErrors } from './device';
 
 const UNIFORM_ARENA_BYTES = 1 << 18;
 const MAX_DISPATCHES_PER_SUBMIT = 2048;
@@ -17,8 +17,10 @@ let totalSubmits = 0;
 
 /** Hooks the profiler uses to wrap each dispatch in timestamp writes. */
 export interface DispatchObserver {
+  /** Called per dispatch; returning timestamp writes gives the dispatch its own timed pass. */
   timestampWrites(label: string): GPUComputePassTimestampWrites | undefined;
-  afterSubmit(): void;
+  /** Called with the encoder just before it is finished and submitted (to resolve queries). */
+  beforeSubmit(encoder: GPUCommandEncoder): void;
 }
 let observer: DispatchObserver | null = null;
 export function setDispatchObserver(next: DispatchObserver | null): void {
@@ -100,16 +102,18 @@ export function encodeUpload(target: GPUBuffer, data: ArrayBufferView): void {
 export function flush(): void {
   if (!encoder) return;
   endPass();
+  observer?.beforeSubmit(encoder);
   const device = getDevice();
   if (uniformArena && uniformBytesUsed > 0) device.queue.writeBuffer(uniformArena, 0, uniformStaging, 0, uniformBytesUsed);
+  device.pushErrorScope('validation');
   device.queue.submit([encoder.finish()]);
+  checkErrorScope((error) => `a batch of GPU commands was rejected: ${error.message}`);
   totalSubmits++;
   encoder = null;
   uniformBytesUsed = 0;
   dispatchesPending = 0;
   for (const buffer of buffersToDestroyAfterSubmit) buffer.destroy();
   buffersToDestroyAfterSubmit = [];
-  observer?.afterSubmit();
 }
 
 /** Reads `byteLength` bytes of a buffer back to the CPU: the one place that waits for the GPU. */
@@ -121,7 +125,7 @@ export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLeng
   flush();
   try {
     await readback.mapAsync(GPUMapMode.READ);
-    throwPendingGpuErrors();
+    await throwPendingGpuErrors();
     return readback.getMappedRange().slice(0, byteLength);
   } finally {
     readback.destroy();
@@ -132,7 +136,7 @@ export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLeng
 export async function synchronize(): Promise<void> {
   flush();
   await getDevice().queue.onSubmittedWorkDone();
-  throwPendingGpuErrors();
+  await throwPendingGpuErrors();
 }
 
 export function commandStats(): { dispatches: number; submits: number } {

@@ -55,14 +55,25 @@ export function getAdapterInfo(): { vendor: string; architecture: string; descri
   return { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', description: info?.description ?? '' };
 }
 
-/** Records an error the GPU reported asynchronously (validation of a dispatch, a pipeline). */
-export function reportAsyncError(message: string): void {
-  asyncErrors.push(message);
+const pendingErrorChecks = new Set<Promise<void>>();
+
+/**
+ * Pops the innermost error scope later and reports what it caught, with `describe` adding context
+ * (a kernel's compiler messages, say). Sync points wait for these checks.
+ */
+export function checkErrorScope(describe: (error: GPUError) => Promise<string> | string): void {
+  const check = getDevice().popErrorScope().then(async (error) => {
+    if (error) asyncErrors.push(await describe(error));
+  });
+  pendingErrorChecks.add(check);
+  void check.finally(() => pendingErrorChecks.delete(check));
 }
 
-/** Throws the first asynchronously reported GPU error, if any; called at every sync point. */
-export function throwPendingGpuErrors(): void {
+/** Waits for outstanding error checks, then throws every GPU error reported so far as one KernelError. */
+export async function throwPendingGpuErrors(): Promise<void> {
+  while (pendingErrorChecks.size > 0) await Promise.all([...pendingErrorChecks]);
   if (asyncErrors.length === 0) return;
-  const messages = asyncErrors.splice(0);
+  // Compile errors first: a rejected batch is usually their consequence.
+  const messages = asyncErrors.splice(0).sort((a, b) => Number(b.includes('failed to compile')) - Number(a.includes('failed to compile')));
   throw new KernelError(messages.join('\n'));
 }

@@ -2,7 +2,7 @@
 // pipelines are built lazily and cached per variant (type aliases rebound, override constants set).
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { KernelError } from '../errors';
-import { getDevice, reportAsyncError } from './device';
+import { checkErrorScope, getDevice } from './device';
 import { uniformLayoutFromMembers, type UniformLayout } from './uniforms';
 
 export interface StorageBinding { name: string; binding: number; readOnly: boolean }
@@ -31,6 +31,8 @@ export interface CompiledKernel {
    * training step, so a step's bind groups are built once and then reused.
    */
   bindGroups: Map<string, GPUBindGroup>;
+  /** Whether a dispatch with this pipeline has been submitted (see launch: its first runs alone). */
+  submitted: boolean;
 }
 
 /** Reads bindings (group 0), the uniform struct layout and the workgroup size from WGSL source. */
@@ -110,13 +112,12 @@ export class Kernel {
       compute: { module, entryPoint: signature.entryPoint, constants },
     });
     const name = this.name;
-    void device.popErrorScope().then(async (error) => {
-      if (!error) return;
+    checkErrorScope(async (error) => {
       const info = await module.getCompilationInfo();
       const compilerText = info.messages.map((m) => `${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
-      reportAsyncError(`kernel '${name}' failed to compile: ${error.message}${compilerText ? `\n${compilerText}` : ''}`);
+      return `kernel '${name}' failed to compile: ${compilerText || error.message}`;
     });
-    return { pipeline, bindGroupLayout, signature, name: this.name, bindGroups: new Map() };
+    return { pipeline, bindGroupLayout, signature, name: this.name, bindGroups: new Map(), submitted: false };
   }
 }
 

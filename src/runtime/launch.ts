@@ -2,7 +2,7 @@
 // dispatch so that any number of threads fits under the 65,535-workgroups-per-dimension limit.
 import { KernelError } from '../errors';
 import { getDevice } from './device';
-import { encodeDispatch, reserveUniforms } from './commands';
+import { encodeDispatch, flush, reserveUniforms } from './commands';
 import { packUniforms, type UniformValues } from './uniforms';
 import type { CompiledKernel, Kernel, KernelVariant } from './kernel';
 
@@ -60,6 +60,10 @@ export function launch(kernel: Kernel, options: LaunchOptions): void {
     const unknown = Object.keys(options.buffers).filter((name) => !signature.storage.some((binding) => binding.name === name));
     throw new KernelError(`kernel '${kernel.name}' has no storage binding named '${unknown.join("', '")}'`);
   }
+  // A pipeline's first dispatch goes in a submit of its own: if the WGSL fails to compile, only
+  // that submit is rejected, not the other queued work.
+  const isolate = !compiled.submitted;
+  if (isolate) flush();
   let uniformSlot: { buffer: GPUBuffer; offset: number } | null = null;
   if (signature.uniform) {
     const { layout } = signature.uniform;
@@ -70,6 +74,10 @@ export function launch(kernel: Kernel, options: LaunchOptions): void {
   if (workgroups[0] * workgroups[1] * workgroups[2] === 0) return;
   const bindGroup = cachedBindGroup(compiled, buffers, uniformSlot?.buffer ?? null);
   encodeDispatch(kernel.name, compiled.pipeline, bindGroup, uniformSlot ? [uniformSlot.offset] : [], workgroups);
+  if (isolate) {
+    flush();
+    compiled.submitted = true;
+  }
 }
 
 function cachedBindGroup(compiled: CompiledKernel, buffers: GPUBuffer[], uniformBuffer: GPUBuffer | null): GPUBindGroup {

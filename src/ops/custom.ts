@@ -1,0 +1,70 @@
+// Custom ops for research: your own WGSL, bound by the names it uses, with an optional backward rule.
+import { recordOp } from '../autograd/recorder';
+import { ValueError } from '../errors';
+import { defineKernel, type Kernel, type KernelVariant } from '../runtime/kernel';
+import { launch } from '../runtime/launch';
+import type { UniformValues } from '../runtime/uniforms';
+import { assertValidShape } from '../shape';
+import { Tensor, type DType } from '../tensor';
+
+export interface CustomOpSpec {
+  /** Shown in errors, profiles and tape graphs. */
+  name: string;
+  /** A compute shader: storage buffers named as in `inputs` and `output`, at most one uniform struct. */
+  wgsl: string;
+  /** Read-only inputs by their WGSL variable names. */
+  inputs: Record<string, Tensor>;
+  /** The output's WGSL variable name, shape and dtype (float32 by default). */
+  output: { name: string; shape: readonly number[]; dtype?: DType };
+  /** Values of the uniform struct's fields, by field name. */
+  uniforms?: UniformValues;
+  /** Threads to launch as a 1-D grid (default: one per output element)… */
+  threads?: number;
+  /** …or an explicit workgroup grid. */
+  workgroups?: [number, number, number];
+  /** Override constants and type-alias rebindings for this call. */
+  variant?: KernelVariant;
+  /**
+   * The gradient of each input given the output's gradient, written with webgrad ops (so it is
+   * itself differentiable). Omit it for an op that is not differentiable.
+   */
+  backward?: (outputGradient: Tensor, inputs: Record<string, Tensor>, output: Tensor) => Record<string, Tensor | null>;
+}
+
+const kernels = new Map<string, Kernel>();
+
+/** Runs a user-written WGSL kernel as a webgrad op: batched, pooled, and recorded on tapes. */
+export function customOp(spec: CustomOpSpec): Tensor {
+  const names = Object.keys(spec.inputs);
+  if (names.includes(spec.output.name)) throw new ValueError(`${spec.name}: output '${spec.output.name}' has the same name as an input`);
+  assertValidShape(spec.name, spec.output.shape);
+  for (const [name, input] of Object.entries(spec.inputs)) input.assertAlive(`${spec.name} (input '${name}')`);
+  const key = `${spec.name}\n${spec.wgsl}`;
+  let kernel = kernels.get(key);
+  if (!kernel) {
+    kernel = defineKernel(spec.name, spec.wgsl);
+    kernels.set(key, kernel);
+  }
+  const output = Tensor.empty(spec.output.shape, spec.output.dtype ?? 'float32');
+  const buffers: Record<string, GPUBuffer> = { [spec.output.name]: output.buffer };
+  for (const name of names) buffers[name] = spec.inputs[name].buffer;
+  try {
+    launch(kernel, {
+      buffers,
+      uniforms: spec.uniforms,
+      variant: spec.variant,
+      ...(spec.workgroups ? { workgroups: spec.workgroups } : { threads: spec.threads ?? output.size }),
+    });
+  } catch (error) {
+    output.dispose();
+    throw error;
+  }
+  const backward = spec.backward;
+  recordOp(spec.name, names.map((name) => spec.inputs[name]), output, backward
+    ? (dy) => {
+        const gradients = backward(dy, spec.inputs, output);
+        return names.map((name) => gradients[name] ?? null);
+      }
+    : null);
+  return output;
+}
