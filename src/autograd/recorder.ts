@@ -1,8 +1,11 @@
 // The hook every op calls: while a tape records, each op appends its inputs, output and backward rule.
 import type { Tensor } from '../tensor';
 
-/** Given the gradient of the op's output, the gradient for each input (null: none flows there). */
-export type BackwardRule = (outputGradient: Tensor) => readonly (Tensor | null)[];
+/**
+ * Given the gradient of the op's output, the gradient for each input (null: none flows there).
+ * `needed[i]` says whether input i's gradient is used; a rule may skip the work for the others.
+ */
+export type BackwardRule = (outputGradient: Tensor, needed: readonly boolean[]) => readonly (Tensor | null)[];
 
 export interface TapeNode {
   readonly op: string;

@@ -61,7 +61,7 @@ export class Tape implements Recorder {
         const node = this.nodes[i];
         const outputGradient = accumulated.get(node.output.id);
         if (!outputGradient || !node.backward || !reach.differentiable.has(node.output.id)) continue;
-        const inputGradients = node.backward(outputGradient);
+        const inputGradients = node.backward(outputGradient, node.inputs.map((input) => reach.differentiable.has(input.id)));
         node.inputs.forEach((input, k) => {
           const gradient = inputGradients[k];
           if (!gradient || !reach.differentiable.has(input.id)) return;

@@ -16,20 +16,20 @@ import { cast } from './cast';
 const binaryKernel = defineKernel('binary', binarySource);
 export const MAX_RANK = 8;
 
-/** Gradient of each input given a, b, the output and its gradient, before unbroadcasting. */
-type PartialDerivatives = (a: Tensor, b: Tensor, out: Tensor, dy: Tensor) => [Tensor, Tensor];
+/** The gradient for one input given a, b, the output and its gradient, before unbroadcasting. */
+type PartialDerivative = (a: Tensor, b: Tensor, out: Tensor, dy: Tensor) => Tensor;
 
 const binaryOps = {
-  add: { code: 0, backward: (_a, _b, _o, dy) => [dy, dy] },
-  sub: { code: 1, backward: (_a, _b, _o, dy) => [dy, mul(dy, -1)] },
-  mul: { code: 2, backward: (a, b, _o, dy) => [mul(dy, b), mul(dy, a)] },
-  div: { code: 3, backward: (_a, b, out, dy) => [div(dy, b), mul(dy, div(out, mul(b, -1)))] },
+  add: { code: 0, gradA: (_a, _b, _o, dy) => dy, gradB: (_a, _b, _o, dy) => dy },
+  sub: { code: 1, gradA: (_a, _b, _o, dy) => dy, gradB: (_a, _b, _o, dy) => mul(dy, -1) },
+  mul: { code: 2, gradA: (_a, b, _o, dy) => mul(dy, b), gradB: (a, _b, _o, dy) => mul(dy, a) },
+  div: { code: 3, gradA: (_a, b, _o, dy) => div(dy, b), gradB: (_a, b, out, dy) => mul(dy, div(out, mul(b, -1))) },
   // d/da a^b = b·a^(b−1) (written as b·out/a would fail at a = 0); d/db = out·ln a.
-  pow: { code: 4, backward: (a, b, out, dy) => [mul(dy, mul(b, pow(a, sub(b, 1)))), mul(dy, mul(out, log(a)))] },
+  pow: { code: 4, gradA: (a, b, _o, dy) => mul(dy, mul(b, pow(a, sub(b, 1)))), gradB: (a, _b, out, dy) => mul(dy, mul(out, log(a))) },
   // Ties send the gradient to both inputs, as TF.js does.
-  maximum: { code: 5, backward: (a, b, _o, dy) => [mul(dy, greaterEqual(a, b)), mul(dy, lessEqual(a, b))] },
-  minimum: { code: 6, backward: (a, b, _o, dy) => [mul(dy, lessEqual(a, b)), mul(dy, greaterEqual(a, b))] },
-} satisfies Record<string, { code: number; backward: PartialDerivatives }>;
+  maximum: { code: 5, gradA: (a, b, _o, dy) => mul(dy, greaterEqual(a, b)), gradB: (a, b, _o, dy) => mul(dy, lessEqual(a, b)) },
+  minimum: { code: 6, gradA: (a, b, _o, dy) => mul(dy, lessEqual(a, b)), gradB: (a, b, _o, dy) => mul(dy, greaterEqual(a, b)) },
+} satisfies Record<string, { code: number; gradA: PartialDerivative; gradB: PartialDerivative }>;
 
 export type BinaryOpName = keyof typeof binaryOps;
 
@@ -76,10 +76,11 @@ function binaryKernelCall(op: BinaryOpName, a: Tensor, b: Tensor, dtype: DType):
     variant: { aliases: { Element: wgslType(dtype) }, constants: { OP: binaryOps[op].code, BROADCAST: broadcast ? 1 : 0 } },
     threads: out.size,
   });
-  recordOp(op, [a, b], out, (dy) => {
-    const [gradA, gradB] = binaryOps[op].backward(a, b, out, dy);
-    return [unbroadcast(gradA, a.shape), unbroadcast(gradB, b.shape)];
-  });
+  const rule = binaryOps[op];
+  recordOp(op, [a, b], out, (dy, needed) => [
+    needed[0] ? unbroadcast(rule.gradA(a, b, out, dy), a.shape) : null,
+    needed[1] ? unbroadcast(rule.gradB(a, b, out, dy), b.shape) : null,
+  ]);
   return out;
 }
 
