@@ -1,0 +1,34 @@
+// One SGD step per element, in place (Keras's rule). param, grad and velocity are flat arrays of one length.
+//   p ← p − p·decay                       (decoupled weight decay; decay = learningRate·weightDecay)
+//   no momentum:  p ← p − lr·g
+//   momentum μ:   v ← μ·v − lr·g;  p ← p + v   (Nesterov: p ← p + μ·v − lr·g, with the new v)
+struct Params { count: u32, learningRate: f32, momentum: f32, decay: f32 }
+
+@group(0) @binding(0) var<storage, read_write> param: array<f32>;
+@group(0) @binding(1) var<storage, read> grad: array<f32>;
+@group(0) @binding(2) var<storage, read_write> velocity: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+override MOMENTUM: bool = false;
+override NESTEROV: bool = false;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= params.count) { return; }
+  let g = grad[i];
+  var p = param[i];
+  p -= p * params.decay;
+  if (!MOMENTUM) {
+    param[i] = p - params.learningRate * g;
+    return;
+  }
+  let v = params.momentum * velocity[i] - params.learningRate * g;
+  velocity[i] = v;
+  if (NESTEROV) {
+    p += params.momentum * v - params.learningRate * g;
+  } else {
+    p += v;
+  }
+  param[i] = p;
+}

@@ -1,0 +1,140 @@
+// Loss functions as in Keras: each returns a scalar, the mean over the batch ("sum_over_batch_size"),
+// built from differentiable ops so the tape supplies gradients.
+import { ShapeError, ValueError, formatShape } from './errors';
+import { tidy } from './memory';
+import type { Tensor } from './tensor';
+import { shapesEqual } from './shape';
+import { NameTable } from './names';
+import { alignLabels, alignTargets, checkLossInputs } from './targets';
+import { add, div, mul, sub } from './ops/binary';
+import { cast } from './ops/cast';
+import { clip } from './ops/compare';
+import { oneHot } from './ops/indexing';
+import { reshape } from './ops/movement';
+import { mean, sum } from './ops/reduce';
+import { logSoftmax } from './ops/softmax';
+import { abs, log, neg, softplus, square } from './ops/unary';
+
+/** (yTrue, yPred) → a scalar: the loss averaged over the batch. */
+export type LossFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+export interface CrossentropyOptions {
+  /** yPred holds logits (unnormalized scores) rather than probabilities. Default false. */
+  fromLogits?: boolean;
+}
+
+/** Keras's backend epsilon: probabilities are clipped to [EPSILON, 1 − EPSILON] before the log. */
+const EPSILON = 1e-7;
+
+/** mean((yPred − yTrue)²). */
+export function meanSquaredError(yTrue: Tensor, yPred: Tensor): Tensor {
+  return tidy(() => mean(square(sub(yPred, alignTargets('meanSquaredError', yTrue, yPred)))));
+}
+
+/** mean(|yPred − yTrue|). */
+export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
+  return tidy(() => mean(abs(sub(yPred, alignTargets('meanAbsoluteError', yTrue, yPred)))));
+}
+
+/**
+ * mean of −[z·log p + (1 − z)·log(1 − p)] over every element, with p = yPred clipped to
+ * [1e-7, 1 − 1e-7]. With fromLogits, yPred = x are logits and each term is computed as
+ * softplus(x) − x·z = max(x, 0) − x·z + log(1 + e^−|x|), finite for any x.
+ */
+export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
+  return tidy(() => {
+    const z = alignTargets('binaryCrossentropy', yTrue, yPred);
+    if (options.fromLogits) return mean(sub(softplus(yPred), mul(yPred, z)));
+    const p = clip(yPred, EPSILON, 1 - EPSILON);
+    return neg(mean(add(mul(z, log(p)), mul(sub(1, z), log(sub(1, p))))));
+  });
+}
+
+/**
+ * mean over the batch of −Σ yTrue·log p along the last axis. yTrue holds one-hot (or soft) rows of
+ * yPred's shape. Probabilities are first rescaled to sum to 1 along the last axis and clipped to
+ * [1e-7, 1 − 1e-7]; with fromLogits, log p = logSoftmax(yPred).
+ */
+export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
+  const op = 'categoricalCrossentropy';
+  checkLossInputs(op, yTrue, yPred);
+  if (yPred.rank === 0 || !shapesEqual(yTrue.shape, yPred.shape)) {
+    const looksLikeLabels = yTrue.rank === yPred.rank - 1 || (yTrue.rank === yPred.rank && yTrue.shape.at(-1) === 1);
+    const hint = looksLikeLabels ? '; for integer class labels use sparseCategoricalCrossentropy' : '';
+    throw new ShapeError(`${op}: yTrue ${formatShape(yTrue.shape)} must have yPred's shape ${formatShape(yPred.shape)} (rank ≥ 1, classes last)${hint}`);
+  }
+  return tidy(() => crossentropyAlongLastAxis(yTrue.dtype === 'float32' ? yTrue : cast(yTrue, 'float32'), yPred, options));
+}
+
+/**
+ * categoricalCrossentropy with integer class labels: yTrue has yPred's shape without its last axis
+ * (or with a last axis of 1), int32 or whole-number float32. Labels are not checked against the
+ * number of classes (that needs a GPU readback; Sequential.fit checks them on upload): a label
+ * outside [0, classes) selects no class and contributes a loss of 0.
+ */
+export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
+  const op = 'sparseCategoricalCrossentropy';
+  checkLossInputs(op, yTrue, yPred);
+  const labels = alignLabels(op, yTrue, yPred);
+  return tidy(() => {
+    const indices = labels.dtype === 'int32' ? labels : cast(labels, 'int32');
+    return crossentropyAlongLastAxis(oneHot(reshape(indices, yPred.shape.slice(0, -1)), yPred.shape[yPred.rank - 1]), yPred, options);
+  });
+}
+
+function crossentropyAlongLastAxis(target: Tensor, yPred: Tensor, options: CrossentropyOptions): Tensor {
+  const logProbabilities = options.fromLogits
+    ? logSoftmax(yPred, -1)
+    : log(clip(div(yPred, sum(yPred, -1, true)), EPSILON, 1 - EPSILON));
+  return neg(mean(sum(mul(target, logProbabilities), -1)));
+}
+
+/** A LossFunction with the options fixed, named like the Keras loss (so getLoss and accuracy know it). */
+function withOptions(
+  name: string,
+  loss: (yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions) => Tensor,
+  options: CrossentropyOptions,
+): LossFunction {
+  const fixed: LossFunction = (yTrue, yPred) => loss(yTrue, yPred, options);
+  Object.defineProperty(fixed, 'name', { value: name });
+  return fixed;
+}
+
+/** binaryCrossentropy with its options fixed, e.g. for compile: `binaryCrossentropyWith({ fromLogits: true })`. */
+export const binaryCrossentropyWith = (options: CrossentropyOptions): LossFunction =>
+  withOptions('binary_crossentropy', binaryCrossentropy, options);
+export const categoricalCrossentropyWith = (options: CrossentropyOptions): LossFunction =>
+  withOptions('categorical_crossentropy', categoricalCrossentropy, options);
+export const sparseCategoricalCrossentropyWith = (options: CrossentropyOptions): LossFunction =>
+  withOptions('sparse_categorical_crossentropy', sparseCategoricalCrossentropy, options);
+
+const lossTable = new NameTable<LossFunction>({
+  mean_squared_error: { aliases: ['mse'], value: meanSquaredError },
+  mean_absolute_error: { aliases: ['mae'], value: meanAbsoluteError },
+  binary_crossentropy: { value: binaryCrossentropy },
+  categorical_crossentropy: { value: categoricalCrossentropy },
+  sparse_categorical_crossentropy: { value: sparseCategoricalCrossentropy },
+});
+
+/** The canonical (Keras snake_case) name of a known loss spelling, else undefined. */
+export function canonicalLossName(name: string): string | undefined {
+  return lossTable.get(name)?.name;
+}
+
+/**
+ * A loss by name ('mse', 'mean_squared_error', 'meanSquaredError', … in any case) or a function
+ * passed through. The name is the Keras snake_case one; a function's own name is resolved the same
+ * way when it is a known loss (so `binaryCrossentropyWith(...)` reports 'binary_crossentropy').
+ */
+export function getLoss(identifier: string | LossFunction): { name: string; fn: LossFunction } {
+  if (typeof identifier === 'function') {
+    // By identity first: a bundler may rename functions, but not the closures named by withOptions.
+    const name = lossTable.nameOf(identifier) ?? canonicalLossName(identifier.name) ?? identifier.name;
+    return { name: name || 'custom_loss', fn: identifier };
+  }
+  const found = typeof identifier === 'string' ? lossTable.get(identifier) : undefined;
+  if (!found) {
+    throw new ValueError(`getLoss: unknown loss ${JSON.stringify(identifier)}; known: ${lossTable.spellings.join(', ')}`);
+  }
+  return { name: found.name, fn: found.value };
+}
