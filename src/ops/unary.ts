@@ -1,6 +1,7 @@
 // Elementwise float32 math, one kernel for the family; each op's derivative sits beside its code.
 import unarySource from '../../shaders/unary.wgsl';
 import { recordOp } from '../autograd/recorder';
+import { tidy } from '../memory';
 import { defineKernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { Tensor } from '../tensor';
@@ -73,7 +74,7 @@ export function neg(x: Tensor | number): Tensor {
 }
 /** Absolute value; int32 tensors stay int32. */
 export function abs(x: Tensor | number): Tensor {
-  return x instanceof Tensor && x.dtype === 'int32' ? maximum(x, mul(x, -1)) : unary('abs', x);
+  return x instanceof Tensor && x.dtype === 'int32' ? tidy(() => maximum(x, mul(x, -1))) : unary('abs', x);
 }
 /** x²; int32 tensors stay int32. */
 export function square(x: Tensor | number): Tensor {
@@ -94,6 +95,6 @@ export const softplus = (x: Tensor | number): Tensor => unary('softplus', x);
 export const reciprocal = (x: Tensor | number): Tensor => unary('reciprocal', x);
 /** -1, 0 or 1 by the sign of x, as float32 (int32 input too); its gradient is zero. */
 export function sign(x: Tensor | number): Tensor {
-  if (x instanceof Tensor && x.dtype === 'int32') return sub(greater(x, 0), greater(0, x));
+  if (x instanceof Tensor && x.dtype === 'int32') return tidy(() => sub(greater(x, 0), greater(0, x)));
   return unary('sign', x);
 }
