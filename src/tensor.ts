@@ -48,12 +48,16 @@ export class Tensor {
   /** Tapes that saved this tensor for a backward pass; disposal waits for them. */
   private tapeHolds = 0;
 
-  private constructor(shape: Shape, readonly dtype: DType, storage: Storage) {
+  /**
+   * @param isConstant an op-internal constant (a cached scalar such as the 2 in `mul(x, 2)`): not
+   * counted by `memory()`, not owned by any tidy, and never disposed or overwritten.
+   */
+  private constructor(shape: Shape, readonly dtype: DType, storage: Storage, readonly isConstant = false) {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
     this.storage = storage;
     storage.retain();
-    trackTensor(this);
+    if (!isConstant) trackTensor(this);
   }
 
   /** A new tensor with fresh (uninitialized) GPU memory. Ops write it before anyone reads it. */
@@ -62,6 +66,12 @@ export class Tensor {
     const storage = new Storage(acquireBuffer(byteLength), byteLength);
     trackBytes(byteLength);
     return new Tensor(shape, dtype, storage);
+  }
+
+  /** Uninitialized memory for an op-internal constant (see `isConstant`); the caller fills it once. */
+  static emptyConstant(shape: Shape, dtype: DType = 'float32'): Tensor {
+    const byteLength = sizeOf(shape) * BYTES_PER_ELEMENT;
+    return new Tensor(shape, dtype, new Storage(acquireBuffer(byteLength), byteLength), true);
   }
 
   /** A tensor of another shape over the same buffer (no copy); the caller checks the sizes match. */
@@ -110,6 +120,7 @@ export class Tensor {
    * Not recorded on any tape.
    */
   assign(value: Tensor): void {
+    if (this.isConstant) throw new ShapeError('assign: cannot overwrite an op-internal constant');
     if (value.dtype !== this.dtype || value.size !== this.size) {
       throw new ShapeError(`assign: cannot write ${formatShape(value.shape)} ${value.dtype} into ${formatShape(this.shape)} ${this.dtype}`);
     }
@@ -118,7 +129,7 @@ export class Tensor {
 
   /** Releases the GPU memory (deferred while a tape still needs this tensor for backward). */
   dispose(): void {
-    if (this.userDisposed) return;
+    if (this.userDisposed || this.isConstant) return;
     this.userDisposed = true;
     if (this.tapeHolds === 0) this.releaseStorage();
   }

@@ -65,10 +65,14 @@ function checkRagged(value: NestedArray, shape: number[], depth: number): void {
 /** A tensor with every element equal to `value`, written on the GPU. */
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   assertValidShape('full', shape);
-  const result = Tensor.empty(shape, dtype);
-  const bits = new Uint32Array(dtype === 'int32' ? Int32Array.of(value).buffer : Float32Array.of(value).buffer)[0];
-  launch(fillKernel, { buffers: { out: result.buffer }, uniforms: { count: result.size, bits }, threads: result.size });
-  return result;
+  return fillWith(Tensor.empty(shape, dtype), value);
+}
+
+/** Writes `value` into every element of `target` (a fresh tensor) and returns it. */
+export function fillWith(target: Tensor, value: number): Tensor {
+  const bits = new Uint32Array(target.dtype === 'int32' ? Int32Array.of(value).buffer : Float32Array.of(value).buffer)[0];
+  launch(fillKernel, { buffers: { out: target.buffer }, uniforms: { count: target.size, bits }, threads: target.size });
+  return target;
 }
 
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {

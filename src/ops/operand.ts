@@ -1,7 +1,7 @@
 // Turning what users pass (tensors or plain numbers) into tensors, and checking them, for every op.
 import { ValueError } from '../errors';
 import { Tensor, type DType } from '../tensor';
-import { full } from './creation';
+import { fillWith } from './creation';
 
 /** Anything an op accepts where a tensor is expected: numbers become scalar tensors. */
 export type TensorLike = Tensor | number;
@@ -14,7 +14,25 @@ export function asTensor(op: string, value: TensorLike, dtype: DType = 'float32'
   }
   if (typeof value !== 'number') throw new ValueError(`${op}: expected a Tensor or a number, got ${typeof value}`);
   const scalarDtype = dtype === 'int32' && Number.isInteger(value) ? 'int32' : 'float32';
-  return full([], value, scalarDtype);
+  return scalarConstant(value, scalarDtype);
+}
+
+/**
+ * Numbers in ops (`mul(x, 2)`, `sub(1, y)`) become cached constant scalars: a training step
+ * reuses the same few, so each is filled on the GPU once instead of once per use.
+ */
+const scalarConstants = new Map<string, Tensor>();
+const MAX_SCALAR_CONSTANTS = 4096;
+
+function scalarConstant(value: number, dtype: DType): Tensor {
+  const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;
+  let constant = scalarConstants.get(key);
+  if (!constant) {
+    if (scalarConstants.size >= MAX_SCALAR_CONSTANTS) return fillWith(Tensor.empty([], dtype), value);
+    constant = fillWith(Tensor.emptyConstant([], dtype), value);
+    scalarConstants.set(key, constant);
+  }
+  return constant;
 }
 
 /** The dtype two operands compute in: int32 only when both are int32 (as NumPy/PyTorch promote). */
