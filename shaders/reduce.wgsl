@@ -1,0 +1,96 @@
+// Sum, max or min over a set of axes: out[o * chunks + c] folds chunk c of the reduced elements of
+// output element o. The input is row-major; kept and reduced axes are read through their strides
+// (reduced index r is row-major over reducedShape), so nothing is transposed. chunks > 1 writes
+// partial results that the next pass reduces, which keeps both each loop and the float error short.
+alias Element = f32;
+alias Accumulator = f32;
+
+struct Params {
+  partialCount: u32,
+  chunks: u32,
+  chunkSize: u32,
+  reducedCount: u32,
+  keptRank: u32,
+  reducedRank: u32,
+  keptShape: array<vec4<u32>, 2>,
+  keptStrides: array<vec4<u32>, 2>,
+  reducedShape: array<vec4<u32>, 2>,
+  reducedStrides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<Element>;
+@group(0) @binding(1) var<storage, read_write> out: array<Accumulator>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+const SUM = 0u;
+const MAX = 1u;
+const MIN = 2u;
+override OP: u32;
+// Whether Accumulator is f32: only then can a value be NaN.
+override FLOAT: bool;
+
+// By bits: WGSL lets compilers assume NaN never occurs, so `v != v` may be folded away.
+fn isNan(v: Accumulator) -> bool {
+  return FLOAT && (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn combine(accumulated: Accumulator, v: Accumulator) -> Accumulator {
+  switch OP {
+    case MAX: { return max(accumulated, v); }
+    case MIN: { return min(accumulated, v); }
+    default: { return accumulated + v; }
+  }
+}
+
+// Offset of the r-th reduced element relative to the output element's first one.
+fn reducedOffset(r: u32) -> u32 {
+  var remaining = r;
+  var offset = 0u;
+  for (var d = i32(params.reducedRank) - 1; d >= 0; d--) {
+    let dim = params.reducedShape[d / 4][d % 4];
+    offset += (remaining % dim) * params.reducedStrides[d / 4][d % 4];
+    remaining = remaining / dim;
+  }
+  return offset;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= params.partialCount) { return; }
+  let o = i / params.chunks;
+  let start = (i % params.chunks) * params.chunkSize;
+  let end = min(start + params.chunkSize, params.reducedCount);
+
+  var base = 0u;
+  var remaining = o;
+  for (var d = i32(params.keptRank) - 1; d >= 0; d--) {
+    let dim = params.keptShape[d / 4][d % 4];
+    base += (remaining % dim) * params.keptStrides[d / 4][d % 4];
+    remaining = remaining / dim;
+  }
+
+  // max and min start from the chunk's first element (folding it twice is harmless); sum from 0.
+  var accumulated = Accumulator(0);
+  if (OP != SUM) { accumulated = Accumulator(x[base + reducedOffset(start)]); }
+  // OR of the bits of every NaN seen: still a NaN, and a runtime value (a constant NaN is a WGSL error).
+  var nanBits = 0u;
+  let innermost = params.reducedRank - 1u;
+  let innerDim = params.reducedShape[innermost / 4u][innermost % 4u];
+  let innerStride = params.reducedStrides[innermost / 4u][innermost % 4u];
+  var r = start;
+  // Walk the chunk one row of the innermost reduced axis at a time: one index decomposition per row.
+  while (r < end) {
+    let rowEnd = min(end, r - r % innerDim + innerDim);
+    var offset = base + reducedOffset(r);
+    for (; r < rowEnd; r++) {
+      let v = Accumulator(x[offset]);
+      accumulated = combine(accumulated, v);
+      if (OP != SUM) { nanBits |= select(0u, bitcast<u32>(v), isNan(v)); }
+      offset += innerStride;
+    }
+  }
+  // NumPy's max/min propagate NaN; WGSL's max/min may drop it.
+  if (nanBits != 0u) { accumulated = bitcast<Accumulator>(nanBits); }
+  out[i] = accumulated;
+}

@@ -1,0 +1,40 @@
+// Softmax (or log-softmax) along one axis, x and out row-major [outer, length, inner]; one
+// invocation per row o = outerIndex * inner + innerIndex. Shifting by the row maximum m keeps exp
+// in range: softmax = exp(x - m) / Σ exp(x - m), logSoftmax = (x - m) - log Σ exp(x - m).
+struct Params {
+  rows: u32,
+  length: u32,
+  inner: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+override LOG: bool;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let o = gid.x + gid.y * groups.x * 64u;
+  if (o >= params.rows) { return; }
+  let base = (o / params.inner) * params.length * params.inner + o % params.inner;
+  let stride = params.inner;
+
+  var m = x[base];
+  for (var r = 1u; r < params.length; r++) { m = max(m, x[base + r * stride]); }
+  var total = 0.0;
+  for (var r = 0u; r < params.length; r++) { total += exp(x[base + r * stride] - m); }
+
+  if (LOG) {
+    let logTotal = log(total);
+    for (var r = 0u; r < params.length; r++) {
+      let at = base + r * stride;
+      out[at] = (x[at] - m) - logTotal;
+    }
+  } else {
+    for (var r = 0u; r < params.length; r++) {
+      let at = base + r * stride;
+      out[at] = exp(x[at] - m) / total;
+    }
+  }
+}
