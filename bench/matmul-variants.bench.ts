@@ -21,15 +21,18 @@ it('times matmul variants', async () => {
   // A classic script: its exports land on window.matmulBench.
   await gpu.page.addScriptTag({ content: bundle.outputFiles[0].text });
   const sizes = (process.env.MATMUL_SIZES ?? '128,256,512').split(',').map(Number);
-  const { adapter, results } = await gpu.run(
-    async (_wg, args) => {
-      const bench = (window as unknown as { matmulBench: typeof import('./matmul-variants.page') }).matmulBench;
-      return bench.benchmark(args.sizes, args.repeats, args.rounds);
-    },
-    { sizes, repeats: 3, rounds: 3 },
-  );
-  console.log(`adapter: ${adapter}`);
-  for (const r of results) {
-    console.log(`N=${r.n} ${r.transposeB ? 'A@Bᵀ' : 'A@B '} ${r.variant.padEnd(40)} ${r.milliseconds.toFixed(1).padStart(8)} ms ${r.gflops.toFixed(2).padStart(7)} GFLOP/s`);
+  for (const n of sizes) {
+    for (const transposeB of [false, true]) {
+      const { adapter, results } = await gpu.run(
+        async (_wg, args) => {
+          const bench = (window as unknown as { matmulBench: typeof import('./matmul-variants.page') }).matmulBench;
+          return bench.benchmark(args.n, args.transposeB, args.repeats, args.rounds);
+        },
+        { n, transposeB, repeats: 3, rounds: 4 },
+      );
+      for (const r of results) {
+        console.log(`${adapter} N=${n} ${transposeB ? 'A@Bᵀ' : 'A@B '} ${r.variant.padEnd(44)} ${r.milliseconds.toFixed(1).padStart(8)} ms ${r.gflops.toFixed(2).padStart(6)} GFLOP/s`);
+      }
+    }
   }
-}, 600_000);
+}, 1_800_000);

@@ -28,32 +28,30 @@ function variants(): Record<string, MatmulVariant> {
 
 export interface Measurement { variant: string; n: number; transposeB: boolean; milliseconds: number; gflops: number }
 
-export async function benchmark(sizes: number[], repeats: number, rounds: number): Promise<{ adapter: string; results: Measurement[] }> {
+/** Times every variant on one N×N @ N×N (or @ Bᵀ) product. One call per layout keeps each page call short. */
+export async function benchmark(n: number, transposeB: boolean, repeats: number, rounds: number): Promise<{ adapter: string; results: Measurement[] }> {
   await init();
-  const results: Measurement[] = [];
-  for (const n of sizes) {
-    const values = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i));
-    const a = tensor(values, [n, n]);
-    const b = tensor(values, [n, n]);
-    const out = Tensor.empty([n, n]);
-    for (const transposeB of [false, true]) {
-      for (const [name, variant] of Object.entries(variants())) {
-        const problem = { a, b, out, M: n, N: n, K: n, transposeA: false, transposeB, batchShape: [], batchStridesA: [], batchStridesB: [] };
-        launchMatmul(variant, problem);
-        await synchronize();
-        // Best of several rounds: the machine is shared, the minimum is the least disturbed.
-        let best = Infinity;
-        for (let round = 0; round < rounds; round++) {
-          const start = performance.now();
-          for (let r = 0; r < repeats; r++) launchMatmul(variant, problem);
-          await synchronize();
-          best = Math.min(best, (performance.now() - start) / repeats);
-        }
-        results.push({ variant: name, n, transposeB, milliseconds: best, gflops: (2 * n * n * n) / (best * 1e6) });
-      }
+  const values = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i));
+  const a = tensor(values, [n, n]);
+  const b = tensor(values, [n, n]);
+  const out = Tensor.empty([n, n]);
+  const problem = { a, b, out, M: n, N: n, K: n, transposeA: false, transposeB, batchShape: [], batchStridesA: [], batchStridesB: [] };
+  const candidates = Object.entries(variants());
+  for (const [, variant] of candidates) launchMatmul(variant, problem); // compiles
+  await synchronize();
+  // The machine is shared: rounds interleave the variants so a busy spell hits all of them,
+  // and each keeps its best round, the least disturbed one.
+  const best = new Map<string, number>();
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, variant] of candidates) {
+      const start = performance.now();
+      for (let r = 0; r < repeats; r++) launchMatmul(variant, problem);
+      await synchronize();
+      best.set(name, Math.min(best.get(name) ?? Infinity, (performance.now() - start) / repeats));
     }
-    for (const t of [a, b, out]) t.dispose();
   }
+  for (const t of [a, b, out]) t.dispose();
+  const results = [...best].map(([variant, milliseconds]) => ({ variant, n, transposeB, milliseconds, gflops: (2 * n * n * n) / (milliseconds * 1e6) }));
   const info = getAdapterInfo();
   return { adapter: `${info.vendor} ${info.architecture} ${info.description}`.trim(), results };
 }
