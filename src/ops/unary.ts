@@ -1,40 +1,40 @@
-// Elementwise float32 math, one kernel for the family; each op's derivative sits beside its code.
-import unarySource from '../../shaders/unary.wgsl';
-import { recordOp } from '../autograd/recorder';
+// Elementwise float32 math, each op declared as data: its WGSL body, and its derivative both as a
+// fused WGSL body (the fast path) and with differentiable ops (used for higher derivatives).
 import { tidy } from '../memory';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
 import { Tensor } from '../tensor';
 import { add, div, maximum, mul, sub } from './binary';
 import { greater } from './compare';
-import { assertFloat, asTensor, releaseTemporary } from './operand';
+import { defineElementwise } from './elementwise';
+import stableMathSource from '../../shaders/stableMath.wgsl';
 
-const unaryKernel = defineKernel('unary', unarySource);
-
-/** d(output)/d(input) as tensors, given the input x, the output y and the output gradient dy. */
-type Derivative = (x: Tensor, y: Tensor, dy: Tensor) => Tensor;
+/** d(out)/d(x)·dy as WGSL (reading x, out, dy) and as ops (given x, the output y and dy). */
+interface UnaryDeclaration {
+  body: string;
+  gradient: string;
+  composed: (x: Tensor, y: Tensor, dy: Tensor) => Tensor;
+}
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
-/** Each op: its code in shaders/unary.wgsl and its backward rule, written with differentiable ops. */
 const unaryOps = {
-  neg: { code: 0, backward: (_x, _y, dy) => mul(dy, -1) },
-  abs: { code: 1, backward: (x, _y, dy) => mul(dy, sign(x)) },
-  exp: { code: 2, backward: (_x, y, dy) => mul(dy, y) },
-  log: { code: 3, backward: (x, _y, dy) => div(dy, x) },
-  sqrt: { code: 4, backward: (_x, y, dy) => div(dy, mul(y, 2)) },
-  rsqrt: { code: 5, backward: (_x, y, dy) => mul(dy, mul(mul(y, mul(y, y)), -0.5)) },
-  square: { code: 6, backward: (x, _y, dy) => mul(dy, mul(x, 2)) },
-  sin: { code: 7, backward: (x, _y, dy) => mul(dy, cos(x)) },
-  cos: { code: 8, backward: (x, _y, dy) => mul(dy, neg(sin(x))) },
-  relu: { code: 9, backward: (x, _y, dy) => mul(dy, greater(x, 0)) },
-  sigmoid: { code: 10, backward: (_x, y, dy) => mul(dy, mul(y, sub(1, y))) },
-  tanh: { code: 11, backward: (_x, y, dy) => mul(dy, sub(1, mul(y, y))) },
-  gelu: { code: 12, backward: (x, _y, dy) => mul(dy, geluDerivative(x)) },
-  softplus: { code: 13, backward: (x, _y, dy) => mul(dy, sigmoid(x)) },
-  reciprocal: { code: 14, backward: (_x, y, dy) => mul(dy, neg(mul(y, y))) },
-  sign: { code: 15, backward: (x) => mul(x, 0) },
-} satisfies Record<string, { code: number; backward: Derivative }>;
+  neg: { body: 'return -x;', gradient: 'return -dy;', composed: (_x, _y, dy) => mul(dy, -1) },
+  abs: { body: 'return abs(x);', gradient: 'return dy * sign(x);', composed: (x, _y, dy) => mul(dy, sign(x)) },
+  exp: { body: 'return exp(x);', gradient: 'return dy * out;', composed: (_x, y, dy) => mul(dy, y) },
+  log: { body: 'return log(x);', gradient: 'return dy / x;', composed: (x, _y, dy) => div(dy, x) },
+  sqrt: { body: 'return sqrt(x);', gradient: 'return dy / (2.0 * out);', composed: (_x, y, dy) => div(dy, mul(y, 2)) },
+  rsqrt: { body: 'return inverseSqrt(x);', gradient: 'return -0.5 * dy * out * out * out;', composed: (_x, y, dy) => mul(dy, mul(mul(y, mul(y, y)), -0.5)) },
+  square: { body: 'return x * x;', gradient: 'return 2.0 * x * dy;', composed: (x, _y, dy) => mul(dy, mul(x, 2)) },
+  sin: { body: 'return sin(x);', gradient: 'return dy * cos(x);', composed: (x, _y, dy) => mul(dy, cos(x)) },
+  cos: { body: 'return cos(x);', gradient: 'return -dy * sin(x);', composed: (x, _y, dy) => mul(dy, neg(sin(x))) },
+  relu: { body: 'return max(x, 0.0);', gradient: 'return select(0.0, dy, x > 0.0);', composed: (x, _y, dy) => mul(dy, greater(x, 0)) },
+  sigmoid: { body: 'return stableSigmoid(x);', gradient: 'return dy * out * (1.0 - out);', composed: (_x, y, dy) => mul(dy, mul(y, sub(1, y))) },
+  tanh: { body: 'return stableTanh(x);', gradient: 'return dy * (1.0 - out * out);', composed: (_x, y, dy) => mul(dy, sub(1, mul(y, y))) },
+  gelu: { body: 'return geluTanh(x);', gradient: 'return dy * geluTanhDerivative(x);', composed: (x, _y, dy) => mul(dy, geluDerivative(x)) },
+  // softplus = log(1 + e^x), stable for large |x|; its derivative is sigmoid(x).
+  softplus: { body: 'return max(x, 0.0) + log(1.0 + exp(-abs(x)));', gradient: 'return dy * stableSigmoid(x);', composed: (x, _y, dy) => mul(dy, sigmoid(x)) },
+  reciprocal: { body: 'return 1.0 / x;', gradient: 'return -dy * out * out;', composed: (_x, y, dy) => mul(dy, neg(mul(y, y))) },
+  sign: { body: 'return sign(x);', gradient: 'return 0.0;', composed: (x) => mul(x, 0) },
+} satisfies Record<string, UnaryDeclaration>;
 
 export type UnaryOpName = keyof typeof unaryOps;
 
@@ -46,55 +46,44 @@ function geluDerivative(x: Tensor): Tensor {
   return add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), inner));
 }
 
-function unary(op: UnaryOpName, input: Tensor | number): Tensor {
-  const x = asTensor(op, input);
-  try {
-    return unaryKernelCall(op, x);
-  } finally {
-    releaseTemporary(input, x);
-  }
-}
+type UnaryOp = (x: Tensor | number) => Tensor;
 
-function unaryKernelCall(op: UnaryOpName, x: Tensor): Tensor {
-  assertFloat(op, x);
-  const y = Tensor.empty(x.shape, 'float32');
-  launch(unaryKernel, {
-    buffers: { x: x.buffer, out: y.buffer },
-    uniforms: { count: x.size },
-    variant: { constants: { OP: unaryOps[op].code } },
-    threads: x.size,
-  });
-  recordOp(op, [x], y, (dy) => [unaryOps[op].backward(x, y, dy)]);
-  return y;
-}
+/** Each declaration as an op (kernels are compiled on first use). */
+const ops = Object.fromEntries(Object.entries(unaryOps).map(([name, op]) => [name, defineElementwise({
+  name,
+  inputs: ['x'],
+  body: op.body,
+  prelude: stableMathSource,
+  gradients: [{ body: op.gradient, composed: ([x], y, dy) => op.composed(x, y, dy) }],
+})])) as Record<UnaryOpName, UnaryOp>;
 
 /** Negation; int32 tensors stay int32. */
 export function neg(x: Tensor | number): Tensor {
-  return x instanceof Tensor && x.dtype === 'int32' ? mul(x, -1) : unary('neg', x);
+  return x instanceof Tensor && x.dtype === 'int32' ? mul(x, -1) : ops.neg(x);
 }
 /** Absolute value; int32 tensors stay int32. */
 export function abs(x: Tensor | number): Tensor {
-  return x instanceof Tensor && x.dtype === 'int32' ? tidy(() => maximum(x, mul(x, -1))) : unary('abs', x);
+  return x instanceof Tensor && x.dtype === 'int32' ? tidy(() => maximum(x, mul(x, -1))) : ops.abs(x);
 }
 /** x²; int32 tensors stay int32. */
 export function square(x: Tensor | number): Tensor {
-  return x instanceof Tensor && x.dtype === 'int32' ? mul(x, x) : unary('square', x);
+  return x instanceof Tensor && x.dtype === 'int32' ? mul(x, x) : ops.square(x);
 }
-export const exp = (x: Tensor | number): Tensor => unary('exp', x);
-export const log = (x: Tensor | number): Tensor => unary('log', x);
-export const sqrt = (x: Tensor | number): Tensor => unary('sqrt', x);
-export const rsqrt = (x: Tensor | number): Tensor => unary('rsqrt', x);
-export const sin = (x: Tensor | number): Tensor => unary('sin', x);
-export const cos = (x: Tensor | number): Tensor => unary('cos', x);
-export const relu = (x: Tensor | number): Tensor => unary('relu', x);
-export const sigmoid = (x: Tensor | number): Tensor => unary('sigmoid', x);
-export const tanh = (x: Tensor | number): Tensor => unary('tanh', x);
+export const exp = (x: Tensor | number): Tensor => ops.exp(x);
+export const log = (x: Tensor | number): Tensor => ops.log(x);
+export const sqrt = (x: Tensor | number): Tensor => ops.sqrt(x);
+export const rsqrt = (x: Tensor | number): Tensor => ops.rsqrt(x);
+export const sin = (x: Tensor | number): Tensor => ops.sin(x);
+export const cos = (x: Tensor | number): Tensor => ops.cos(x);
+export const relu = (x: Tensor | number): Tensor => ops.relu(x);
+export const sigmoid = (x: Tensor | number): Tensor => ops.sigmoid(x);
+export const tanh = (x: Tensor | number): Tensor => ops.tanh(x);
 /** GELU, tanh approximation (PyTorch approximate='tanh', Keras/TF.js default). */
-export const gelu = (x: Tensor | number): Tensor => unary('gelu', x);
-export const softplus = (x: Tensor | number): Tensor => unary('softplus', x);
-export const reciprocal = (x: Tensor | number): Tensor => unary('reciprocal', x);
+export const gelu = (x: Tensor | number): Tensor => ops.gelu(x);
+export const softplus = (x: Tensor | number): Tensor => ops.softplus(x);
+export const reciprocal = (x: Tensor | number): Tensor => ops.reciprocal(x);
 /** -1, 0 or 1 by the sign of x, as float32 (int32 input too); its gradient is zero. */
 export function sign(x: Tensor | number): Tensor {
   if (x instanceof Tensor && x.dtype === 'int32') return tidy(() => sub(greater(x, 0), greater(0, x)));
-  return unary('sign', x);
+  return ops.sign(x);
 }
