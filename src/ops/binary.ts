@@ -68,11 +68,12 @@ function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): Tensor {
 
 function binaryKernelCall(op: BinaryOpName, a: Tensor, b: Tensor, dtype: DType): Tensor {
   const outShape = broadcastShapes(op, a.shape, b.shape);
+  const strides = broadcastUniforms(op, outShape, { stridesA: a.shape, stridesB: b.shape });
   const out = Tensor.empty(outShape, dtype);
   const broadcast = !(shapesEqual(a.shape, outShape) && shapesEqual(b.shape, outShape));
   launch(binaryKernel, {
     buffers: { a: a.buffer, b: b.buffer, out: out.buffer },
-    uniforms: { count: out.size, ...broadcastUniforms(op, outShape, { stridesA: a.shape, stridesB: b.shape }) },
+    uniforms: { count: out.size, ...strides },
     variant: { aliases: { Element: wgslType(dtype) }, constants: { OP: binaryOps[op].code, BROADCAST: broadcast ? 1 : 0 } },
     threads: out.size,
   });
@@ -84,7 +85,8 @@ function binaryKernelCall(op: BinaryOpName, a: Tensor, b: Tensor, dtype: DType):
   return out;
 }
 
-function toDtype(op: string, value: TensorLike, dtype: DType): Tensor {
+/** `value` as a tensor of `dtype`: numbers become scalars, other dtypes a cast copy (see releaseTemporary). */
+export function toDtype(op: string, value: TensorLike, dtype: DType): Tensor {
   const tensor = asTensor(op, value, dtype);
   return tensor.dtype === dtype ? tensor : cast(tensor, dtype);
 }

@@ -8,8 +8,7 @@ import { defineKernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { broadcastShapes, type Shape } from '../shape';
 import { Tensor, type DType } from '../tensor';
-import { broadcastUniforms, mul, unbroadcast } from './binary';
-import { cast } from './cast';
+import { broadcastUniforms, mul, toDtype, unbroadcast } from './binary';
 import { asTensor, releaseTemporary, resultDtype, wgslType, type TensorLike } from './operand';
 
 const compareKernel = defineKernel('compare', compareSource);
@@ -32,17 +31,14 @@ function operandShape(op: string, value: TensorLike): Shape {
   return [];
 }
 
-function toDtype(op: string, value: TensorLike, dtype: DType): Tensor {
-  const tensor = asTensor(op, value, dtype);
-  return tensor.dtype === dtype ? tensor : cast(tensor, dtype);
-}
-
 /**
  * a OP b elementwise as float32 1/0. Operands compute in int32 when both are int32, else in float32.
  * Not differentiable: the result is piecewise constant.
  */
 function compare(op: ComparisonName, left: TensorLike, right: TensorLike): Tensor {
-  const outShape = broadcastShapes(op, operandShape(op, left), operandShape(op, right));
+  const [shapeA, shapeB] = [operandShape(op, left), operandShape(op, right)];
+  const outShape = broadcastShapes(op, shapeA, shapeB);
+  const strides = broadcastUniforms(op, outShape, { stridesA: shapeA, stridesB: shapeB });
   const dtype = resultDtype(left, right);
   const a = toDtype(op, left, dtype);
   const b = toDtype(op, right, dtype);
@@ -50,7 +46,7 @@ function compare(op: ComparisonName, left: TensorLike, right: TensorLike): Tenso
     const out = Tensor.empty(outShape, 'float32');
     launch(compareKernel, {
       buffers: { a: a.buffer, b: b.buffer, out: out.buffer },
-      uniforms: { count: out.size, ...broadcastUniforms(op, outShape, { stridesA: a.shape, stridesB: b.shape }) },
+      uniforms: { count: out.size, ...strides },
       variant: { aliases: { Element: wgslType(dtype) }, constants: { OP: comparisonCodes[op] } },
       threads: out.size,
     });
@@ -82,6 +78,7 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
     if (!(error instanceof ShapeError)) throw error;
     throw new ShapeError(`where: shapes ${shapes.map(formatShape).join(', ')} (condition, a, b) cannot be broadcast together`);
   }
+  const strides = broadcastUniforms('where', outShape, { stridesCondition: shapes[0], stridesA: shapes[1], stridesB: shapes[2] });
   const dtype = resultDtype(a, b);
   const c = asTensor('where', condition, 'float32');
   const x = toDtype('where', a, dtype);
@@ -90,10 +87,7 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
     const out = Tensor.empty(outShape, dtype);
     launch(whereKernel, {
       buffers: { condition: c.buffer, a: x.buffer, b: y.buffer, out: out.buffer },
-      uniforms: {
-        count: out.size,
-        ...broadcastUniforms('where', outShape, { stridesCondition: c.shape, stridesA: x.shape, stridesB: y.shape }),
-      },
+      uniforms: { count: out.size, ...strides },
       variant: { aliases: { Element: wgslType(dtype) }, constants: { CONDITION_IS_FLOAT: c.dtype === 'float32' ? 1 : 0 } },
       threads: out.size,
     });
@@ -119,7 +113,6 @@ export function clip(input: TensorLike, lo: number, hi: number): Tensor {
     throw new ValueError(`clip: bounds must be numbers, got lo ${lo} and hi ${hi}`);
   }
   if (lo > hi) throw new ValueError(`clip: lower bound ${lo} is greater than upper bound ${hi}`);
-  operandShape('clip', input);
   const integral = (bound: number): boolean => Number.isInteger(bound) || !Number.isFinite(bound);
   const keepsInt = input instanceof Tensor && input.dtype === 'int32' && integral(lo) && integral(hi);
   const dtype: DType = keepsInt ? 'int32' : 'float32';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
 import { binary, expectClose, mulberry32, randomArray, randomIntArray, ternary, unary, type NdArray, type Rng } from '../reference';
 import {
-  asNdArray, broadcastPairs, callOps, describeCall, gradientsInPage, numericGradientsOf, operand, randomFrom, referenceArgs, tensorArg,
+  asNdArray, broadcastPairs, callOps, describeCall, gradientsInPage, numericGradientsOf, operand, randomFrom, referenceArgs, tensorArg, thrownInPage,
   type GradientCall, type OpCall, type ReferenceArg,
 } from './op-calls';
 
@@ -86,13 +86,15 @@ describe('comparisons', () => {
     expect(message).toMatch(/^NonDifferentiableError: .*greater/);
   });
 
-  it('reject shapes that do not broadcast, naming the op and both shapes, and leak nothing', async () => {
+  it('reject shapes that do not broadcast (naming the op and both shapes) and rank 9, leaking nothing', async () => {
     const outcome = await gpu.run(async (wg) => {
       const a = wg.zeros([2, 3]);
       const b = wg.zeros([3, 2], 'int32');
+      const rank9 = wg.zeros([1, 1, 1, 1, 1, 1, 1, 1, 2]);
       const before = wg.memory().numTensors;
       const messages: string[] = [];
-      for (const attempt of [() => wg.less(a, b), () => wg.notEqual(b, a)]) {
+      const attempts = [() => wg.less(a, b), () => wg.notEqual(b, a), () => wg.equal(rank9, 1), () => wg.where(rank9, 1, 0)];
+      for (const attempt of attempts) {
         try {
           attempt();
           messages.push('no error');
@@ -101,14 +103,15 @@ describe('comparisons', () => {
         }
       }
       const leaked = wg.memory().numTensors - before;
-      a.dispose();
-      b.dispose();
+      for (const t of [a, b, rank9]) t.dispose();
       return { messages, leaked };
     });
-    expect(outcome.messages).toEqual([
+    expect(outcome.messages.slice(0, 2)).toEqual([
       'ShapeError: less: shapes [2,3] and [3,2] cannot be broadcast together',
       'ShapeError: notEqual: shapes [3,2] and [2,3] cannot be broadcast together',
     ]);
+    expect(outcome.messages[2]).toMatch(/^ShapeError: equal: rank 9 exceeds the supported 8/);
+    expect(outcome.messages[3]).toMatch(/^ShapeError: where: rank 9 exceeds the supported 8/);
     expect(outcome.leaked).toBe(0);
   });
 });
@@ -167,14 +170,7 @@ describe('where', () => {
   });
 
   it('names all three shapes when they cannot broadcast', async () => {
-    const message = await gpu.run(async (wg) => {
-      try {
-        wg.where(wg.ones([2, 1]), wg.ones([3]), wg.ones([4]));
-        return 'no error';
-      } catch (error) {
-        return `${(error as Error).name}: ${(error as Error).message}`;
-      }
-    });
+    const message = await thrownInPage(gpu, (wg) => wg.where(wg.ones([2, 1]), wg.ones([3]), wg.ones([4])));
     expect(message).toMatch(/^ShapeError: where: .*\[2,1\].*\[3\].*\[4\]/);
   });
 });
@@ -216,22 +212,8 @@ describe('clip', () => {
   });
 
   it('rejects lo > hi and NaN bounds with a ValueError naming both', async () => {
-    const messages = await gpu.run(async (wg) => {
-      const x = wg.ones([3]);
-      const out: string[] = [];
-      for (const [lo, hi] of [[2, 1], [NaN, 1]]) {
-        try {
-          wg.clip(x, lo, hi);
-          out.push('no error');
-        } catch (error) {
-          out.push(`${(error as Error).name}: ${(error as Error).message}`);
-        }
-      }
-      x.dispose();
-      return out;
-    });
-    expect(messages[0]).toMatch(/^ValueError: clip: .*2.*1/);
-    expect(messages[1]).toMatch(/^ValueError: clip: .*NaN/);
+    expect(await thrownInPage(gpu, (wg) => wg.clip(wg.ones([3]), 2, 1))).toMatch(/^ValueError: clip: .*2.*1/);
+    expect(await thrownInPage(gpu, (wg) => wg.clip(wg.ones([3]), NaN, 1))).toMatch(/^ValueError: clip: .*NaN/);
   });
 });
 
@@ -301,25 +283,13 @@ describe('cast', () => {
   });
 
   it('rejects an unknown dtype and a disposed tensor', async () => {
-    const messages = await gpu.run(async (wg) => {
-      const out: string[] = [];
-      const x = wg.ones([2]);
+    expect(await thrownInPage(gpu, (wg) => wg.cast(wg.ones([2]), 'float64' as 'float32'))).toMatch(/^ValueError: cast: .*float64/);
+    const disposedCast = await thrownInPage(gpu, (wg) => {
       const disposed = wg.ones([2]);
       disposed.dispose();
-      const attempts = [() => wg.cast(x, 'float64' as 'float32'), () => wg.cast(disposed, 'int32')];
-      for (const attempt of attempts) {
-        try {
-          attempt();
-          out.push('no error');
-        } catch (error) {
-          out.push(`${(error as Error).name}: ${(error as Error).message}`);
-        }
-      }
-      x.dispose();
-      return out;
+      return wg.cast(disposed, 'int32');
     });
-    expect(messages[0]).toMatch(/^ValueError: cast: .*float64/);
-    expect(messages[1]).toMatch(/^DisposedTensorError: cast/);
+    expect(disposedCast).toMatch(/^DisposedTensorError: cast/);
   });
 });
 

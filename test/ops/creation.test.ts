@@ -1,9 +1,9 @@
 // Tensors made on the GPU without input tensors: arange, eye, full/zeros/ones and the *Like forms,
 // against float64 references and NumPy's results for the same calls.
 import { describe, expect, it } from 'vitest';
-import { useGpuPage, type Webgrad } from '../harness/gpu-page';
+import { useGpuPage } from '../harness/gpu-page';
 import { expectClose } from '../reference';
-import { callOps, type OpCall } from './op-calls';
+import { callOps, thrownInPage, type OpCall } from './op-calls';
 
 const gpu = useGpuPage();
 
@@ -11,19 +11,6 @@ const gpu = useGpuPage();
 async function run(calls: OpCall[]) {
   const results = await callOps(gpu, calls);
   return results.map((r) => ({ shape: r.shape, dtype: r.dtype, values: Array.from(r.values) }));
-}
-
-/** The "Name: message" of what fn(wg) throws in the page, or 'no error'. */
-async function errorOf(fn: (wg: Webgrad) => unknown): Promise<string> {
-  return gpu.run(async (wg, source) => {
-    try {
-      // The attempt arrives as source text, like every page function.
-      (new Function('wg', `return (${source})(wg);`) as (w: typeof wg) => unknown)(wg);
-      return 'no error';
-    } catch (error) {
-      return `${(error as Error).name}: ${(error as Error).message}`;
-    }
-  }, fn.toString());
 }
 
 describe('arange', () => {
@@ -70,10 +57,10 @@ describe('arange', () => {
   });
 
   it('rejects a zero step, non-finite arguments and fractional int32 arguments', async () => {
-    expect(await errorOf((wg) => wg.arange(0, 5, 0))).toMatch(/^ValueError: arange\(0, 5, 0\): step/);
-    expect(await errorOf((wg) => wg.arange(0, Infinity))).toMatch(/^ValueError: arange.*finite/);
-    expect(await errorOf((wg) => wg.arange(NaN))).toMatch(/^ValueError: arange/);
-    expect(await errorOf((wg) => wg.arange(0, 2.5, 1, 'int32'))).toMatch(/^ValueError: arange\(0, 2.5, 1\): int32/);
+    expect(await thrownInPage(gpu, (wg) => wg.arange(0, 5, 0))).toMatch(/^ValueError: arange\(0, 5, 0\): step/);
+    expect(await thrownInPage(gpu, (wg) => wg.arange(0, Infinity))).toMatch(/^ValueError: arange.*finite/);
+    expect(await thrownInPage(gpu, (wg) => wg.arange(NaN))).toMatch(/^ValueError: arange/);
+    expect(await thrownInPage(gpu, (wg) => wg.arange(0, 2.5, 1, 'int32'))).toMatch(/^ValueError: arange\(0, 2.5, 1\): int32/);
   });
 });
 
@@ -96,8 +83,8 @@ describe('eye', () => {
   });
 
   it('rejects negative and fractional sizes with a ShapeError', async () => {
-    expect(await errorOf((wg) => wg.eye(-1))).toMatch(/^ShapeError: eye: invalid shape \[-1,-1\]/);
-    expect(await errorOf((wg) => wg.eye(2, 1.5))).toMatch(/^ShapeError: eye: invalid shape \[2,1.5\]/);
+    expect(await thrownInPage(gpu, (wg) => wg.eye(-1))).toMatch(/^ShapeError: eye: invalid shape \[-1,-1\]/);
+    expect(await thrownInPage(gpu, (wg) => wg.eye(2, 1.5))).toMatch(/^ShapeError: eye: invalid shape \[2,1.5\]/);
   });
 });
 
@@ -133,7 +120,7 @@ describe('full, zeros, ones and the *Like forms', () => {
   });
 
   it('reject invalid shapes with a ShapeError naming the op', async () => {
-    expect(await errorOf((wg) => wg.zeros([2, -3]))).toMatch(/^ShapeError: (zeros|full): invalid shape \[2,-3\]/);
-    expect(await errorOf((wg) => wg.full([1.5], 2))).toMatch(/^ShapeError: full: invalid shape \[1.5\]/);
+    expect(await thrownInPage(gpu, (wg) => wg.zeros([2, -3]))).toMatch(/^ShapeError: (zeros|full): invalid shape \[2,-3\]/);
+    expect(await thrownInPage(gpu, (wg) => wg.full([1.5], 2))).toMatch(/^ShapeError: full: invalid shape \[1.5\]/);
   });
 });

@@ -241,14 +241,15 @@ describe('binary ops forward', () => {
     expect(summary.leaked).toBe(0);
   });
 
-  it('reject shapes that do not broadcast, naming the op and both shapes, and leak nothing', async () => {
+  it('reject shapes that do not broadcast (naming the op and both shapes) and rank 9, leaking nothing', async () => {
     const outcome = await gpu.run(async (wg) => {
       const a = wg.zeros([2, 3]);
       const b = wg.zeros([4, 3]);
       const int = wg.zeros([4, 3], 'int32');
+      const rank9 = wg.zeros([1, 1, 1, 1, 1, 1, 1, 1, 2]);
       const before = wg.memory().numTensors;
       const messages: string[] = [];
-      for (const attempt of [() => wg.sub(a, b), () => wg.mul(a, int), () => wg.pow(a, b)]) {
+      for (const attempt of [() => wg.sub(a, b), () => wg.mul(a, int), () => wg.pow(a, b), () => wg.add(rank9, 1)]) {
         try {
           attempt();
           messages.push('no error');
@@ -257,12 +258,13 @@ describe('binary ops forward', () => {
         }
       }
       const after = wg.memory().numTensors;
-      for (const t of [a, b, int]) t.dispose();
+      for (const t of [a, b, int, rank9]) t.dispose();
       return { messages, leaked: after - before };
     });
     expect(outcome.messages[0]).toMatch(/^ShapeError: sub: .*\[2,3\].*\[4,3\]/);
     expect(outcome.messages[1]).toMatch(/^ShapeError: mul: .*\[2,3\].*\[4,3\]/);
     expect(outcome.messages[2]).toMatch(/^ShapeError: pow: .*\[2,3\].*\[4,3\]/);
+    expect(outcome.messages[3]).toMatch(/^ShapeError: add: rank 9 exceeds the supported 8/);
     expect(outcome.leaked).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 // Op calls built in Node from seeded random data, run inside the test page a whole batch per round
 // trip (forward, or gradients through the Tape), checking that every call freed what it made.
 import type { Tensor } from '../../src/tensor';
-import type { GpuPage } from '../harness/gpu-page';
+import type { GpuPage, Webgrad } from '../harness/gpu-page';
 import { numericGradient, randomArray, randomInt, randomShape, type NdArray, type Rng } from '../reference';
 
 export type DTypeName = 'float32' | 'int32';
@@ -161,4 +161,19 @@ export function numericGradientsOf(call: GradientCall, evaluate: (args: Referenc
     return total;
   };
   return numericGradient(weightedSum, tensorPositions.map((i) => argArray(call.args[i])));
+}
+
+/**
+ * What `attempt(wg)` throws in the page, as "Name: message", or 'no error'. The attempt travels as
+ * source text like every page function, so it may use only `wg`.
+ */
+export async function thrownInPage(gpu: GpuPage, attempt: (wg: Webgrad) => unknown): Promise<string> {
+  return gpu.run(async (wg, source) => {
+    try {
+      (new Function('wg', `return (${source})(wg);`) as (w: typeof wg) => unknown)(wg);
+      return 'no error';
+    } catch (error) {
+      return `${(error as Error).name}: ${(error as Error).message}`;
+    }
+  }, attempt.toString());
 }
