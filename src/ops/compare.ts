@@ -91,10 +91,10 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
       variant: { aliases: { Element: wgslType(dtype) }, constants: { CONDITION_IS_FLOAT: c.dtype === 'float32' ? 1 : 0 } },
       threads: out.size,
     });
-    recordOp('where', [c, x, y], out, (dy) => [
+    recordOp('where', [c, x, y], out, (dy, needed) => [
       null,
-      unbroadcast(where(c, dy, 0), x.shape),
-      unbroadcast(where(c, 0, dy), y.shape),
+      needed[1] ? unbroadcast(where(c, dy, 0), x.shape) : null,
+      needed[2] ? unbroadcast(where(c, 0, dy), y.shape) : null,
     ]);
     return out;
   } finally {
