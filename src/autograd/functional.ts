@@ -15,10 +15,21 @@ export function valueAndGrad(f: TensorFunction): (...args: Tensor[]) => { value:
     const value = tape.record(() => f(...args));
     if (value.size !== 1) {
       tape.dispose();
+      disposeResult(value, args);
       throw new ValueError(`valueAndGrad: f must return a scalar, got shape ${formatShape(value.shape)}`);
     }
-    return { value, grads: tape.gradient(value, args) };
+    try {
+      return { value, grads: tape.gradient(value, args) };
+    } catch (error) {
+      disposeResult(value, args);
+      throw error;
+    }
   };
+}
+
+/** Disposes f's result, unless f returned one of its arguments unchanged (the caller's tensor). */
+function disposeResult(value: Tensor, args: readonly Tensor[]): void {
+  if (!args.includes(value)) value.dispose();
 }
 
 /** `grad(f)(...args)` → the gradient of scalar f with respect to each argument. */
@@ -26,7 +37,7 @@ export function grad(f: TensorFunction): (...args: Tensor[]) => Tensor[] {
   const withValue = valueAndGrad(f);
   return (...args) => {
     const { value, grads } = withValue(...args);
-    value.dispose();
+    disposeResult(value, args);
     return grads;
   };
 }

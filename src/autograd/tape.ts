@@ -49,7 +49,15 @@ export class Tape implements Recorder {
    */
   gradient(target: Tensor, sources: readonly Tensor[], options: GradientOptions = {}): Tensor[] {
     this.assertUsable('gradient');
-    const seed = options.outputGradient;
+    try {
+      return this.walkBackward(target, sources, options.outputGradient);
+    } finally {
+      // Also when the walk throws: otherwise the record stays alive with no owner to release it.
+      if (!this.persistent) this.dispose();
+    }
+  }
+
+  private walkBackward(target: Tensor, sources: readonly Tensor[], seed: Tensor | undefined): Tensor[] {
     if (seed && !shapesEqual(seed.shape, target.shape)) {
       throw new ShapeError(`gradient: outputGradient ${formatShape(seed.shape)} does not match the target ${formatShape(target.shape)}`);
     }
@@ -71,7 +79,6 @@ export class Tape implements Recorder {
       }
       return sources.map((source) => this.sourceGradient(source, target, accumulated.get(source.id), reach));
     });
-    if (!this.persistent) this.dispose();
     return ownedCopies(gradients, seed);
   }
 
@@ -139,7 +146,7 @@ export class Tape implements Recorder {
     return this.nodes.length;
   }
 
-  /** Releases everything the tape keeps alive for backward. Called by `gradient` unless persistent. */
+  /** Releases everything the tape keeps alive for backward. Called by `gradient` (returning or throwing) unless persistent. */
   dispose(): void {
     if (this.released) return;
     this.released = true;
