@@ -181,13 +181,14 @@ function addTo(map: Map<number, Set<string>>, key: number, value: string): void 
 
 /**
  * Each returned gradient must be a tensor the caller owns alone: a rule may pass its output
- * gradient straight through (add), hand one tensor to two sources, or return the caller's seed.
+ * gradient straight through (add), hand one tensor to two sources, or return the caller's seed,
+ * or a reshape view of it (which shares its buffer). So sharing is judged by buffer.
  */
 function ownedCopies(gradients: Tensor[], seed: Tensor | undefined): Tensor[] {
-  const seen = new Set<Tensor>();
+  const seen = new Set<GPUBuffer>(seed ? [seed.buffer] : []);
   return gradients.map((gradient) => {
-    const shared = seen.has(gradient) || gradient === seed;
-    seen.add(gradient);
+    const shared = seen.has(gradient.buffer);
+    seen.add(gradient.buffer);
     return shared ? cast(gradient, gradient.dtype) : gradient;
   });
 }

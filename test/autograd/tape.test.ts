@@ -200,17 +200,23 @@ describe('tape semantics', () => {
       } catch (error) {
         wrongShape = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       }
-      // The seed passes straight through add and reshape: the caller still gets tensors it owns alone.
+      // The seed passes straight through add: the caller still gets tensors it owns alone.
       const through = tape.record(() => wg.add(x, 1));
       const [passed, passedAgain] = tape.gradient(through, [x, x], { outputGradient: wg.mul(x, 2) });
       const viewSeed = wg.mul(x, 3);
       const [selfWithSeed] = tape.gradient(viewSeed, [viewSeed], { outputGradient: viewSeed });
       viewSeed.dispose();
       passed.dispose();
+      // reshape's rule returns a view of the seed: writing into the seed later must not change it.
+      const flat = tape.record(() => wg.reshape(x, [12]));
+      const flatSeed = wg.mul(wg.reshape(x, [12]), 4);
+      const [throughView] = tape.gradient(flat, [x], { outputGradient: flatSeed });
+      flatSeed.assign(wg.zeros([12]));
       tape.dispose();
       return {
         gx: Array.from(await gx.data()), gw: Array.from(await gw.data()), wrongShape,
         passedAgain: Array.from(await passedAgain.data()), selfWithSeed: Array.from(await selfWithSeed.data()),
+        throughView: Array.from(await throughView.data()),
       };
     }, { x, w, v });
 
@@ -224,6 +230,7 @@ describe('tape semantics', () => {
     expect(out.wrongShape).toBe('ShapeError: gradient: outputGradient [2,3] does not match the target [3,2]');
     expect(out.passedAgain).toEqual(x.map((value) => Math.fround(2 * value)));
     expect(out.selfWithSeed).toEqual(x.map((value) => Math.fround(3 * value)));
+    expect(out.throughView).toEqual(x.map((value) => Math.fround(4 * value)));
   });
 
   it('nested tapes give second derivatives: x³ → 6x, sin → −sin, exp(2x) → 4·exp(2x), and a mixed partial', async () => {
