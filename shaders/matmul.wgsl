@@ -1,4 +1,5 @@
-// out[batch, i, j] = Σ_k A[batch, i, k] · B[batch, k, j], row-major; each invocation computes a 4×4 tile of out.
+// out[batch, i, j] = act(Σ_k A[batch, i, k] · B[batch, k, j] + bias[j]), row-major; each invocation computes a 4×4 tile.
+// The bias and activation epilogue (HAS_BIAS, ACTIVATION) is how Dense layers run in one dispatch.
 // A is stored [..., M, K] (or [..., K, M] when TRANSPOSE_A), B [..., K, N] (or [..., N, K] when TRANSPOSE_B);
 // batch dims broadcast through per-batch-dim element strides (0 on broadcast dims), out is [batch, M, N].
 //
@@ -26,12 +27,28 @@ struct Params {
 @group(0) @binding(3) var<storage, read> b4: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
+// Read only when HAS_BIAS; otherwise any small buffer is bound here.
+@group(0) @binding(6) var<storage, read> bias: array<f32>;
 
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
 // Whether A's (B's) contiguous dim is a multiple of 4, so every 4-aligned run along it is one vec4 load.
 override VEC4_A: bool = false;
 override VEC4_B: bool = false;
+override HAS_BIAS: bool = false;
+// 0 none, 1 relu, 2 sigmoid, 3 tanh (codes in src/ops/linear.ts).
+override ACTIVATION: u32 = 0u;
+
+fn epilogue(v: f32, j: u32) -> f32 {
+  var z = v;
+  if (HAS_BIAS) { z += bias[j]; }
+  switch ACTIVATION {
+    case 1u: { return max(z, 0.0); }
+    case 2u: { return stableSigmoid(z); }
+    case 3u: { return stableTanh(z); }
+    default: { return z; }
+  }
+}
 
 const TILE = 4u;
 const THREADS = 8u;               // per workgroup side
@@ -134,7 +151,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   for (var r = 0u; r < TILE; r++) {
     if (i0 + r >= params.M) { break; }
     for (var c = 0u; c < TILE; c++) {
-      if (j0 + c < params.N) { out[baseOut + (i0 + r) * params.N + j0 + c] = acc[r][c]; }
+      if (j0 + c < params.N) { out[baseOut + (i0 + r) * params.N + j0 + c] = epilogue(acc[r][c], j0 + c); }
     }
   }
 }

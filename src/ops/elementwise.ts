@@ -62,8 +62,14 @@ function run(kernel: Kernel, names: readonly string[], inputs: readonly Tensor[]
   return out;
 }
 
+/** A declared op: call it like any op; `gradient` gives one input's gradient (fused, or composed when recording). */
+export interface ElementwiseOp {
+  (...args: TensorLike[]): Tensor;
+  gradient(input: number, inputs: readonly Tensor[], out: Tensor, dy: Tensor): Tensor;
+}
+
 /** Turns a declaration into an op: `op(a, b, …)` with numbers accepted, recorded with its gradients. */
-export function defineElementwise(declaration: ElementwiseDeclaration): (...args: TensorLike[]) => Tensor {
+export function defineElementwise(declaration: ElementwiseDeclaration): ElementwiseOp {
   const { name, inputs: names } = declaration;
   // Built on first use: declarations run at module load, possibly before the template is imported.
   let forward: Kernel | null = null;
@@ -76,27 +82,28 @@ export function defineElementwise(declaration: ElementwiseDeclaration): (...args
     }
     return kernel;
   };
-  return (...args) => {
+  /** Input k's gradient at the output's shape; a recorded backward pass (higher derivatives) takes the composed path. */
+  const gradient = (k: number, inputs: readonly Tensor[], out: Tensor, dy: Tensor): Tensor => {
+    const declared = declaration.gradients?.[k];
+    if (!declared) throw new Error(`${name} has no gradient for input '${names[k]}'`);
+    return isRecording()
+      ? declared.composed(inputs, out, dy)
+      : run(gradientKernel(k, declared.body), [...names, 'out', 'dy'], [...inputs, out, dy]);
+  };
+  const op = (...args: TensorLike[]): Tensor => {
     forward ??= defineKernel(name, elementwiseSource(names, declaration.body, declaration.prelude));
     const inputs = args.map((arg) => asTensor(name, arg));
     try {
       inputs.forEach((input) => assertFloat(name, input));
-      const out = run(forward as Kernel, names, inputs);
+      const out = run(forward, names, inputs);
       const gradients = declaration.gradients;
       recordOp(name, inputs, out, gradients
-        ? (dy, needed) => inputs.map((input, k) => {
-            const gradient = gradients[k];
-            if (!gradient || !needed[k]) return null;
-            // A recorded backward pass (higher derivatives) takes the composed, differentiable path.
-            const full = isRecording()
-              ? gradient.composed(inputs, out, dy)
-              : run(gradientKernel(k, gradient.body), [...names, 'out', 'dy'], [...inputs, out, dy]);
-            return unbroadcast(full, input.shape);
-          })
+        ? (dy, needed) => inputs.map((input, k) => (gradients[k] && needed[k] ? unbroadcast(gradient(k, inputs, out, dy), input.shape) : null))
         : null);
       return out;
     } finally {
       args.forEach((arg, k) => releaseTemporary(arg, inputs[k]));
     }
   };
+  return Object.assign(op, { gradient });
 }

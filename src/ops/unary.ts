@@ -4,7 +4,7 @@ import { tidy } from '../memory';
 import { Tensor } from '../tensor';
 import { add, div, maximum, mul, sub } from './binary';
 import { greater } from './compare';
-import { defineElementwise } from './elementwise';
+import { defineElementwise, type ElementwiseOp } from './elementwise';
 import stableMathSource from '../../shaders/stableMath.wgsl';
 
 /** d(out)/d(x)·dy as WGSL (reading x, out, dy) and as ops (given x, the output y and dy). */
@@ -46,8 +46,6 @@ function geluDerivative(x: Tensor): Tensor {
   return add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), inner));
 }
 
-type UnaryOp = (x: Tensor | number) => Tensor;
-
 /** Each declaration as an op (kernels are compiled on first use). */
 const ops = Object.fromEntries(Object.entries(unaryOps).map(([name, op]) => [name, defineElementwise({
   name,
@@ -55,7 +53,12 @@ const ops = Object.fromEntries(Object.entries(unaryOps).map(([name, op]) => [nam
   body: op.body,
   prelude: stableMathSource,
   gradients: [{ body: op.gradient, composed: ([x], y, dy) => op.composed(x, y, dy) }],
-})])) as Record<UnaryOpName, UnaryOp>;
+})])) as Record<UnaryOpName, ElementwiseOp>;
+
+/** dy·f'(x) for unary op f, given its input x and output y: the rule the op itself records. */
+export function unaryGradient(op: UnaryOpName, x: Tensor, y: Tensor, dy: Tensor): Tensor {
+  return ops[op].gradient(0, [x], y, dy);
+}
 
 /** Negation; int32 tensors stay int32. */
 export function neg(x: Tensor | number): Tensor {

@@ -1,8 +1,7 @@
 // Dense: y = activation(x · kernel + bias), kernel [inputDim, units], on the last axis of x.
 import { ShapeError, ValueError, formatShape } from '../../errors';
 import type { Tensor } from '../../tensor';
-import { add } from '../../ops/binary';
-import { matmul } from '../../ops/matmul';
+import { isEpilogueActivation, linear } from '../../ops/linear';
 import { reshape } from '../../ops/movement';
 import { getActivation, type ActivationName } from '../activations';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
@@ -51,10 +50,11 @@ export class Dense extends Layer {
     }
     // Higher-rank inputs go through matmul as [rows, features] so the kernel is never broadcast.
     const rows = x.rank === 2 ? x : reshape(x, [-1, features]);
-    let y = matmul(rows, kernel);
-    const bias = this.weights.get('bias');
-    if (bias) y = add(y, bias);
-    y = getActivation(this.activationName)(y);
+    const bias = this.weights.get('bias') ?? null;
+    // One dispatch when the matmul epilogue can apply the activation; otherwise activate after.
+    const y = isEpilogueActivation(this.activationName)
+      ? linear(rows, kernel, bias, this.activationName)
+      : getActivation(this.activationName)(linear(rows, kernel, bias));
     return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.units]);
   }
 
