@@ -6,4 +6,14 @@ export const demos = [
     title: 'XOR',
     description: 'A 2-2-1 sigmoid network trained live twice: exactly as the reference text writes it, and with standardized inputs and Adam at 0.05.',
   },
+  {
+    name: 'regression',
+    title: 'Sine regression',
+    description: 'A Dense(32, tanh) → Dense(32, tanh) → Dense(1) network fits 200 noisy samples of sin(x), the data, the current fit and the loss drawn live.',
+  },
+  {
+    name: 'digits',
+    title: 'Handwritten digits',
+    description: 'A small CNN trained live on 8,000 real MNIST digits and tested on 2,000 held out (loss and accuracy curves as it trains); then draw a digit and see what it reads.',
+  },
 ];
