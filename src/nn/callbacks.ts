@@ -41,6 +41,7 @@ export class EarlyStopping extends Callback {
   private readonly minDelta: number;
   private readonly patience: number;
   private readonly sign: 1 | -1;
+  private readonly baseline: number;
   private best: number;
   private wait = 0;
   stoppedEpoch: number | null = null;
@@ -53,10 +54,12 @@ export class EarlyStopping extends Callback {
     const mode = options.mode ?? 'auto';
     const maximize = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor));
     this.sign = maximize ? -1 : 1;
-    this.best = options.baseline ?? Infinity * this.sign;
+    this.baseline = options.baseline ?? Infinity * this.sign;
+    this.best = this.baseline;
   }
 
   override onTrainBegin(): void {
+    this.best = this.baseline;
     this.wait = 0;
     this.stoppedEpoch = null;
   }
@@ -72,7 +75,8 @@ export class EarlyStopping extends Callback {
       return;
     }
     this.wait++;
-    if (this.wait > this.patience && this.model) {
+    // Keras and TF.js stop once `patience` epochs in a row brought no improvement.
+    if (this.wait >= this.patience && this.model) {
       this.model.stopTraining = true;
       this.stoppedEpoch = epoch;
     }

@@ -62,33 +62,36 @@ export async function fitModel(model: Sequential, x: Tensor, y: Tensor, options:
       let sums: Tensor[] | null = null;
       const batchLosses: Tensor[] = [];
       let seen = 0;
-      for (let batch = 0; batch < batches && !model.stopTraining; batch++) {
-        const start = batch * batchSize;
-        const size = Math.min(batchSize, samples - start);
-        const values = tidy(() => trainStep(model, training, batchRows(trainX, start, size, order), batchRows(trainY, start, size, order)));
-        seen += size;
-        const previous: Tensor[] | null = sums;
-        sums = tidy(() => values.map((value, i) => add(previous ? previous[i] : 0, mul(value, size))));
-        previous?.forEach((t) => t.dispose());
-        if (needsBatchLogs) {
-          const batchLogs = await readLogs(names, values);
-          for (const callback of callbacks) await callback.onBatchEnd?.(batch, batchLogs);
+      let epochValues: Tensor;
+      // The finally releases this epoch's scratch tensors also when a callback throws mid-epoch.
+      try {
+        for (let batch = 0; batch < batches && !model.stopTraining; batch++) {
+          const start = batch * batchSize;
+          const size = Math.min(batchSize, samples - start);
+          const values = tidy(() => trainStep(model, training, batchRows(trainX, start, size, order), batchRows(trainY, start, size, order)));
+          seen += size;
+          const previous: Tensor[] | null = sums;
+          sums = tidy(() => values.map((value, i) => add(previous ? previous[i] : 0, mul(value, size))));
+          previous?.forEach((t) => t.dispose());
+          const batchLogs = needsBatchLogs ? await readLogs(names, values) : null;
+          batchLosses.push(values[0]);
+          values.slice(1).forEach((t) => t.dispose());
+          if (batchLogs) for (const callback of callbacks) await callback.onBatchEnd?.(batch, batchLogs);
+          if (performance.now() - lastYield > YIELD_INTERVAL_MS) {
+            await yieldToPage();
+            lastYield = performance.now();
+          }
         }
-        batchLosses.push(values[0]);
-        values.slice(1).forEach((t) => t.dispose());
-        if (performance.now() - lastYield > YIELD_INTERVAL_MS) {
-          await yieldToPage();
-          lastYield = performance.now();
-        }
+        epochValues = keep(tidy(() => {
+          const means = (sums ?? []).map((total) => reshape(div(total, Math.max(seen, 1)), [1]));
+          const validationMeans = validation ? [evaluateOnGpu(model, training, validation[0], validation[1], batchSize)] : [];
+          return concat([...means, ...validationMeans, ...batchLosses.map((loss) => reshape(loss, [1]))], 0);
+        }));
+      } finally {
+        order?.dispose();
+        sums?.forEach((t) => t.dispose());
+        batchLosses.forEach((t) => t.dispose());
       }
-      order?.dispose();
-      const epochValues = keep(tidy(() => {
-        const means = (sums ?? []).map((total) => reshape(div(total, Math.max(seen, 1)), [1]));
-        const validationMeans = validation ? [evaluateOnGpu(model, training, validation[0], validation[1], batchSize)] : [];
-        return concat([...means, ...validationMeans, ...batchLosses.map((loss) => reshape(loss, [1]))], 0);
-      }));
-      sums?.forEach((t) => t.dispose());
-      batchLosses.forEach((t) => t.dispose());
       pending.push({ epoch, values: epochValues, batches: batchLosses.length });
       if (needsEpochLogs || pending.length >= DEFERRED_EPOCHS) {
         await readPendingEpochs(pending, names, validation !== null, history, model, async (epochIndex, logs) => {
