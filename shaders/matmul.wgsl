@@ -43,7 +43,7 @@ fn epilogue(v: f32, j: u32) -> f32 {
   var z = v;
   if (HAS_BIAS) { z += bias[j]; }
   switch ACTIVATION {
-    case 1u: { return max(z, 0.0); }
+    case 1u: { return select(z, 0.0, z < 0.0); } // NaN passes through
     case 2u: { return stableSigmoid(z); }
     case 3u: { return stableTanh(z); }
     default: { return z; }

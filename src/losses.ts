@@ -8,12 +8,14 @@ import { NameTable } from './names';
 import { alignLabels, alignTargets, checkLossInputs } from './targets';
 import { add, div, mul, sub } from './ops/binary';
 import { cast } from './ops/cast';
-import { clip } from './ops/compare';
+import { clip, greaterEqual, lessEqual } from './ops/compare';
 import { oneHot } from './ops/indexing';
 import { reshape } from './ops/movement';
 import { mean, sum } from './ops/reduce';
 import { logSoftmax } from './ops/softmax';
-import { abs, log, neg, softplus, square } from './ops/unary';
+import { abs, log, neg, sigmoid, square } from './ops/unary';
+import { defineElementwise } from './ops/elementwise';
+import stableMathSource from '../shaders/stableMath.wgsl';
 
 /** (yTrue, yPred) → a scalar: the loss averaged over the batch. */
 export type LossFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -39,16 +41,54 @@ export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
 /**
  * mean of −[z·log p + (1 − z)·log(1 − p)] over every element, with p = yPred clipped to
  * [1e-7, 1 − 1e-7]. With fromLogits, yPred = x are logits and each term is computed as
- * softplus(x) − x·z = max(x, 0) − x·z + log(1 + e^−|x|), finite for any x.
+ * softplus(x) − x·z = max(x, 0) − x·z + log(1 + e^−|x|), finite for any x. Each per-element term
+ * and its gradient is one fused kernel.
  */
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
   return tidy(() => {
     const z = alignTargets('binaryCrossentropy', yTrue, yPred);
-    if (options.fromLogits) return mean(sub(softplus(yPred), mul(yPred, z)));
-    const p = clip(yPred, EPSILON, 1 - EPSILON);
-    return neg(mean(add(mul(z, log(p)), mul(sub(1, z), log(sub(1, p))))));
+    return mean(options.fromLogits ? binaryCrossentropyFromLogitsTerms(z, yPred) : binaryCrossentropyTerms(z, yPred));
   });
 }
+
+/** −[z·log q + (1 − z)·log(1 − q)], q = clip(p, ε, 1 − ε); no gradient flows where p was clipped. */
+const binaryCrossentropyTerms = defineElementwise({
+  name: 'binaryCrossentropy',
+  inputs: ['z', 'p'],
+  body: `let q = clamp(p, ${EPSILON}, 1.0 - ${EPSILON});
+  return -(z * log(q) + (1.0 - z) * log(1.0 - q));`,
+  gradients: [
+    {
+      body: `let q = clamp(p, ${EPSILON}, 1.0 - ${EPSILON});
+  return -dy * (log(q) - log(1.0 - q));`,
+      composed: ([, p], _out, dy) => {
+        const q = clip(p, EPSILON, 1 - EPSILON);
+        return neg(mul(dy, sub(log(q), log(sub(1, q)))));
+      },
+    },
+    {
+      body: `if (p < ${EPSILON} || p > 1.0 - ${EPSILON}) { return 0.0; }
+  return dy * (p - z) / (p * (1.0 - p));`,
+      composed: ([z, p], _out, dy) => {
+        const q = clip(p, EPSILON, 1 - EPSILON);
+        const unclipped = mul(greaterEqual(p, EPSILON), lessEqual(p, 1 - EPSILON));
+        return mul(mul(dy, unclipped), div(sub(q, z), mul(q, sub(1, q))));
+      },
+    },
+  ],
+});
+
+/** softplus(x) − x·z: the binary cross-entropy of logits x, finite for any x. */
+const binaryCrossentropyFromLogitsTerms = defineElementwise({
+  name: 'binaryCrossentropyFromLogits',
+  inputs: ['z', 'x'],
+  body: 'return max(x, 0.0) - x * z + log(1.0 + exp(-abs(x)));',
+  prelude: stableMathSource,
+  gradients: [
+    { body: 'return -dy * x;', composed: ([, x], _out, dy) => neg(mul(dy, x)) },
+    { body: 'return dy * (stableSigmoid(x) - z);', composed: ([z, x], _out, dy) => mul(dy, sub(sigmoid(x), z)) },
+  ],
+});
 
 /**
  * mean over the batch of −Σ yTrue·log p along the last axis. yTrue holds one-hot (or soft) rows of

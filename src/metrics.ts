@@ -4,7 +4,8 @@ import { ShapeError, ValueError, formatShape } from './errors';
 import { tidy } from './memory';
 import type { Tensor } from './tensor';
 import { shapesEqual } from './shape';
-import { equal, greater } from './ops/compare';
+import { equal } from './ops/compare';
+import { defineElementwise } from './ops/elementwise';
 import { argmax, mean } from './ops/reduce';
 import { reshape } from './ops/movement';
 import { NameTable, nameKey } from './names';
@@ -27,8 +28,15 @@ function metric(fn: () => Tensor): Tensor {
 
 /** Fraction of elements where (yPred > threshold) equals yTrue (0/1 labels), as Keras's binary_accuracy. */
 export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): Tensor {
-  return metric(() => mean(equal(alignTargets('binaryAccuracy', yTrue, yPred), greater(yPred, threshold))));
+  return metric(() => mean(binaryHits(alignTargets('binaryAccuracy', yTrue, yPred), yPred, threshold)));
 }
+
+/** 1 where (p > threshold) equals z, else 0: one kernel instead of a comparison and an equality. */
+const binaryHits = defineElementwise({
+  name: 'binaryAccuracy',
+  inputs: ['z', 'p', 'threshold'],
+  body: 'return select(0.0, 1.0, z == select(0.0, 1.0, p > threshold));',
+});
 
 /** Fraction of rows whose largest yPred entry is where yTrue (one-hot rows) is largest. */
 export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {

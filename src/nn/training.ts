@@ -70,12 +70,17 @@ export async function fitModel(model: Sequential, x: Tensor, y: Tensor, options:
           const size = Math.min(batchSize, samples - start);
           const values = tidy(() => trainStep(model, training, batchRows(trainX, start, size, order), batchRows(trainY, start, size, order)));
           seen += size;
-          const previous: Tensor[] | null = sums;
-          sums = tidy(() => values.map((value, i) => add(previous ? previous[i] : 0, mul(value, size))));
-          previous?.forEach((t) => t.dispose());
           const batchLogs = needsBatchLogs ? await readLogs(names, values) : null;
           batchLosses.push(values[0]);
-          values.slice(1).forEach((t) => t.dispose());
+          if (batches === 1) {
+            // One batch per epoch (the full-batch case): its values are the epoch's means.
+            sums = values;
+          } else {
+            const previous: Tensor[] | null = sums;
+            sums = tidy(() => values.map((value, i) => add(previous ? previous[i] : 0, mul(value, size))));
+            previous?.forEach((t) => t.dispose());
+            values.slice(1).forEach((t) => t.dispose());
+          }
           if (batchLogs) for (const callback of callbacks) await callback.onBatchEnd?.(batch, batchLogs);
           if (performance.now() - lastYield > YIELD_INTERVAL_MS) {
             await yieldToPage();
@@ -83,7 +88,7 @@ export async function fitModel(model: Sequential, x: Tensor, y: Tensor, options:
           }
         }
         epochValues = keep(tidy(() => {
-          const means = (sums ?? []).map((total) => reshape(div(total, Math.max(seen, 1)), [1]));
+          const means = (sums ?? []).map((total) => reshape(batches === 1 ? total : div(total, Math.max(seen, 1)), [1]));
           const validationMeans = validation ? [evaluateOnGpu(model, training, validation[0], validation[1], batchSize)] : [];
           return concat([...means, ...validationMeans, ...batchLosses.map((loss) => reshape(loss, [1]))], 0);
         }));
@@ -248,8 +253,11 @@ async function validateData(op: string, model: Sequential, training: CompiledTra
   const labelShape = y.shape.slice(1);
   if (/sparse/i.test(training.loss.name)) {
     const classes = outputShape[outputShape.length - 1];
-    if (!(labelShape.length === 0 || (labelShape.length === 1 && labelShape[0] === 1))) {
-      throw new ShapeError(`${op}: ${training.loss.name} takes class indices of shape [n] or [n,1], got ${formatShape(y.shape)}`);
+    // One class index per output row: outputs [batch, ..., classes] take labels [batch, ...] or [batch, ..., 1].
+    const perSample = outputShape.slice(0, -1);
+    if (!(shapesEqual(labelShape, perSample) || shapesEqual(labelShape, [...perSample, 1]))) {
+      const dims = perSample.map((dim) => `,${dim}`).join('');
+      throw new ShapeError(`${op}: ${training.loss.name} takes class indices of shape [n${dims}] or [n${dims},1], got ${formatShape(y.shape)}`);
     }
     if (y.size > 0) {
       const [lowest, highest] = await Promise.all([min(y).data(), max(y).data()]);

@@ -26,12 +26,12 @@ const unaryOps = {
   square: { body: 'return x * x;', gradient: 'return 2.0 * x * dy;', composed: (x, _y, dy) => mul(dy, mul(x, 2)) },
   sin: { body: 'return sin(x);', gradient: 'return dy * cos(x);', composed: (x, _y, dy) => mul(dy, cos(x)) },
   cos: { body: 'return cos(x);', gradient: 'return -dy * sin(x);', composed: (x, _y, dy) => mul(dy, neg(sin(x))) },
-  relu: { body: 'return max(x, 0.0);', gradient: 'return select(0.0, dy, x > 0.0);', composed: (x, _y, dy) => mul(dy, greater(x, 0)) },
+  relu: { body: 'return select(x, 0.0, x < 0.0); // NaN passes through, as in Keras and PyTorch', gradient: 'return select(0.0, dy, x > 0.0);', composed: (x, _y, dy) => mul(dy, greater(x, 0)) },
   sigmoid: { body: 'return stableSigmoid(x);', gradient: 'return dy * out * (1.0 - out);', composed: (_x, y, dy) => mul(dy, mul(y, sub(1, y))) },
   tanh: { body: 'return stableTanh(x);', gradient: 'return dy * (1.0 - out * out);', composed: (_x, y, dy) => mul(dy, sub(1, mul(y, y))) },
   gelu: { body: 'return geluTanh(x);', gradient: 'return dy * geluTanhDerivative(x);', composed: (x, _y, dy) => mul(dy, geluDerivative(x)) },
   // softplus = log(1 + e^x), stable for large |x|; its derivative is sigmoid(x).
-  softplus: { body: 'return max(x, 0.0) + log(1.0 + exp(-abs(x)));', gradient: 'return dy * stableSigmoid(x);', composed: (x, _y, dy) => mul(dy, sigmoid(x)) },
+  softplus: { body: 'return select(x, 0.0, x < 0.0) + log(1.0 + exp(-abs(x)));', gradient: 'return dy * stableSigmoid(x);', composed: (x, _y, dy) => mul(dy, sigmoid(x)) },
   reciprocal: { body: 'return 1.0 / x;', gradient: 'return -dy * out * out;', composed: (_x, y, dy) => mul(dy, neg(mul(y, y))) },
   sign: { body: 'return sign(x);', gradient: 'return 0.0;', composed: (x) => mul(x, 0) },
 } satisfies Record<string, UnaryDeclaration>;
