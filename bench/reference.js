@@ -1,0 +1,215 @@
+// Float64 CPU references that every benchmark result is checked against before its time counts.
+// Plain ESM: the pages use the kernel references (matmul entries, elementwise) on their own
+// outputs; Node runs the training simulations once and compares the losses each library reports.
+
+/** Float64 copy of a float32 array (exact). */
+const f64 = (values) => Float64Array.from(values);
+
+/**
+ * The entries `indices` (flat, row-major) of a [m,k] @ [k,n] product, in float64, and for each the
+ * sum of |a_ip * b_pj|: the scale a float32 accumulation error is proportional to.
+ */
+export function matmulEntries(a, b, k, n, indices) {
+  const values = new Float64Array(indices.length);
+  const scales = new Float64Array(indices.length);
+  indices.forEach((flat, e) => {
+    const [i, j] = [Math.floor(flat / n), flat % n];
+    let sum = 0;
+    let scale = 0;
+    for (let p = 0; p < k; p++) {
+      const product = a[i * k + p] * b[p * n + j];
+      sum += product;
+      scale += Math.abs(product);
+    }
+    values[e] = sum;
+    scales[e] = scale;
+  });
+  return { values, scales };
+}
+
+/** The elementwise chain every library runs: relu((a * b + a) * 0.5 - b), five ops. */
+export function chainReference(a, b, i) {
+  return Math.max((a[i] * b[i] + a[i]) * 0.5 - b[i], 0);
+}
+
+/**
+ * Compares `actual` with `expected` entry by entry: |actual - expected| <= tolerance (a number, or
+ * one per entry) must hold everywhere, and NaN fails. Returns the first failing entry, or else the
+ * one with the largest error, with its flat index taken from `indices`.
+ */
+export function compareEntries(actual, expected, tolerance, indices) {
+  let worst = null;
+  for (let e = 0; e < expected.length; e++) {
+    const error = Math.abs(actual[e] - expected[e]);
+    const allowed = typeof tolerance === 'number' ? tolerance : tolerance[e];
+    const entry = { index: indices[e], actual: actual[e], expected: expected[e], error, tolerance: allowed };
+    if (!(error <= allowed)) return { ok: false, checked: expected.length, ...entry };
+    if (!worst || error > worst.error) worst = entry;
+  }
+  return { ok: actual.length === expected.length, checked: expected.length, ...worst };
+}
+
+// ---- training simulations (Node) ----------------------------------------------------------
+
+/** C = op(A) @ B for row-major float64 arrays; A is [m,k], or [k,m] read transposed. */
+function gemm(A, B, m, k, n, transposeA = false) {
+  const C = new Float64Array(m * n);
+  for (let p = 0; p < k; p++) {
+    for (let i = 0; i < m; i++) {
+      const a = transposeA ? A[p * m + i] : A[i * k + p];
+      if (a === 0) continue;
+      const row = i * n;
+      const bRow = p * n;
+      for (let j = 0; j < n; j++) C[row + j] += a * B[bRow + j];
+    }
+  }
+  return C;
+}
+
+/** C = A @ Bᵀ for A [m,k], B [n,k]. */
+function gemmTransposedB(A, B, m, k, n) {
+  const C = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += A[i * k + p] * B[j * k + p];
+      C[i * n + j] = sum;
+    }
+  }
+  return C;
+}
+
+/** Keras's Adam (epsilon added to sqrt(v), bias corrections folded into the step size). */
+class Adam {
+  constructor(params, learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7) {
+    Object.assign(this, { learningRate, beta1, beta2, epsilon, step: 0 });
+    this.m = params.map((p) => new Float64Array(p.length));
+    this.v = params.map((p) => new Float64Array(p.length));
+  }
+
+  update(params, grads) {
+    this.step += 1;
+    const { beta1, beta2, epsilon, step } = this;
+    const alpha = (this.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+    params.forEach((param, index) => {
+      const [g, m, v] = [grads[index], this.m[index], this.v[index]];
+      for (let i = 0; i < param.length; i++) {
+        m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+        param[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
+      }
+    });
+  }
+}
+
+const CLIP = 1e-7; // Keras clips probabilities to [eps, 1 - eps] inside the cross-entropies
+
+/** Forward pass of Dense+activation layers; returns every layer's pre-activation and output. */
+function denseForward(params, units, x, rows, activations) {
+  const layers = [];
+  let input = x;
+  for (let l = 0; l + 1 < units.length; l++) {
+    const [fanIn, fanOut] = [units[l], units[l + 1]];
+    const z = gemm(input, params[2 * l], rows, fanIn, fanOut);
+    const bias = params[2 * l + 1];
+    for (let i = 0; i < z.length; i++) z[i] += bias[i % fanOut];
+    const out = activations[l](z, rows, fanOut);
+    layers.push({ input, z, out });
+    input = out;
+  }
+  return layers;
+}
+
+const relu = (z) => z.map((value) => Math.max(value, 0));
+const sigmoid = (z) => z.map((value) => 1 / (1 + Math.exp(-value)));
+function softmax(z, rows, cols) {
+  const out = new Float64Array(z.length);
+  for (let r = 0; r < rows; r++) {
+    const row = z.subarray(r * cols, (r + 1) * cols);
+    const max = Math.max(...row);
+    let total = 0;
+    for (let c = 0; c < cols; c++) total += (out[r * cols + c] = Math.exp(row[c] - max));
+    for (let c = 0; c < cols; c++) out[r * cols + c] /= total;
+  }
+  return out;
+}
+
+/** Mean categorical cross-entropy of probabilities p against one-hot y. */
+function categoricalLoss(p, y, rows) {
+  let total = 0;
+  for (let i = 0; i < p.length; i++) if (y[i] !== 0) total -= y[i] * Math.log(Math.min(Math.max(p[i], CLIP), 1 - CLIP));
+  return total / rows;
+}
+
+/** Mean binary cross-entropy of probabilities p against labels y. */
+function binaryLoss(p, y) {
+  let total = 0;
+  for (let i = 0; i < p.length; i++) {
+    const q = Math.min(Math.max(p[i], CLIP), 1 - CLIP);
+    total -= y[i] * Math.log(q) + (1 - y[i]) * Math.log(1 - q);
+  }
+  return total / p.length;
+}
+
+/**
+ * Gradients of the mean loss for a Dense stack whose last layer's dLoss/dz is (p - y) / rows
+ * (softmax + categorical or sigmoid + binary cross-entropy, away from the clipping bounds) and
+ * whose hidden activations are relu or sigmoid.
+ */
+function denseBackward(params, units, layers, y, rows, hiddenDerivative) {
+  const grads = new Array(params.length);
+  const last = layers[layers.length - 1];
+  let dz = last.out.map((p, i) => (p - y[i]) / rows);
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const [fanIn, fanOut] = [units[l], units[l + 1]];
+    grads[2 * l] = gemm(layers[l].input, dz, fanIn, rows, fanOut, true);
+    const db = new Float64Array(fanOut);
+    for (let i = 0; i < dz.length; i++) db[i % fanOut] += dz[i];
+    grads[2 * l + 1] = db;
+    if (l === 0) break;
+    const dh = gemmTransposedB(dz, params[2 * l], rows, fanOut, fanIn);
+    const below = layers[l - 1];
+    dz = dh.map((value, i) => value * hiddenDerivative(below.z[i], below.out[i]));
+  }
+  return grads;
+}
+
+/**
+ * The MLP workload in float64: the loss over all samples before training and after `steps`
+ * Adam steps on consecutive, unshuffled batches (what each library runs as its warm-up epoch).
+ */
+export function simulateMlp({ x, y, weights, units, batchSize, steps, learningRate }) {
+  const params = weights.map((w) => f64(w.values));
+  const [features, classes] = [units[0], units[units.length - 1]];
+  const samples = x.length / features;
+  const [x64, y64] = [f64(x), f64(y)];
+  const activations = [relu, relu, softmax];
+  const fullLoss = () => categoricalLoss(denseForward(params, units, x64, samples, activations).at(-1).out, y64, samples);
+  const initialLoss = fullLoss();
+  const adam = new Adam(params, learningRate);
+  for (let step = 0; step < steps; step++) {
+    const start = (step * batchSize) % samples;
+    const rows = Math.min(batchSize, samples - start);
+    const xb = x64.subarray(start * features, (start + rows) * features);
+    const yb = y64.subarray(start * classes, (start + rows) * classes);
+    const layers = denseForward(params, units, xb, rows, activations);
+    adam.update(params, denseBackward(params, units, layers, yb, rows, (z) => (z > 0 ? 1 : 0)));
+  }
+  return { initialLoss, trainedLoss: fullLoss() };
+}
+
+/** The reference workload in float64: the loss after `epochs` full-batch Adam steps. */
+export function simulateReference({ x, y, weights, units, epochs, learningRate }) {
+  const params = weights.map((w) => f64(w.values));
+  const samples = y.length;
+  const [x64, y64] = [f64(x), f64(y)];
+  const activations = [sigmoid, sigmoid];
+  const adam = new Adam(params, learningRate);
+  const loss = () => binaryLoss(denseForward(params, units, x64, samples, activations).at(-1).out, y64);
+  const initialLoss = loss();
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const layers = denseForward(params, units, x64, samples, activations);
+    adam.update(params, denseBackward(params, units, layers, y64, samples, (_, out) => out * (1 - out)));
+  }
+  return { initialLoss, trainedLoss: loss() };
+}
