@@ -26,12 +26,18 @@ export function setSeed(value: number): void {
   stream = 0n;
 }
 
-/** The key and stream for the next call, seeding from the clock and Math.random the first time. */
-function nextDraw(): { seedLo: number; seedHi: number; streamLo: number; streamHi: number } {
-  seed ??= BigInt.asUintN(64, BigInt(Date.now()) * 4294967296n + BigInt(Math.floor(Math.random() * 4294967296)));
-  const current = stream++;
+interface DrawKey { seedLo: number; seedHi: number; streamLo: number; streamHi: number }
+
+/** A 64-bit key and stream number as the kernel's 32-bit uniform halves. */
+function drawKey(key: bigint, streamNumber: bigint): DrawKey {
   const low = (value: bigint): number => Number(BigInt.asUintN(32, value));
-  return { seedLo: low(seed), seedHi: low(seed >> 32n), streamLo: low(current), streamHi: low(current >> 32n) };
+  return { seedLo: low(key), seedHi: low(key >> 32n), streamLo: low(streamNumber), streamHi: low(streamNumber >> 32n) };
+}
+
+/** The key and stream for the next call, seeding from the clock and Math.random the first time. */
+function nextDraw(): DrawKey {
+  seed ??= BigInt.asUintN(64, BigInt(Date.now()) * 4294967296n + BigInt(Math.floor(Math.random() * 4294967296)));
+  return drawKey(seed, stream++);
 }
 
 /**
@@ -49,14 +55,14 @@ export function hostRandomSeed(): number {
 
 interface DrawParameters { low?: number; scale?: number; intLow?: number; intRange?: number }
 
-function draw(op: string, shape: Shape, distribution: keyof typeof distributionCodes, dtype: DType, parameters: DrawParameters): Tensor {
+function draw(op: string, shape: Shape, distribution: keyof typeof distributionCodes, dtype: DType, parameters: DrawParameters, key = nextDraw()): Tensor {
   assertValidShape(op, shape);
   const out = Tensor.empty(shape, dtype);
   launch(randomKernel, {
     buffers: { out: out.buffer },
     uniforms: {
       count: out.size,
-      ...nextDraw(),
+      ...key,
       low: parameters.low ?? 0,
       scale: parameters.scale ?? 0,
       intLow: parameters.intLow ?? 0,
@@ -79,6 +85,15 @@ export function rand(shape: readonly number[], min = 0, max = 1): Tensor {
   assertFiniteNumbers('rand', { min, max });
   if (!(min < max)) throw new ValueError(`rand: min ${min} must be less than max ${max}`);
   return draw('rand', shape, 'uniform', 'float32', { low: min, scale: max - min });
+}
+
+/**
+ * rand(shape) exactly as the first call after setSeed(seedValue) draws it, without touching the
+ * global generator: the same seed always gives the same values (dropout's `seed` option).
+ */
+export function randWithSeed(shape: readonly number[], seedValue: number): Tensor {
+  if (!Number.isSafeInteger(seedValue)) throw new ValueError(`rand: the seed must be a safe integer, got ${seedValue}`);
+  return draw('rand', shape, 'uniform', 'float32', { low: 0, scale: 1 }, drawKey(BigInt.asUintN(64, BigInt(seedValue)), 0n));
 }
 
 /** float32 normal with the given mean and standard deviation (Box–Muller). */

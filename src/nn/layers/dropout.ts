@@ -1,9 +1,7 @@
 // Dropout: in training, zeroes each element with probability `rate` and scales the rest by 1/(1−rate).
 import { ValueError } from '../../errors';
 import type { Tensor } from '../../tensor';
-import { div, mul } from '../../ops/binary';
-import { greaterEqual } from '../../ops/compare';
-import { rand } from '../../ops/random';
+import { dropout } from '../../ops/dropout';
 import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
 
 export class Dropout extends Layer {
@@ -20,8 +18,7 @@ export class Dropout extends Layer {
 
   call(x: Tensor, options: CallOptions): Tensor {
     if (!options.training || this.rate === 0) return x;
-    const keepMask = greaterEqual(rand(x.shape), this.rate);
-    return div(mul(x, keepMask), 1 - this.rate);
+    return dropout(x, this.rate);
   }
 
   getConfig(): Record<string, unknown> {

@@ -5,8 +5,13 @@ import { Activation } from './activation';
 import { Dense } from './dense';
 import { Dropout } from './dropout';
 import { Flatten } from './flatten';
+import { BatchNormalization, LayerNormalization } from './normalization';
+import { Embedding, PositionalEmbedding } from './embedding';
+import { MultiHeadAttention } from './attention';
+import { TransformerBlock } from './transformer';
 
 export { Activation, Dense, Dropout, Flatten };
+export { BatchNormalization, LayerNormalization, Embedding, PositionalEmbedding, MultiHeadAttention, TransformerBlock };
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -16,6 +21,12 @@ const factories = new Map<string, LayerFactory>([
   ['Activation', (c) => new Activation(c.activation as never, c)],
   ['Dropout', (c) => new Dropout(c.rate as number, c)],
   ['Flatten', (c) => new Flatten(c)],
+  ['BatchNormalization', (c) => new BatchNormalization(c)],
+  ['LayerNormalization', (c) => new LayerNormalization(c)],
+  ['Embedding', (c) => new Embedding(c.inputDim as number, c.outputDim as number, c)],
+  ['PositionalEmbedding', (c) => new PositionalEmbedding(c.maxLength as number, c.outputDim as number, c)],
+  ['MultiHeadAttention', (c) => new MultiHeadAttention(c as never)],
+  ['TransformerBlock', (c) => new TransformerBlock(c as never)],
 ]);
 
 /** Lets a user (or a later layer family) make its own layer class loadable. */
