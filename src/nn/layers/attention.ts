@@ -2,8 +2,7 @@
 import { ShapeError, ValueError } from '../../errors';
 import { tidy } from '../../memory';
 import type { Tensor } from '../../tensor';
-import { add } from '../../ops/binary';
-import { matmul } from '../../ops/matmul';
+import { linear } from '../../ops/linear';
 import { reshape, transpose } from '../../ops/movement';
 import { scaledDotProductAttention } from '../../ops/attention';
 import { getInitializer } from '../initializers';
@@ -78,9 +77,8 @@ export class MultiHeadAttention extends Layer {
       const rows = reshape(x, [batch * length, dim]);
       /** [batch·T, dim] → [batch, heads, T, depth] through the named projection. */
       const project = (name: string, depth: number): Tensor => {
-        let y = matmul(rows, reshape(this.weights.get(`${name}/kernel`) as Tensor, [dim, heads * depth]));
         const bias = this.weights.get(`${name}/bias`);
-        if (bias) y = add(y, reshape(bias, [heads * depth]));
+        const y = linear(rows, reshape(this.weights.get(`${name}/kernel`) as Tensor, [dim, heads * depth]), bias ? reshape(bias, [heads * depth]) : null);
         return transpose(reshape(y, [batch, length, heads, depth]), [0, 2, 1, 3]);
       };
       const attended = scaledDotProductAttention(project('query', this.keyDim), project('key', this.keyDim), project('value', this.valueDim), {
@@ -88,9 +86,7 @@ export class MultiHeadAttention extends Layer {
         dropout: options.training ? this.dropout : 0,
       });
       const merged = reshape(transpose(attended, [0, 2, 1, 3]), [batch * length, heads * this.valueDim]);
-      let out = matmul(merged, reshape(this.weights.get('attention_output/kernel') as Tensor, [heads * this.valueDim, dim]));
-      const bias = this.weights.get('attention_output/bias');
-      if (bias) out = add(out, bias);
+      const out = linear(merged, reshape(this.weights.get('attention_output/kernel') as Tensor, [heads * this.valueDim, dim]), this.weights.get('attention_output/bias') ?? null);
       return reshape(out, [batch, length, dim]);
     });
   }
