@@ -19,21 +19,30 @@ fn compute({{PARAMETERS}}) -> f32 {
 {{BODY}}
 }
 
-fn offsetOf(input: u32, i: u32) -> u32 {
-  if (!BROADCAST) { return i; }
+const INPUTS: u32 = {{INPUT_COUNT}}u;
+
+// Every input's offset for output index i: the index is decomposed once, then each input's
+// strides applied (stride 0 on its broadcast dims).
+fn offsetsOf(i: u32) -> array<u32, INPUTS> {
+  var offsets: array<u32, INPUTS>;
+  if (!BROADCAST) {
+    for (var k = 0u; k < INPUTS; k++) { offsets[k] = i; }
+    return offsets;
+  }
   var remaining = i;
-  var offset = 0u;
   for (var d = i32(params.rank) - 1; d >= 0; d--) {
     let dim = params.outShape[d / 4][d % 4];
-    offset += (remaining % dim) * params.strides[2u * input + u32(d) / 4u][d % 4];
+    let index = remaining % dim;
     remaining = remaining / dim;
+    for (var k = 0u; k < INPUTS; k++) { offsets[k] += index * params.strides[2u * k + u32(d) / 4u][d % 4]; }
   }
-  return offset;
+  return offsets;
 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
   if (i >= params.count) { return; }
+  let offsets = offsetsOf(i);
   out[i] = compute({{ARGUMENTS}});
 }

@@ -33,12 +33,13 @@ export interface ElementwiseDeclaration {
 export function elementwiseSource(inputs: readonly string[], body: string, prelude = ''): string {
   return prelude + elementwiseTemplate
     .replace('{{STRIDE_VECTORS}}', String(2 * inputs.length))
+    .replace('{{INPUT_COUNT}}', String(inputs.length))
     .replace('{{INPUT_BINDINGS}}', inputs.map((name, k) => `@group(0) @binding(${k}) var<storage, read> ${name}_: array<f32>;`).join('\n'))
     .replace('{{OUT_BINDING}}', String(inputs.length))
     .replace('{{PARAMS_BINDING}}', String(inputs.length + 1))
     .replace('{{PARAMETERS}}', inputs.map((name) => `${name}: f32`).join(', '))
     .replace('{{BODY}}', body)
-    .replace('{{ARGUMENTS}}', inputs.map((name, k) => `${name}_[offsetOf(${k}u, i)]`).join(', '));
+    .replace('{{ARGUMENTS}}', inputs.map((name, k) => `${name}_[offsets[${k}]]`).join(', '));
 }
 
 /** Runs a generated kernel over broadcast float32 inputs; nothing is recorded. */
@@ -46,16 +47,17 @@ function run(kernel: Kernel, names: readonly string[], inputs: readonly Tensor[]
   const outShape = inputs.reduce<Shape>((shape, input) => broadcastShapes(kernel.name, shape, input.shape), []);
   const out = Tensor.empty(outShape, 'float32');
   const buffers: Record<string, GPUBuffer> = { out: out.buffer };
-  const strides: number[] = [];
-  inputs.forEach((input, k) => {
-    buffers[`${names[k]}_`] = input.buffer;
-    const perInput = broadcastUniforms(kernel.name, outShape, { s: input.shape }).s as number[];
-    strides.push(...perInput, ...new Array<number>(8 - perInput.length).fill(0));
+  inputs.forEach((input, k) => { buffers[`${names[k]}_`] = input.buffer; });
+  const layout = broadcastUniforms(kernel.name, outShape, Object.fromEntries(inputs.map((input, k) => [String(k), input.shape])));
+  // The kernel keeps 8 stride slots per input.
+  const strides = inputs.flatMap((_, k) => {
+    const perInput = layout[String(k)] as number[];
+    return [...perInput, ...new Array<number>(8 - perInput.length).fill(0)];
   });
   const broadcast = inputs.some((input) => !shapesEqual(input.shape, outShape));
   launch(kernel, {
     buffers,
-    uniforms: { count: out.size, rank: outShape.length, outShape: [...outShape], strides },
+    uniforms: { count: out.size, rank: layout.rank, outShape: layout.outShape, strides },
     variant: { constants: { BROADCAST: broadcast ? 1 : 0 } },
     threads: out.size,
   });

@@ -90,10 +90,12 @@ describe('comparisons', () => {
     const outcome = await gpu.run(async (wg) => {
       const a = wg.zeros([2, 3]);
       const b = wg.zeros([3, 2], 'int32');
-      const rank9 = wg.zeros([1, 1, 1, 1, 1, 1, 1, 1, 2]);
+      // Broadcast against each other dim by dim, these two cannot be collapsed below rank 9.
+      const rank9 = wg.zeros([2, 1, 2, 1, 2, 1, 2, 1, 2]);
+      const rank9Across = wg.zeros([1, 2, 1, 2, 1, 2, 1, 2, 1]);
       const before = wg.memory().numTensors;
       const messages: string[] = [];
-      const attempts = [() => wg.less(a, b), () => wg.notEqual(b, a), () => wg.equal(rank9, 1), () => wg.where(rank9, 1, 0)];
+      const attempts = [() => wg.less(a, b), () => wg.notEqual(b, a), () => wg.equal(rank9, rank9Across), () => wg.where(rank9, rank9Across, 0)];
       for (const attempt of attempts) {
         try {
           attempt();
@@ -103,7 +105,7 @@ describe('comparisons', () => {
         }
       }
       const leaked = wg.memory().numTensors - before;
-      for (const t of [a, b, rank9]) t.dispose();
+      for (const t of [a, b, rank9, rank9Across]) t.dispose();
       return { messages, leaked };
     });
     expect(outcome.messages.slice(0, 2)).toEqual([

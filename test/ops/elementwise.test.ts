@@ -241,15 +241,30 @@ describe('binary ops forward', () => {
     expect(summary.leaked).toBe(0);
   });
 
+  it('broadcast above rank 8 when the dims collapse (size-1 dims, runs that step contiguously)', async () => {
+    const rng = mulberry32(91);
+    const a = randomArray([2, 1, 3, 1, 1, 2, 1, 1, 1, 2], rng);
+    const b = randomArray([3, 1, 1, 2, 1, 1, 1, 1], rng);
+    const out = await gpu.run(async (wg, args) => {
+      const result = wg.add(wg.tensor(args.a, args.aShape), wg.tensor(args.b, args.bShape));
+      return { shape: result.shape, values: await result.data() };
+    }, { a: Array.from(a.data), aShape: a.shape, b: Array.from(b.data), bShape: b.shape });
+    const expected = binary(a, b, (x, y) => x + y);
+    expect(out.shape).toEqual(expected.shape);
+    expectClose(out.values, expected.data, { rtol: 1e-6, atol: 0 }, 'rank-10 broadcast add');
+  });
+
   it('reject shapes that do not broadcast (naming the op and both shapes) and rank 9, leaking nothing', async () => {
     const outcome = await gpu.run(async (wg) => {
       const a = wg.zeros([2, 3]);
       const b = wg.zeros([4, 3]);
       const int = wg.zeros([4, 3], 'int32');
-      const rank9 = wg.zeros([1, 1, 1, 1, 1, 1, 1, 1, 2]);
+      // Broadcast against each other dim by dim, these two cannot be collapsed below rank 9.
+      const rank9 = wg.zeros([2, 1, 2, 1, 2, 1, 2, 1, 2]);
+      const rank9Across = wg.zeros([1, 2, 1, 2, 1, 2, 1, 2, 1]);
       const before = wg.memory().numTensors;
       const messages: string[] = [];
-      for (const attempt of [() => wg.sub(a, b), () => wg.mul(a, int), () => wg.pow(a, b), () => wg.add(rank9, 1)]) {
+      for (const attempt of [() => wg.sub(a, b), () => wg.mul(a, int), () => wg.pow(a, b), () => wg.add(rank9, rank9Across)]) {
         try {
           attempt();
           messages.push('no error');
@@ -258,7 +273,7 @@ describe('binary ops forward', () => {
         }
       }
       const after = wg.memory().numTensors;
-      for (const t of [a, b, int, rank9]) t.dispose();
+      for (const t of [a, b, int, rank9, rank9Across]) t.dispose();
       return { messages, leaked: after - before };
     });
     expect(outcome.messages[0]).toMatch(/^ShapeError: sub: .*\[2,3\].*\[4,3\]/);
