@@ -5,9 +5,10 @@
 // to bench/results/latest.{md,json} (a full run) or bench/results/dev.{md,json} (--quick or filtered).
 // @ts-check
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import puppeteer from 'puppeteer';
 import { chromeLaunchArgs, findBrowser } from '../scripts/lib/find-browser.mjs';
 import { buildBundle, repoRoot } from '../scripts/lib/repo.mjs';
@@ -120,11 +121,13 @@ function progressLine(outcome, unit) {
 
 /**
  * Runs one workload's cases for one library in a fresh tab.
- * @param {import('puppeteer').Browser} browser @param {string} baseUrl @param {Workload} workload
+ * @param {import('puppeteer').Browser} browser @param {string} baseUrl
+ * @param {string} bundleQuery  '&bundle=<url>' of webgrad's private build, or ''
+ * @param {Workload} workload
  * @param {{ id: string, title: string }} library @param {Map<string, CaseReport>} reports
  * @param {Record<string, unknown>} adapters  filled with each library's adapter info
  */
-async function runInTab(browser, baseUrl, workload, library, reports, adapters) {
+async function runInTab(browser, baseUrl, bundleQuery, workload, library, reports, adapters) {
   const page = await browser.newPage();
   const seen = new Set();
   page.on('console', (message) => {
@@ -145,7 +148,7 @@ async function runInTab(browser, baseUrl, workload, library, reports, adapters) 
   };
   let startError = '';
   try {
-    await page.goto(`${baseUrl}/bench/page.html?lib=${library.id}`);
+    await page.goto(`${baseUrl}/bench/page.html?lib=${library.id}${library.id === 'webgrad' ? bundleQuery : ''}`);
     await Promise.race([page.waitForFunction('window.bench && window.bench.status !== "loading"', { timeout: 120_000, polling: 100 }), crashed]);
     const state = /** @type {{ status: string, error?: string, info: { adapter: unknown } }} */ (
       await page.evaluate('({ status: window.bench.status, error: window.bench.error, info: window.bench.info })')
@@ -180,7 +183,7 @@ function describeAdapters(adapters) {
 }
 
 const NOTES = [
-  'Cells: median / best of n timed repetitions after an untimed warm-up (best = highest rate or shortest time). webgrad ÷ peer compares medians: above 1 means webgrad is faster.',
+  'Cells: median / best of n timed repetitions after an untimed warm-up (best = highest rate or shortest time). webgrad ÷ peer is the ratio of medians, with the ratio of bests in parentheses: above 1 means webgrad is faster.',
   'Each library runs in a fresh tab of the same headless Chromium for each workload, on the same WebGPU adapter, with the same seeded inputs (bench/inputs.js). A repetition is timed from its first call until its last output has been read back to the CPU; earlier calls in it are awaited with the library\'s own wait (wg.synchronize, jax-js blockUntilReady; TF.js runs its queue in order).',
   'Checks, before a time counts: matmul 2048 sampled entries against float64 (tolerance 1e-5·Σ|a·b| + 1e-6); elementwise every entry; MLP the loss before training and after the warm-up epoch against a float64 simulation of the same weights, batches and Adam, then finite and falling; reference workload every final loss against the float64 simulation. A failing result shows as ✗ and its times are not counted.',
   'matmul: 16 calls per repetition at N=128, 4 at N=256, 2 for the MLP-layer shapes, 1 otherwise. GB/s counts the two inputs and the output (12 bytes per element) however many passes a library makes; jax-js runs the chain relu((a·b + a)·0.5 − b) jit-fused (its idiomatic path), webgrad and TF.js as five kernels.',
@@ -197,7 +200,17 @@ async function main() {
   const skipped = workloads.filter((workload) => workload.skipReason);
   for (const workload of skipped) console.log(`Skipping ${workload.title}: ${workload.skipReason}`);
 
-  if (options.libs.includes('webgrad')) buildBundle();
+  // The tabs load a private copy of the bundle: dist/ may be rebuilt by someone else mid-run.
+  let bundleDir = '';
+  let bundleHash = '';
+  if (options.libs.includes('webgrad')) {
+    buildBundle();
+    await mkdir(join(repoRoot, 'bench', '.build'), { recursive: true });
+    bundleDir = await mkdtemp(join(repoRoot, 'bench', '.build', 'run-'));
+    for (const file of ['webgrad.js', 'webgrad.js.map']) await copyFile(join(repoRoot, 'dist', file), join(bundleDir, file));
+    bundleHash = createHash('sha256').update(await readFile(join(bundleDir, 'webgrad.js'))).digest('hex').slice(0, 16);
+  }
+  const bundleQuery = bundleDir ? `&bundle=/${relative(repoRoot, bundleDir).split('\\').join('/')}/webgrad.js` : '';
   /** @type {Map<string, CaseReport>} */
   const reports = new Map();
   for (const workload of workloads) {
@@ -225,7 +238,7 @@ async function main() {
           simulation(workload.name, spec.epochs ?? 0);
           console.log(`  (float64 simulation for the checks: ${((Date.now() - simulationStart) / 1000).toFixed(1)} s)`);
         }
-        for (const library of libraries) await runInTab(browser, server.url, workload, library, reports, adapters);
+        for (const library of libraries) await runInTab(browser, server.url, bundleQuery, workload, library, reports, adapters);
       }
     } finally {
       await browser.close();
@@ -233,11 +246,12 @@ async function main() {
   } finally {
     await server.close();
     await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
   }
 
   const seconds = (Date.now() - started) / 1000;
   const versions = {
-    webgrad: await webgradVersion(),
+    webgrad: `${await webgradVersion()}${bundleHash ? `, bundle sha256 ${bundleHash}…` : ''}`,
     '@tensorflow/tfjs': await packageVersion('@tensorflow/tfjs'),
     '@tensorflow/tfjs-backend-webgpu': await packageVersion('@tensorflow/tfjs-backend-webgpu'),
     '@jax-js/jax': await packageVersion('@jax-js/jax'),
@@ -252,6 +266,12 @@ async function main() {
     `${cpus().length} × ${cpuModel} · load average ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`,
     `webgrad ${versions.webgrad} · @tensorflow/tfjs ${versions['@tensorflow/tfjs']} + tfjs-backend-webgpu ${versions['@tensorflow/tfjs-backend-webgpu']} · @jax-js/jax ${versions['@jax-js/jax']}`,
   ];
+  if (loadAtStart > cpus().length) {
+    header.push(
+      '',
+      `⚠ The machine was busy (load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores): other processes competed for the CPUs that run WebGPU here, so the medians are noisy; the bests are the least disturbed repetitions.`,
+    );
+  }
   const notes = [...NOTES.map((note) => `- ${note}`), ...skipped.map((workload) => `- Skipped: ${workload.title}: ${workload.skipReason}.`)];
   const cases = [...reports.values()];
   const markdown = markdownReport({ cases, libraries, notes, header });

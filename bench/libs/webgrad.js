@@ -1,6 +1,9 @@
 // webgrad through its public API, as the README shows it: tensors, ops, Sequential + fit.
-import * as wg from '../../dist/webgrad.js';
+// bench/run.mjs passes ?bundle=<url> of its own copy of the build, so that a build someone else
+// starts in the same tree during the run cannot swap the code being measured.
 import { describeAdapter } from './common.js';
+
+const wg = await import(new URLSearchParams(location.search).get('bundle') ?? '/dist/webgrad.js');
 
 /** A KernelOp over tensors a and b computing compute(a, b). */
 function kernelOp(tensors, compute) {
