@@ -21,11 +21,12 @@ import { LIBRARIES, defineWorkloads, simulation } from './workloads.mjs';
 /** @typedef {import('./report.mjs').Outcome} Outcome */
 /** @typedef {import('./report.mjs').CaseReport} CaseReport */
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=<workloads>] [--libs=<libraries>]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=<workloads>] [--libs=<libraries>] [--note=<text>]
   --quick          fewer repetitions and a 100-epoch reference workload, for development
+  --note=<text>    a line for the report's header (what was measured, if not plain HEAD)
   --only=a,b       workloads: matmul, elementwise, mlp, reference, transformer
   --libs=a,b       libraries: ${LIBRARIES.map((library) => library.id).join(', ')}
-A full run (no flags) writes bench/results/latest.{md,json}; any flag writes bench/results/dev.{md,json}.`;
+A full run (no flags but --note) writes bench/results/latest.{md,json}; others bench/results/dev.{md,json}.`;
 
 /** Longest a single case may take before its tab is abandoned. */
 const CASE_TIMEOUT_MS = 10 * 60 * 1000;
@@ -34,7 +35,7 @@ const CASE_TIMEOUT_MS = 10 * 60 * 1000;
 function parseArgs(argv) {
   const workloadNames = defineWorkloads({ quick: false }).map((workload) => workload.name);
   const libraryIds = LIBRARIES.map((library) => library.id);
-  const options = { quick: false, only: workloadNames, libs: libraryIds, filtered: false };
+  const options = { quick: false, only: workloadNames, libs: libraryIds, filtered: false, note: '' };
   /** @param {string} flag @param {string} text @param {string[]} allowed */
   const list = (flag, text, allowed) => {
     const names = text.split(',').filter(Boolean);
@@ -49,6 +50,7 @@ function parseArgs(argv) {
     } else if (arg === '--quick') options.quick = true;
     else if (arg.startsWith('--only=')) options.only = list('--only', arg.slice(7), workloadNames);
     else if (arg.startsWith('--libs=')) options.libs = list('--libs', arg.slice(7), libraryIds);
+    else if (arg.startsWith('--note=')) options.note = arg.slice(7);
     else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
   options.filtered = options.quick || options.only.length < workloadNames.length || options.libs.length < libraryIds.length;
@@ -261,11 +263,12 @@ async function main() {
   const header = [
     `# webgrad benchmark: webgrad vs TF.js vs jax-js`,
     '',
-    `${date.slice(0, 16).replace('T', ' ')} UTC · ${options.filtered ? `partial run (${process.argv.slice(2).join(' ')})` : 'full run'} · ${(seconds / 60).toFixed(1)} min`,
+    `${date.slice(0, 16).replace('T', ' ')} UTC · ${options.filtered ? `partial run (${process.argv.slice(2).filter((arg) => !arg.startsWith('--note=')).join(' ')})` : 'full run'} · ${(seconds / 60).toFixed(1)} min`,
     `${chromium} · WebGPU adapter: ${describeAdapters(adapters)}`,
     `${cpus().length} × ${cpuModel} · load average ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`,
     `webgrad ${versions.webgrad} · @tensorflow/tfjs ${versions['@tensorflow/tfjs']} + tfjs-backend-webgpu ${versions['@tensorflow/tfjs-backend-webgpu']} · @jax-js/jax ${versions['@jax-js/jax']}`,
   ];
+  if (options.note) header.push('', options.note);
   if (loadAtStart > cpus().length) {
     header.push(
       '',
@@ -285,6 +288,7 @@ async function main() {
     seconds,
     mode: options.quick ? 'quick' : 'full',
     arguments: process.argv.slice(2),
+    note: options.note,
     chromium,
     adapters,
     machine: { cpus: cpus().length, cpuModel, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg()[0] },
