@@ -9,9 +9,12 @@ import { BatchNormalization, LayerNormalization } from './normalization';
 import { Embedding, PositionalEmbedding } from './embedding';
 import { MultiHeadAttention } from './attention';
 import { TransformerBlock } from './transformer';
+import { Conv2D } from './conv2d';
+import { AveragePooling2D, MaxPooling2D } from './pooling';
 
 export { Activation, Dense, Dropout, Flatten };
 export { BatchNormalization, LayerNormalization, Embedding, PositionalEmbedding, MultiHeadAttention, TransformerBlock };
+export { Conv2D, MaxPooling2D, AveragePooling2D };
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -27,6 +30,9 @@ const factories = new Map<string, LayerFactory>([
   ['PositionalEmbedding', (c) => new PositionalEmbedding(c.maxLength as number, c.outputDim as number, c)],
   ['MultiHeadAttention', (c) => new MultiHeadAttention(c as never)],
   ['TransformerBlock', (c) => new TransformerBlock(c as never)],
+  ['Conv2D', (c) => new Conv2D(c.filters as number, c as never)],
+  ['MaxPooling2D', (c) => new MaxPooling2D(c)],
+  ['AveragePooling2D', (c) => new AveragePooling2D(c)],
 ]);
 
 /** Lets a user (or a later layer family) make its own layer class loadable. */

@@ -1,0 +1,180 @@
+// 2-D convolution on NHWC images with HWIO filters (TF.js's layouts), and its two gradients, each
+// a direct register-blocked kernel. The three ops differentiate one another (below), so second
+// derivatives work too.
+//
+// Why direct kernels and not im2col + the tiled matmul: measured on SwiftShader (bench/conv-variants.*,
+// best of 8 interleaved rounds, 2 cores shared with other test runs, so ±25% noise), the digits
+// model's layers, 'same' padding, batch 64, ms per call:
+//                                  [64,28,28,1] ⋆ [3,3,1,8]   [64,14,14,8] ⋆ [3,3,8,16]
+//   forward  direct                         28                          37
+//            im2col + matmul                61                          32
+//   dX       direct                         (x is the data)             40
+//            dY·Wᵀ matmul + col2im                                      47
+//   dW       direct                         36                          18
+//            colsᵀ·dY matmul                59                          29
+//   training step (both layers' forward, dW, and dX of the second): direct 158 ms, im2col 229 ms.
+// The first layer decides it: a matmul with 8 output columns and K = 9 leaves most of a register
+// tile idle, and im2col writes 9 values per pixel. (That run used the 16×8-tile matmul then in
+// progress; against the earlier 4×4-tile one im2col was slower still: forward 86 and 49 ms.)
+import windowSource from '../../shaders/window.wgsl';
+import conv2dSource from '../../shaders/conv2d.wgsl';
+import inputGradSource from '../../shaders/conv2dInputGrad.wgsl';
+import filterGradSource from '../../shaders/conv2dFilterGrad.wgsl';
+import { noGrad, recordOp } from '../autograd/recorder';
+import { ShapeError, formatShape } from '../errors';
+import { defineKernel } from '../runtime/kernel';
+import { launch } from '../runtime/launch';
+import { Tensor } from '../tensor';
+import { assertValidShape } from '../shape';
+import { reshape } from './movement';
+import { assertFloat } from './operand';
+import { sum } from './reduce';
+import { assertImageBatch, perAxis, windowGeometry, windowUniforms, type Padding, type PerAxis, type WindowGeometry } from './windows';
+
+const conv2dKernel = defineKernel('conv2d', windowSource + conv2dSource);
+const inputGradKernel = defineKernel('conv2dInputGrad', windowSource + inputGradSource);
+const filterGradKernel = defineKernel('conv2dFilterGrad', windowSource + filterGradSource);
+
+export interface Conv2dOptions {
+  /** Step between windows: one number or [height, width] (default 1). */
+  strides?: PerAxis;
+  /** 'valid' (default), 'same' (TF's split: the odd pixel at the bottom/right), or explicit zeros per side. */
+  padding?: Padding;
+  /** Spacing between filter taps: one number or [height, width] (default 1). */
+  dilation?: PerAxis;
+}
+
+/** A convolution's geometry plus its channel counts. */
+interface ConvGeometry extends WindowGeometry {
+  outChannels: number;
+}
+
+/**
+ * x [N, H, W, Cin] ⋆ w [KH, KW, Cin, Cout] → [N, OH, OW, Cout] (cross-correlation, as every deep
+ * learning framework computes it), float32.
+ */
+export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
+  checkTensors('conv2d', [x, w]);
+  return convolve(x, w, convGeometry('conv2d', x.shape, w.shape, options));
+}
+
+// Writing A_w for x ↦ conv2d(x, w): the input gradient is A_wᵀ·dy and the filter gradient F(x, dy)
+// satisfies ⟨h, F(x, dy)⟩ = ⟨A_h·x, dy⟩. Each rule below follows from those two identities.
+
+function convolve(x: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const y = Tensor.empty([g.batch, g.outSize[0], g.outSize[1], g.outChannels], 'float32');
+  const threads = g.batch * g.outSize[0] * Math.ceil(g.outSize[1] / 4) * Math.ceil(g.outChannels / 4);
+  launch(conv2dKernel, {
+    buffers: { x: x.buffer, w: w.buffer, w4: w.buffer, y: y.buffer },
+    uniforms: windowUniforms(g, threads, g.outChannels),
+    variant: { constants: { VEC4_OUT: g.outChannels % 4 === 0 ? 1 : 0 } },
+    threads,
+  });
+  recordOp('conv2d', [x, w], y, (dy, needed) => [
+    needed[0] ? inputGradient(dy, w, g) : null,
+    needed[1] ? filterGradient(x, dy, g) : null,
+  ]);
+  return y;
+}
+
+/** A_wᵀ·dy: dy [N, OH, OW, Cout] → dx [N, H, W, Cin] (a transposed convolution). */
+function inputGradient(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const dx = Tensor.empty([g.batch, g.inSize[0], g.inSize[1], g.channels], 'float32');
+  const threads = g.batch * g.inSize[0] * Math.ceil(g.inSize[1] / 4) * Math.ceil(g.channels / 4);
+  launch(inputGradKernel, {
+    buffers: { dy: dy.buffer, dy4: dy.buffer, w: w.buffer, w4: w.buffer, dx: dx.buffer },
+    uniforms: windowUniforms(g, threads, g.outChannels),
+    variant: { constants: { VEC4_OUT: g.outChannels % 4 === 0 ? 1 : 0 } },
+    threads,
+  });
+  // ⟨h, A_wᵀ·dy⟩ = ⟨A_w·h, dy⟩: linear in dy with adjoint A_w, and in w with gradient F(h, dy).
+  recordOp('conv2dInputGrad', [dy, w], dx, (ddx, needed) => [
+    needed[0] ? convolve(ddx, w, g) : null,
+    needed[1] ? filterGradient(ddx, dy, g) : null,
+  ]);
+  return dx;
+}
+
+/** Below this many invocations the filter gradient splits the batch (a GPU needs the parallelism). */
+const MIN_FILTER_GRAD_THREADS = 1024;
+
+/** F(x, dy): dw [KH, KW, Cin, Cout] = Σ over images and output pixels of x-patch ⊗ dy. */
+function filterGradient(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor {
+  const filterShape = [g.window[0], g.window[1], g.channels, g.outChannels];
+  const perChunk = g.window[0] * g.window[1] * Math.ceil(g.channels / 4) * Math.ceil(g.outChannels / 4);
+  const chunks = Math.max(1, Math.min(g.batch, Math.ceil(MIN_FILTER_GRAD_THREADS / perChunk)));
+  const partial = Tensor.empty([chunks, ...filterShape], 'float32');
+  launch(filterGradKernel, {
+    buffers: { x: x.buffer, x4: x.buffer, dy: dy.buffer, dy4: dy.buffer, partial: partial.buffer },
+    uniforms: windowUniforms(g, perChunk * chunks, g.outChannels, chunks),
+    variant: { constants: { VEC4_IN: g.channels % 4 === 0 ? 1 : 0, VEC4_OUT: g.outChannels % 4 === 0 ? 1 : 0 } },
+    threads: perChunk * chunks,
+  });
+  // The sum over parts belongs to this op: its gradient is recorded below as a whole.
+  const dw = noGrad(() => (chunks === 1 ? reshape(partial, filterShape) : sum(partial, [0])));
+  partial.dispose();
+  // ⟨h, F(x, dy)⟩ = ⟨A_h·x, dy⟩: linear in x with gradient A_hᵀ·dy, and in dy with gradient A_h·x.
+  recordOp('conv2dFilterGrad', [x, dy], dw, (ddw, needed) => [
+    needed[0] ? inputGradient(dy, ddw, g) : null,
+    needed[1] ? convolve(x, ddw, g) : null,
+  ]);
+  return dw;
+}
+
+/**
+ * The gradient of conv2d for its input, dy [N, OH, OW, Cout] → [N, H, W, Cin] for `inputShape`: a
+ * transposed convolution (TF's conv2DBackpropInput). `options` are the forward call's.
+ */
+export function conv2dBackpropInput(dy: Tensor, w: Tensor, inputShape: readonly number[], options: Conv2dOptions = {}): Tensor {
+  const op = 'conv2dBackpropInput';
+  checkTensors(op, [dy, w]);
+  const g = convGeometry(op, inputShape, w.shape, options);
+  checkOutputGradient(op, dy, g);
+  return inputGradient(dy, w, g);
+}
+
+/**
+ * The gradient of conv2d for its filter, from x [N, H, W, Cin] and dy [N, OH, OW, Cout] →
+ * `filterShape` [KH, KW, Cin, Cout] (TF's conv2DBackpropFilter). `options` are the forward call's.
+ */
+export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: readonly number[], options: Conv2dOptions = {}): Tensor {
+  const op = 'conv2dBackpropFilter';
+  checkTensors(op, [x, dy]);
+  const g = convGeometry(op, x.shape, filterShape, options);
+  checkOutputGradient(op, dy, g);
+  return filterGradient(x, dy, g);
+}
+
+function checkTensors(op: string, tensors: Tensor[]): void {
+  for (const t of tensors) t.assertAlive(op);
+  for (const t of tensors) assertFloat(op, t);
+}
+
+function checkOutputGradient(op: string, dy: Tensor, g: ConvGeometry): void {
+  const expected = [g.batch, g.outSize[0], g.outSize[1], g.outChannels];
+  if (formatShape(dy.shape) !== formatShape(expected)) {
+    throw new ShapeError(`${op}: dy has shape ${formatShape(dy.shape)} but the convolution's output is ${formatShape(expected)}`);
+  }
+}
+
+/** Validates the shapes and options and works out the geometry; nothing is allocated before this passes. */
+function convGeometry(op: string, inputShape: readonly number[], filterShape: readonly number[], options: Conv2dOptions): ConvGeometry {
+  const strides = perAxis(op, 'strides', options.strides ?? 1);
+  const dilation = perAxis(op, 'dilation', options.dilation ?? 1);
+  const padding = options.padding ?? 'valid';
+  const call = `input ${formatShape(inputShape)}, filter ${formatShape(filterShape)}, strides [${strides}], padding ${JSON.stringify(padding)}, dilation [${dilation}]`;
+  assertValidShape(op, inputShape);
+  assertValidShape(op, filterShape);
+  assertImageBatch(op, inputShape);
+  if (filterShape.length !== 4) {
+    throw new ShapeError(`${op}: filter must be rank 4 [height, width, inChannels, outChannels], got ${formatShape(filterShape)} (input ${formatShape(inputShape)})`);
+  }
+  if (filterShape[2] !== inputShape[3]) {
+    throw new ShapeError(`${op}: input has ${inputShape[3]} channels but the filter expects ${filterShape[2]}: input ${formatShape(inputShape)}, filter ${formatShape(filterShape)}`);
+  }
+  if (filterShape[0] === 0 || filterShape[1] === 0) {
+    throw new ShapeError(`${op}: the filter's height and width must be positive, got ${formatShape(filterShape)}`);
+  }
+  const g = windowGeometry(op, inputShape, [filterShape[0], filterShape[1]], strides, padding, dilation, call);
+  return { ...g, outChannels: filterShape[3] };
+}
