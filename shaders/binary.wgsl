@@ -1,7 +1,7 @@
-// Elementwise arithmetic with NumPy broadcasting: out[i] = f(a[offsetA(i)], b[offsetB(i)]).
-// Each input is read through strides over the output's shape (stride 0 on broadcast dims); with
-// BROADCAST false all three share one shape and are read contiguously. Rank ≤ 8.
-alias Element = f32;
+// int32 arithmetic with NumPy broadcasting: out[i] = f(a[offsetA(i)], b[offsetB(i)]), each input read
+// through strides over the output's shape (stride 0 on broadcast dims). Rank ≤ 8 after collapsing.
+// float32 arithmetic runs on the declared elementwise kernels instead (src/ops/binary.ts).
+alias Element = i32;
 
 struct Params {
   count: u32,
@@ -17,36 +17,19 @@ struct Params {
 @group(0) @binding(3) var<uniform> params: Params;
 
 override OP: u32;
-override BROADCAST: bool = true;
-
-// pow for negative bases with integral exponents (WGSL's pow is undefined for x < 0).
-fn signedPow(x: f32, y: f32) -> f32 {
-  let magnitude = pow(abs(x), y);
-  if (x >= 0.0 || y != floor(y)) { return select(magnitude, pow(x, y), x >= 0.0); }
-  return select(magnitude, -magnitude, (abs(y) % 2.0) == 1.0);
-}
 
 fn apply(x: Element, y: Element) -> Element {
   switch OP {
     case 0u: { return x + y; }
     case 1u: { return x - y; }
     case 2u: { return x * y; }
-    case 3u: { return x / y; }
-    case 4u: { return Element(signedPow(f32(x), f32(y))); }
     case 5u: { return max(x, y); }
     case 6u: { return min(x, y); }
     default: { return x; }
   }
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
-  if (i >= params.count) { return; }
-  if (!BROADCAST) {
-    out[i] = apply(a[i], b[i]);
-    return;
-  }
+fn outputAt(i: u32) -> Element {
   var remaining = i;
   var offsetA = 0u;
   var offsetB = 0u;
@@ -57,5 +40,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     offsetA += index * params.stridesA[d / 4][d % 4];
     offsetB += index * params.stridesB[d / 4][d % 4];
   }
-  out[i] = apply(a[offsetA], b[offsetB]);
+  return apply(a[offsetA], b[offsetB]);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= params.count) { return; }
+  out[i] = outputAt(i);
 }

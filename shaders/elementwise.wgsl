@@ -1,5 +1,5 @@
 // A declared elementwise op: out[i] = compute(inputs at i), every input read through its own strides
-// over out's shape (stride 0 on broadcast dims; BROADCAST false: all share out's shape). float32.
+// over out's shape (stride 0 on broadcast dims). float32. Contiguous inputs take elementwiseVector.wgsl.
 // src/ops/elementwise.ts fills in the {{…}} parts from the op's declaration: its inputs and WGSL body.
 struct Params {
   count: u32,
@@ -13,8 +13,6 @@ struct Params {
 @group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<f32>;
 @group(0) @binding({{PARAMS_BINDING}}) var<uniform> params: Params;
 
-override BROADCAST: bool = true;
-
 fn compute({{PARAMETERS}}) -> f32 {
 {{BODY}}
 }
@@ -25,10 +23,6 @@ const INPUTS: u32 = {{INPUT_COUNT}}u;
 // strides applied (stride 0 on its broadcast dims).
 fn offsetsOf(i: u32) -> array<u32, INPUTS> {
   var offsets: array<u32, INPUTS>;
-  if (!BROADCAST) {
-    for (var k = 0u; k < INPUTS; k++) { offsets[k] = i; }
-    return offsets;
-  }
   var remaining = i;
   for (var d = i32(params.rank) - 1; d >= 0; d--) {
     let dim = params.outShape[d / 4][d % 4];

@@ -8,7 +8,8 @@ import { defineKernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { broadcastShapes, type Shape } from '../shape';
 import { Tensor, type DType } from '../tensor';
-import { broadcastUniforms, mul, toDtype, unbroadcast } from './binary';
+import { mul, toDtype } from './binary';
+import { broadcastUniforms, unbroadcast } from './broadcast';
 import { asTensor, releaseTemporary, resultDtype, wgslType, type TensorLike } from './operand';
 
 const compareKernel = defineKernel('compare', compareSource);

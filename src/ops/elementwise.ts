@@ -2,17 +2,21 @@
 // input a gradient body (fast, one fused kernel) plus the same gradient written with webgrad ops
 // (used when the backward pass is itself being recorded, so higher derivatives still work).
 import elementwiseTemplate from '../../shaders/elementwise.wgsl';
+import elementwiseVectorTemplate from '../../shaders/elementwiseVector.wgsl';
 import { isRecording, recordOp } from '../autograd/recorder';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { Tensor } from '../tensor';
-import { broadcastShapes, shapesEqual, type Shape } from '../shape';
-import { broadcastUniforms, unbroadcast } from './binary';
+import { broadcastShapes, shapesEqual, sizeOf, type Shape } from '../shape';
+import { broadcastUniforms, unbroadcast } from './broadcast';
 import { asTensor, assertFloat, releaseTemporary, type TensorLike } from './operand';
 
 export interface ElementwiseGradient {
-  /** WGSL statements ending in `return …;`, reading the inputs, `out` and `dy` by name. */
-  body: string;
+  /**
+   * WGSL statements ending in `return …;`, reading the inputs, `out` and `dy` by name: one fused
+   * kernel. Omit it where the composed form is no more work (say, dy itself, or one product).
+   */
+  body?: string;
   /** The same gradient with webgrad ops, given the inputs, the output and its gradient. */
   composed: (inputs: readonly Tensor[], out: Tensor, dy: Tensor) => Tensor;
 }
@@ -29,7 +33,7 @@ export interface ElementwiseDeclaration {
   gradients?: readonly (ElementwiseGradient | null)[];
 }
 
-/** Generated WGSL for a body over named f32 inputs. */
+/** Generated WGSL reading every input through broadcast strides. */
 export function elementwiseSource(inputs: readonly string[], body: string, prelude = ''): string {
   return prelude + elementwiseTemplate
     .replace('{{STRIDE_VECTORS}}', String(2 * inputs.length))
@@ -42,26 +46,66 @@ export function elementwiseSource(inputs: readonly string[], body: string, prelu
     .replace('{{ARGUMENTS}}', inputs.map((name, k) => `${name}_[offsets[${k}]]`).join(', '));
 }
 
-/** Runs a generated kernel over broadcast float32 inputs; nothing is recorded. */
-function run(kernel: Kernel, names: readonly string[], inputs: readonly Tensor[]): Tensor {
-  const outShape = inputs.reduce<Shape>((shape, input) => broadcastShapes(kernel.name, shape, input.shape), []);
-  const out = Tensor.empty(outShape, 'float32');
-  const buffers: Record<string, GPUBuffer> = { out: out.buffer };
-  inputs.forEach((input, k) => { buffers[`${names[k]}_`] = input.buffer; });
-  const layout = broadcastUniforms(kernel.name, outShape, Object.fromEntries(inputs.map((input, k) => [String(k), input.shape])));
-  // The kernel keeps 8 stride slots per input.
-  const strides = inputs.flatMap((_, k) => {
-    const perInput = layout[String(k)] as number[];
-    return [...perInput, ...new Array<number>(8 - perInput.length).fill(0)];
-  });
-  const broadcast = inputs.some((input) => !shapesEqual(input.shape, outShape));
-  launch(kernel, {
-    buffers,
-    uniforms: { count: out.size, rank: layout.rank, outShape: layout.outShape, strides },
-    variant: { constants: { BROADCAST: broadcast ? 1 : 0 } },
-    threads: out.size,
-  });
-  return out;
+/** Generated WGSL for contiguous inputs read as vec4s, except those marked `splat` (one element). */
+export function elementwiseVectorSource(inputs: readonly string[], splat: readonly boolean[], body: string, prelude = ''): string {
+  const lane = (component: string): string => `compute(${inputs.map((_, k) => `v${k}.${component}`).join(', ')})`;
+  return prelude + elementwiseVectorTemplate
+    .replace('{{INPUT_BINDINGS}}', inputs.map((name, k) => `@group(0) @binding(${k}) var<storage, read> ${name}_: array<${splat[k] ? 'f32' : 'vec4<f32>'}>;`).join('\n'))
+    .replace('{{OUT_BINDING}}', String(inputs.length))
+    .replace('{{PARAMS_BINDING}}', String(inputs.length + 1))
+    .replace('{{PARAMETERS}}', inputs.map((name) => `${name}: f32`).join(', '))
+    .replace('{{BODY}}', body)
+    .replace('{{LOADS}}', inputs.map((name, k) => `  let v${k} = ${splat[k] ? `vec4<f32>(${name}_[0])` : `${name}_[j]`};`).join('\n'))
+    .replace('{{LANES}}', ['x', 'y', 'z', 'w'].map(lane).join(', '));
+}
+
+/**
+ * The kernels of one body (forward, or one gradient): the broadcasting one and a vec4 one per
+ * pattern of splatted inputs, each compiled on first use.
+ */
+class ElementwiseKernels {
+  private broadcasting: Kernel | null = null;
+  private readonly vectorized = new Map<string, Kernel>();
+
+  constructor(readonly name: string, readonly inputs: readonly string[], readonly body: string, readonly prelude = '') {}
+
+  /** Runs the body over broadcast float32 inputs; nothing is recorded. */
+  run(inputs: readonly Tensor[]): Tensor {
+    const outShape = inputs.reduce<Shape>((shape, input) => broadcastShapes(this.name, shape, input.shape), []);
+    const size = sizeOf(outShape);
+    const splat = inputs.map((input) => input.size === 1 && size !== 1);
+    const contiguous = inputs.every((input, k) => splat[k] || shapesEqual(input.shape, outShape));
+    // Validated before anything is allocated, so a rank error leaves nothing behind.
+    const layout = contiguous ? null : broadcastUniforms(this.name, outShape, Object.fromEntries(inputs.map((input, k) => [String(k), input.shape])));
+    const out = Tensor.empty(outShape, 'float32');
+    const buffers: Record<string, GPUBuffer> = { out: out.buffer };
+    inputs.forEach((input, k) => { buffers[`${this.inputs[k]}_`] = input.buffer; });
+    if (!layout) {
+      // Pooled buffers hold whole vec4s (sizes are multiples of 16 bytes), so the last vec4 may run
+      // past the tensor's end into its own padding.
+      const key = splat.map(Number).join('');
+      let kernel = this.vectorized.get(key);
+      if (!kernel) {
+        kernel = defineKernel(this.name, elementwiseVectorSource(this.inputs, splat, this.body, this.prelude));
+        this.vectorized.set(key, kernel);
+      }
+      const count4 = Math.ceil(size / 4);
+      launch(kernel, { buffers, uniforms: { count4 }, threads: count4 });
+      return out;
+    }
+    this.broadcasting ??= defineKernel(this.name, elementwiseSource(this.inputs, this.body, this.prelude));
+    // The kernel keeps 8 stride slots per input.
+    const strides = inputs.flatMap((_, k) => {
+      const perInput = layout[String(k)] as number[];
+      return [...perInput, ...new Array<number>(8 - perInput.length).fill(0)];
+    });
+    launch(this.broadcasting, {
+      buffers,
+      uniforms: { count: size, rank: layout.rank, outShape: layout.outShape, strides },
+      threads: size,
+    });
+    return out;
+  }
 }
 
 /** A declared op: call it like any op; `gradient` gives one input's gradient (fused, or composed when recording). */
@@ -73,31 +117,31 @@ export interface ElementwiseOp {
 /** Turns a declaration into an op: `op(a, b, …)` with numbers accepted, recorded with its gradients. */
 export function defineElementwise(declaration: ElementwiseDeclaration): ElementwiseOp {
   const { name, inputs: names } = declaration;
-  // Built on first use: declarations run at module load, possibly before the template is imported.
-  let forward: Kernel | null = null;
-  const gradientKernels = new Map<number, Kernel>();
-  const gradientKernel = (k: number, body: string): Kernel => {
-    let kernel = gradientKernels.get(k);
-    if (!kernel) {
-      kernel = defineKernel(`${name}.grad.${names[k]}`, elementwiseSource([...names, 'out', 'dy'], body, declaration.prelude));
-      gradientKernels.set(k, kernel);
+  // Created on first use: declarations run at module load, possibly before this module's classes exist.
+  let forward: ElementwiseKernels | null = null;
+  const gradientKernels = new Map<number, ElementwiseKernels>();
+  const gradientKernel = (k: number, body: string): ElementwiseKernels => {
+    let kernels = gradientKernels.get(k);
+    if (!kernels) {
+      kernels = new ElementwiseKernels(`${name}.grad.${names[k]}`, [...names, 'out', 'dy'], body, declaration.prelude);
+      gradientKernels.set(k, kernels);
     }
-    return kernel;
+    return kernels;
   };
   /** Input k's gradient at the output's shape; a recorded backward pass (higher derivatives) takes the composed path. */
   const gradient = (k: number, inputs: readonly Tensor[], out: Tensor, dy: Tensor): Tensor => {
     const declared = declaration.gradients?.[k];
     if (!declared) throw new Error(`${name} has no gradient for input '${names[k]}'`);
-    return isRecording()
+    return isRecording() || declared.body === undefined
       ? declared.composed(inputs, out, dy)
-      : run(gradientKernel(k, declared.body), [...names, 'out', 'dy'], [...inputs, out, dy]);
+      : gradientKernel(k, declared.body).run([...inputs, out, dy]);
   };
   const op = (...args: TensorLike[]): Tensor => {
-    forward ??= defineKernel(name, elementwiseSource(names, declaration.body, declaration.prelude));
     const inputs = args.map((arg) => asTensor(name, arg));
     try {
       inputs.forEach((input) => assertFloat(name, input));
-      const out = run(forward, names, inputs);
+      forward ??= new ElementwiseKernels(name, names, declaration.body, declaration.prelude);
+      const out = forward.run(inputs);
       const gradients = declaration.gradients;
       recordOp(name, inputs, out, gradients
         ? (dy, needed) => inputs.map((input, k) => (gradients[k] && needed[k] ? unbroadcast(gradient(k, inputs, out, dy), input.shape) : null))

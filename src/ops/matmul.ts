@@ -4,7 +4,7 @@ import { recordOp } from '../autograd/recorder';
 import { ShapeError, formatShape } from '../errors';
 import { Tensor } from '../tensor';
 import { broadcastShapes, broadcastStrides, type Shape } from '../shape';
-import { MAX_RANK, unbroadcast } from './binary';
+import { MAX_RANK, unbroadcast } from './broadcast';
 import { chooseMatmulVariant, launchMatmul } from './matmulKernels';
 import { assertFloat } from './operand';
 
@@ -30,7 +30,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const { M, N, K, batchShape } = matmulShapes(a.shape, b.shape, transposeA, transposeB);
 
   const out = Tensor.empty([...batchShape, M, N], 'float32');
-  launchMatmul(chooseMatmulVariant(), {
+  launchMatmul(chooseMatmulVariant({ M, N }), {
     a, b, out, M, N, K, transposeA, transposeB, batchShape,
     batchStridesA: broadcastStrides(a.shape.slice(0, -2), batchShape).map((stride) => stride * M * K),
     batchStridesB: broadcastStrides(b.shape.slice(0, -2), batchShape).map((stride) => stride * K * N),

@@ -8,7 +8,7 @@ import { launch } from '../runtime/launch';
 import { encodeCopy } from '../runtime/commands';
 import { BYTES_PER_ELEMENT, Tensor } from '../tensor';
 import { assertValidShape, broadcastStrides, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape';
-import { MAX_RANK, unbroadcast } from './binary';
+import { MAX_RANK, unbroadcast } from './broadcast';
 import { zeros } from './creation';
 
 const movementKernel = defineKernel('movement', movementSource);

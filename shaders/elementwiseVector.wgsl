@@ -1,0 +1,20 @@
+// A declared elementwise op over contiguous inputs: four outputs per invocation through vec4 loads
+// and stores (on CPU adapters that doubles the throughput of one scalar per invocation). Inputs of
+// one element are splatted. src/ops/elementwise.ts fills in the {{…}} parts from the declaration.
+struct Params { count4: u32 }
+
+{{INPUT_BINDINGS}}
+@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding({{PARAMS_BINDING}}) var<uniform> params: Params;
+
+fn compute({{PARAMETERS}}) -> f32 {
+{{BODY}}
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let j = gid.x + gid.y * groups.x * 64u;
+  if (j >= params.count4) { return; }
+{{LOADS}}
+  out[j] = vec4<f32>({{LANES}});
+}
