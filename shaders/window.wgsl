@@ -33,3 +33,9 @@ fn outputsInside(k: u32, stride: u32, dilation: u32, padStart: u32, inSize: u32,
   let end = select(0u, min((u32(max(limit, 0)) + stride - 1u) / stride, outSize), limit > 0);
   return vec2<u32>(first, max(first, end));
 }
+
+// Along one axis: the input positions [first, end) of pooling window o (no dilation), clipped to the image.
+fn windowInside(o: u32, stride: u32, padStart: u32, size: u32, inSize: u32) -> vec2<u32> {
+  let start = i32(o * stride) - i32(padStart);
+  return vec2<u32>(u32(max(start, 0)), u32(clamp(start + i32(size), 0, i32(inSize))));
+}

@@ -2,6 +2,7 @@
 // second derivatives work): each gradient kernel runs one invocation per input pixel and gathers
 // from the windows that contain it, so overlapping windows need no atomics.
 import windowSource from '../../shaders/window.wgsl';
+import poolArgmaxSource from '../../shaders/poolArgmax.wgsl';
 import poolSource from '../../shaders/pool.wgsl';
 import poolGradSource from '../../shaders/poolGrad.wgsl';
 import { recordOp } from '../autograd/recorder';
@@ -12,8 +13,8 @@ import { Tensor } from '../tensor';
 import { assertFloat } from './operand';
 import { assertImageBatch, perAxis, windowGeometry, windowUniforms, type PerAxis, type WindowGeometry } from './windows';
 
-const poolKernel = defineKernel('pool', windowSource + poolSource);
-const poolGradKernel = defineKernel('poolGrad', windowSource + poolGradSource);
+const poolKernel = defineKernel('pool', windowSource + poolArgmaxSource + poolSource);
+const poolGradKernel = defineKernel('poolGrad', windowSource + poolArgmaxSource + poolGradSource);
 
 export interface Pool2dOptions {
   /** Window size: one number or [height, width] (default 2). */
@@ -50,9 +51,9 @@ function poolGeometry(op: string, x: Tensor, options: Pool2dOptions): WindowGeom
   return windowGeometry(op, x.shape, poolSize, strides, padding, [1, 1], call);
 }
 
-/** Pools `values` over the windows, choosing (for max) by `keys`, which has the same shape. */
-function runPool(kind: PoolKind, keys: Tensor, values: Tensor, g: WindowGeometry): Tensor {
-  return launchPoolKernel(poolKernel, kind, { keys, values }, 'out', [g.batch, g.outSize[0], g.outSize[1], g.channels], g);
+/** Pools `values` over the windows, choosing (for max) where `x`, of the same shape, is largest. */
+function runPool(kind: PoolKind, x: Tensor, values: Tensor, g: WindowGeometry): Tensor {
+  return launchPoolKernel(poolKernel, kind, { x, values }, 'out', [g.batch, g.outSize[0], g.outSize[1], g.channels], g);
 }
 
 /** dy [N, OH, OW, C] → dx [N, H, W, C]; `x` is only read for max (avg binds dy in its place). */
