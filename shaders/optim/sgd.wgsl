@@ -1,12 +1,15 @@
 // One SGD step per element, in place (Keras's rule). param, grad and velocity are flat arrays of one length.
+// Four elements per invocation (vec4): on CPU adapters vec4 loads about double the throughput of scalars.
+// Parameters and slots live in pooled buffers whose sizes are multiples of 16 bytes, so the last
+// vec4 may run into the tensor's own padding.
 //   p ← p − p·decay                       (decoupled weight decay; decay = learningRate·weightDecay)
 //   no momentum:  p ← p − lr·g
 //   momentum μ:   v ← μ·v − lr·g;  p ← p + v   (Nesterov: p ← p + μ·v − lr·g, with the new v)
 struct Params { count: u32, learningRate: f32, momentum: f32, decay: f32 }
 
-@group(0) @binding(0) var<storage, read_write> param: array<f32>;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> velocity: array<f32>;
+@group(0) @binding(0) var<storage, read_write> param: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> grad: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> velocity: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> params: Params;
 
 override MOMENTUM: bool = false;

@@ -41,8 +41,8 @@ export class Adagrad extends Optimizer {
         grad: grad.buffer,
         accumulator: this.slot(param, 'accumulator', this.initialAccumulatorValue).buffer,
       },
-      uniforms: { count: param.size, learningRate: this.learningRate, epsilon: this.epsilon, decay: this.decayFactor },
-      threads: param.size,
+      uniforms: { count: Math.ceil(param.size / 4), learningRate: this.learningRate, epsilon: this.epsilon, decay: this.decayFactor },
+      threads: Math.ceil(param.size / 4),
     });
   }
 

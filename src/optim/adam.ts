@@ -58,9 +58,9 @@ export class Adam extends Optimizer {
         v: this.slot(param, 'v').buffer,
         vMax: (this.amsgrad ? this.slot(param, 'vMax') : this.unusedSlot('vMax')).buffer,
       },
-      uniforms: { count: param.size, alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.decayFactor },
+      uniforms: { count: Math.ceil(param.size / 4), alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.decayFactor },
       variant: { constants: { AMSGRAD: this.amsgrad ? 1 : 0 } },
-      threads: param.size,
+      threads: Math.ceil(param.size / 4),
     });
   }
 

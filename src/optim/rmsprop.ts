@@ -54,7 +54,7 @@ export class RMSprop extends Optimizer {
         velocity: (usesMomentum ? this.slot(param, 'velocity') : this.unusedSlot('velocity')).buffer,
       },
       uniforms: {
-        count: param.size,
+        count: Math.ceil(param.size / 4),
         learningRate: this.learningRate,
         rho: this.rho,
         momentum: this.momentum,
@@ -62,7 +62,7 @@ export class RMSprop extends Optimizer {
         decay: this.decayFactor,
       },
       variant: { constants: { CENTERED: this.centered ? 1 : 0, MOMENTUM: usesMomentum ? 1 : 0 } },
-      threads: param.size,
+      threads: Math.ceil(param.size / 4),
     });
   }
 

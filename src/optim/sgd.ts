@@ -41,9 +41,9 @@ export class SGD extends Optimizer {
         grad: grad.buffer,
         velocity: (usesMomentum ? this.slot(param, 'velocity') : this.unusedSlot('velocity')).buffer,
       },
-      uniforms: { count: param.size, learningRate: this.learningRate, momentum: this.momentum, decay: this.decayFactor },
+      uniforms: { count: Math.ceil(param.size / 4), learningRate: this.learningRate, momentum: this.momentum, decay: this.decayFactor },
       variant: { constants: { MOMENTUM: usesMomentum ? 1 : 0, NESTEROV: this.nesterov ? 1 : 0 } },
-      threads: param.size,
+      threads: Math.ceil(param.size / 4),
     });
   }
 
