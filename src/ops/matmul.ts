@@ -30,7 +30,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const { M, N, K, batchShape } = matmulShapes(a.shape, b.shape, transposeA, transposeB);
 
   const out = Tensor.empty([...batchShape, M, N], 'float32');
-  launchMatmul(chooseMatmulVariant({ M, N }), {
+  launchMatmul(chooseMatmulVariant({ M, N, K, transposeA, transposeB }), {
     a, b, out, M, N, K, transposeA, transposeB, batchShape,
     batchStridesA: broadcastStrides(a.shape.slice(0, -2), batchShape).map((stride) => stride * M * K),
     batchStridesB: broadcastStrides(b.shape.slice(0, -2), batchShape).map((stride) => stride * K * N),
@@ -38,14 +38,14 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
 
   // Y = op(A)·op(B) gives dop(A) = dY·op(B)ᵀ and dop(B) = op(A)ᵀ·dY; a transposed operand's
   // gradient is the transpose of that, which the flags express without copying anything.
-  recordOp('matmul', [a, b], out, (dy) => {
-    const gradA = transposeA
+  recordOp('matmul', [a, b], out, (dy, needed) => {
+    const gradA = !needed[0] ? null : transposeA
       ? matmul(b, dy, { transposeA: transposeB, transposeB: true })
       : matmul(dy, b, { transposeB: !transposeB });
-    const gradB = transposeB
+    const gradB = !needed[1] ? null : transposeB
       ? matmul(dy, a, { transposeA: true, transposeB: transposeA })
       : matmul(a, dy, { transposeA: !transposeA });
-    return [unbroadcast(gradA, a.shape), unbroadcast(gradB, b.shape)];
+    return [gradA && unbroadcast(gradA, a.shape), gradB && unbroadcast(gradB, b.shape)];
   });
   return out;
 }

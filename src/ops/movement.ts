@@ -71,6 +71,16 @@ function contiguous(tensor: Tensor, offset = 0, shape: Shape = tensor.shape): St
   return { tensor, offset, strides: stridesOf(shape) };
 }
 
+/** Whether the region [start, start + shape) of a row-major tensor of `full` shape is contiguous. */
+function isContiguousBlock(start: readonly number[], shape: Shape, full: Shape): boolean {
+  let axis = 0;
+  while (axis < shape.length && shape[axis] === 1) axis++;
+  for (let later = axis + 1; later < shape.length; later++) {
+    if (start[later] !== 0 || shape[later] !== full[later]) return false;
+  }
+  return true;
+}
+
 /** Element offset of the index `begin` in a row-major tensor of `shape`. */
 function offsetOf(begin: readonly number[], shape: Shape): number {
   const strides = stridesOf(shape);
@@ -137,7 +147,10 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   x.assertAlive('slice');
   const { start, shape } = resolveSlice(x.shape, begin, size);
   const out = Tensor.empty(shape, x.dtype);
-  stridedCopy('slice', shape, { tensor: x, offset: offsetOf(start, x.shape), strides: stridesOf(x.shape) }, contiguous(out));
+  const offset = offsetOf(start, x.shape);
+  // A run of whole rows (fit's batches) is one contiguous block: a buffer copy, not a dispatch.
+  if (isContiguousBlock(start, shape, x.shape)) encodeCopy(x.buffer, offset * BYTES_PER_ELEMENT, out.buffer, 0, out.size * BYTES_PER_ELEMENT);
+  else stridedCopy('slice', shape, { tensor: x, offset, strides: stridesOf(x.shape) }, contiguous(out));
   recordOp('slice', [x], out, (dy) => [padWithZeros(dy, start, x.shape)]);
   return out;
 }
