@@ -12,6 +12,11 @@ export const demos = [
     description: 'A Dense(32, tanh) → Dense(32, tanh) → Dense(1) network fits 200 noisy samples of sin(x), the data, the current fit and the loss drawn live.',
   },
   {
+    name: 'text',
+    title: 'Character transformer',
+    description: 'A small causal transformer learns Genesis (KJV) or your own text character by character, with live samples at an adjustable temperature; then it learns to reverse digit strings, scored on held-out ones.',
+  },
+  {
     name: 'digits',
     title: 'Handwritten digits',
     description: 'A small CNN trained live on 8,000 real MNIST digits and tested on 2,000 held out (loss and accuracy curves as it trains); then draw a digit and see what it reads.',

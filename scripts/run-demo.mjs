@@ -88,7 +88,9 @@ async function runDemo(name) {
   /** @type {import('puppeteer').Browser | undefined} */
   let browser;
   try {
-    browser = await puppeteer.launch({ executablePath: findBrowser(), args: chromeLaunchArgs(userDataDir), headless: true });
+    // waitForFunction below is one protocol call for the whole run: puppeteer's default 180 s
+    // protocolTimeout would end any demo that runs longer.
+    browser = await puppeteer.launch({ executablePath: findBrowser(), args: chromeLaunchArgs(userDataDir), headless: true, protocolTimeout: timeoutMs + 60_000 });
     const page = await browser.newPage();
     page.on('console', (message) => {
       const line = `[${name}] ${message.text()}`;

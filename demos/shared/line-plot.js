@@ -8,11 +8,13 @@ const FONT = '12px system-ui, sans-serif';
 export class LinePlot {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {{ xMax: number, xLabel?: string, yLabel?: string, color?: string }} options
+   * @param {{ xMax: number, xLabel?: string, yLabel?: string, color?: string, yAtLeast?: number }} options
+   *   yAtLeast: the y axis reaches at least this value (e.g. 1 for an accuracy), whatever the data
    */
-  constructor(canvas, { xMax, xLabel = '', yLabel = '', color = '#1971c2' }) {
+  constructor(canvas, { xMax, xLabel = '', yLabel = '', color = '#1971c2', yAtLeast = 1e-6 }) {
     this.canvas = canvas;
     this.xMax = xMax;
+    this.yAtLeast = yAtLeast;
     this.xLabel = xLabel;
     this.yLabel = yLabel;
     this.color = color;
@@ -47,8 +49,8 @@ export class LinePlot {
     context.fillRect(0, 0, width, height);
 
     const finiteYs = this.points.map(([, y]) => y).filter(Number.isFinite);
-    const yStep = niceStep(Math.max(...finiteYs, 1e-6) / 5);
-    const yMax = Math.ceil(Math.max(...finiteYs, 1e-6) / yStep) * yStep;
+    const yStep = niceStep(Math.max(...finiteYs, this.yAtLeast) / 5);
+    const yMax = Math.ceil(Math.max(...finiteYs, this.yAtLeast) / yStep) * yStep;
     const xStep = niceStep(this.xMax / 5);
     const left = MARGIN.left;
     const right = width - MARGIN.right;
