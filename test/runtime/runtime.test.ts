@@ -140,12 +140,15 @@ describe('profiler and pool', () => {
       return { profiled, counted: wg.commandStats().dispatches - before, table: wg.formatProfile(profiled) };
     });
     expect(report.profiled.dispatches).toBe(report.counted);
-    const kernels = Object.fromEntries(report.profiled.kernels.map((k) => [k.kernel, k]));
-    expect(kernels.matmul?.dispatches).toBe(1);
-    expect(kernels.relu?.dispatches).toBe(1);
+    const dispatchesOf = (prefix: string): number =>
+      report.profiled.kernels.filter((k) => k.kernel.startsWith(prefix)).reduce((total, k) => total + k.dispatches, 0);
+    // The matmul variant (and so its kernel's name) is chosen per adapter and shape.
+    expect(dispatchesOf('matmul')).toBe(1);
+    expect(dispatchesOf('relu')).toBe(1);
+    expect(report.profiled.kernels.reduce((total, k) => total + k.dispatches, 0)).toBe(report.profiled.dispatches);
     expect(report.profiled.gpuMs).toBeGreaterThan(0);
     expect(report.profiled.gpuMs).toBeLessThanOrEqual(report.profiled.wallMs);
-    expect(report.table).toMatch(/\| matmul \| 1 \|/);
+    expect(report.table).toMatch(/\| matmul\w* \| 1 \|/);
   });
 
   it('released buffers return to the pool and are reused for the same size class', async () => {
