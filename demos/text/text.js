@@ -335,11 +335,11 @@ runDemo(async () => {
 
   setStatus(`Training the language model on Genesis for ${LM.steps} steps…`);
   const languageModel = await trainLanguageModel(corpus, LM.steps, 'Genesis (KJV)');
-  log(`language model: loss ${languageModel.firstLoss.toFixed(3)} → ${languageModel.finalLoss.toFixed(3)} in ${languageModel.steps} steps (${languageModel.seconds.toFixed(0)} s with sampling), ${languageModel.tokensPerSecond.toFixed(0)} tokens/s`);
+  log(`language model: loss ${languageModel.firstLoss.toFixed(3)} → ${languageModel.finalLoss.toFixed(3)} in ${languageModel.steps} steps (${languageModel.seconds.toFixed(0)} s with sampling), ${formatRate(languageModel.tokensPerSecond)} tokens/s`);
 
   setStatus(`Training the reversal task for ${TASK.steps} steps…`);
   const reversal = await trainReversal();
-  log(`reversal: held-out exact match ${(100 * reversal.accuracy).toFixed(1)}%, loss ${reversal.finalLoss.toFixed(3)} in ${reversal.steps} steps (${reversal.seconds.toFixed(0)} s with evaluation), ${reversal.tokensPerSecond.toFixed(0)} tokens/s`);
+  log(`reversal: held-out exact match ${(100 * reversal.accuracy).toFixed(1)}%, loss ${reversal.finalLoss.toFixed(3)} in ${reversal.steps} steps (${reversal.seconds.toFixed(0)} s with evaluation), ${formatRate(reversal.tokensPerSecond)} tokens/s`);
   initialRunDone = true;
 
   // The per-step details, for a test to check; kept out of the result so `npm run demo` prints only figures.
