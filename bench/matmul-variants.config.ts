@@ -2,4 +2,4 @@
 import { defineConfig } from 'vitest/config';
 import base from '../vitest.config';
 
-export default defineConfig({ ...base, test: { ...base.test, include: ['bench/matmul-variants.bench.ts'], testTimeout: 1_800_000 } });
+export default defineConfig({ ...base, test: { ...base.test, include: ['bench/matmul-variants.bench.ts'], testTimeout: 3_600_000 } });

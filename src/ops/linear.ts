@@ -33,7 +33,7 @@ export function linear(x: Tensor, kernel: Tensor, bias: Tensor | null = null, ac
     throw new ShapeError(`linear: bias must be [${N}] for kernel ${formatShape(kernel.shape)}, got ${formatShape(bias.shape)}`);
   }
   const out = Tensor.empty([M, N], 'float32');
-  launchMatmul(chooseMatmulVariant(), {
+  launchMatmul(chooseMatmulVariant({ M, N, K }), {
     a: x, b: kernel, out, M, N, K, transposeA: false, transposeB: false,
     batchShape: [], batchStridesA: [], batchStridesB: [],
     bias, activation: epilogueCodes[activation],

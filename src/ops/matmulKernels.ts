@@ -1,10 +1,37 @@
-// The kernels behind matmul: each variant is a WGSL file plus the output block one workgroup covers.
-// matmul.ts validates and differentiates; this file only launches. A new variant (say, a
-// workgroup-memory tile for discrete GPUs) is one more row in `matmulVariants` and a case in
-// `chooseMatmulVariant`.
-import matmulSource from '../../shaders/matmul.wgsl';
+// The kernels behind matmul: each variant is WGSL plus the output block one workgroup covers.
+// matmul.ts and linear.ts validate and differentiate; this file only chooses and launches. A new
+// variant is one more row in `matmulVariants` and a case in `chooseMatmulVariant`.
+//
+// Measured on SwiftShader (Chromium 156, 2 cores, AMD EPYC), f32 GFLOP/s, bench/matmul-variants.*
+// (variants interleaved, best round kept; "×" = against the library's tile of the time in the same
+// run when the machine was busy). Storage loads there are per-lane gathers, ~75% of the time even
+// with the tiles below (replacing them by values computed from k cut a 512² product 93 → 23 ms).
+//   512² A@B, quiet machine                      GFLOP/s   compile (s)
+//   subgroupTile 32×16 per invocation, 4×2 group   8.7       0.8      chosen (1024²: 9.3)
+//     same, scalar loads only (no vec4 views)      8.7                vec4 views kept for GPUs
+//     32×32 / 64×16 per invocation                 9.9 / 10.0 (1024²)  2.9 / 3.2: too slow to compile
+//     16×16 / 16×32 / 32×8 per invocation          7.5 / 8.4 / 7.4     0.3 / - / -
+//     accumulators in an array, loops over blocks  2.1                (not unrolled: in memory)
+//   registerTile 32×16 (no subgroups: each lane loads its own A)   5.0       1.0
+//   shapes of the tile: 32×4 / 4×16 / 4×4          5.5 / 3.9 / 3.7   0.17 / 0.12 / 0.06
+//   previous kernel (4×4 mat4x4, 8×8 group)        2.8                0.1
+//   busy machine, against the tile of the time:
+//   workgroupTile (workgroup memory, barriers)     0.15–0.2×          1.2
+//   naive, one output per invocation               0.05×
+//   k unrolled by 2; workgroups 4×2 … 16×16         no change (±5%)
+//   lanes sharing B instead of A                   0.8–1.0×
+//   fma() instead of mul + add                     0.25× (no native fused op there)
+//   subgroupShuffle / shuffleXor instead of subgroupBroadcast   0.95–1.0×
+//   atomicLoad (SwiftShader's run-time same-address / consecutive fast path): A and B 0.6×, A only 0.9×
+//   A and B as rgba32float textures (textureLoad, 4 floats per lane-load)   1.0–1.2×, plus copies: not taken
 import stableMathSource from '../../shaders/stableMath.wgsl';
+import matmulCommonSource from '../../shaders/matmulCommon.wgsl';
+import matmulSource from '../../shaders/matmul.wgsl';
+import matmulOwnRowsSource from '../../shaders/matmulOwnRows.wgsl';
+import matmulSharedRowsSource from '../../shaders/matmulSharedRows.wgsl';
+import matmulWorkgroupSource from '../../shaders/matmulWorkgroup.wgsl';
 import matmulNaiveSource from '../../shaders/matmulNaive.wgsl';
+import { getDevice } from '../runtime/device';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import { gridFor, launch } from '../runtime/launch';
 import type { Tensor } from '../tensor';
@@ -12,32 +39,135 @@ import { acquireBuffer } from '../runtime/bufferPool';
 
 export interface MatmulVariant {
   readonly kernel: Kernel;
-  /** Output rows (and columns) one workgroup computes. */
-  readonly block: number;
+  /** Output rows and columns one workgroup computes. */
+  readonly blockRows: number;
+  readonly blockCols: number;
   /** Whether the kernel also reads A and B as vec4 arrays (bindings a4 and b4). */
   readonly vectorLoads: boolean;
   /** Override constants fixed for this variant, applied over the ones computed per call. */
   readonly constants?: Readonly<Record<string, number>>;
   /** Whether the kernel has the bias + activation epilogue (binding `bias`, HAS_BIAS, ACTIVATION). */
   readonly epilogue: boolean;
+  /** Whether the kernel needs the device feature 'subgroups' (its source opens with `enable subgroups;`). */
+  readonly subgroups?: boolean;
 }
 
+const registerTileSource = (rowsOfA: string): string => stableMathSource + matmulCommonSource + matmulSource + rowsOfA;
+// `enable` must open the module. The early exit of invocations past M is uniform per subgroup (a
+// subgroup is one row of the 4×4 workgroup), which WGSL's uniformity analysis cannot see.
+const subgroupHeader = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
+
 export const matmulVariants = {
-  /** 8×8 invocations, each a 4×4 register tile, vec4 loads where the layout allows. */
-  registerTile: { kernel: defineKernel('matmul', stableMathSource + matmulSource), block: 32, vectorLoads: true, epilogue: true },
+  /** 4×2 invocations, a 32×16 register tile each; every invocation loads its own A. */
+  registerTile: {
+    kernel: defineKernel('matmul', registerTileSource(matmulOwnRowsSource)),
+    blockRows: 64, blockCols: 64, vectorLoads: true, epilogue: true,
+  },
+  /** The same tile where the 4 lanes of a subgroup split the loads of A and broadcast them (4-lane subgroups only). */
+  subgroupTile: {
+    kernel: defineKernel('matmulSubgroup', subgroupHeader + registerTileSource(matmulSharedRowsSource)),
+    blockRows: 64, blockCols: 64, vectorLoads: true, epilogue: true, subgroups: true,
+  },
+  /** 16×16 invocations staging 64×16 of A and 16×64 of B in workgroup memory, 4×4 outputs each: for GPUs. */
+  workgroupTile: {
+    kernel: defineKernel('matmulWorkgroup', stableMathSource + matmulCommonSource + matmulWorkgroupSource),
+    blockRows: 64, blockCols: 64, vectorLoads: true, epilogue: true,
+  },
   /** One invocation per output, a plain loop over k: the baseline. */
-  naive: { kernel: defineKernel('matmulNaive', matmulNaiveSource), block: 8, vectorLoads: false, epilogue: false },
+  naive: { kernel: defineKernel('matmulNaive', matmulNaiveSource), blockRows: 8, blockCols: 8, vectorLoads: false, epilogue: false },
 } satisfies Record<string, MatmulVariant>;
 
 export type MatmulVariantName = keyof typeof matmulVariants;
 
+const shapedTiles = new Map<string, MatmulVariant>();
+
 /**
- * The variant matmul runs. Register tiles measured fastest on SwiftShader (CPU), where workgroup
- * barriers are costly (bench/matmul-variants.*); they are also reasonable on GPUs. A
- * workgroup-memory tile would be chosen here by adapter once one exists.
+ * A register-tile variant (registerTile, subgroupTile) with 4 instead of 32 rows (tall = false)
+ * and/or 4 instead of 16 columns (wide = false) per invocation, for short or narrow products.
+ * Workgroups are 2 invocations along M and 4 along N.
  */
-export function chooseMatmulVariant(): MatmulVariant {
-  return matmulVariants.registerTile;
+export function withTileShape(variant: MatmulVariant, tall: boolean, wide: boolean): MatmulVariant {
+  const key = `${variant.kernel.name} ${tall} ${wide}`;
+  let shaped = shapedTiles.get(key);
+  if (!shaped) {
+    shaped = { ...variant, blockRows: tall ? 64 : 8, blockCols: wide ? 64 : 16, constants: { ...variant.constants, TALL: tall ? 1 : 0, WIDE: wide ? 1 : 0 } };
+    shapedTiles.set(key, shaped);
+  }
+  return shaped;
+}
+
+/** Whether the adapter runs WebGPU on the CPU, where register tiles beat workgroup memory. */
+function isCpuAdapter(info: GPUAdapterInfo): boolean {
+  return info.architecture === 'swiftshader' || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.vendor} ${info.description}`);
+}
+
+let deviceVariant: MatmulVariant | null = null;
+
+/** The kernel for this device, chosen by adapter once. */
+function deviceKernel(): MatmulVariant {
+  if (!deviceVariant) {
+    const device = getDevice();
+    const info = (device.adapterInfo ?? {}) as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+    if (!isCpuAdapter(info)) deviceVariant = matmulVariants.workgroupTile;
+    else if (device.features.has('subgroups') && info.subgroupMinSize === 4 && info.subgroupMaxSize === 4) deviceVariant = matmulVariants.subgroupTile;
+    else deviceVariant = matmulVariants.registerTile;
+  }
+  return deviceVariant;
+}
+
+/** The product matmul is about to launch: output M×N, inner size K, and the transposes. */
+export interface MatmulShape {
+  M: number;
+  N: number;
+  K?: number;
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+/**
+ * GFLOP/s of the register tile's four shapes on SwiftShader, 2 cores (subgroupTile, 512² A@B,
+ * bench/matmul-variants): the chooser weighs them against the padding each leaves.
+ */
+const TILE_SPEEDS: readonly { tall: boolean; wide: boolean; speed: number }[] = [
+  { tall: true, wide: true, speed: 8.7 }, // 32×16 per invocation
+  { tall: true, wide: false, speed: 5.5 }, // 32×4
+  { tall: false, wide: true, speed: 3.9 }, // 4×16
+  { tall: false, wide: false, speed: 3.7 }, // 4×4
+];
+/**
+ * Products smaller than this many multiply-adds run on the 4×4 tile for their first
+ * CALLS_BEFORE_FULL_TILE calls (per shape): see chooseMatmulVariant.
+ */
+const FULL_TILE_MIN_WORK = 2 ** 24;
+const CALLS_BEFORE_FULL_TILE = 2;
+const callsByShape = new Map<string, number>();
+
+/**
+ * The variant for one product on this device. The kernel follows the adapter: on CPU adapters
+ * (SwiftShader) the register tile, with A's loads shared across 4-lane subgroups where the device
+ * has them; on GPUs the workgroup-memory tile. The register tile's shape follows the product:
+ * - A small product's first calls run 4×4 per invocation, which compiles in ~0.06 s on
+ *   SwiftShader; the 32×16 tile is 2.3× as fast but takes ~0.8 s per layout, worth it for a
+ *   product that repeats (a training step) or is large, not for one-off small calls (tests, a
+ *   single prediction).
+ * - Otherwise whichever of 32 or 4 rows and 16 or 4 columns per invocation gives the least time for the
+ *   output padded to whole workgroup blocks (64 or 8 rows, 64 or 16 columns), at TILE_SPEEDS.
+ */
+export function chooseMatmulVariant(shape: MatmulShape = { M: 64, N: 64 }): MatmulVariant {
+  const kernel = deviceKernel();
+  if (kernel === matmulVariants.workgroupTile) return kernel;
+  const { M, N, K = 64 } = shape;
+  if (M * N * K < FULL_TILE_MIN_WORK) {
+    const key = `${M} ${N} ${K} ${shape.transposeA} ${shape.transposeB}`;
+    const calls = (callsByShape.get(key) ?? 0) + 1;
+    if (callsByShape.size >= 4096) callsByShape.clear();
+    callsByShape.set(key, calls);
+    if (calls <= CALLS_BEFORE_FULL_TILE) return withTileShape(kernel, false, false);
+  }
+  const padded = (size: number, block: number): number => Math.ceil(size / block) * block;
+  const time = (t: (typeof TILE_SPEEDS)[number]): number => (padded(M, t.tall ? 64 : 8) * padded(N, t.wide ? 64 : 16)) / t.speed;
+  const best = TILE_SPEEDS.reduce((a, b) => (time(b) < time(a) ? b : a));
+  return withTileShape(kernel, best.tall, best.wide);
 }
 
 /** One (batched) product, already validated: out [batch, M, N] = op(A) @ op(B). */
@@ -65,8 +195,8 @@ let placeholderBias: GPUBuffer | null = null;
 export function launchMatmul(variant: MatmulVariant, problem: MatmulProblem): void {
   const { a, b, out, M, N, K, transposeA, transposeB, batchShape } = problem;
   const batchCount = batchShape.reduce((product, dim) => product * dim, 1);
-  const blocksAlongM = Math.ceil(M / variant.block);
-  const blocksAlongN = Math.ceil(N / variant.block);
+  const blocksAlongM = Math.ceil(M / variant.blockRows);
+  const blocksAlongN = Math.ceil(N / variant.blockCols);
   const vectorBuffers: Record<string, GPUBuffer> = variant.vectorLoads ? { a4: a.buffer, b4: b.buffer } : {};
   const bias = problem.bias ?? null;
   const activation = problem.activation ?? 0;
@@ -76,7 +206,7 @@ export function launchMatmul(variant: MatmulVariant, problem: MatmulProblem): vo
   const epilogueConstants: Record<string, number> = variant.epilogue ? { HAS_BIAS: bias ? 1 : 0, ACTIVATION: activation } : {};
   // vec4 loads need every 4-aligned run along the contiguous dim to start at a multiple of 4.
   const vectorConstants: Record<string, number> = variant.vectorLoads
-    ? { VEC4_A: (transposeA ? M : K) % 4 === 0 ? 1 : 0, VEC4_B: (transposeB ? K : N) % 4 === 0 ? 1 : 0 }
+    ? { VEC4_A: (transposeA ? M : K) % 4 === 0 ? 1 : 0, VEC4_B: (transposeB ? K : N) % 4 === 0 ? 1 : 0, K_TAIL: K % 4 === 0 ? 0 : 1 }
     : {};
   launch(variant.kernel, {
     buffers: { a: a.buffer, b: b.buffer, out: out.buffer, ...vectorBuffers, ...epilogueBuffers },

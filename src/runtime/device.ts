@@ -29,7 +29,8 @@ async function acquireDevice(): Promise<GPUDevice> {
   ];
   const requiredLimits: Record<string, number> = {};
   for (const name of wanted) requiredLimits[name] = adapter.limits[name] as number;
-  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  // subgroups: matmul's kernel for 4-lane CPU adapters shares loads across a subgroup (src/ops/matmulKernels.ts).
+  const requiredFeatures = (['timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((feature) => adapter.features.has(feature));
   const acquired = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   acquired.addEventListener('uncapturederror', (event) => {
     asyncErrors.push((event as GPUUncapturedErrorEvent).error.message);
