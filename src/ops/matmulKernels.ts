@@ -31,7 +31,7 @@ import matmulOwnRowsSource from '../../shaders/matmulOwnRows.wgsl';
 import matmulSharedRowsSource from '../../shaders/matmulSharedRows.wgsl';
 import matmulWorkgroupSource from '../../shaders/matmulWorkgroup.wgsl';
 import matmulNaiveSource from '../../shaders/matmulNaive.wgsl';
-import { getDevice } from '../runtime/device';
+import { getAdapterInfo, getDevice } from '../runtime/device';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import { gridFor, launch } from '../runtime/launch';
 import type { Tensor } from '../tensor';
@@ -97,7 +97,7 @@ export function withTileShape(variant: MatmulVariant, tall: boolean, wide: boole
 }
 
 /** Whether the adapter runs WebGPU on the CPU, where register tiles beat workgroup memory. */
-function isCpuAdapter(info: GPUAdapterInfo): boolean {
+function isCpuAdapter(info: { vendor: string; architecture: string; description: string }): boolean {
   return info.architecture === 'swiftshader' || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.vendor} ${info.description}`);
 }
 
@@ -107,9 +107,10 @@ let deviceVariant: MatmulVariant | null = null;
 function deviceKernel(): MatmulVariant {
   if (!deviceVariant) {
     const device = getDevice();
-    const info = (device.adapterInfo ?? {}) as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
-    if (!isCpuAdapter(info)) deviceVariant = matmulVariants.workgroupTile;
-    else if (device.features.has('subgroups') && info.subgroupMinSize === 4 && info.subgroupMaxSize === 4) deviceVariant = matmulVariants.subgroupTile;
+    // The subgroup sizes are on the device's adapterInfo; getAdapterInfo() keeps only the names.
+    const sizes = (device.adapterInfo ?? {}) as { subgroupMinSize?: number; subgroupMaxSize?: number };
+    if (!isCpuAdapter(getAdapterInfo())) deviceVariant = matmulVariants.workgroupTile;
+    else if (device.features.has('subgroups') && sizes.subgroupMinSize === 4 && sizes.subgroupMaxSize === 4) deviceVariant = matmulVariants.subgroupTile;
     else deviceVariant = matmulVariants.registerTile;
   }
   return deviceVariant;
