@@ -137,8 +137,8 @@ export function defineWorkloads({ quick }) {
       // The hook for issue item 5: once the text demo's model exists, add a 'transformer' runner
       // to bench/page.js and a train step per library, and drop this reason.
       skipReason:
-        'the text demo model is not committed yet (webgrad has TransformerBlock, but demos/text, which defines the model, is still being written); ' +
-        'once it is, the same model needs writing for TF.js and jax-js',
+        'the text demo model (demos/text/char-model.js) has not been written for TF.js and jax-js yet, ' +
+        'so there is no like-for-like step to time; its webgrad tokens/s are in the README (text demo)',
     },
   ];
 }
