@@ -15,15 +15,18 @@ const SAMPLES = 10_000;
 const TEST_SAMPLES = 2_000;
 const PIXELS = 28 * 28;
 const CLASSES = 10;
-/** The shortened run: one epoch on the first half of the training digits. */
+/** The shortened run: one epoch on the first half of the training digits, in batches of 32. */
 const EPOCHS = 1;
 const TRAIN_SAMPLES = 4_000;
+const BATCH_SIZE = 32;
 /**
- * The CNN reaches 0.95–0.96 test accuracy after this run (seed 7 on SwiftShader; 0.96–0.97 on
- * other seeds we tried); 0.93 leaves room for float differences between devices while still
- * failing a model that learns badly (the Dense(128) baseline reaches about 0.91 on the same run).
+ * An independent NumPy reimplementation of this model and run (Keras's Adam and Glorot-uniform
+ * initialization) reached 0.9355–0.9495 test accuracy over six initialization seeds, the page
+ * itself 0.946 (its seed 7, on SwiftShader); 0.92 leaves room for other devices' rounding to
+ * change the trajectory, and still fails a network that learns badly (the full four-epoch run
+ * passes 0.97).
  */
-const MIN_TEST_ACCURACY = 0.85;
+const MIN_TEST_ACCURACY = 0.92;
 
 interface EpochFigures {
   loss: number;
@@ -55,6 +58,11 @@ interface DrawingRead {
   probabilities: number[];
   input: number[];
 }
+
+/** What demos/digits/digits.js exposes on window. */
+type DigitsWindow = Window & {
+  digitsDemo?: { testPredictions: number[]; lastDrawing: DrawingRead; drawingsRead: number };
+};
 
 let labels: Uint8Array;
 let pixels: Uint8Array;
@@ -137,8 +145,8 @@ async function stroke(page: Page, points: [number, number][]): Promise<void> {
 
 /** Waits for the page to read drawing number `count` and returns what it read. */
 async function drawingRead(page: Page, count: number): Promise<DrawingRead> {
-  await page.waitForFunction((n: number) => (window as unknown as { digitsDemo: { drawingsRead: number } }).digitsDemo.drawingsRead >= n, { timeout: 30_000 }, count);
-  return (await page.evaluate(() => (window as unknown as { digitsDemo: { lastDrawing: DrawingRead } }).digitsDemo.lastDrawing)) as DrawingRead;
+  await page.waitForFunction((n: number) => (window as DigitsWindow).digitsDemo!.drawingsRead >= n, { timeout: 30_000 }, count);
+  return page.evaluate(() => (window as DigitsWindow).digitsDemo!.lastDrawing);
 }
 
 /** The 28x28 input's ink rows/columns and center of mass. */
@@ -173,7 +181,7 @@ describe('digits demo page', () => {
   it('trains a shortened run, reports figures its predictions confirm, draws the curves and reads drawn digits', async () => {
     const { page } = gpu;
     await page.setViewport({ width: 1200, height: 900 });
-    await page.goto(`${inject('baseUrl')}/demos/digits/index.html?epochs=${EPOCHS}&train=${TRAIN_SAMPLES}`);
+    await page.goto(`${inject('baseUrl')}/demos/digits/index.html?epochs=${EPOCHS}&train=${TRAIN_SAMPLES}&batch=${BATCH_SIZE}`);
     const handle = await page.waitForFunction('window.demoStatus && window.demoStatus.done === true && window.demoStatus', {
       timeout: 240_000,
       polling: 500,
@@ -181,14 +189,14 @@ describe('digits demo page', () => {
     const status = (await handle.jsonValue()) as DigitsStatus;
     expect(status.error).toBeUndefined();
     const result = status.result!;
-    console.log(`digits demo: test accuracy ${result.testAccuracy.toFixed(4)} after ${EPOCHS} epoch on ${TRAIN_SAMPLES} digits; ` +
+    console.log(`digits demo: test accuracy ${result.testAccuracy.toFixed(4)} after ${EPOCHS} epoch on ${TRAIN_SAMPLES} digits in batches of ${BATCH_SIZE}; ` +
       `${result.secondsPerEpoch.toFixed(1)} s per epoch, ${result.samplesPerSecond.toFixed(0)} samples/s`);
 
     // The reported accuracy and loss are those of the page's own predictions for the 2,000
     // held-out digits, scored here against the labels read from the data file. evaluate and
     // predict run the same float32 forward pass, so the accuracy matches exactly; the loss is a
     // float32 mean of 2,000 logs, well within 1e-4 of the float64 one.
-    const testPredictions = (await page.evaluate(() => (window as unknown as { digitsDemo: { testPredictions: number[] } }).digitsDemo.testPredictions)) as number[];
+    const testPredictions = await page.evaluate(() => (window as DigitsWindow).digitsDemo!.testPredictions);
     expect(testPredictions).toHaveLength(TEST_SAMPLES * CLASSES);
     const testLabels = labels.subarray(SAMPLES - TEST_SAMPLES);
     expect(result.testAccuracy).toBeCloseTo(accuracyOf(testPredictions, testLabels), 6);
@@ -221,7 +229,7 @@ describe('digits demo page', () => {
     for (const count of shown.linePixels) expect(count).toBeGreaterThan(200);
     expect(shown.testAccuracy).toBe(result.testAccuracy.toFixed(4));
     expect(shown.epochRows).toBe(EPOCHS);
-    expect(shown.summary).toMatch(/Dense/);
+    expect(shown.summary).toMatch(/Conv2D/);
 
     // A vertical stroke: a '1'. Its 28x28 input is 20 pixels tall (the longer side of MNIST's
     // box) with its center of mass rounded onto (14, 14).
