@@ -30,17 +30,8 @@ fn apply(x: Element, y: Element) -> Element {
 }
 
 fn outputAt(i: u32) -> Element {
-  var remaining = i;
-  var offsetA = 0u;
-  var offsetB = 0u;
-  for (var d = i32(params.rank) - 1; d >= 0; d--) {
-    let dim = params.outShape[d / 4][d % 4];
-    let index = remaining % dim;
-    remaining = remaining / dim;
-    offsetA += index * params.stridesA[d / 4][d % 4];
-    offsetB += index * params.stridesB[d / 4][d % 4];
-  }
-  return apply(a[offsetA], b[offsetB]);
+  let index = outputIndex(i, params.rank, params.outShape);
+  return apply(a[stridedOffset(index, params.rank, params.stridesA)], b[stridedOffset(index, params.rank, params.stridesB)]);
 }
 
 @compute @workgroup_size(64)

@@ -33,15 +33,8 @@ fn holds(x: Element, y: Element) -> bool {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
   if (i >= params.count) { return; }
-  var remaining = i;
-  var offsetA = 0u;
-  var offsetB = 0u;
-  for (var d = i32(params.rank) - 1; d >= 0; d--) {
-    let dim = params.outShape[d / 4][d % 4];
-    let index = remaining % dim;
-    remaining = remaining / dim;
-    offsetA += index * params.stridesA[d / 4][d % 4];
-    offsetB += index * params.stridesB[d / 4][d % 4];
-  }
-  out[i] = select(0.0, 1.0, holds(a[offsetA], b[offsetB]));
+  let index = outputIndex(i, params.rank, params.outShape);
+  let x = a[stridedOffset(index, params.rank, params.stridesA)];
+  let y = b[stridedOffset(index, params.rank, params.stridesB)];
+  out[i] = select(0.0, 1.0, holds(x, y));
 }

@@ -19,16 +19,12 @@ fn compute({{PARAMETERS}}) -> f32 {
 
 const INPUTS: u32 = {{INPUT_COUNT}}u;
 
-// Every input's offset for output index i: the index is decomposed once, then each input's
-// strides applied (stride 0 on its broadcast dims).
+// Every input's offset for output index i (outputIndex and stridedOffset: shaders/broadcastIndex.wgsl).
 fn offsetsOf(i: u32) -> array<u32, INPUTS> {
+  let index = outputIndex(i, params.rank, params.outShape);
   var offsets: array<u32, INPUTS>;
-  var remaining = i;
-  for (var d = i32(params.rank) - 1; d >= 0; d--) {
-    let dim = params.outShape[d / 4][d % 4];
-    let index = remaining % dim;
-    remaining = remaining / dim;
-    for (var k = 0u; k < INPUTS; k++) { offsets[k] += index * params.strides[2u * k + u32(d) / 4u][d % 4]; }
+  for (var k = 0u; k < INPUTS; k++) {
+    offsets[k] = stridedOffset(index, params.rank, array<vec4<u32>, 2>(params.strides[2u * k], params.strides[2u * k + 1u]));
   }
   return offsets;
 }

@@ -30,17 +30,7 @@ fn isNonzero(bits: u32) -> bool {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
   if (i >= params.count) { return; }
-  var remaining = i;
-  var offsetCondition = 0u;
-  var offsetA = 0u;
-  var offsetB = 0u;
-  for (var d = i32(params.rank) - 1; d >= 0; d--) {
-    let dim = params.outShape[d / 4][d % 4];
-    let index = remaining % dim;
-    remaining = remaining / dim;
-    offsetCondition += index * params.stridesCondition[d / 4][d % 4];
-    offsetA += index * params.stridesA[d / 4][d % 4];
-    offsetB += index * params.stridesB[d / 4][d % 4];
-  }
-  out[i] = select(b[offsetB], a[offsetA], isNonzero(condition[offsetCondition]));
+  let index = outputIndex(i, params.rank, params.outShape);
+  let chosen = isNonzero(condition[stridedOffset(index, params.rank, params.stridesCondition)]);
+  out[i] = select(b[stridedOffset(index, params.rank, params.stridesB)], a[stridedOffset(index, params.rank, params.stridesA)], chosen);
 }

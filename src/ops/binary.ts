@@ -1,6 +1,7 @@
 // Elementwise arithmetic with NumPy broadcasting; gradients are summed back to each input's shape.
 // float32 runs on declared elementwise ops (vec4 kernels for contiguous operands and numbers);
 // int32 (add, sub, mul, maximum, minimum) on shaders/binary.wgsl.
+import broadcastIndexSource from '../../shaders/broadcastIndex.wgsl';
 import binarySource from '../../shaders/binary.wgsl';
 import signedPowSource from '../../shaders/signedPow.wgsl';
 import { recordOp } from '../autograd/recorder';
@@ -15,7 +16,7 @@ import { log } from './unary';
 import { asTensor, releaseTemporary, resultDtype, wgslType, type TensorLike } from './operand';
 import { cast } from './cast';
 
-const binaryKernel = defineKernel('binary', binarySource);
+const binaryKernel = defineKernel('binary', broadcastIndexSource + binarySource);
 
 /** The gradient for one input given a, b, the output and its gradient, before unbroadcasting. */
 type PartialDerivative = (a: Tensor, b: Tensor, out: Tensor, dy: Tensor) => Tensor;

@@ -1,4 +1,5 @@
 // Comparisons (float32 0/1 results), where and clip, with NumPy broadcasting.
+import broadcastIndexSource from '../../shaders/broadcastIndex.wgsl';
 import compareSource from '../../shaders/compare.wgsl';
 import whereSource from '../../shaders/where.wgsl';
 import clipSource from '../../shaders/clip.wgsl';
@@ -12,8 +13,8 @@ import { mul, toDtype } from './binary';
 import { broadcastUniforms, unbroadcast } from './broadcast';
 import { asTensor, releaseTemporary, resultDtype, wgslType, type TensorLike } from './operand';
 
-const compareKernel = defineKernel('compare', compareSource);
-const whereKernel = defineKernel('where', whereSource);
+const compareKernel = defineKernel('compare', broadcastIndexSource + compareSource);
+const whereKernel = defineKernel('where', broadcastIndexSource + whereSource);
 const clipKernel = defineKernel('clip', clipSource);
 
 /** Each comparison's code in shaders/compare.wgsl. */

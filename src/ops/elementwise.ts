@@ -1,6 +1,7 @@
 // Elementwise ops declared as data: inputs, a WGSL body computing one output element, and for each
 // input a gradient body (fast, one fused kernel) plus the same gradient written with webgrad ops
 // (used when the backward pass is itself being recorded, so higher derivatives still work).
+import broadcastIndexSource from '../../shaders/broadcastIndex.wgsl';
 import elementwiseTemplate from '../../shaders/elementwise.wgsl';
 import elementwiseVectorTemplate from '../../shaders/elementwiseVector.wgsl';
 import { isRecording, recordOp } from '../autograd/recorder';
@@ -35,7 +36,7 @@ export interface ElementwiseDeclaration {
 
 /** Generated WGSL reading every input through broadcast strides. */
 export function elementwiseSource(inputs: readonly string[], body: string, prelude = ''): string {
-  return prelude + elementwiseTemplate
+  return prelude + broadcastIndexSource + elementwiseTemplate
     .replace('{{STRIDE_VECTORS}}', String(2 * inputs.length))
     .replace('{{INPUT_COUNT}}', String(inputs.length))
     .replace('{{INPUT_BINDINGS}}', inputs.map((name, k) => `@group(0) @binding(${k}) var<storage, read> ${name}_: array<f32>;`).join('\n'))
