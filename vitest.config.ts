@@ -24,5 +24,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores, and SwiftShader runs WebGPU on the CPU: more parallel files only contend.
     maxWorkers: 2,
+    // CI logs list every test; either way the run ends with each file's outcome, a file whose
+    // set-up failed counted as failed (see the reporter).
+    reporters: [process.env.CI ? 'verbose' : 'default', './test/harness/outcome-reporter.ts'],
   },
 });

@@ -10,6 +10,7 @@ import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { outputPath, prepareMnist } from '../../scripts/prepare-mnist.mjs';
 import { useGpuPage } from '../harness/gpu-page';
+import { waitForDemoDone, waitForPageValue } from '../harness/page-wait';
 
 const SAMPLES = 10_000;
 const TEST_SAMPLES = 2_000;
@@ -145,7 +146,7 @@ async function stroke(page: Page, points: [number, number][]): Promise<void> {
 
 /** Waits for the page to read drawing number `count` and returns what it read. */
 async function drawingRead(page: Page, count: number): Promise<DrawingRead> {
-  await page.waitForFunction((n: number) => (window as DigitsWindow).digitsDemo!.drawingsRead >= n, { timeout: 30_000 }, count);
+  await waitForPageValue(page, `window.digitsDemo.drawingsRead >= ${count}`, { timeoutMs: 30_000, what: `the page to read drawing ${count}` });
   return page.evaluate(() => (window as DigitsWindow).digitsDemo!.lastDrawing);
 }
 
@@ -182,11 +183,7 @@ describe('digits demo page', () => {
     const { page } = gpu;
     await page.setViewport({ width: 1200, height: 900 });
     await page.goto(`${inject('baseUrl')}/demos/digits/index.html?epochs=${EPOCHS}&train=${TRAIN_SAMPLES}&batch=${BATCH_SIZE}`);
-    const handle = await page.waitForFunction('window.demoStatus && window.demoStatus.done === true && window.demoStatus', {
-      timeout: 240_000,
-      polling: 500,
-    });
-    const status = (await handle.jsonValue()) as DigitsStatus;
+    const status = await waitForDemoDone<DigitsStatus>(page, 'digits', 240_000);
     expect(status.error).toBeUndefined();
     const result = status.result!;
     console.log(`digits demo: test accuracy ${result.testAccuracy.toFixed(4)} after ${EPOCHS} epoch on ${TRAIN_SAMPLES} digits in batches of ${BATCH_SIZE}; ` +

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
+import { waitForDemoDone } from '../harness/page-wait';
 
 interface RegressionStatus {
   done: true;
@@ -29,11 +30,7 @@ describe('sine regression demo page', () => {
     const { page } = gpu;
     await page.setViewport({ width: 1280, height: 900 });
     await page.goto(`${inject('baseUrl')}/demos/regression/index.html?headless=1`);
-    const handle = await page.waitForFunction('window.demoStatus && window.demoStatus.done === true && window.demoStatus', {
-      timeout: 300_000,
-      polling: 500,
-    });
-    const status = (await handle.jsonValue()) as RegressionStatus;
+    const status = await waitForDemoDone<RegressionStatus>(page, 'regression', 300_000);
     const screenshot = join(tmpdir(), 'webgrad-regression-demo.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`regression demo screenshot: ${screenshot}; ${status.result?.seconds.toFixed(1)} s for ${status.result?.epochs} epochs`);

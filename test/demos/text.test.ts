@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'puppeteer';
 import { describe, expect, inject, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
+import { waitForDemoDone, waitForPageValue } from '../harness/page-wait';
 
 interface RunFigures {
   steps: number;
@@ -42,20 +42,6 @@ function unigramEntropy(text: string): number {
   return entropy;
 }
 
-/**
- * Polls window.demoStatus until the page is done. (One long waitForFunction is a single protocol
- * call, which puppeteer's 180 s protocol timeout would cut short on a loaded machine.)
- */
-async function waitForDemo(page: Page, timeoutMs: number): Promise<TextStatus> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = (await page.evaluate('window.demoStatus')) as TextStatus | { done: false };
-    if (status.done) return status;
-    if (Date.now() > deadline) throw new Error(`the text demo did not finish within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
-
 describe('character transformer demo page', () => {
   const gpu = useGpuPage();
 
@@ -64,7 +50,7 @@ describe('character transformer demo page', () => {
     await page.setViewport({ width: 1280, height: 900 });
     const started = Date.now();
     await page.goto(`${inject('baseUrl')}/demos/text/index.html?headless=1`);
-    const status = await waitForDemo(page, 540_000);
+    const status = await waitForDemoDone<TextStatus>(page, 'text', 540_000);
     const seconds = (Date.now() - started) / 1000;
     const screenshot = join(tmpdir(), 'webgrad-text-demo.png');
     await page.screenshot({ path: screenshot, fullPage: true });
@@ -168,7 +154,10 @@ describe('character transformer demo page', () => {
 
     // After training the model stays for sampling: a new sample at the slider's new temperature.
     await page.click('#sample-again');
-    await page.waitForFunction(() => document.getElementById('sample-caption')?.textContent?.includes('temperature 1.20'), { timeout: 60_000 });
+    await waitForPageValue(page, "document.getElementById('sample-caption')?.textContent?.includes('temperature 1.20')", {
+      timeoutMs: 60_000,
+      what: 'a new sample at temperature 1.20',
+    });
     const resampled = await page.evaluate(() => document.getElementById('sample')?.textContent ?? '');
     expect(resampled.startsWith('And ')).toBe(true);
     expect(resampled).toHaveLength(4 + 60);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
+import { waitForDemoDone } from '../harness/page-wait';
 
 interface RunFigures {
   loss: number;
@@ -39,11 +40,7 @@ describe('XOR demo page', () => {
     const { page } = gpu;
     await page.setViewport({ width: 1280, height: 900 });
     await page.goto(`${inject('baseUrl')}/demos/xor/index.html?headless=1`);
-    const handle = await page.waitForFunction('window.demoStatus && window.demoStatus.done === true && window.demoStatus', {
-      timeout: 540_000,
-      polling: 500,
-    });
-    const status = (await handle.jsonValue()) as XorStatus;
+    const status = await waitForDemoDone<XorStatus>(page, 'XOR', 540_000);
     const screenshot = join(tmpdir(), 'webgrad-xor-demo.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`XOR demo screenshot: ${screenshot}; ${status.result?.secondsPerRun.toFixed(1)} s per 1000-epoch run`);

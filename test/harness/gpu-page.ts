@@ -70,6 +70,29 @@ function pageScript(fnSource: string, encodedArgs: string | undefined): string {
 })()`;
 }
 
+/**
+ * How long webgrad may take to initialise in a fresh page. It takes well under a second; the
+ * margin is for a machine whose two cores are busy with SwiftShader work from other test files.
+ */
+const STARTUP_TIMEOUT_MS = 60_000;
+
+/** Awaits the page's own startup promise (see page.html): no polling, no animation frames. */
+async function awaitStartup(page: Page): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`webgrad did not finish initialising in the test page within ${STARTUP_TIMEOUT_MS / 1000} s`)),
+      STARTUP_TIMEOUT_MS,
+    );
+  });
+  try {
+    const startup = (await Promise.race([page.evaluate('window.wgStartup'), timeout])) as { ok: boolean; error?: string };
+    if (!startup.ok) throw new Error(`webgrad failed to initialise in the test page:\n${startup.error ?? 'no reason given'}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Opens a fresh page on the shared browser and waits until webgrad has initialised in it. */
 export async function openGpuPage(): Promise<GpuPage> {
   if (!existsSync(bundlePath)) {
@@ -78,7 +101,10 @@ export async function openGpuPage(): Promise<GpuPage> {
   const browserError = inject('browserError');
   if (browserError) throw new Error(`the shared headless browser did not start: ${browserError}`);
   const browser: Browser = await puppeteer.connect({ browserWSEndpoint: inject('browserWSEndpoint') });
-  const page = await browser.newPage();
+  // A window of its own rather than a tab: Chromium shows one tab per window, and a hidden tab gets
+  // no animation frames, so demo plots (drawn per frame) would stall while another file's page is
+  // in front.
+  const page = await browser.newPage({ type: 'window' });
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
@@ -96,11 +122,7 @@ export async function openGpuPage(): Promise<GpuPage> {
 
   try {
     await page.goto(`${inject('baseUrl')}/test/harness/page.html`);
-    await page.waitForFunction('window.wgReady === true || window.wgError !== undefined');
-    const startupError = await page.evaluate('window.wgError');
-    if (typeof startupError === 'string') {
-      throw new Error(`webgrad failed to initialise in the test page:\n${startupError}`);
-    }
+    await awaitStartup(page);
   } catch (error) {
     await close();
     throw error;

@@ -3,7 +3,8 @@
 import { accessSync, constants } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chromeLaunchArgs, findBrowser } from '../../scripts/lib/find-browser.mjs';
-import { PageError, useGpuPage } from './gpu-page';
+import { openGpuPage, PageError, useGpuPage } from './gpu-page';
+import { waitForPageValue } from './page-wait';
 
 describe('findBrowser', () => {
   it('returns an existing executable', () => {
@@ -69,5 +70,46 @@ describe('GPU page', () => {
 
   it('has logged no console errors', () => {
     expect(gpu.consoleErrors()).toEqual([]);
+  });
+});
+
+// The flake this guards against: pages of the shared browser used to be tabs of one window, and a
+// tab behind another gets no animation frames, so waits polled per frame (and demo plots drawn
+// per frame) stalled until the page in front closed.
+describe('pages side by side', () => {
+  it('each becomes ready and gets animation frames while the others stay open', async () => {
+    const pages = await Promise.all([openGpuPage(), openGpuPage(), openGpuPage()]);
+    try {
+      const seen = await Promise.all(pages.map((page) => page.run(() => new Promise<{ visibility: string; frames: number }>((resolve) => {
+        let frames = 0;
+        const countFrame = (): void => {
+          frames += 1;
+          requestAnimationFrame(countFrame);
+        };
+        requestAnimationFrame(countFrame);
+        setTimeout(() => resolve({ visibility: document.visibilityState, frames }), 500);
+      }))));
+      for (const { visibility, frames } of seen) {
+        expect(visibility).toBe('visible');
+        // At 60 frames per second 500 ms hold about 30; a background tab holds none.
+        expect(frames).toBeGreaterThan(5);
+      }
+    } finally {
+      await Promise.all(pages.map((page) => page.close()));
+    }
+  });
+});
+
+describe('waitForPageValue', () => {
+  const gpu = useGpuPage();
+
+  it('returns the first truthy value, and names what it waited for when time runs out', async () => {
+    await gpu.run(() => {
+      setTimeout(() => Object.assign(window, { harnessFlag: { ready: 7 } }), 300);
+    });
+    const value = await waitForPageValue<{ ready: number }>(gpu.page, 'window.harnessFlag', { timeoutMs: 10_000, what: 'the flag', intervalMs: 50 });
+    expect(value).toEqual({ ready: 7 });
+    await expect(waitForPageValue(gpu.page, 'window.neverSet', { timeoutMs: 300, what: 'a value nobody sets', intervalMs: 50 }))
+      .rejects.toThrow(/timed out after \d+\.\d s waiting for a value nobody sets \(window\.neverSet\)/);
   });
 });

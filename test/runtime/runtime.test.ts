@@ -1,6 +1,7 @@
 // The runtime: device acquisition and its errors, kernel errors, custom ops, the profiler, the pool.
 import { describe, expect, inject, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
+import { waitForPageValue } from '../harness/page-wait';
 import { expectClose, numericGradient, ndarray } from '../reference';
 
 const gpu = useGpuPage();
@@ -31,10 +32,10 @@ describe('device', () => {
   });
 
   it('without navigator.gpu, init throws WebGPUUnavailableError saying how to enable WebGPU, and ops say to call init', async () => {
-    const page = await gpu.page.browser().newPage();
+    const page = await gpu.page.browser().newPage({ type: 'window' });
     try {
       await page.goto(`${inject('baseUrl')}/test/runtime/no-webgpu.html`);
-      await page.waitForFunction('window.beforeInit !== undefined', { timeout: 30_000 });
+      await waitForPageValue(page, 'window.beforeInit !== undefined', { timeoutMs: 30_000, what: 'the page without WebGPU to try init()' });
       const outcome = (await page.evaluate('window.outcome')) as { ok: boolean; name: string; message: string; isTyped: boolean };
       const beforeInit = (await page.evaluate('window.beforeInit')) as { ok: boolean; name: string; message: string };
       expect(outcome.ok).toBe(false);
