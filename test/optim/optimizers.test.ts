@@ -160,8 +160,24 @@ describe('getOptimizer and errors', () => {
       } catch (error) {
         unknown = `${(error as Error).name}: ${(error as Error).message}`;
       }
-      return { names, same: getOptimizer(instance) === instance, unknown };
+      // AdamW is Adam with weightDecay 0.004 by default, made with or without `new`.
+      const { AdamW } = wg.optimizers;
+      const adamW = new AdamW({ learningRate: 0.5 });
+      const adamWCalled = AdamW({ weightDecay: 0.1 });
+      const adamWFacts = {
+        isAdam: adamW instanceof Adam && adamWCalled instanceof Adam,
+        isAdamW: adamW instanceof AdamW && adamWCalled instanceof AdamW,
+        adamIsNotAdamW: !(instance instanceof AdamW),
+        configs: [adamW.getConfig(), adamWCalled.getConfig()],
+        names: [adamW.name, adamWCalled.name],
+      };
+      return { names, same: getOptimizer(instance) === instance, unknown, adamW: adamWFacts };
     });
+    expect(result.adamW.isAdam && result.adamW.isAdamW && result.adamW.adamIsNotAdamW).toBe(true);
+    expect(result.adamW.names).toEqual(['adamw', 'adamw']);
+    // Keras 3's AdamW defaults (keras/src/optimizers/adamw.py): weight_decay 0.004, Adam's others.
+    expect(result.adamW.configs[0]).toEqual({ learningRate: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0.004 });
+    expect(result.adamW.configs[1]).toMatchObject({ learningRate: 1e-3, weightDecay: 0.1 });
     expect(result.names).toEqual(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad']);
     expect(result.same).toBe(true);
     expect(result.unknown).toMatch(/^ValueError: .*adamax.*sgd, adam, adamw, rmsprop, adagrad/);
