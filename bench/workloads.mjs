@@ -223,8 +223,11 @@ function checkMlp(result, library) {
 }
 
 /**
- * Every timed fit must run all its epochs (the History's length) and end at the float64
- * simulation's loss, within 2e-3.
+ * Every timed fit must run all its epochs (the History's length) and end within 1e-4 of the
+ * float64 simulation's loss. Correct float32 runs land within 4e-8 of it after 100 epochs (webgrad
+ * and jax-js 2.1e-8, TF.js 3.9e-8; webgrad 3.0e-8 after 1000); labels one sample off move it by
+ * 2.3e-3 (100 epochs) and 0.15 (1000). A float32 1 − β or a tenfold smaller epsilon moves this tiny
+ * network's loss by less than 1e-7, below float32's noise: the MLP check catches those.
  * @param {ReferenceResult} result @param {Library} library @param {number} epochs @returns {Verdict}
  */
 function checkReference(result, library, epochs) {
@@ -235,5 +238,5 @@ function checkReference(result, library, epochs) {
   }
   const worst = Math.max(...result.finalLosses.map((loss) => (Number.isFinite(loss) ? Math.abs(loss - expected) : Infinity)));
   const losses = result.finalLosses.map(fmt).join(', ');
-  return { ok: worst <= 2e-3, detail: `${epochs} epochs per fit, final loss ${losses} vs float64 ${fmt(expected)} (|error| ${worst.toExponential(2)}, tolerance 2e-3)` };
+  return { ok: worst <= 1e-4, detail: `${epochs} epochs per fit, final loss ${losses} vs float64 ${fmt(expected)} (|error| ${worst.toExponential(2)}, tolerance 1e-4)` };
 }

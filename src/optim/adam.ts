@@ -47,8 +47,8 @@ export class Adam extends Optimizer {
 
   // Keras (adam.py): m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);  AMSGrad: vMax ← max(vMax, v),
   // used for v below;  p ← p − α·m / (√v + ε), with the bias corrections of step t folded into
-  // α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ). Keras rounds β to float32 before taking 1 − β and βᵗ; here every
-  // constant is exact to double precision and rounded once.
+  // α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ). Keras takes βᵗ of a float32 β; here every constant is exact to
+  // double precision and rounded once.
   protected rule(step: number): UpdateRule {
     const { beta1, beta2 } = this;
     const alpha = (this.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
