@@ -9,7 +9,8 @@
 //               read(handle) -> Float32Array (waits, reads back, frees); release(handle); dispose()
 //   train(spec) -> Session for a Dense stack (spec: x, y, samples, units, activations, loss,
 //     batchSize, learningRate, weights as [{shape, values}] in Keras getWeights order)
-//     Session: fit(epochs) resolves when training is done; loss() -> mean loss over all samples
+//     Session: fit(epochs) resolves, when training is done, to the number of epochs it ran (a
+//              History's length); loss() -> mean loss over all samples
 //              (not timed); dispose()
 import { REFERENCE_DATA, classificationData, denseWeights, sampleIndices, uniform } from './inputs.js';
 import { chainReference, compareEntries, matmulEntries } from './reference.js';
@@ -103,7 +104,7 @@ async function runMlp(library, { samples, units, batchSize, learningRate, seed, 
   try {
     const initial = await session.loss();
     const warmupStart = now();
-    await session.fit(1);
+    const warmupEpochs = await session.fit(1);
     const warmupMs = now() - warmupStart;
     const afterWarmup = await session.loss();
     const times = [];
@@ -115,7 +116,7 @@ async function runMlp(library, { samples, units, batchSize, learningRate, seed, 
       if (times.length >= timing.minReps && now() - started > timing.budgetMs) break;
     }
     const final = await session.loss();
-    return { times, warmupMs, losses: { initial, afterWarmup, final } };
+    return { times, warmupMs, warmupEpochs, losses: { initial, afterWarmup, final } };
   } finally {
     session.dispose();
   }
@@ -136,12 +137,13 @@ async function runReference(library, { epochs, warmupEpochs, learningRate, seed,
   warmup.dispose();
   const times = [];
   const finalLosses = [];
+  const epochsRun = [];
   const started = now();
   for (let rep = 0; rep < timing.maxReps; rep++) {
     const session = await library.train(spec);
     try {
       const start = now();
-      await session.fit(epochs);
+      epochsRun.push(await session.fit(epochs));
       times.push(now() - start);
       finalLosses.push(await session.loss());
     } finally {
@@ -149,7 +151,7 @@ async function runReference(library, { epochs, warmupEpochs, learningRate, seed,
     }
     if (times.length >= timing.minReps && now() - started > timing.budgetMs) break;
   }
-  return { times, finalLosses };
+  return { times, finalLosses, epochsRun };
 }
 
 const RUNNERS = { matmul: runMatmul, elementwise: runElementwise, mlp: runMlp, reference: runReference };

@@ -1,6 +1,7 @@
 // Float64 CPU references that every benchmark result is checked against before its time counts.
 // Plain ESM: the pages use the kernel references (matmul entries, elementwise) on their own
 // outputs; Node runs the training simulations once and compares the losses each library reports.
+import { mulberry32 } from './inputs.js';
 
 /** Float64 copy of a float32 array (exact). */
 const f64 = (values) => Float64Array.from(values);
@@ -79,24 +80,32 @@ function gemmTransposedB(A, B, m, k, n) {
   return C;
 }
 
-/** Keras's Adam (epsilon added to sqrt(v), bias corrections folded into the step size). */
+/**
+ * Adam as each library defines it. rule 'keras' adds epsilon to sqrt(v) and folds the bias
+ * corrections into the step size (keras.optimizers.Adam, webgrad, the jax-js step); 'tfjs' adds it
+ * to the square root of the bias-corrected v (tf.train.adam), which acts as a smaller epsilon.
+ * `float32Betas` reproduces a mistake the MLP check must catch: 1 - beta taken from float32(beta).
+ */
 class Adam {
-  constructor(params, learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7) {
-    Object.assign(this, { learningRate, beta1, beta2, epsilon, step: 0 });
+  constructor(params, learningRate, { rule = 'keras', beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, float32Betas = false } = {}) {
+    const oneMinus = (beta) => 1 - (float32Betas ? Math.fround(beta) : beta);
+    Object.assign(this, { rule, learningRate, beta1, beta2, epsilon, step: 0, oneMinusBeta1: oneMinus(beta1), oneMinusBeta2: oneMinus(beta2) });
     this.m = params.map((p) => new Float64Array(p.length));
     this.v = params.map((p) => new Float64Array(p.length));
   }
 
   update(params, grads) {
     this.step += 1;
-    const { beta1, beta2, epsilon, step } = this;
-    const alpha = (this.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+    const { learningRate, beta1, beta2, epsilon, step, oneMinusBeta1, oneMinusBeta2 } = this;
+    const [correction1, correction2] = [1 - beta1 ** step, 1 - beta2 ** step];
+    const alpha = (learningRate * Math.sqrt(correction2)) / correction1;
     params.forEach((param, index) => {
       const [g, m, v] = [grads[index], this.m[index], this.v[index]];
       for (let i = 0; i < param.length; i++) {
-        m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-        param[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
+        m[i] += (g[i] - m[i]) * oneMinusBeta1;
+        v[i] += (g[i] * g[i] - v[i]) * oneMinusBeta2;
+        if (this.rule === 'keras') param[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
+        else param[i] -= (learningRate * (m[i] / correction1)) / (Math.sqrt(v[i] / correction2) + epsilon);
       }
     });
   }
@@ -176,9 +185,12 @@ function denseBackward(params, units, layers, y, rows, hiddenDerivative) {
 
 /**
  * The MLP workload in float64: the loss over all samples before training and after `steps`
- * Adam steps on consecutive, unshuffled batches (what each library runs as its warm-up epoch).
+ * Adam steps (`adamRule`, see Adam) on consecutive, unshuffled batches (what each library runs as
+ * its warm-up epoch). `mistake` trains the way a broken library would, to size the check's tolerance
+ * (bench/check-sensitivity.mjs): 'float32Betas' (1 - beta from float32 betas), 'epsilon1e-8',
+ * 'shuffled' (batches drawn from a seeded permutation), 'misaligned' (labels one sample off).
  */
-export function simulateMlp({ x, y, weights, units, batchSize, steps, learningRate }) {
+export function simulateMlp({ x, y, weights, units, batchSize, steps, learningRate, adamRule = 'keras', mistake = 'none' }) {
   const params = weights.map((w) => f64(w.values));
   const [features, classes] = [units[0], units[units.length - 1]];
   const samples = x.length / features;
@@ -186,25 +198,48 @@ export function simulateMlp({ x, y, weights, units, batchSize, steps, learningRa
   const activations = [relu, relu, softmax];
   const fullLoss = () => categoricalLoss(denseForward(params, units, x64, samples, activations).at(-1).out, y64, samples);
   const initialLoss = fullLoss();
-  const adam = new Adam(params, learningRate);
+  const adam = new Adam(params, learningRate, { rule: adamRule, float32Betas: mistake === 'float32Betas', epsilon: mistake === 'epsilon1e-8' ? 1e-8 : 1e-7 });
+  const order = trainingOrder(samples, mistake);
+  const [xTrain, yTrain] = [gatherRows(x64, features, order.x), gatherRows(y64, classes, order.y)];
   for (let step = 0; step < steps; step++) {
     const start = (step * batchSize) % samples;
     const rows = Math.min(batchSize, samples - start);
-    const xb = x64.subarray(start * features, (start + rows) * features);
-    const yb = y64.subarray(start * classes, (start + rows) * classes);
+    const xb = xTrain.subarray(start * features, (start + rows) * features);
+    const yb = yTrain.subarray(start * classes, (start + rows) * classes);
     const layers = denseForward(params, units, xb, rows, activations);
     adam.update(params, denseBackward(params, units, layers, yb, rows, (z) => (z > 0 ? 1 : 0)));
   }
   return { initialLoss, trainedLoss: fullLoss() };
 }
 
-/** The reference workload in float64: the loss after `epochs` full-batch Adam steps. */
-export function simulateReference({ x, y, weights, units, epochs, learningRate }) {
+/** The sample order of x and of y in training: the identity, or one of the mistakes above. */
+function trainingOrder(samples, mistake) {
+  const identity = Array.from({ length: samples }, (_, i) => i);
+  if (mistake === 'misaligned') return { x: identity, y: identity.map((i) => (i + 1) % samples) };
+  if (mistake !== 'shuffled') return { x: identity, y: identity };
+  const random = mulberry32(12345); // any seed: only "not the data's order" matters
+  const shuffled = identity.slice();
+  for (let i = samples - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  return { x: shuffled, y: shuffled };
+}
+
+/** Rows `order` of a row-major matrix with `cols` columns. */
+function gatherRows(values, cols, order) {
+  const out = new Float64Array(order.length * cols);
+  order.forEach((row, r) => out.set(values.subarray(row * cols, (row + 1) * cols), r * cols));
+  return out;
+}
+
+/** The reference workload in float64: the loss after `epochs` full-batch Adam steps (`adamRule`, see Adam). */
+export function simulateReference({ x, y, weights, units, epochs, learningRate, adamRule = 'keras' }) {
   const params = weights.map((w) => f64(w.values));
   const samples = y.length;
   const [x64, y64] = [f64(x), f64(y)];
   const activations = [sigmoid, sigmoid];
-  const adam = new Adam(params, learningRate);
+  const adam = new Adam(params, learningRate, { rule: adamRule });
   const loss = () => binaryLoss(denseForward(params, units, x64, samples, activations).at(-1).out, y64);
   const initialLoss = loss();
   for (let epoch = 0; epoch < epochs; epoch++) {

@@ -18,6 +18,7 @@ import { LIBRARIES, defineWorkloads, simulation } from './workloads.mjs';
 
 /** @typedef {import('./workloads.mjs').Case} Case */
 /** @typedef {import('./workloads.mjs').Workload} Workload */
+/** @typedef {import('./workloads.mjs').Library} Library */
 /** @typedef {import('./report.mjs').Outcome} Outcome */
 /** @typedef {import('./report.mjs').CaseReport} CaseReport */
 
@@ -98,14 +99,14 @@ function withTimeout(promise, ms, what) {
 /**
  * Judges one page result: an error, a wrong result (its times are kept in the JSON, not counted),
  * or figures with their median and best.
- * @param {Case} testCase @param {any} raw
+ * @param {Case} testCase @param {any} raw @param {Library} library
  * @returns {Outcome}
  */
-function judge(testCase, raw) {
+function judge(testCase, raw, library) {
   if (raw.error !== undefined) return { status: 'error', detail: raw.error, raw };
   let verdict;
   try {
-    verdict = testCase.check(raw);
+    verdict = testCase.check(raw, library);
   } catch (error) {
     return { status: 'error', detail: `the check itself failed: ${error instanceof Error ? error.message : String(error)}`, raw };
   }
@@ -126,7 +127,7 @@ function progressLine(outcome, unit) {
  * @param {import('puppeteer').Browser} browser @param {string} baseUrl
  * @param {string} bundleQuery  '&bundle=<url>' of webgrad's private build, or ''
  * @param {Workload} workload
- * @param {{ id: string, title: string }} library @param {Map<string, CaseReport>} reports
+ * @param {Library} library @param {Map<string, CaseReport>} reports
  * @param {Record<string, unknown>} adapters  filled with each library's adapter info
  */
 async function runInTab(browser, baseUrl, bundleQuery, workload, library, reports, adapters) {
@@ -167,7 +168,7 @@ async function runInTab(browser, baseUrl, bundleQuery, workload, library, report
     }
     try {
       const run = page.evaluate(`window.bench.run(${JSON.stringify(testCase.spec)})`);
-      record(testCase, judge(testCase, await withTimeout(Promise.race([run, crashed]), CASE_TIMEOUT_MS, testCase.label)));
+      record(testCase, judge(testCase, await withTimeout(Promise.race([run, crashed]), CASE_TIMEOUT_MS, testCase.label), library));
     } catch (error) {
       startError = `not run: an earlier case in this tab broke it (${error instanceof Error ? error.message : String(error)})`;
       record(testCase, { status: 'error', detail: error instanceof Error ? error.message : String(error) });
@@ -187,7 +188,7 @@ function describeAdapters(adapters) {
 const NOTES = [
   'Cells: median / best of n timed repetitions after an untimed warm-up (best = highest rate or shortest time). webgrad ÷ peer is the ratio of medians, with the ratio of bests in parentheses: above 1 means webgrad is faster.',
   'Each library runs in a fresh tab of the same headless Chromium for each workload, on the same WebGPU adapter, with the same seeded inputs (bench/inputs.js). A repetition is timed from its first call until its last output has been read back to the CPU; earlier calls in it are awaited with the library\'s own wait (wg.synchronize, jax-js blockUntilReady; TF.js runs its queue in order).',
-  'Checks, before a time counts: matmul 2048 sampled entries against float64 (tolerance 1e-5·Σ|a·b| + 1e-6); elementwise every entry; MLP the loss before training and after the warm-up epoch against a float64 simulation of the same weights, batches and Adam, then finite and falling; reference workload every final loss against the float64 simulation. A failing result shows as ✗ and its times are not counted.',
+  'Checks, before a time counts: matmul 2048 sampled entries against float64 (tolerance 1e-5·Σ|a·b| + 1e-6); elementwise every entry; MLP the loss before training and after the warm-up epoch against a float64 simulation of the same weights and batches, with each library\'s own Adam rule (within 1e-4 after the epoch; TF.js 4e-3, see bench/workloads.mjs), then finite and falling; reference workload the epochs each fit ran (all of them) and its final loss against the float64 simulation. A failing result shows as ✗ and its times are not counted.',
   'matmul: 16 calls per repetition at N=128, 4 at N=256, 2 for the MLP-layer shapes, 1 otherwise. GB/s counts the two inputs and the output (12 bytes per element) however many passes a library makes; jax-js runs the chain relu((a·b + a)·0.5 − b) jit-fused (its idiomatic path), webgrad and TF.js as five kernels.',
   'MLP training: 4096 random samples (inputs in [0, 1), random labels), one unshuffled epoch of 32 steps per repetition, continuing from the warm-up epoch; webgrad model.fit, TF.js model.fit, jax-js a jitted step (valueAndGrad + Adam written out, since jax-js keeps its optimizers in the separate @jax-js/optax package), waiting every 100 steps and at the end.',
   'Reference workload: Dense(2, sigmoid) → Dense(1, sigmoid), Adam 1e-3, binary cross-entropy, batch 4 (one step per epoch); a fresh model from the same seeded weights per repetition, the whole fit timed. Repetitions stop once the budget (20 s) is spent, after at least 2: the slow peer gets 2. TF.js\'s model.fit reads its loss back after every epoch.',
@@ -234,10 +235,10 @@ async function main() {
       for (const workload of workloads.filter((w) => !w.skipReason)) {
         console.log(`\n${workload.title}`);
         if (workload.name === 'mlp' || workload.name === 'reference') {
-          // The float64 simulation the checks compare against: run now, while no tab is timing.
+          // The float64 simulations the checks compare against (one per Adam rule): run now, while no tab is timing.
           const simulationStart = Date.now();
           const spec = /** @type {{ epochs?: number }} */ (workload.cases[0].spec);
-          simulation(workload.name, spec.epochs ?? 0);
+          for (const library of libraries) simulation(workload.name, spec.epochs ?? 0, library.adamRule);
           console.log(`  (float64 simulation for the checks: ${((Date.now() - simulationStart) / 1000).toFixed(1)} s)`);
         }
         for (const library of libraries) await runInTab(browser, server.url, bundleQuery, workload, library, reports, adapters);

@@ -8,8 +8,9 @@ import { simulateMlp, simulateReference } from './reference.js';
 /** @typedef {{ ok: boolean, detail: string }} Verdict */
 /** @typedef {{ ok: boolean, checked: number, index: number, actual: number, expected: number, error: number, tolerance: number }} EntryCheck */
 /** @typedef {{ times: number[], check: { ok: boolean, warmup: EntryCheck, timed: EntryCheck } }} KernelResult */
-/** @typedef {{ times: number[], warmupMs: number, losses: { initial: number, afterWarmup: number, final: number } }} MlpResult */
-/** @typedef {{ times: number[], finalLosses: number[] }} ReferenceResult */
+/** @typedef {{ times: number[], warmupMs: number, warmupEpochs: number, losses: { initial: number, afterWarmup: number, final: number } }} MlpResult */
+/** @typedef {{ times: number[], finalLosses: number[], epochsRun: number[] }} ReferenceResult */
+/** @typedef {{ id: string, title: string, adamRule: 'keras' | 'tfjs', mlpTolerance: number }} Library */
 /**
  * @typedef {object} Case
  * @property {string} label            the row's name in the table
@@ -17,7 +18,7 @@ import { simulateMlp, simulateReference } from './reference.js';
  * @property {boolean} higherIsBetter  false for wall times
  * @property {Record<string, unknown>} spec  sent to window.bench.run in the page
  * @property {(ms: number) => number} figure  one repetition's time in ms -> the reported unit
- * @property {(result: any) => Verdict} check  the page's result -> whether its times count
+ * @property {(result: any, library: Library) => Verdict} check  the page's result -> whether its times count
  */
 /**
  * @typedef {object} Workload
@@ -27,11 +28,25 @@ import { simulateMlp, simulateReference } from './reference.js';
  * @property {string} [skipReason]  set when the workload cannot run yet; printed, never silent
  */
 
-/** The libraries compared, in table order; `id` names bench/libs/<id>.js. */
+/**
+ * How far the MLP's loss after the warm-up epoch may be from float64 (see checkMlp): 200 times what
+ * webgrad and jax-js reach, 37 times below the smallest mistake the check must catch.
+ */
+export const MLP_LOSS_TOLERANCE = 1e-4;
+
+/**
+ * The libraries compared, in table order; `id` names bench/libs/<id>.js. `adamRule` is where the
+ * library's Adam adds epsilon (bench/reference.js, Adam): the training checks simulate each
+ * library's own rule, since a tenfold change of epsilon moves the MLP's loss by 4e-3.
+ * `mlpTolerance`: TF.js lands 1.8e-3 from a float64 simulation of its own rule (5.6e-3 from
+ * Keras's) for a reason not yet found, so it is allowed 4e-3: enough to reject shuffled or
+ * misaligned batches (8.9e-3, 1.9e-2), not a 1 − β or epsilon mistake.
+ * @type {Library[]}
+ */
 export const LIBRARIES = [
-  { id: 'webgrad', title: 'webgrad' },
-  { id: 'tfjs', title: 'TF.js' },
-  { id: 'jax', title: 'jax-js' },
+  { id: 'webgrad', title: 'webgrad', adamRule: 'keras', mlpTolerance: MLP_LOSS_TOLERANCE },
+  { id: 'tfjs', title: 'TF.js', adamRule: 'tfjs', mlpTolerance: 4e-3 },
+  { id: 'jax', title: 'jax-js', adamRule: 'keras', mlpTolerance: MLP_LOSS_TOLERANCE },
 ];
 
 const MLP = { samples: 4096, units: [784, 256, 128, 10], batchSize: 128, learningRate: 1e-3, seed: 3000 };
@@ -122,7 +137,7 @@ export function defineWorkloads({ quick }) {
       timing: timing({ minReps: 2, maxReps: 3, budgetMs: 20_000 }, { minReps: 1, maxReps: 1, budgetMs: 0 }),
     },
     figure: (/** @type {number} */ ms) => ms / 1000,
-    check: (/** @type {ReferenceResult} */ result) => checkReference(result, epochs),
+    check: (/** @type {ReferenceResult} */ result, /** @type {Library} */ library) => checkReference(result, library, epochs),
   };
 
   return [
@@ -149,56 +164,79 @@ export function defineWorkloads({ quick }) {
 const simulations = new Map();
 
 /**
- * The float64 simulation behind a check, run once per process (a few seconds for the MLP).
- * @param {string} name 'mlp' or 'reference' @param {number} [epochs] the reference workload's
+ * The float64 simulation behind a check, run once per process and Adam rule (half a minute for
+ * the MLP on a busy machine).
+ * @param {string} name 'mlp' or 'reference' @param {number} epochs the reference workload's
+ * @param {Library['adamRule']} adamRule
  */
-export function simulation(name, epochs = 0) {
-  const key = `${name}:${epochs}`;
+export function simulation(name, epochs, adamRule) {
+  const key = `${name}:${epochs}:${adamRule}`;
   let result = simulations.get(key);
   if (!result) {
     if (name === 'mlp') {
-      const { x, y } = classificationData(MLP.seed, MLP.samples, MLP.units[0], MLP.units[MLP.units.length - 1]);
-      const weights = denseWeights(MLP.seed + 10, MLP.units);
-      result = simulateMlp({ x, y, weights, units: MLP.units, batchSize: MLP.batchSize, steps: MLP.samples / MLP.batchSize, learningRate: MLP.learningRate });
+      result = simulateMlpWorkload('none', adamRule);
     } else {
       const weights = denseWeights(REFERENCE.seed, REFERENCE.units);
-      result = simulateReference({ ...REFERENCE_DATA, weights, units: REFERENCE.units, epochs, learningRate: REFERENCE.learningRate });
+      result = simulateReference({ ...REFERENCE_DATA, weights, units: REFERENCE.units, epochs, learningRate: REFERENCE.learningRate, adamRule });
     }
     simulations.set(key, result);
   }
   return result;
 }
 
+/**
+ * The MLP workload's warm-up epoch in float64, trained as specified or with one of the mistakes
+ * of bench/reference.js's simulateMlp (bench/check-sensitivity.mjs shows each fails checkMlp).
+ * @param {string} [mistake] @param {Library['adamRule']} [adamRule]
+ */
+export function simulateMlpWorkload(mistake = 'none', adamRule = 'keras') {
+  const { x, y } = classificationData(MLP.seed, MLP.samples, MLP.units[0], MLP.units[MLP.units.length - 1]);
+  const weights = denseWeights(MLP.seed + 10, MLP.units);
+  return simulateMlp({ x, y, weights, units: MLP.units, batchSize: MLP.batchSize, steps: MLP.samples / MLP.batchSize, learningRate: MLP.learningRate, adamRule, mistake });
+}
+
 const fmt = (/** @type {number} */ value) => (Number.isFinite(value) ? value.toFixed(5) : String(value));
 
 /**
  * Before training, the loss over all samples must match float64 within 1e-3 (only a forward pass
- * has run; float32 rounding gives ~1e-6). After the warm-up epoch (32 Adam steps) within 0.02:
- * float32 rounding flips a few relu kinks, and the trajectory moves with them (the float64
- * simulation itself, given 1e-6 of noise on its pre-activations, ends up to 7e-3 away), while a
- * wrong gradient, optimizer or batch order does not get the 0.11 drop right. The timed epochs must
- * keep the loss finite and falling.
- * @param {MlpResult} result @returns {Verdict}
+ * has run; float32 rounding gives ~1e-6). After the warm-up epoch (one fit epoch, 32 Adam steps)
+ * within the library's mlpTolerance of a float64 simulation of its own Adam rule: a correct
+ * float32 run lands within 1e-6 of it (on SwiftShader webgrad 4.4e-7, jax-js 3.3e-8; TF.js see
+ * LIBRARIES), while each mistake the check exists for moves the loss by 3.7e-3 or more
+ * (bench/check-sensitivity.mjs: 1 - beta from float32 betas 4.0e-3, epsilon 1e-8 for 1e-7 3.7e-3,
+ * shuffled batches 8.9e-3, labels one sample off 1.9e-2). The warm-up fit must report one epoch,
+ * and the timed epochs must keep the loss finite and falling.
+ * @param {MlpResult} result @param {Library} library @returns {Verdict}
  */
-function checkMlp(result) {
+function checkMlp(result, library) {
   const { initial, afterWarmup, final } = result.losses;
-  const expected = simulation('mlp');
+  const expected = simulation('mlp', 0, library.adamRule);
   const failures = [];
   if (!(Math.abs(initial - expected.initialLoss) <= 1e-3)) failures.push(`initial loss ${fmt(initial)} vs float64 ${fmt(expected.initialLoss)}`);
   if (!(Math.abs(initial - Math.log(10)) <= 0.5)) failures.push(`initial loss ${fmt(initial)} is far from ln 10`);
-  if (!(Math.abs(afterWarmup - expected.trainedLoss) <= 0.02)) failures.push(`loss after one epoch ${fmt(afterWarmup)} vs float64 ${fmt(expected.trainedLoss)}`);
+  if (result.warmupEpochs !== 1) failures.push(`the warm-up fit ran ${result.warmupEpochs} epochs, not 1`);
+  const error = Math.abs(afterWarmup - expected.trainedLoss);
+  if (!(error <= library.mlpTolerance)) failures.push(`loss after one epoch ${afterWarmup} vs float64 ${expected.trainedLoss} (|error| ${error.toExponential(2)} > ${library.mlpTolerance})`);
   if (!(Number.isFinite(final) && final < afterWarmup)) failures.push(`final loss ${fmt(final)} is not finite and below ${fmt(afterWarmup)}`);
-  const summary = `loss ${fmt(initial)} -> ${fmt(afterWarmup)} after 1 epoch (float64: ${fmt(expected.initialLoss)} -> ${fmt(expected.trainedLoss)}) -> ${fmt(final)} at the end`;
+  const summary = `loss ${fmt(initial)} -> ${fmt(afterWarmup)} after 1 epoch (float64 ${library.adamRule} Adam: ${fmt(expected.initialLoss)} -> ${fmt(expected.trainedLoss)}, |error| ${error.toExponential(2)} ≤ ${library.mlpTolerance}) -> ${fmt(final)} at the end`;
   return { ok: failures.length === 0, detail: failures.length ? failures.join('; ') : summary };
 }
 
 /**
- * Every timed fit must end at the float64 simulation's loss, within 2e-3.
- * @param {ReferenceResult} result @param {number} epochs @returns {Verdict}
+ * Every timed fit must run all its epochs (the History's length) and end within 1e-4 of the
+ * float64 simulation's loss. Correct float32 runs land within 4e-8 of it after 100 epochs (webgrad
+ * and jax-js 2.1e-8, TF.js 3.9e-8; webgrad 3.0e-8 after 1000); labels one sample off move it by
+ * 2.3e-3 (100 epochs) and 0.15 (1000). A float32 1 − β or a tenfold smaller epsilon moves this tiny
+ * network's loss by less than 1e-7, below float32's noise: the MLP check catches those.
+ * @param {ReferenceResult} result @param {Library} library @param {number} epochs @returns {Verdict}
  */
-function checkReference(result, epochs) {
-  const expected = simulation('reference', epochs).trainedLoss;
+function checkReference(result, library, epochs) {
+  const expected = simulation('reference', epochs, library.adamRule).trainedLoss;
+  const short = result.epochsRun.filter((count) => count !== epochs);
+  if (short.length || result.epochsRun.length !== result.finalLosses.length) {
+    return { ok: false, detail: `fits ran ${result.epochsRun.join(', ')} epochs, not ${epochs} each` };
+  }
   const worst = Math.max(...result.finalLosses.map((loss) => (Number.isFinite(loss) ? Math.abs(loss - expected) : Infinity)));
   const losses = result.finalLosses.map(fmt).join(', ');
-  return { ok: worst <= 2e-3, detail: `final loss ${losses} vs float64 ${fmt(expected)} (|error| ${worst.toExponential(2)}, tolerance 2e-3)` };
+  return { ok: worst <= 1e-4, detail: `${epochs} epochs per fit, final loss ${losses} vs float64 ${fmt(expected)} (|error| ${worst.toExponential(2)}, tolerance 1e-4)` };
 }

@@ -83,6 +83,7 @@ export default {
     let iterations = 0;
     return {
       async fit(epochs) {
+        let epochsRun = 0;
         for (let epoch = 0; epoch < epochs; epoch++) {
           for (let start = 0; start < samples; start += batchSize) {
             const end = Math.min(start + batchSize, samples);
@@ -93,8 +94,10 @@ export default {
             stepLoss.dispose();
             if (iterations % STEPS_BETWEEN_WAITS === 0) await blockUntilReady(params);
           }
+          epochsRun += 1;
         }
         await blockUntilReady([params, m, v]);
+        return epochsRun;
       },
       async loss() {
         const [value] = await evaluate(tree.ref(params), xs.ref, ys.ref).data();

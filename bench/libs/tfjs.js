@@ -48,7 +48,7 @@ export default {
     const xs = tf.tensor2d(x, [samples, units[0]]);
     const ys = tf.tensor2d(y, [samples, units[units.length - 1]]);
     return {
-      fit: (epochs) => model.fit(xs, ys, { epochs, batchSize, shuffle: false, verbose: 0 }),
+      fit: async (epochs) => (await model.fit(xs, ys, { epochs, batchSize, shuffle: false, verbose: 0 })).epoch.length,
       async loss() {
         const result = model.evaluate(xs, ys, { batchSize: 512 });
         const [value] = await result.data();

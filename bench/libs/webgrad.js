@@ -42,7 +42,7 @@ export default {
     const xs = wg.tensor(x, [samples, units[0]]);
     const ys = wg.tensor(y, [samples, units[units.length - 1]]);
     return {
-      fit: (epochs) => model.fit(xs, ys, { epochs, batchSize, shuffle: false, verbose: 0 }),
+      fit: async (epochs) => (await model.fit(xs, ys, { epochs, batchSize, shuffle: false, verbose: 0 })).epoch.length,
       loss: async () => (await model.evaluate(xs, ys, { batchSize: 512 })).loss,
       dispose: () => [model, xs, ys].forEach((item) => item.dispose()),
     };

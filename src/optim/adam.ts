@@ -1,11 +1,6 @@
-// Adam and AdamW (Adam with decoupled weight decay), as keras.optimizers.Adam / AdamW.
-import adamSource from '../../shaders/optim/adam.wgsl';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import type { Tensor } from '../tensor';
-import { Optimizer, type OptimizerOptions } from './optimizer';
-
-const adamKernel = defineKernel('adam', adamSource);
+// Adam, and AdamW as Adam with weight decay on by default, as keras.optimizers.Adam / AdamW.
+import { Optimizer, type OptimizerDefaults, type OptimizerOptions, type Ranged } from './optimizer';
+import type { UpdateRule } from './updateKernel';
 
 export interface AdamOptions extends OptimizerOptions {
   /** Default 0.001. */
@@ -20,18 +15,21 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean;
 }
 
+export type AdamWOptions = AdamOptions;
+
+/** Keras's two names for the Adam rule: AdamW is Adam whose weightDecay defaults to 0.004. */
+const ADAM: OptimizerDefaults = { name: 'adam', learningRate: 0.001, weightDecay: 0 };
+const ADAMW: OptimizerDefaults = { name: 'adamw', learningRate: 0.001, weightDecay: 0.004 };
+
 export class Adam extends Optimizer {
-  // A getter, so that AdamW's name holds already while Adam's constructor checks the options.
-  get name(): string {
-    return 'adam';
-  }
   beta1: number;
   beta2: number;
   epsilon: number;
   readonly amsgrad: boolean;
 
-  constructor(options: AdamOptions = {}, defaultWeightDecay = 0) {
-    super(0.001, options, defaultWeightDecay);
+  /** `defaults` is internal: AdamW passes its name and weight-decay default. */
+  constructor(options: AdamOptions = {}, defaults: OptimizerDefaults = ADAM) {
+    super(defaults, options);
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-7;
@@ -39,52 +37,47 @@ export class Adam extends Optimizer {
     this.checkHyperparameters();
   }
 
-  protected override checkHyperparameters(): void {
-    super.checkHyperparameters();
-    this.checkRange('beta1', this.beta1, 0, 1 - Number.EPSILON);
-    this.checkRange('beta2', this.beta2, 0, 1 - Number.EPSILON);
-    this.checkRange('epsilon', this.epsilon, 0, Infinity);
+  protected hyperparameters(): Record<string, Ranged> {
+    return { beta1: [this.beta1, 0, 1 - Number.EPSILON], beta2: [this.beta2, 0, 1 - Number.EPSILON], epsilon: [this.epsilon, 0, Infinity] };
   }
 
-  protected updateParameter(param: Tensor, grad: Tensor): void {
-    // The bias corrections of step t fold into one step size, as Keras computes it.
-    const t = this.iterations + 1;
-    const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    launch(adamKernel, {
-      buffers: {
-        param: param.buffer,
-        grad: grad.buffer,
-        m: this.slot(param, 'm').buffer,
-        v: this.slot(param, 'v').buffer,
-        vMax: (this.amsgrad ? this.slot(param, 'vMax') : this.unusedSlot('vMax')).buffer,
-      },
-      uniforms: { count: Math.ceil(param.size / 4), alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.decayFactor },
-      variant: { constants: { AMSGRAD: this.amsgrad ? 1 : 0 } },
-      threads: Math.ceil(param.size / 4),
-    });
+  protected flags(): Record<string, boolean> {
+    return { amsgrad: this.amsgrad };
   }
 
-  getConfig(): Record<string, number | boolean> {
+  // Keras (adam.py): m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);  AMSGrad: vMax ← max(vMax, v),
+  // used for v below;  p ← p − α·m / (√v + ε), with the bias corrections of step t folded into
+  // α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ). Keras takes βᵗ of a float32 β; here every constant is exact to
+  // double precision and rounded once.
+  protected rule(step: number): UpdateRule {
+    const { beta1, beta2 } = this;
+    const alpha = (this.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+    const moments = ['  let mNew = m[i] + (g - m[i]) * oneMinusBeta1;', '  m[i] = mNew;', '  var vNew = v[i] + (g * g - v[i]) * oneMinusBeta2;', '  v[i] = vNew;'];
+    const amsgrad = this.amsgrad ? ['  vNew = max(vMax[i], vNew);', '  vMax[i] = vNew;'] : [];
     return {
-      learningRate: this.learningRate,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      amsgrad: this.amsgrad,
-      weightDecay: this.weightDecay,
+      slots: this.amsgrad ? { m: 0, v: 0, vMax: 0 } : { m: 0, v: 0 },
+      constants: { oneMinusBeta1: 1 - beta1, oneMinusBeta2: 1 - beta2, alpha, epsilon: this.epsilon },
+      body: [...moments, ...amsgrad, '  p -= alpha * mNew / (sqrt(vNew) + epsilon);'].join('\n'),
     };
   }
 }
 
-export type AdamWOptions = AdamOptions;
-
-/** Adam whose weightDecay defaults to 0.004 (Keras's AdamW): p ← p − p·lr·weightDecay before each step. */
-export class AdamW extends Adam {
-  override get name(): string {
-    return 'adamw';
-  }
-
-  constructor(options: AdamWOptions = {}) {
-    super(options, 0.004);
-  }
+/** How `AdamW` may be called: with or without `new`, it makes an Adam named 'adamw'. */
+export interface AdamWConstructor {
+  new (options?: AdamWOptions): Adam;
+  (options?: AdamWOptions): Adam;
 }
+
+function adamW(options: AdamWOptions = {}): Adam {
+  return new Adam(options, ADAMW);
+}
+// `instanceof AdamW` holds for the Adams it made, as Keras users expect of a class.
+Object.defineProperty(adamW, Symbol.hasInstance, { value: (value: unknown) => value instanceof Adam && value.name === ADAMW.name });
+
+/**
+ * keras.optimizers.AdamW: Adam whose weightDecay defaults to 0.004 (p ← p − p·lr·weightDecay
+ * before each step), named 'adamw'. A variant by its defaults, not a subclass: `new AdamW(options)`
+ * returns an Adam.
+ */
+export const AdamW = adamW as AdamWConstructor;
+export type AdamW = Adam;

@@ -6,9 +6,10 @@ import { Optimizer } from './optimizer';
 import { RMSprop } from './rmsprop';
 import { SGD } from './sgd';
 
-export { Optimizer, type OptimizerOptions } from './optimizer';
+export { Optimizer, type OptimizerDefaults, type OptimizerOptions, type Ranged } from './optimizer';
+export type { UpdateRule } from './updateKernel';
 export { SGD, type SGDOptions } from './sgd';
-export { Adam, AdamW, type AdamOptions, type AdamWOptions } from './adam';
+export { Adam, AdamW, type AdamOptions, type AdamWConstructor, type AdamWOptions } from './adam';
 export { RMSprop, type RMSpropOptions } from './rmsprop';
 export { Adagrad, type AdagradOptions } from './adagrad';
 

@@ -1,11 +1,15 @@
-// The optimizer base: checks parameters against gradients, keeps per-parameter slot state (moments,
-// accumulators) on the GPU, and counts steps. Each subclass launches one fused kernel per parameter.
+// The optimizer base: checks parameters against gradients and hyperparameters against their ranges,
+// keeps per-parameter slot state (moments, accumulators) on the GPU, applies the decoupled weight
+// decay, counts steps and reports the config. An optimizer itself is data: its hyperparameters and
+// its UpdateRule (slots, double-precision constants, WGSL body) for the one kernel template.
 import { noGrad } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { keep } from '../memory';
 import { full } from '../ops/creation';
+import { launch } from '../runtime/launch';
 import { shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
+import { updateKernel, type UpdateRule } from './updateKernel';
 
 /** Options every optimizer takes, as Keras's base optimizer does. */
 export interface OptimizerOptions {
@@ -17,20 +21,39 @@ export interface OptimizerOptions {
   weightDecay?: number;
 }
 
+/** A hyperparameter's value and the closed range it must lie in. */
+export type Ranged = readonly [value: number, low: number, high: number];
+
+/** Keras's name of an optimizer and the defaults of the options every optimizer shares. */
+export interface OptimizerDefaults {
+  name: string;
+  learningRate: number;
+  weightDecay?: number;
+}
+
 export abstract class Optimizer {
-  abstract readonly name: string;
+  readonly name: string;
   /** Read on every step, so it may be changed between steps (learning-rate schedules). */
   learningRate: number;
   weightDecay: number;
   /** Steps applied so far (Keras's `iterations`); Adam's bias correction uses iterations + 1. */
   iterations = 0;
   private readonly slots = new Map<Tensor, Map<string, Tensor>>();
-  private readonly unusedSlots = new Map<string, Tensor>();
 
-  constructor(defaultLearningRate: number, options: OptimizerOptions, defaultWeightDecay = 0) {
-    this.learningRate = options.learningRate ?? defaultLearningRate;
-    this.weightDecay = options.weightDecay ?? defaultWeightDecay;
+  constructor(defaults: OptimizerDefaults, options: OptimizerOptions) {
+    this.name = defaults.name;
+    this.learningRate = options.learningRate ?? defaults.learningRate;
+    this.weightDecay = options.weightDecay ?? defaults.weightDecay ?? 0;
   }
+
+  /** This optimizer's own numeric hyperparameters with their ranges, checked on every step (they are mutable). */
+  protected abstract hyperparameters(): Record<string, Ranged>;
+
+  /** Its switches (nesterov, amsgrad, centered), fixed at construction. */
+  protected abstract flags(): Record<string, boolean>;
+
+  /** What step `step` (1-based) does: slots, constants for this step, WGSL body. */
+  protected abstract rule(step: number): UpdateRule;
 
   /**
    * One update of every parameter in place, one kernel each, from its gradient (same shape, float32).
@@ -42,30 +65,35 @@ export abstract class Optimizer {
       throw new ValueError(`${this.name}.applyGradients: ${params.length} parameters but ${grads.length} gradients`);
     }
     params.forEach((param, k) => this.checkPair(param, grads[k]));
-    noGrad(() => params.forEach((param, k) => this.updateParameter(param, grads[k])));
+    const rule = this.rule(this.iterations + 1);
+    const kernel = updateKernel(this.name, rule);
+    // In double precision, like every constant: the fraction of each weight removed this step.
+    const uniforms = { decay: this.learningRate * this.weightDecay, ...rule.constants };
+    noGrad(() =>
+      params.forEach((param, k) => {
+        const buffers: Record<string, GPUBuffer> = { param: param.buffer, grad: grads[k].buffer };
+        for (const [name, initialValue] of Object.entries(rule.slots)) buffers[name] = this.slot(param, name, initialValue).buffer;
+        const count = Math.ceil(param.size / 4);
+        launch(kernel, { buffers, uniforms: { count, ...uniforms }, threads: count });
+      }),
+    );
     this.iterations++;
   }
 
-  /** Launches this optimizer's kernel for one parameter (step number: this.iterations + 1). */
-  protected abstract updateParameter(param: Tensor, grad: Tensor): void;
+  /** Keras's config: learning rate, this optimizer's hyperparameters and switches, weight decay. */
+  getConfig(): Record<string, number | boolean> {
+    const values = Object.entries(this.hyperparameters()).map(([option, [value]]) => [option, value]);
+    return { learningRate: this.learningRate, ...Object.fromEntries(values), ...this.flags(), weightDecay: this.weightDecay };
+  }
 
-  abstract getConfig(): Record<string, number | boolean>;
-
-  /** Throws ValueError for a hyperparameter out of range (called on every step: they are mutable). */
+  /** Throws ValueError for a hyperparameter out of range. */
   protected checkHyperparameters(): void {
-    this.checkRange('learningRate', this.learningRate, 0, Infinity);
-    this.checkRange('weightDecay', this.weightDecay, 0, Infinity);
-  }
-
-  protected checkRange(option: string, value: number, lo: number, hi: number): void {
-    if (typeof value !== 'number' || !(value >= lo && value <= hi)) {
-      throw new ValueError(`${this.name}: ${option} must be a number in [${lo}, ${hi}], got ${value}`);
+    const ranges: Record<string, Ranged> = { learningRate: [this.learningRate, 0, Infinity], weightDecay: [this.weightDecay, 0, Infinity], ...this.hyperparameters() };
+    for (const [option, [value, low, high]] of Object.entries(ranges)) {
+      if (typeof value !== 'number' || !(value >= low && value <= high)) {
+        throw new ValueError(`${this.name}: ${option} must be a number in [${low}, ${high}], got ${value}`);
+      }
     }
-  }
-
-  /** The uniform value of the decoupled weight decay: the fraction of each weight removed this step. */
-  protected get decayFactor(): number {
-    return this.learningRate * this.weightDecay;
   }
 
   private checkPair(param: Tensor, grad: Tensor): void {
@@ -85,7 +113,7 @@ export abstract class Optimizer {
   }
 
   /** Slot `name` of `param` (shaped like it), created on first use filled with `initialValue`, kept outside every tidy. */
-  protected slot(param: Tensor, name: string, initialValue = 0): Tensor {
+  private slot(param: Tensor, name: string, initialValue: number): Tensor {
     let slots = this.slots.get(param);
     if (!slots) {
       slots = new Map();
@@ -99,25 +127,10 @@ export abstract class Optimizer {
     return state;
   }
 
-  /**
-   * A one-element stand-in for a slot these options do not use: a kernel binds every buffer its WGSL
-   * declares, and two writable bindings may not share a buffer, so each slot name gets its own.
-   */
-  protected unusedSlot(name: string): Tensor {
-    let stand = this.unusedSlots.get(name);
-    if (!stand) {
-      stand = keep(full([1], 0));
-      this.unusedSlots.set(name, stand);
-    }
-    return stand;
-  }
-
   /** Frees every slot and resets `iterations`: the next step starts from fresh state. */
   dispose(): void {
     for (const slots of this.slots.values()) for (const state of slots.values()) state.dispose();
-    for (const stand of this.unusedSlots.values()) stand.dispose();
     this.slots.clear();
-    this.unusedSlots.clear();
     this.iterations = 0;
   }
 }

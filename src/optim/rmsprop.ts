@@ -1,11 +1,6 @@
 // RMSprop with optional momentum and centering, as keras.optimizers.RMSprop.
-import rmspropSource from '../../shaders/optim/rmsprop.wgsl';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import type { Tensor } from '../tensor';
-import { Optimizer, type OptimizerOptions } from './optimizer';
-
-const rmspropKernel = defineKernel('rmsprop', rmspropSource);
+import { Optimizer, type OptimizerOptions, type Ranged } from './optimizer';
+import type { UpdateRule } from './updateKernel';
 
 export interface RMSpropOptions extends OptimizerOptions {
   /** Default 0.001. */
@@ -21,14 +16,13 @@ export interface RMSpropOptions extends OptimizerOptions {
 }
 
 export class RMSprop extends Optimizer {
-  readonly name = 'rmsprop';
   rho: number;
   momentum: number;
   epsilon: number;
   readonly centered: boolean;
 
   constructor(options: RMSpropOptions = {}) {
-    super(0.001, options);
+    super({ name: 'rmsprop', learningRate: 0.001 }, options);
     this.rho = options.rho ?? 0.9;
     this.momentum = options.momentum ?? 0;
     this.epsilon = options.epsilon ?? 1e-7;
@@ -36,44 +30,35 @@ export class RMSprop extends Optimizer {
     this.checkHyperparameters();
   }
 
-  protected override checkHyperparameters(): void {
-    super.checkHyperparameters();
-    this.checkRange('rho', this.rho, 0, 1);
-    this.checkRange('momentum', this.momentum, 0, 1);
-    this.checkRange('epsilon', this.epsilon, 0, Infinity);
+  protected hyperparameters(): Record<string, Ranged> {
+    return { rho: [this.rho, 0, 1], momentum: [this.momentum, 0, 1], epsilon: [this.epsilon, 0, Infinity] };
   }
 
-  protected updateParameter(param: Tensor, grad: Tensor): void {
-    const usesMomentum = this.momentum > 0;
-    launch(rmspropKernel, {
-      buffers: {
-        param: param.buffer,
-        grad: grad.buffer,
-        meanSquare: this.slot(param, 'meanSquare').buffer,
-        meanGrad: (this.centered ? this.slot(param, 'meanGrad') : this.unusedSlot('meanGrad')).buffer,
-        velocity: (usesMomentum ? this.slot(param, 'velocity') : this.unusedSlot('velocity')).buffer,
-      },
-      uniforms: {
-        count: Math.ceil(param.size / 4),
-        learningRate: this.learningRate,
-        rho: this.rho,
-        momentum: this.momentum,
-        epsilon: this.epsilon,
-        decay: this.decayFactor,
-      },
-      variant: { constants: { CENTERED: this.centered ? 1 : 0, MOMENTUM: usesMomentum ? 1 : 0 } },
-      threads: Math.ceil(param.size / 4),
-    });
+  protected flags(): Record<string, boolean> {
+    return { centered: this.centered };
   }
 
-  getConfig(): Record<string, number | boolean> {
-    return {
-      learningRate: this.learningRate,
-      rho: this.rho,
-      momentum: this.momentum,
-      epsilon: this.epsilon,
-      centered: this.centered,
-      weightDecay: this.weightDecay,
-    };
+  // Keras: s ← ρ·s + (1 − ρ)·g², written s + (g² − s)(1 − ρ) so that float32 rounds only 1 − ρ (a
+  // rounded ρ would shift the effective 1 − ρ by up to 3e-3 relative at ρ = 0.99999).
+  // Centered: a ← ρ·a + (1 − ρ)·g likewise, denominator √(s − a² + ε), else √(s + ε).
+  // increment = lr·g / denominator; momentum μ: b ← μ·b + increment, p ← p − b; else p ← p − increment.
+  protected rule(): UpdateRule {
+    const { learningRate, epsilon, momentum, centered } = this;
+    const lines = ['  let s = meanSquare[i] + (g * g - meanSquare[i]) * oneMinusRho;', '  meanSquare[i] = s;'];
+    const slots: Record<string, number> = { meanSquare: 0 };
+    if (centered) {
+      slots.meanGrad = 0;
+      lines.push('  let a = meanGrad[i] + (g - meanGrad[i]) * oneMinusRho;', '  meanGrad[i] = a;');
+    }
+    lines.push(`  let increment = learningRate * g / sqrt(${centered ? 's - a * a' : 's'} + epsilon);`);
+    const constants: Record<string, number> = { learningRate, oneMinusRho: 1 - this.rho, epsilon };
+    if (momentum > 0) {
+      slots.velocity = 0;
+      constants.momentum = momentum;
+      lines.push('  let b = momentum * velocity[i] + increment;', '  velocity[i] = b;', '  p -= b;');
+    } else {
+      lines.push('  p -= increment;');
+    }
+    return { slots, constants, body: lines.join('\n') };
   }
 }

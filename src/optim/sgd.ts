@@ -1,11 +1,6 @@
 // Stochastic gradient descent with optional (Nesterov) momentum, as keras.optimizers.SGD.
-import sgdSource from '../../shaders/optim/sgd.wgsl';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import type { Tensor } from '../tensor';
-import { Optimizer, type OptimizerOptions } from './optimizer';
-
-const sgdKernel = defineKernel('sgd', sgdSource);
+import { Optimizer, type OptimizerOptions, type Ranged } from './optimizer';
+import type { UpdateRule } from './updateKernel';
 
 export interface SGDOptions extends OptimizerOptions {
   /** Default 0.01. */
@@ -17,37 +12,33 @@ export interface SGDOptions extends OptimizerOptions {
 }
 
 export class SGD extends Optimizer {
-  readonly name = 'sgd';
   momentum: number;
   readonly nesterov: boolean;
 
   constructor(options: SGDOptions = {}) {
-    super(0.01, options);
+    super({ name: 'sgd', learningRate: 0.01 }, options);
     this.momentum = options.momentum ?? 0;
     this.nesterov = options.nesterov ?? false;
     this.checkHyperparameters();
   }
 
-  protected override checkHyperparameters(): void {
-    super.checkHyperparameters();
-    this.checkRange('momentum', this.momentum, 0, 1);
+  protected hyperparameters(): Record<string, Ranged> {
+    return { momentum: [this.momentum, 0, 1] };
   }
 
-  protected updateParameter(param: Tensor, grad: Tensor): void {
-    const usesMomentum = this.momentum !== 0;
-    launch(sgdKernel, {
-      buffers: {
-        param: param.buffer,
-        grad: grad.buffer,
-        velocity: (usesMomentum ? this.slot(param, 'velocity') : this.unusedSlot('velocity')).buffer,
-      },
-      uniforms: { count: Math.ceil(param.size / 4), learningRate: this.learningRate, momentum: this.momentum, decay: this.decayFactor },
-      variant: { constants: { MOMENTUM: usesMomentum ? 1 : 0, NESTEROV: this.nesterov ? 1 : 0 } },
-      threads: Math.ceil(param.size / 4),
-    });
+  protected flags(): Record<string, boolean> {
+    return { nesterov: this.nesterov };
   }
 
-  getConfig(): Record<string, number | boolean> {
-    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  // Keras: p ← p − lr·g; with momentum μ: v ← μ·v − lr·g, p ← p + v (Nesterov: p ← p + μ·v − lr·g, new v).
+  protected rule(): UpdateRule {
+    const { learningRate, momentum } = this;
+    if (momentum === 0) return { slots: {}, constants: { learningRate }, body: '  p -= learningRate * g;' };
+    const step = this.nesterov ? 'p += momentum * v - learningRate * g;' : 'p += v;';
+    return {
+      slots: { velocity: 0 },
+      constants: { learningRate, momentum },
+      body: `  let v = momentum * velocity[i] - learningRate * g;\n  velocity[i] = v;\n  ${step}`,
+    };
   }
 }

@@ -1,13 +1,10 @@
 // Each optimizer's fused GPU update against a float64 CPU reference of Keras's rule, step by step,
 // on two parameters of different shapes; name resolution, configs and errors.
 import { describe, expect, it } from 'vitest';
-import type { AdagradOptions, AdamOptions, Optimizer, RMSpropOptions, SGDOptions } from '../../src/optim';
+import type { Optimizer } from '../../src/optim';
 import { useGpuPage } from '../harness/gpu-page';
 import { expectClose, mulberry32, randomUniform, sizeOf, type Rng } from '../reference';
-
-type Kind = 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
-/** Every option of every optimizer (each constructor reads its own). */
-type Options = SGDOptions & AdamOptions & RMSpropOptions & AdagradOptions;
+import { kerasRule, type Kind, type Options } from './keras-rules';
 
 interface OptimizerCase {
   label: string;
@@ -31,95 +28,9 @@ interface OptimizerRun {
 
 const gpu = useGpuPage();
 
-// ---- float64 references of the update rules (Keras 3), one element at a time --------------------
-
-type State = Record<string, Float64Array>;
-type Rule = (p: Float64Array, g: Float64Array, state: State, step: number) => void;
-
-function reference(kind: Kind, options: Options): { rule: Rule; initialState: (n: number) => State } {
-  const get = (name: keyof Options, fallback: number): number => (options[name] as number | undefined) ?? fallback;
-  const zeros = (n: number, ...names: string[]): State => Object.fromEntries(names.map((name) => [name, new Float64Array(n)]));
-  const decayed = (p: Float64Array, lr: number, weightDecay: number): void => {
-    for (let i = 0; i < p.length; i++) p[i] -= p[i] * lr * weightDecay;
-  };
-  switch (kind) {
-    case 'SGD': {
-      const lr = get('learningRate', 0.01);
-      const momentum = get('momentum', 0);
-      const nesterov = options.nesterov === true;
-      return {
-        initialState: (n) => zeros(n, 'velocity'),
-        rule: (p, g, { velocity }) => {
-          decayed(p, lr, get('weightDecay', 0));
-          for (let i = 0; i < p.length; i++) {
-            if (momentum === 0) {
-              p[i] -= lr * g[i];
-              continue;
-            }
-            velocity[i] = momentum * velocity[i] - lr * g[i];
-            p[i] += nesterov ? momentum * velocity[i] - lr * g[i] : velocity[i];
-          }
-        },
-      };
-    }
-    case 'Adam':
-    case 'AdamW': {
-      const lr = get('learningRate', 1e-3);
-      const [beta1, beta2, epsilon] = [get('beta1', 0.9), get('beta2', 0.999), get('epsilon', 1e-7)];
-      const weightDecay = get('weightDecay', kind === 'AdamW' ? 0.004 : 0);
-      return {
-        initialState: (n) => zeros(n, 'm', 'v', 'vMax'),
-        rule: (p, g, { m, v, vMax }, t) => {
-          decayed(p, lr, weightDecay);
-          const alpha = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-          for (let i = 0; i < p.length; i++) {
-            m[i] += (g[i] - m[i]) * (1 - beta1);
-            v[i] += (g[i] * g[i] - v[i]) * (1 - beta2);
-            vMax[i] = Math.max(vMax[i], v[i]);
-            p[i] -= (alpha * m[i]) / (Math.sqrt(options.amsgrad === true ? vMax[i] : v[i]) + epsilon);
-          }
-        },
-      };
-    }
-    case 'RMSprop': {
-      const lr = get('learningRate', 1e-3);
-      const [rho, momentum, epsilon] = [get('rho', 0.9), get('momentum', 0), get('epsilon', 1e-7)];
-      const centered = options.centered === true;
-      return {
-        initialState: (n) => zeros(n, 'meanSquare', 'meanGrad', 'velocity'),
-        rule: (p, g, { meanSquare, meanGrad, velocity }) => {
-          decayed(p, lr, get('weightDecay', 0));
-          for (let i = 0; i < p.length; i++) {
-            meanSquare[i] = rho * meanSquare[i] + (1 - rho) * g[i] * g[i];
-            meanGrad[i] = rho * meanGrad[i] + (1 - rho) * g[i];
-            const variance = centered ? meanSquare[i] - meanGrad[i] ** 2 : meanSquare[i];
-            const increment = (lr * g[i]) / Math.sqrt(variance + epsilon);
-            velocity[i] = momentum * velocity[i] + increment;
-            p[i] -= momentum > 0 ? velocity[i] : increment;
-          }
-        },
-      };
-    }
-    case 'Adagrad': {
-      const lr = get('learningRate', 1e-3);
-      const epsilon = get('epsilon', 1e-7);
-      return {
-        initialState: (n) => ({ accumulator: new Float64Array(n).fill(get('initialAccumulatorValue', 0.1)) }),
-        rule: (p, g, { accumulator }) => {
-          decayed(p, lr, get('weightDecay', 0));
-          for (let i = 0; i < p.length; i++) {
-            accumulator[i] += g[i] * g[i];
-            p[i] -= (lr * g[i]) / Math.sqrt(accumulator[i] + epsilon);
-          }
-        },
-      };
-    }
-  }
-}
-
 /** Parameter values after each step, in float64. */
 function referenceSteps(c: OptimizerCase): number[][][] {
-  const { rule, initialState } = reference(c.kind, c.options);
+  const { rule, initialState } = kerasRule(c.kind, c.options);
   const params = c.params.map((values) => Float64Array.from(values));
   const states = params.map((p) => initialState(p.length));
   return c.grads.map((stepGrads, s) => {
@@ -249,8 +160,24 @@ describe('getOptimizer and errors', () => {
       } catch (error) {
         unknown = `${(error as Error).name}: ${(error as Error).message}`;
       }
-      return { names, same: getOptimizer(instance) === instance, unknown };
+      // AdamW is Adam with weightDecay 0.004 by default, made with or without `new`.
+      const { AdamW } = wg.optimizers;
+      const adamW = new AdamW({ learningRate: 0.5 });
+      const adamWCalled = AdamW({ weightDecay: 0.1 });
+      const adamWFacts = {
+        isAdam: adamW instanceof Adam && adamWCalled instanceof Adam,
+        isAdamW: adamW instanceof AdamW && adamWCalled instanceof AdamW,
+        adamIsNotAdamW: !(instance instanceof AdamW),
+        configs: [adamW.getConfig(), adamWCalled.getConfig()],
+        names: [adamW.name, adamWCalled.name],
+      };
+      return { names, same: getOptimizer(instance) === instance, unknown, adamW: adamWFacts };
     });
+    expect(result.adamW.isAdam && result.adamW.isAdamW && result.adamW.adamIsNotAdamW).toBe(true);
+    expect(result.adamW.names).toEqual(['adamw', 'adamw']);
+    // Keras 3's AdamW defaults (keras/src/optimizers/adamw.py): weight_decay 0.004, Adam's others.
+    expect(result.adamW.configs[0]).toEqual({ learningRate: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0.004 });
+    expect(result.adamW.configs[1]).toMatchObject({ learningRate: 1e-3, weightDecay: 0.1 });
     expect(result.names).toEqual(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad']);
     expect(result.same).toBe(true);
     expect(result.unknown).toMatch(/^ValueError: .*adamax.*sgd, adam, adamw, rmsprop, adagrad/);

@@ -1,0 +1,42 @@
+// An optimizer's update as data, and the one kernel template (shaders/optim/update.wgsl) that turns
+// it into WGSL: each optimizer states its slots, its per-step constants and its update body.
+import updateTemplate from '../../shaders/optim/update.wgsl';
+import { defineKernel, type Kernel } from '../runtime/kernel';
+
+/** One step of one optimizer, as the shared kernel template needs it. */
+export interface UpdateRule {
+  /** Per-parameter state, each shaped like the parameter: slot name → its starting value. */
+  readonly slots: Readonly<Record<string, number>>;
+  /**
+   * This step's scalars, computed on the CPU in double precision and rounded to float32 once, as
+   * uniforms. Deriving them on the GPU would round twice: 1 − float32(0.99999) is off by 1.4e-3
+   * relative, a bias every step repeats.
+   */
+  readonly constants: Readonly<Record<string, number>>;
+  /**
+   * WGSL statements over vec4<f32>: `g` is the gradient, `p` the parameter (already decayed) to
+   * update in place; each slot is an array read and written at `[i]`; constants by their names.
+   */
+  readonly body: string;
+}
+
+const kernels = new Map<string, Kernel>();
+
+/** The kernel of one rule's shape (its slots, constant names and body), generated once and cached. */
+export function updateKernel(name: string, rule: UpdateRule): Kernel {
+  const slots = Object.keys(rule.slots);
+  const constants = Object.keys(rule.constants);
+  const key = `${name}|${slots.join(',')}|${constants.join(',')}|${rule.body}`;
+  let kernel = kernels.get(key);
+  if (!kernel) {
+    const source = updateTemplate
+      .replace('{{CONSTANT_MEMBERS}}', constants.map((constant) => `${constant}: f32,`).join(' '))
+      .replace('{{SLOT_BINDINGS}}', slots.map((slot, k) => `@group(0) @binding(${k + 2}) var<storage, read_write> ${slot}: array<vec4<f32>>;`).join('\n'))
+      .replace('{{PARAMS_BINDING}}', String(slots.length + 2))
+      .replace('{{CONSTANT_LETS}}', constants.map((constant) => `  let ${constant} = params.${constant};`).join('\n'))
+      .replace('{{BODY}}', rule.body);
+    kernel = defineKernel(name, source);
+    kernels.set(key, kernel);
+  }
+  return kernel;
+}
