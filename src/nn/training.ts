@@ -191,14 +191,15 @@ export function predictModel(model: Sequential, x: Tensor, batchSize: number): T
   }));
 }
 
-/** One step on one batch; its dropout masks come from the global generator, drawn when the step is queued. */
+/** One step on one batch; as fit, it forks its generator (for dropout) at the call, before any await. */
 export async function trainOnBatch(model: Sequential, x: Tensor, y: Tensor): Promise<Logs> {
   const end = model.activity.begin('trainOnBatch');
   try {
     const training = model.compiled('trainOnBatch');
     checkShapes('trainOnBatch', model, training, x, y);
+    const generator = forkGenerator();
     await checkValues('trainOnBatch', model, training, x, y);
-    const values = tidy(() => trainStep(model, training, x, y));
+    const values = withGenerator(generator, () => tidy(() => trainStep(model, training, x, y)));
     try {
       return await readLogs(logNames(training), values);
     } finally {

@@ -72,6 +72,35 @@ describe('concurrent fits', () => {
     expect(out.leftover).toBe(0);
   });
 
+  it('trainOnBatch on two models at once (dropout) also ends as the same steps in call order', async () => {
+    const out = await gpu.run(async (wg, data) => {
+      const { Dense, Dropout } = wg.layers;
+      const x = wg.tensor(data.a.x);
+      const y = wg.tensor(data.a.y, [data.a.y.length], 'int32');
+      const run = async (concurrent: boolean) => {
+        wg.setSeed(3);
+        const models = [0, 1].map(() => {
+          const model = new wg.Sequential([new Dense(6, { activation: 'relu', inputShape: [3] }), new Dropout(0.5), new Dense(3, { activation: 'softmax' })]);
+          model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
+          return model;
+        });
+        wg.setSeed(4);
+        const losses: number[] = [];
+        for (let step = 0; step < 3; step++) {
+          if (concurrent) losses.push(...(await Promise.all(models.map((m) => m.trainOnBatch(x, y)))).map((logs) => logs.loss));
+          else for (const m of models) losses.push((await m.trainOnBatch(x, y)).loss);
+        }
+        models.forEach((m) => m.dispose());
+        return losses;
+      };
+      const result = { sequential: await run(false), concurrent: await run(true) };
+      [x, y].forEach((t) => t.dispose());
+      return result;
+    }, datasets());
+    // Identical queued work on identical generator streams: equal float32 values.
+    expect(out.concurrent).toEqual(out.sequential);
+  });
+
   it('a second fit, trainOnBatch, compile or dispose during fit is refused and changes nothing; reads are allowed; afterwards all works', async () => {
     const out = await gpu.run(async (wg, data) => {
       const { Dense, Dropout } = wg.layers;
