@@ -155,6 +155,10 @@ describe('concurrent fits', () => {
       // Once fit has resolved the model trains, evaluates and disposes as usual.
       const after = (await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 })).loss.length;
       const stepLoss = (await model.trainOnBatch(x, y)).loss;
+      // evaluate holds the model across its label readback, so dispose waits for it too.
+      const evaluating = model.evaluate(x, y);
+      await attempt('disposeDuringEvaluate', () => model.dispose());
+      await evaluating;
       model.dispose();
       await attempt('predictAfterDispose', () => model.predict(x));
       await attempt('fitAfterDispose', () => model.fit(x, y, { verbose: 0 }));
@@ -167,6 +171,7 @@ describe('concurrent fits', () => {
     expect(out.errors.trainOnBatch).toMatch(new RegExp(`^ModelBusyError: trainOnBatch: ${busy}`));
     expect(out.errors.compile).toMatch(new RegExp(`^ModelBusyError: compile: ${busy}`));
     expect(out.errors.dispose).toBe("ModelBusyError: dispose: model 'busy_model' is running fit; dispose it after that resolves");
+    expect(out.errors.disposeDuringEvaluate).toBe("ModelBusyError: dispose: model 'busy_model' is running evaluate; dispose it after that resolves");
     // The refused calls left the fit exactly as it runs alone (same seed, same steps).
     expect(out.during.loss).toEqual(out.reference.loss);
     expect(out.during.weights).toEqual(out.reference.weights);
