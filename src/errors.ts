@@ -39,3 +39,8 @@ export function formatShape(shape: readonly number[]): string {
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
 }
+
+/** A model asked to train or be disposed while a fit (or trainOnBatch) on it is still running. */
+export class ModelBusyError extends Error {
+  override name = 'ModelBusyError';
+}

@@ -41,6 +41,9 @@ export abstract class Layer {
 
   constructor(args: LayerArgs, baseName: string) {
     this.name = args.name ?? uniqueLayerName(baseName);
+    if (args.inputShape !== undefined && !(Array.isArray(args.inputShape) && args.inputShape.every((dim) => Number.isInteger(dim) && dim > 0))) {
+      throw new ValueError(`${this.name}: inputShape must be an array of positive integers (without the batch dimension), got ${Array.isArray(args.inputShape) ? formatShape(args.inputShape) : String(args.inputShape)}`);
+    }
     this.inputShape = args.inputShape ? [...args.inputShape] : undefined;
   }
 

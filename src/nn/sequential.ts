@@ -11,6 +11,7 @@ import { uniqueLayerName } from './layer';
 import { fitModel, evaluateModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from './training';
 import type { History, Logs, TrainingTarget } from './callbacks';
 import { formatSummary } from './summary';
+import { ModelActivity } from './activity';
 import { cast } from '../ops/cast';
 import { saveModel, type ModelArtifacts } from '../io/modelArtifacts';
 
@@ -32,11 +33,14 @@ export class Sequential implements TrainingTarget {
   readonly layers: Layer[] = [];
   /** Set by a callback (or the user) to stop fit after the current batch. */
   stopTraining = false;
+  /** The fit / evaluate / trainOnBatch calls in progress (a second fit, or dispose mid-fit, is refused). */
+  readonly activity: ModelActivity;
   private sampleShape: SampleShape | null = null;
   private training: CompiledTraining | null = null;
 
   constructor(layers: Layer[] = [], args: { name?: string } = {}) {
     this.name = args.name ?? uniqueLayerName('sequential');
+    this.activity = new ModelActivity(this.name);
     for (const layer of layers) this.add(layer);
   }
 
@@ -80,6 +84,7 @@ export class Sequential implements TrainingTarget {
 
   /** Checks a batch's sample shape against the model's input and builds on first use. */
   assertInput(op: string, x: Tensor): void {
+    this.activity.assertUsable(op);
     x.assertAlive(op);
     const sampleShape = x.shape.slice(1);
     if (x.rank === 0) throw new ShapeError(`${op}: inputs need a batch dimension, got a scalar`);
@@ -96,6 +101,8 @@ export class Sequential implements TrainingTarget {
   }
 
   compile(args: CompileArgs): void {
+    this.activity.assertUsable('compile');
+    this.activity.assertNotTraining('compile');
     const loss = getLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
     const metrics = (args.metrics ?? []).map((metric) => getMetric(metric, loss.name));
@@ -172,7 +179,9 @@ export class Sequential implements TrainingTarget {
     return formatSummary(this);
   }
 
+  /** Releases every weight and the optimizer; refused while a fit, evaluate or trainOnBatch runs. */
   dispose(): void {
+    this.activity.markDisposed();
     for (const layer of this.layers) layer.dispose();
     this.training?.optimizer.dispose();
     this.training = null;

@@ -34,10 +34,50 @@ function drawKey(key: bigint, streamNumber: bigint): DrawKey {
   return { seedLo: low(key), seedHi: low(key >> 32n), streamLo: low(streamNumber), streamHi: low(streamNumber >> 32n) };
 }
 
+/** A generator apart from the global one: its own key and call counter. */
+export interface RandomGenerator {
+  readonly key: bigint;
+  calls: bigint;
+}
+
+/** The generator random calls draw from while `withGenerator` runs; null: the global one. */
+let scoped: RandomGenerator | null = null;
+
 /** The key and stream for the next call, seeding from the clock and Math.random the first time. */
 function nextDraw(): DrawKey {
+  if (scoped) return drawKey(scoped.key, scoped.calls++);
   seed ??= BigInt.asUintN(64, BigInt(Date.now()) * 4294967296n + BigInt(Math.floor(Math.random() * 4294967296)));
   return drawKey(seed, stream++);
+}
+
+/** SplitMix64's finalizer: nearby inputs give unrelated 64-bit outputs. */
+function mix64(value: bigint): bigint {
+  let z = BigInt.asUintN(64, value + 0x9e3779b97f4a7c15n);
+  z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+  z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+  return z ^ (z >> 31n);
+}
+
+/**
+ * A new generator keyed by one draw of the current one (fit takes one per call), so what it later
+ * draws does not depend on how other code's draws interleave with it.
+ */
+export function forkGenerator(): RandomGenerator {
+  const { seedLo, seedHi, streamLo, streamHi } = nextDraw();
+  const key = (BigInt(seedHi) << 32n) | BigInt(seedLo);
+  const streamNumber = (BigInt(streamHi) << 32n) | BigInt(streamLo);
+  return { key: mix64(key ^ mix64(streamNumber)), calls: 0n };
+}
+
+/** Runs `fn` (synchronous) with every random call in it drawing from `generator`. */
+export function withGenerator<T>(generator: RandomGenerator, fn: () => T): T {
+  const outer = scoped;
+  scoped = generator;
+  try {
+    return fn();
+  } finally {
+    scoped = outer;
+  }
 }
 
 /**

@@ -1,10 +1,12 @@
 // Training must not leak GPU tensors: once the first epoch has created the optimizer's slots, the
 // live-tensor count stays put epoch after epoch and fit after fit, on every path through fit
 // (deferred log reads, per-epoch reads for callbacks and validation, a validation split,
-// callbacks that throw).
+// callbacks that throw). Under load (the digits CNN for 50 epochs, 2,000 predict and 2,000 grad
+// calls) wg.memory() and the JS heap stay flat after warm-up.
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
 import { mulberry32 } from '../reference';
+import type { Webgrad } from '../harness/gpu-page';
 
 const gpu = useGpuPage();
 
@@ -88,4 +90,109 @@ describe('memory', () => {
     expect(out.failures).toEqual(['onBatchEnd failed', 'onEpochBegin failed', 'onEpochEnd failed']);
     expect(out.afterFailure).toBe(first);
   });
+});
+
+/** What the load test keeps in the page between its phases. */
+interface LoadState {
+  model: InstanceType<Webgrad['Sequential']>;
+  x: Webgrad['Tensor']['prototype'];
+  y: Webgrad['Tensor']['prototype'];
+  sample: Webgrad['Tensor']['prototype'];
+  a: Webgrad['Tensor']['prototype'];
+  w: Webgrad['Tensor']['prototype'];
+  b: Webgrad['Tensor']['prototype'];
+}
+type Memory = { numTensors: number; numBytes: number; numBytesInPool: number };
+
+describe('memory under load', () => {
+  it('50 epochs of the digits CNN, 2,000 predict and 2,000 grad calls keep wg.memory() and the JS heap flat after warm-up', async () => {
+    const rng = mulberry32(8);
+    const images = Array.from({ length: 8 * 28 * 28 }, () => rng());
+    const labels = Array.from({ length: 8 }, () => Math.floor(rng() * 10));
+    // 8 images in batches of 4: two steps per epoch, as with a full dataset, at SwiftShader's pace.
+    const before = await gpu.run((wg, { images: pixels, labels: classes }) => {
+      const count = wg.memory().numTensors;
+      wg.setSeed(8);
+      const { Conv2D, Dense, Flatten, MaxPooling2D } = wg.layers;
+      // demos/digits' architecture.
+      const model = new wg.Sequential([
+        new Conv2D(8, { kernelSize: 5, padding: 'same', activation: 'relu', inputShape: [28, 28, 1] }),
+        new MaxPooling2D({ poolSize: 2 }),
+        new Conv2D(16, { kernelSize: 5, padding: 'same', activation: 'relu' }),
+        new MaxPooling2D({ poolSize: 2 }),
+        new Flatten(),
+        new Dense(10, { activation: 'softmax' }),
+      ]);
+      model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+      const x = wg.tensor(pixels, [8, 28, 28, 1]);
+      const state: LoadState = {
+        model, x, y: wg.tensor(classes, [8], 'int32'), sample: wg.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]),
+        a: wg.randn([8, 16]), w: wg.randn([16, 4]), b: wg.randn([4]),
+      };
+      (globalThis as unknown as { load: LoadState }).load = state;
+      return count;
+    }, { images, labels });
+    // Heap use after a full garbage collection, through the DevTools protocol.
+    const session = await gpu.page.createCDPSession();
+    const heapAfterGc = async (): Promise<number> => {
+      await session.send('HeapProfiler.collectGarbage');
+      return (await session.send('Runtime.getHeapUsage')).usedSize;
+    };
+    const phase = (kind: 'fit' | 'predict' | 'grad', count: number) => gpu.run(async (wg, { kind: which, count: n }) => {
+      const { model, x, y, sample, a, w, b } = (globalThis as unknown as { load: LoadState }).load;
+      const perEpoch: number[] = [];
+      if (which === 'fit') {
+        await model.fit(x, y, { epochs: n, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: () => void perEpoch.push(wg.memory().numTensors) } });
+      } else if (which === 'predict') {
+        for (let i = 0; i < n; i++) {
+          const prediction = model.predict(sample);
+          // Read some back so the queue stays short, as an application showing results would.
+          if (i % 100 === 99) await prediction.data();
+          prediction.dispose();
+        }
+      } else {
+        const gradient = wg.grad((weights, bias) => wg.mean(wg.square(wg.add(wg.matmul(a, weights), bias))));
+        for (let i = 0; i < n; i++) {
+          const grads = gradient(w, b);
+          if (i % 100 === 99) await grads[0].data();
+          grads.forEach((g) => g.dispose());
+        }
+      }
+      await wg.synchronize();
+      return { memory: wg.memory(), perEpoch };
+    }, { kind, count });
+
+    const timeline: { kind: string; memory: Memory; heap: number; perEpoch: number[] }[] = [];
+    const started = performance.now();
+    for (const [kind, count, repeats] of [['fit', 10, 5], ['predict', 400, 5], ['grad', 400, 5]] as const) {
+      for (let i = 0; i < repeats; i++) {
+        const { memory, perEpoch } = await phase(kind, count);
+        timeline.push({ kind, memory, perEpoch, heap: await heapAfterGc() });
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await session.detach();
+    const after = await gpu.run((wg) => {
+      const state = (globalThis as unknown as { load?: LoadState }).load;
+      if (state) Object.values(state).forEach((item) => item.dispose());
+      delete (globalThis as unknown as { load?: LoadState }).load;
+      return wg.memory().numTensors;
+    });
+    console.log(`memory under load: ${seconds.toFixed(1)} s`, JSON.stringify(timeline.map(({ kind, memory, heap }) => [kind, memory.numTensors, memory.numBytes, memory.numBytesInPool, heap])));
+    for (const kind of ['fit', 'predict', 'grad']) {
+      const phases = timeline.filter((entry) => entry.kind === kind);
+      // The first phase of each kind is the warm-up (optimizer slots, pooled buffers, pipelines).
+      for (const entry of phases.slice(1)) expect({ kind, memory: entry.memory }).toEqual({ kind, memory: phases[0].memory });
+      // The JS heap after a full GC, from the end of the second phase (the first still compiles
+      // and caches) to the end of the last: here it moves by up to ±60 kB between identical
+      // phases, so 256 kB is the bound. A leak of 256 bytes per call (one small object and its
+      // slot in an array) would pass it over 3 × 400 predict or grad calls, of 4 kB per step over
+      // fit's 30 epochs of 2 steps.
+      const heapGrowth = phases[phases.length - 1].heap - phases[1].heap;
+      expect({ kind, heapGrowthBelow256kB: heapGrowth < 256 * 1024 }).toEqual({ kind, heapGrowthBelow256kB: true });
+    }
+    const epochCounts = timeline.filter((entry) => entry.kind === 'fit').flatMap((entry) => entry.perEpoch);
+    expect(epochCounts).toEqual(Array(50).fill(epochCounts[0]));
+    expect(after).toBe(before);
+  }, 120_000);
 });

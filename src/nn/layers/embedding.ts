@@ -23,9 +23,10 @@ export interface EmbeddingArgs extends LayerArgs {
 
 /**
  * Looks up a learned vector per integer id: int32 ids of any shape (typically [batch, T]) give
- * [..., outputDim] float32. Ids outside [0, inputDim) are clamped to the nearest row (gather's
- * rule; Keras would raise on the CPU). Weight: embeddings [inputDim, outputDim]; gradients of
- * repeated ids add up.
+ * [..., outputDim] float32. fit, evaluate and trainOnBatch read the ids first and refuse any
+ * outside [0, inputDim) with a ValueError naming it (as Keras does on the CPU); predict and apply
+ * are synchronous and read nothing back, so there an out-of-range id is clamped to the nearest
+ * row (gather's GPU rule). Weight: embeddings [inputDim, outputDim]; gradients of repeated ids add up.
  */
 export class Embedding extends Layer {
   readonly className = 'Embedding';

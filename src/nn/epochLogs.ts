@@ -1,0 +1,113 @@
+// fit's logs on the GPU: each batch's loss and metrics are summed there, an epoch's means and
+// batch losses packed into one tensor, and many epochs read back in one readback, since a read
+// per batch would stall the queue.
+import { NonFiniteLossError } from '../errors';
+import { noGrad } from '../autograd/recorder';
+import { keep, tidy } from '../memory';
+import type { Tensor } from '../tensor';
+import { add, div, mul } from '../ops/binary';
+import { concat, reshape } from '../ops/movement';
+import type { History, Logs } from './callbacks';
+import type { CompiledTraining } from './sequential';
+
+/** One epoch's logs waiting on the GPU. */
+export interface PendingEpoch {
+  epoch: number;
+  /** [loss, ...metrics, ...validation loss and metrics, ...each batch's loss] */
+  values: Tensor;
+  batches: number;
+}
+
+/** Sums an epoch's per-batch [loss, ...metrics], weighted by batch size, without reading them. */
+export class EpochAccumulator {
+  private sums: Tensor[] | null = null;
+  private readonly batchLosses: Tensor[] = [];
+  private seen = 0;
+
+  constructor(private readonly batchesPerEpoch: number) {}
+
+  /** Takes ownership of `values`, one batch's GPU scalars of `size` samples. */
+  add(values: Tensor[], size: number): void {
+    this.seen += size;
+    this.batchLosses.push(values[0]);
+    if (this.batchesPerEpoch === 1) {
+      // One batch per epoch (the full-batch case): its values are the epoch's means.
+      this.sums = values;
+      return;
+    }
+    const previous = this.sums;
+    this.sums = tidy(() => values.map((value, i) => add(previous ? previous[i] : 0, mul(value, size))));
+    previous?.forEach((t) => t.dispose());
+    values.slice(1).forEach((t) => t.dispose());
+  }
+
+  /** The epoch's means, then `extra` (validation logs, consumed), then each batch loss, as one kept tensor. */
+  finish(epoch: number, extra: () => Tensor[]): PendingEpoch {
+    const values = keep(tidy(() => {
+      const means = (this.sums ?? []).map((total) => reshape(this.batchesPerEpoch === 1 ? total : div(total, Math.max(this.seen, 1)), [1]));
+      return concat([...means, ...extra(), ...this.batchLosses.map((loss) => reshape(loss, [1]))], 0);
+    }));
+    return { epoch, values, batches: this.batchLosses.length };
+  }
+
+  /** Releases the running sums and batch losses (finish copied what it needed). */
+  dispose(): void {
+    this.sums?.forEach((t) => t.dispose());
+    this.batchLosses.forEach((t) => t.dispose());
+    this.sums = null;
+    this.batchLosses.length = 0;
+  }
+}
+
+/** Reads every pending epoch's logs in one readback, records them, and stops on a non-finite loss. */
+export async function readPendingEpochs(
+  pending: PendingEpoch[], names: string[], hasValidation: boolean, history: History, stopTraining: () => boolean,
+  onEpochEnd: (epoch: number, logs: Logs) => Promise<void>,
+): Promise<void> {
+  if (pending.length === 0) return;
+  const entries = pending.splice(0);
+  const all = noGrad(() => (entries.length === 1 ? entries[0].values : concat(entries.map((entry) => entry.values), 0)));
+  let flat: Float32Array | Int32Array;
+  try {
+    flat = await all.data();
+  } finally {
+    if (all !== entries[0].values) all.dispose();
+    entries.forEach((entry) => entry.values.dispose());
+  }
+  let offset = 0;
+  for (const entry of entries) {
+    const logCount = names.length * (hasValidation ? 2 : 1);
+    const logs = toLogs(names, flat.subarray(offset, offset + names.length));
+    if (hasValidation) Object.assign(logs, toLogs(names.map((name) => `val_${name}`), flat.subarray(offset + names.length, offset + logCount)));
+    const batchLosses = flat.subarray(offset + logCount, offset + logCount + entry.batches);
+    offset += logCount + entry.batches;
+    const badBatch = batchLosses.findIndex((loss) => !Number.isFinite(loss));
+    history.record(entry.epoch, logs);
+    if (badBatch >= 0 && !stopTraining()) {
+      throw new NonFiniteLossError(`fit: the loss became ${batchLosses[badBatch]} at epoch ${entry.epoch + 1}, batch ${badBatch + 1}; lower the learning rate or check the data for NaN/Inf`);
+    }
+    await onEpochEnd(entry.epoch, logs);
+  }
+}
+
+export function toLogs(names: string[], values: ArrayLike<number>): Logs {
+  return Object.fromEntries(names.map((name, i) => [name, values[i]]));
+}
+
+/** Reads scalar GPU values as named logs in one readback. */
+export async function readLogs(names: string[], values: Tensor[]): Promise<Logs> {
+  const stacked = tidy(() => concat(values.map((value) => reshape(value, [1])), 0));
+  try {
+    return toLogs(names, await stacked.data());
+  } finally {
+    stacked.dispose();
+  }
+}
+
+export function logNames(training: CompiledTraining): string[] {
+  return ['loss', ...training.metrics.map((metric) => metric.name)];
+}
+
+export function formatEpochLine(epoch: number, epochs: number, logs: Logs): string {
+  return `Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([key, value]) => `${key}: ${value.toFixed(4)}`).join(' - ')}`;
+}
