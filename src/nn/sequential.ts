@@ -27,6 +27,18 @@ export interface CompiledTraining {
   metrics: { name: string; fn: MetricFunction }[];
 }
 
+/**
+ * Keras's rule: two layers of one model may not share a name (weights are addressed by it, so
+ * the second would shadow the first).
+ */
+export function assertUniqueLayerNames(modelName: string, layers: readonly { name: string }[]): void {
+  const names = layers.map((layer) => layer.name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) {
+    throw new ValueError(`${modelName}: the name "${repeated}" is used ${names.filter((name) => name === repeated).length} times in the model. All layer names should be unique.`);
+  }
+}
+
 export class Sequential implements TrainingTarget {
   readonly name: string;
   readonly layers: Layer[] = [];
@@ -43,6 +55,7 @@ export class Sequential implements TrainingTarget {
   /** Appends a layer; with a known input shape it is built now, so shape errors surface here. */
   add(layer: Layer): void {
     if (this.layers.includes(layer)) throw new ValueError(`${this.name}: layer '${layer.name}' was already added`);
+    assertUniqueLayerNames(this.name, [...this.layers, layer]);
     if (this.layers.length === 0 && layer.inputShape) this.sampleShape = [...layer.inputShape];
     else if (layer.inputShape && this.outputShape && !shapesEqual(layer.inputShape, this.outputShape)) {
       throw new ShapeError(`${this.name}: layer '${layer.name}' expects input ${formatShape(layer.inputShape)}, but the previous layer outputs ${formatShape(this.outputShape)}`);
