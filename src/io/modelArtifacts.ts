@@ -101,7 +101,7 @@ export function loadModel(artifacts: ModelArtifacts): Sequential {
  * Overwrites a model's weights from safetensors bytes. Every name, shape and dtype is checked
  * before anything is written, so a bad file leaves the model as it was.
  */
-export function loadWeights(model: Sequential, weights: ArrayBuffer): void {
+export function loadWeights(model: Sequential, weights: ArrayBuffer | ArrayBufferView): void {
   if (!(model instanceof Sequential)) throw new ValueError('loadWeights: the first argument must be a Sequential model');
   const file = decodeSafetensors(weights);
   const targets = fileWeights(model, namingOf(Number(file.metadata.formatVersion ?? 1)));
@@ -147,14 +147,13 @@ function plannedWeights(layers: readonly Layer[], sampleShape: SampleShape, nami
 
 /** The file's array for each expected weight, in order; any name, shape or dtype difference throws. */
 function matchFile(op: string, expected: readonly WeightEntry[], arrays: readonly NamedArray[]): NamedArray[] {
-  const names = expected.map(({ name }) => name);
-  const repeated = names.find((name, i) => names.indexOf(name) !== i);
-  if (repeated !== undefined) throw new ValueError(`${op}: the model has two weights named '${repeated}'`);
+  const names = new Set(expected.map(({ name }) => name));
+  if (names.size !== expected.length) throw new ValueError(`${op}: the model has two weights with one name (${expected.map(({ name }) => name).join(', ')})`);
   const byName = new Map(arrays.map((array) => [array.name, array]));
-  const missing = names.filter((name) => !byName.has(name));
-  const unexpected = arrays.map(({ name }) => name).filter((name) => !names.includes(name));
+  const missing = [...names].filter((name) => !byName.has(name));
+  const unexpected = arrays.map(({ name }) => name).filter((name) => !names.has(name));
   if (missing.length > 0 || unexpected.length > 0) {
-    throw new ModelFormatError(`${op}: weight names do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${unexpected.join(', ') || 'none'})`);
+    throw new ModelFormatError(`${op}: weight names do not match the model (missing: ${listNames(missing)}; unexpected: ${listNames(unexpected)})`);
   }
   return expected.map((entry) => {
     const array = byName.get(entry.name) as NamedArray;
@@ -172,6 +171,12 @@ function writeWeights(targets: readonly Tensor[], arrays: readonly NamedArray[])
     const uploaded = arrays.map((array, i) => tensor(array.data, array.shape, targets[i].dtype));
     targets.forEach((target, i) => target.assign(uploaded[i]));
   }));
+}
+
+/** Up to ten names for a message (a hostile file may hold millions). */
+function listNames(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
 }
 
 function sameWeight(a: WeightEntry | undefined, b: WeightEntry | undefined): boolean {

@@ -52,7 +52,8 @@ export function encodeSafetensors(arrays: readonly NamedArray[], metadata: Recor
 }
 
 /** Reads safetensors bytes; anything malformed is a ModelFormatError naming the tensor and the value at fault. */
-export function decodeSafetensors(buffer: ArrayBuffer): { arrays: NamedArray[]; metadata: Record<string, string> } {
+export function decodeSafetensors(input: ArrayBuffer | ArrayBufferView): { arrays: NamedArray[]; metadata: Record<string, string> } {
+  const buffer = ArrayBuffer.isView(input) && input.buffer instanceof ArrayBuffer ? input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) : input;
   if (!(buffer instanceof ArrayBuffer)) throw new ModelFormatError(`safetensors: expected an ArrayBuffer, got ${formatValue(buffer)}`);
   if (buffer.byteLength < 8) throw new ModelFormatError(`safetensors: ${buffer.byteLength} bytes is too short for the 8-byte header length`);
   const declared = new DataView(buffer).getBigUint64(0, true);

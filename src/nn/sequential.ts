@@ -32,11 +32,10 @@ export interface CompiledTraining {
  * the second would shadow the first).
  */
 export function assertUniqueLayerNames(modelName: string, layers: readonly { name: string }[]): void {
-  const names = layers.map((layer) => layer.name);
-  const repeated = names.find((name, i) => names.indexOf(name) !== i);
-  if (repeated !== undefined) {
-    throw new ValueError(`${modelName}: the name "${repeated}" is used ${names.filter((name) => name === repeated).length} times in the model. All layer names should be unique.`);
-  }
+  const counts = new Map<string, number>();
+  for (const { name } of layers) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const repeated = [...counts].find(([, count]) => count > 1);
+  if (repeated) throw new ValueError(`${modelName}: the name "${repeated[0]}" is used ${repeated[1]} times in the model. All layer names should be unique.`);
 }
 
 export class Sequential implements TrainingTarget {
