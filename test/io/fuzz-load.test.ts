@@ -6,11 +6,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
 import { joinFile, seededRandom, splitFile } from './file-edits';
-import { loadWeightsCases, saveSmallModel, type SavedArtifacts } from './load-in-page';
+import { loadModelCases, loadWeightsCases, saveSmallModel, type SavedArtifacts } from './load-in-page';
 import { parseSafetensors } from './safetensors-reader';
 
 const gpu = useGpuPage();
 const CASES = 3000;
+const JSON_CASES = 600;
 let saved: SavedArtifacts;
 beforeAll(async () => {
   saved = await gpu.run(saveSmallModel);
@@ -218,5 +219,45 @@ describe('fuzzed weight files', () => {
     expect(loaded).toBeGreaterThan(CASES / 20);
     expect(CASES - loaded).toBeGreaterThan(CASES / 2);
     console.log(`fuzz: ${CASES} cases, ${loaded} loaded, ${CASES - loaded} refused`);
+  }, 60_000);
+
+  it(`${JSON_CASES} seeded edits of the model JSON: each loads the file's weights or throws a ModelFormatError; nothing leaks`, async () => {
+    const random = seededRandom(7);
+    const odd: unknown[] = [...ODD_VALUES, Number.NaN, Infinity, -3, 1e9, 0.5, 'relu', 'same', 'Dense', 'constructor', '__proto__', [3, 3], [-3, 3], { units: 1 }];
+    const cases = Array.from({ length: JSON_CASES }, () => {
+      const json = structuredClone(saved.modelJson) as Record<string, unknown>;
+      for (let k = 1 + below(random, 2); k > 0; k--) {
+        // A random object or array inside the JSON, then one of its keys set, deleted or added.
+        let node: Record<string, unknown> = json;
+        for (let depth = below(random, 5); depth > 0; depth--) {
+          const children = Object.values(node).filter((v) => typeof v === 'object' && v !== null) as Record<string, unknown>[];
+          if (children.length === 0) break;
+          node = pick(random, children);
+        }
+        const keys = Object.keys(node);
+        const roll = random();
+        if (roll < 0.6 && keys.length > 0) node[pick(random, keys)] = pick(random, odd);
+        else if (roll < 0.8 && keys.length > 0) delete node[pick(random, keys)];
+        else Object.defineProperty(node, pick(random, ['__proto__', 'constructor', 'units', 'extra', 'kernelSize']), { value: pick(random, odd), enumerable: true, writable: true, configurable: true });
+      }
+      return { modelJson: json, bytes: saved.bytes };
+    });
+    const outcomes = await gpu.run(loadModelCases, cases);
+    const file = parseSafetensors(saved.bytes);
+    const fileWeights = (saved.modelJson.weights as { name: string }[]).map(({ name }) => Array.from(file.tensors.find((t) => t.name === name)!.values));
+    const problems: string[] = [];
+    let loaded = 0;
+    outcomes.forEach((outcome, i) => {
+      if (outcome.leakedTensors !== 0 || outcome.leakedBytes !== 0) problems.push(`case ${i}: leaked ${outcome.leakedTensors} tensors, ${outcome.leakedBytes} bytes`);
+      if (outcome.error === null) {
+        loaded++;
+        if (JSON.stringify(outcome.weights) !== JSON.stringify(fileWeights)) problems.push(`case ${i}: loaded weights differ from the file's`);
+      } else if (!outcome.error.startsWith('ModelFormatError: ')) {
+        problems.push(`case ${i}: ${outcome.error} for ${JSON.stringify(cases[i].modelJson).slice(0, 300)}`);
+      }
+    });
+    expect(problems.slice(0, 10)).toEqual([]);
+    expect(loaded).toBeGreaterThan(JSON_CASES / 50);
+    console.log(`fuzz: ${JSON_CASES} model JSON edits, ${loaded} loaded, ${JSON_CASES - loaded} refused`);
   }, 60_000);
 });

@@ -77,19 +77,25 @@ export async function loadWeightsCases(
   return { outcomes, layerNames };
 }
 
-/** Runs loadModel on each { modelJson, bytes } and reports the error and what memory() gained. */
-export async function loadModelCases(wg: Webgrad, cases: { modelJson: unknown; bytes: Uint8Array }[]): Promise<{ error: string | null; leakedTensors: number; leakedBytes: number }[]> {
+/** Runs loadModel on each { modelJson, bytes } and reports the error (or the loaded weights) and what memory() gained. */
+export async function loadModelCases(
+  wg: Webgrad,
+  cases: { modelJson: unknown; bytes: Uint8Array }[],
+): Promise<{ error: string | null; weights: number[][] | null; leakedTensors: number; leakedBytes: number }[]> {
   const outcomes = [];
   for (const { modelJson, bytes } of cases) {
     const memory = wg.memory();
     let error: string | null = null;
+    let weights: number[][] | null = null;
     try {
-      wg.loadModel({ modelJson: modelJson as never, weights: bytes.slice().buffer }).dispose();
+      const model = wg.loadModel({ modelJson: modelJson as never, weights: bytes.slice().buffer });
+      weights = await Promise.all(model.namedWeights().map(async ({ tensor }) => Array.from(await tensor.data())));
+      model.dispose();
     } catch (thrown) {
       error = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : `thrown value: ${String(thrown)}`;
     }
     const now = wg.memory();
-    outcomes.push({ error, leakedTensors: now.numTensors - memory.numTensors, leakedBytes: now.numBytes - memory.numBytes });
+    outcomes.push({ error, weights, leakedTensors: now.numTensors - memory.numTensors, leakedBytes: now.numBytes - memory.numBytes });
   }
   return outcomes;
 }
