@@ -112,9 +112,9 @@ describe('hostile model JSON in loadModel', () => {
       ['momentum "0.5"', withLayer(1, (l) => { l.config.momentum = '0.5'; }), /BatchNormalization: momentum must be a finite number, got "0.5"/],
       ['negative kernel size', withLayer(2, (l) => { l.className = 'Conv2D'; l.config = { name: 'c', filters: 2, kernelSize: [-3, 3] }; }), /layers\[2\] \(Conv2D\): Conv2D: kernelSize must be a positive integer or a \[height, width\] pair of them, got \[-3,3\]/],
       ['kernel size object', withLayer(2, (l) => { l.className = 'Conv2D'; l.config = { name: 'c', filters: 2, kernelSize: { 0: 3, 1: 3 } }; }), /kernelSize must be a number or a \[height, width\] pair/],
-      ['inputShape [-3]', withLayer(0, (l) => { l.config.inputShape = [-3]; }), /dense: inputShape must be an array of positive integers .*got \[-3\]/],
+      ['inputShape [-3]', withLayer(0, (l) => { l.config.inputShape = [-3]; }), /dense_\d+: inputShape must be an array of positive integers .*got \[-3\]/],
       ['layer name with /', withLayer(0, (l) => { l.config.name = 'a/b'; }), /name must be a non-empty string without '\/', got "a\/b"/],
-      ['duplicate layer names', withLayer(2, (l) => { l.config.name = layers[0].config.name; }), /the name "dense" is used 2 times in the model\. All layer names should be unique\./],
+      ['duplicate layer names', withLayer(2, (l) => { l.config.name = layers[0].config.name; }), new RegExp(`the name "${layers[0].config.name}" is used 2 times in the model\\. All layer names should be unique\\.`)],
       ['weights list wrong', { ...json, weights: (json.weights as unknown[]).slice(1) }, /model JSON lists weights\[0\] as dense\/bias \[3\] float32, but its layers make dense\/kernel \[2,3\] float32/],
       ['inputShape mismatch', { ...json, inputShape: [5] }, /model JSON has inputShape \[5\] but its first layer \[2\]/],
     ];
@@ -161,5 +161,21 @@ describe('layer names', () => {
     });
     expect(out.names[0]).not.toBe(out.names[1]);
     expect(out.b).toEqual(out.a);
+  });
+
+  it('files written before formatVersion 2 (weights named by layer name, no formatVersion metadata) still load', async () => {
+    const layerNames = (saved.modelJson.layers as { config: { name: string } }[]).map((layer) => layer.config.name);
+    const positions = ['dense', 'batch_normalization', 'dense_1'];
+    expect(layerNames).not.toEqual(positions);
+    const rename = (name: string) => [layerNames[positions.indexOf(name.split('/')[0])], ...name.split('/').slice(1)].join('/');
+    const v1Bytes = editHeader(saved.bytes, (h) => Object.fromEntries(Object.entries(h).map(([name, value]) => (name === '__metadata__' ? [name, { format: 'webgrad-sequential' }] : [rename(name), value]))));
+    const v1Json = { ...saved.modelJson, formatVersion: 1, weights: (saved.modelJson.weights as { name: string }[]).map((w) => ({ ...w, name: rename(w.name) })) };
+    const reference = parseSafetensors(v1Bytes);
+    const expected = (v1Json.weights as { name: string }[]).map(({ name }) => Array.from(reference.tensors.find((t) => t.name === name)!.values));
+    const [viaModel] = await gpu.run(loadModelCases, [{ modelJson: v1Json, bytes: v1Bytes }]);
+    expect(viaModel).toEqual({ error: null, weights: expected, leakedTensors: 0, leakedBytes: 0 });
+    const { outcomes } = await gpu.run(loadWeightsCases, { saved, files: [v1Bytes] });
+    expect(outcomes[0].error).toBeNull();
+    expect(outcomes[0].weights).toEqual(expected);
   });
 });

@@ -100,10 +100,15 @@ export async function loadModelCases(
   return outcomes;
 }
 
-/** Saves the model the hostile-file tests start from: Dense(3) → BatchNormalization → Dense(2) on [2] inputs. */
+/**
+ * Saves the model the hostile-file tests start from: Dense(3) → BatchNormalization → Dense(2) on
+ * [2] inputs. Layers made first take the page-wide names dense and batch_normalization, so this
+ * model's layer names differ from the names its file gives the weights (dense, dense_1, ...).
+ */
 export async function saveSmallModel(wg: Webgrad): Promise<SavedArtifacts> {
   wg.setSeed(3);
   const { Dense, BatchNormalization } = wg.layers;
+  [new Dense(1), new BatchNormalization()].forEach((layer) => layer.dispose());
   const model = new wg.Sequential([new Dense(3, { inputShape: [2], activation: 'relu' }), new BatchNormalization(), new Dense(2)], { name: 'small' });
   const { modelJson, weights } = await model.save();
   model.dispose();

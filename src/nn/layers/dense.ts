@@ -1,5 +1,5 @@
 // Dense: y = activation(x · kernel + bias), kernel [inputDim, units], on the last axis of x.
-import { ShapeError, ValueError, formatShape } from '../../errors';
+import { ShapeError, formatShape } from '../../errors';
 import type { Tensor } from '../../tensor';
 import { isEpilogueActivation, linear } from '../../ops/linear';
 import { reshape } from '../../ops/movement';
