@@ -82,6 +82,12 @@ export abstract class Layer {
     this.computeOutputShape(inputShape);
     try {
       this.createWeights(inputShape);
+      // Loaders plan allocations from weightSpecs, so what build made must be exactly that.
+      const made = [...this.weights].map(([name, weight]) => `${name} ${formatShape(weight.shape)}`).join(', ');
+      const described = this.weightSpecs(inputShape).map(({ name, shape }) => `${name} ${formatShape(shape)}`).join(', ');
+      if (made !== described) {
+        throw new ValueError(`${this.name}: build made weights [${made}] but weightSpecs describes [${described}]; a layer that overrides createWeights must describe the same weights in weightSpecs`);
+      }
     } catch (error) {
       this.dispose();
       throw error;

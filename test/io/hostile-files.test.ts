@@ -178,4 +178,39 @@ describe('layer names', () => {
     expect(outcomes[0].error).toBeNull();
     expect(outcomes[0].weights).toEqual(expected);
   });
+
+  it('a custom layer declares its weights in weightSpecs, so loadModel plans it; one that creates other weights fails at build', async () => {
+    const out = await gpu.run(async (wg) => {
+      class Scale extends wg.Layer {
+        readonly className = 'Scale';
+        constructor(args: Record<string, unknown> = {}) { super(args, 'scale'); }
+        computeOutputShape(shape: readonly number[]) { return [...shape]; }
+        override weightSpecs(shape: readonly number[]) { return [{ name: 'factor', shape: [shape[shape.length - 1]], initializer: wg.getInitializer('ones'), trainable: true }]; }
+        call(x: ReturnType<typeof wg.zeros>) { return wg.mul(x, this.weights.get('factor')!); }
+        getConfig() { return {}; }
+      }
+      class Sloppy extends Scale {
+        protected override createWeights(): void { this.addWeight('other', wg.zeros([1])); }
+      }
+      wg.layers.registerLayer('Scale', (config) => new Scale(config));
+      const model = new wg.Sequential([new Scale({ inputShape: [3] })]);
+      wg.tidy(() => model.layers[0].weights.get('factor')!.assign(wg.tensor([2, -1, 0.5])));
+      const loaded = wg.loadModel(await model.save());
+      const factor = Array.from(await loaded.layers[0].weights.get('factor')!.data());
+      let sloppy = 'no error';
+      const before = wg.memory().numTensors;
+      try {
+        new wg.Sequential([new Sloppy({ inputShape: [3] })]);
+      } catch (error) {
+        sloppy = `${(error as Error).name}: ${(error as Error).message}`;
+      }
+      const leaked = wg.memory().numTensors - before;
+      model.dispose();
+      loaded.dispose();
+      return { factor, sloppy, leaked };
+    });
+    expect(out.factor).toEqual([2, -1, 0.5]);
+    expect(out.sloppy).toMatch(/^ValueError: scale\S*: build made weights \[other \[1\]\] but weightSpecs describes \[factor \[3\]\]/);
+    expect(out.leaked).toBe(0);
+  });
 });
