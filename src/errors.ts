@@ -44,3 +44,25 @@ export class NonFiniteLossError extends Error {
 export class ModelBusyError extends Error {
   override name = 'ModelBusyError';
 }
+
+/**
+ * A saved model (model JSON or safetensors bytes) is malformed, hostile, or does not fit the
+ * model it is loaded into; the message names the part of the file and the value at fault. A
+ * ValueError, so code that caught those before still does.
+ */
+export class ModelFormatError extends ValueError {
+  override name = 'ModelFormatError';
+}
+
+/** A short rendering of any value (from a file, say) for an error message: JSON, cut at 60 characters. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint' || value === undefined) return String(value);
+  if (typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = 'an unprintable value';
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -5,6 +5,11 @@ export function nameKey(name: string): string {
   return name.toLowerCase().replace(/_/g, '');
 }
 
+/** CamelCase → snake_case as Keras's to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d. */
+export function snakeCase(name: string): string {
+  return name.replace(/\W+/g, '').replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
 /** snake_case → camelCase, for listing the accepted spellings. */
 export function camelCase(snake: string): string {
   return snake.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());

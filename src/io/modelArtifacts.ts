@@ -1,35 +1,54 @@
-// model.save() / wg.loadModel(): the architecture as JSON, the weights as safetensors.
-import { ShapeError, ValueError, formatShape } from '../errors';
+// model.save() / wg.loadModel() / wg.loadWeights(): the architecture as JSON, the weights as
+// safetensors. Loading checks all it reads (the JSON, each layer config, the safetensors layout,
+// and that the file holds exactly the weights the architecture makes, within the device's buffer
+// limit) before creating any tensor, so a bad file allocates nothing and changes no model.
+import { ModelFormatError, ValueError, formatShape } from '../errors';
 import { noGrad } from '../autograd/recorder';
 import { tidy } from '../memory';
+import { snakeCase } from '../names';
 import { tensor } from '../ops/creation';
+import { getDevice } from '../runtime/device';
 import { shapesEqual } from '../shape';
-import type { LayerConfig } from '../nn/layer';
+import type { DType, Tensor } from '../tensor';
+import type { Layer, SampleShape } from '../nn/layer';
 import { deserializeLayer } from '../nn/layers';
-import { Sequential } from '../nn/sequential';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
+import { Sequential, assertUniqueLayerNames } from '../nn/sequential';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, checkModelJson, type ModelArtifacts, type WeightEntry } from './modelJson';
+import { decodeSafetensors, encodeSafetensors, isPlainObject, type NamedArray } from './safetensors';
 
-export const MODEL_FORMAT = 'webgrad-sequential';
-export const MODEL_FORMAT_VERSION = 1;
+export { type ModelArtifacts, type ModelJson } from './modelJson';
 
-export interface ModelJson {
-  format: typeof MODEL_FORMAT;
-  formatVersion: number;
-  name: string;
-  inputShape: number[] | null;
-  layers: LayerConfig[];
-  /** Names, shapes and dtypes of the weights in the safetensors file, in model order. */
-  weights: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[];
+/**
+ * How a file names weights. 'position' (formatVersion 2, Keras 3's saving scheme): each layer by
+ * its class in snake_case, numbered within the model (dense, dense_1, conv2d), so the same
+ * architecture reads the same file however many layers the page made before. 'layer name':
+ * files written before version 2.
+ */
+type Naming = 'position' | 'layer name';
+
+function layerKeys(layers: readonly Layer[], naming: Naming): string[] {
+  if (naming === 'layer name') return layers.map((layer) => layer.name);
+  const used = new Map<string, number>();
+  return layers.map((layer) => {
+    const base = snakeCase(layer.className);
+    const count = used.get(base);
+    used.set(base, count === undefined ? 0 : count + 1);
+    return count === undefined ? base : `${base}_${count + 1}`;
+  });
 }
 
-export interface ModelArtifacts {
-  modelJson: ModelJson;
-  /** safetensors bytes */
-  weights: ArrayBuffer;
+function namingOf(formatVersion: number): Naming {
+  return formatVersion >= 2 ? 'position' : 'layer name';
+}
+
+/** The model's weights under the names a file gives them, in model order. */
+function fileWeights(model: Sequential, naming: Naming): { name: string; tensor: Tensor }[] {
+  const keys = layerKeys(model.layers, naming);
+  return model.layers.flatMap((layer, i) => [...layer.weights].map(([name, weight]) => ({ name: `${keys[i]}/${name}`, tensor: weight })));
 }
 
 export async function saveModel(model: Sequential): Promise<ModelArtifacts> {
-  const named = model.namedWeights();
+  const named = fileWeights(model, 'position');
   const arrays: NamedArray[] = await Promise.all(named.map(async ({ name, tensor: t }) => ({
     name,
     dtype: t.dtype === 'int32' ? 'I32' as const : 'F32' as const,
@@ -45,52 +64,125 @@ export async function saveModel(model: Sequential): Promise<ModelArtifacts> {
       layers: model.layers.map((layer) => layer.serialize()),
       weights: named.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype })),
     },
-    weights: encodeSafetensors(arrays, { format: MODEL_FORMAT }),
+    weights: encodeSafetensors(arrays, { format: MODEL_FORMAT, formatVersion: String(MODEL_FORMAT_VERSION) }),
   };
 }
 
 /** Rebuilds a Sequential model with identical architecture and weights. */
 export function loadModel(artifacts: ModelArtifacts): Sequential {
-  const { modelJson } = artifacts;
-  if (modelJson?.format !== MODEL_FORMAT) throw new ValueError(`loadModel: expected format '${MODEL_FORMAT}', got '${String(modelJson?.format)}'`);
-  if (modelJson.formatVersion > MODEL_FORMAT_VERSION) {
-    throw new ValueError(`loadModel: format version ${modelJson.formatVersion} is newer than this webgrad reads (${MODEL_FORMAT_VERSION})`);
+  if (!isPlainObject(artifacts)) throw new ModelFormatError('loadModel: expected { modelJson, weights }');
+  const modelJson = checkModelJson(artifacts.modelJson);
+  const file = decodeSafetensors(artifacts.weights);
+  const layers = modelJson.layers.map((config, i) => atLayer(i, config.className, () => deserializeLayer(config)));
+  atLayer(null, '', () => assertUniqueLayerNames(`model '${modelJson.name}'`, layers));
+  const sampleShape = layers[0]?.inputShape ?? modelJson.inputShape ?? null;
+  if (layers[0]?.inputShape && modelJson.inputShape && !shapesEqual(layers[0].inputShape, modelJson.inputShape)) {
+    throw new ModelFormatError(`loadModel: model JSON has inputShape ${formatShape(modelJson.inputShape)} but its first layer ${formatShape(layers[0].inputShape)}`);
   }
-  const model = new Sequential(modelJson.layers.map(deserializeLayer), { name: modelJson.name });
-  if (modelJson.inputShape) model.build(modelJson.inputShape);
+  const planned = sampleShape ? plannedWeights(layers, sampleShape, namingOf(modelJson.formatVersion)) : [];
+  const listed = modelJson.weights.findIndex((entry, i) => !sameWeight(entry, planned[i]));
+  if (listed >= 0 || modelJson.weights.length !== planned.length) {
+    const at = listed >= 0 ? listed : Math.min(modelJson.weights.length, planned.length);
+    throw new ModelFormatError(`loadModel: model JSON lists weights[${at}] as ${showWeight(modelJson.weights[at])}, but its layers make ${showWeight(planned[at])}`);
+  }
+  const arrays = matchFile('loadModel', planned, file.arrays);
   try {
-    loadWeights(model, artifacts.weights);
+    const model = new Sequential(layers, { name: modelJson.name });
+    if (sampleShape) model.build(sampleShape);
+    writeWeights(fileWeights(model, namingOf(modelJson.formatVersion)).map(({ tensor: t }) => t), arrays);
+    return model;
   } catch (error) {
-    model.dispose();
+    for (const layer of layers) layer.dispose();
     throw error;
   }
-  return model;
 }
 
 /**
  * Overwrites a model's weights from safetensors bytes. Every name, shape and dtype is checked
- * before anything is written, so a mismatch leaves the model as it was.
+ * before anything is written, so a bad file leaves the model as it was.
  */
-export function loadWeights(model: Sequential, weights: ArrayBuffer): void {
-  const { arrays } = decodeSafetensors(weights);
-  const byName = new Map(arrays.map((array) => [array.name, array]));
-  const targets = model.namedWeights();
-  const missing = targets.filter(({ name }) => !byName.has(name)).map(({ name }) => name);
-  const unexpected = arrays.filter((array) => !targets.some(({ name }) => name === array.name)).map((array) => array.name);
-  if (missing.length > 0 || unexpected.length > 0) {
-    throw new ValueError(`loadWeights: weight names do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${unexpected.join(', ') || 'none'})`);
+export function loadWeights(model: Sequential, weights: ArrayBuffer | ArrayBufferView): void {
+  if (!(model instanceof Sequential)) throw new ValueError('loadWeights: the first argument must be a Sequential model');
+  const file = decodeSafetensors(weights);
+  const targets = fileWeights(model, namingOf(Number(file.metadata.formatVersion ?? 1)));
+  const arrays = matchFile('loadWeights', targets.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype })), file.arrays);
+  writeWeights(targets.map(({ tensor: t }) => t), arrays);
+}
+
+/** Runs a step of rebuilding layer `index`, turning any error into a ModelFormatError that names the layer. */
+function atLayer<T>(index: number | null, className: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    const where = index === null ? '' : ` layers[${index}] (${className}):`;
+    const { name, message } = error instanceof Error ? error : new Error(String(error));
+    throw new ModelFormatError(`loadModel:${where} ${name === 'ValueError' || name === 'ShapeError' ? '' : `${name}: `}${message}`, { cause: error });
   }
-  for (const { name, tensor: target } of targets) {
-    const array = byName.get(name) as NamedArray;
-    const dtype = array.dtype === 'I32' ? 'int32' : 'float32';
-    if (!shapesEqual(array.shape, target.shape) || dtype !== target.dtype) {
-      throw new ShapeError(`loadWeights: ${name} is ${formatShape(target.shape)} ${target.dtype} in the model but ${formatShape(array.shape)} ${dtype} in the file`);
+}
+
+/**
+ * The weights `layers` would create for samples of `sampleShape`, worked out without creating any
+ * (the same shape walk as Sequential.build); a weight over the device's buffer limit is refused.
+ */
+function plannedWeights(layers: readonly Layer[], sampleShape: SampleShape, naming: Naming): WeightEntry[] {
+  const keys = layerKeys(layers, naming);
+  const { maxBufferSize, maxStorageBufferBindingSize } = getDevice().limits;
+  const limit = Math.min(maxBufferSize, maxStorageBufferBindingSize);
+  const planned: WeightEntry[] = [];
+  let shape: number[] = [...sampleShape];
+  layers.forEach((layer, i) => atLayer(i, layer.className, () => {
+    if (i > 0 && layer.inputShape && !shapesEqual(layer.inputShape, shape)) {
+      throw new ValueError(`'${layer.name}' expects input ${formatShape(layer.inputShape)}, but the previous layer outputs ${formatShape(shape)}`);
     }
-  }
-  noGrad(() => tidy(() => {
-    for (const { name, tensor: target } of targets) {
-      const array = byName.get(name) as NamedArray;
-      target.assign(tensor(array.data, array.shape, target.dtype));
+    const output = layer.computeOutputShape(shape);
+    for (const spec of layer.weightSpecs(shape)) {
+      const bytes = spec.shape.reduce((a, b) => a * b, 4);
+      if (!(bytes <= limit)) throw new ValueError(`weight '${spec.name}' ${formatShape(spec.shape)} would take ${bytes} bytes, over the device's ${limit}-byte buffer limit`);
+      planned.push({ name: `${keys[i]}/${spec.name}`, shape: spec.shape, dtype: 'float32' });
     }
+    shape = output;
   }));
+  return planned;
+}
+
+/** The file's array for each expected weight, in order; any name, shape or dtype difference throws. */
+function matchFile(op: string, expected: readonly WeightEntry[], arrays: readonly NamedArray[]): NamedArray[] {
+  const names = new Set(expected.map(({ name }) => name));
+  if (names.size !== expected.length) throw new ValueError(`${op}: the model has two weights with one name (${expected.map(({ name }) => name).join(', ')})`);
+  const byName = new Map(arrays.map((array) => [array.name, array]));
+  const missing = [...names].filter((name) => !byName.has(name));
+  const unexpected = arrays.map(({ name }) => name).filter((name) => !names.has(name));
+  if (missing.length > 0 || unexpected.length > 0) {
+    throw new ModelFormatError(`${op}: weight names do not match the model (missing: ${listNames(missing)}; unexpected: ${listNames(unexpected)})`);
+  }
+  return expected.map((entry) => {
+    const array = byName.get(entry.name) as NamedArray;
+    const dtype: DType = array.dtype === 'I32' ? 'int32' : 'float32';
+    if (!shapesEqual(array.shape, entry.shape) || dtype !== entry.dtype) {
+      throw new ModelFormatError(`${op}: ${entry.name} is ${formatShape(entry.shape)} ${entry.dtype} in the model but ${formatShape(array.shape)} ${dtype} in the file`);
+    }
+    return array;
+  });
+}
+
+/** Uploads every array first and only then overwrites, so a failed upload writes nothing. */
+function writeWeights(targets: readonly Tensor[], arrays: readonly NamedArray[]): void {
+  noGrad(() => tidy(() => {
+    const uploaded = arrays.map((array, i) => tensor(array.data, array.shape, targets[i].dtype));
+    targets.forEach((target, i) => target.assign(uploaded[i]));
+  }));
+}
+
+/** Up to ten names for a message (a hostile file may hold millions). */
+function listNames(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
+}
+
+function sameWeight(a: WeightEntry | undefined, b: WeightEntry | undefined): boolean {
+  return a !== undefined && b !== undefined && a.name === b.name && a.dtype === b.dtype && shapesEqual(a.shape, b.shape);
+}
+
+function showWeight(entry: WeightEntry | undefined): string {
+  return entry ? `${entry.name} ${formatShape(entry.shape)} ${entry.dtype}` : 'nothing';
 }

@@ -1,6 +1,10 @@
 // The safetensors format (what PyTorch and Hugging Face move weights in): an 8-byte little-endian
 // header length, a JSON header naming each tensor's dtype, shape and byte range, then raw data.
-import { ValueError } from '../errors';
+// Reading follows the reference implementation's checks: byte ranges may be listed in any order
+// but must tile the data section exactly (no gaps, overlaps or trailing bytes), and each range
+// must hold exactly its shape's bytes. Everything is checked before any tensor data is copied.
+import { ModelFormatError, ValueError, formatValue } from '../errors';
+import { parseStrictJson } from './strictJson';
 
 export type SafetensorsDtype = 'F32' | 'I32';
 
@@ -11,15 +15,23 @@ export interface NamedArray {
   data: Float32Array | Int32Array;
 }
 
-interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
+interface HeaderEntry { dtype: SafetensorsDtype; shape: number[]; data_offsets: [number, number] }
 
 const HEADER_ALIGNMENT = 8;
+/** The reference reader refuses headers over 100 MB; so do we, before decoding any of it. */
+const MAX_HEADER_BYTES = 100_000_000;
+const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, I32: 4 };
+const METADATA_KEY = '__metadata__';
 
 export function encodeSafetensors(arrays: readonly NamedArray[], metadata: Record<string, string> = {}): ArrayBuffer {
-  const header: Record<string, HeaderEntry | Record<string, string>> = {};
-  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  // No prototype: a tensor named '__proto__' must become a key, not replace the prototype.
+  const header = Object.create(null) as Record<string, HeaderEntry | Record<string, string>>;
+  if (Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
   let offset = 0;
   for (const array of arrays) {
+    if (array.name === METADATA_KEY || Object.hasOwn(header, array.name)) {
+      throw new ValueError(`encodeSafetensors: the tensor name '${array.name}' is ${array.name === METADATA_KEY ? 'reserved' : 'used twice'}`);
+    }
     header[array.name] = { dtype: array.dtype, shape: array.shape, data_offsets: [offset, offset + array.data.byteLength] };
     offset += array.data.byteLength;
   }
@@ -39,29 +51,88 @@ export function encodeSafetensors(arrays: readonly NamedArray[], metadata: Recor
   return buffer;
 }
 
-export function decodeSafetensors(buffer: ArrayBuffer): { arrays: NamedArray[]; metadata: Record<string, string> } {
-  if (buffer.byteLength < 8) throw new ValueError(`safetensors: ${buffer.byteLength} bytes is too short for a header`);
-  const headerLength = Number(new DataView(buffer).getBigUint64(0, true));
-  if (8 + headerLength > buffer.byteLength) throw new ValueError(`safetensors: header length ${headerLength} exceeds the ${buffer.byteLength}-byte buffer`);
-  let header: Record<string, unknown>;
+/** Reads safetensors bytes; anything malformed is a ModelFormatError naming the tensor and the value at fault. */
+export function decodeSafetensors(input: ArrayBuffer | ArrayBufferView): { arrays: NamedArray[]; metadata: Record<string, string> } {
+  const buffer = ArrayBuffer.isView(input) && input.buffer instanceof ArrayBuffer ? input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) : input;
+  if (!(buffer instanceof ArrayBuffer)) throw new ModelFormatError(`safetensors: expected an ArrayBuffer, got ${formatValue(buffer)}`);
+  if (buffer.byteLength < 8) throw new ModelFormatError(`safetensors: ${buffer.byteLength} bytes is too short for the 8-byte header length`);
+  const declared = new DataView(buffer).getBigUint64(0, true);
+  if (declared > BigInt(buffer.byteLength - 8)) {
+    throw new ModelFormatError(`safetensors: header length ${declared} runs past the end of the ${buffer.byteLength}-byte file`);
+  }
+  if (declared > BigInt(MAX_HEADER_BYTES)) throw new ModelFormatError(`safetensors: header length ${declared} is over the ${MAX_HEADER_BYTES}-byte limit`);
+  const headerLength = Number(declared);
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, headerLength))) as Record<string, unknown>;
-  } catch (error) {
-    throw new ValueError(`safetensors: the header is not valid JSON (${(error as Error).message})`);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(buffer, 8, headerLength));
+  } catch {
+    throw new ModelFormatError('safetensors: the header is not valid UTF-8');
   }
+  if (!text.startsWith('{')) throw new ModelFormatError(`safetensors: the header must be a JSON object, it starts with ${JSON.stringify(text.slice(0, 16))}`);
+  const header = parseStrictJson(text, 'safetensors: the header');
+  if (!isPlainObject(header)) throw new ModelFormatError(`safetensors: the header must be a JSON object, got ${formatValue(header)}`);
   const dataStart = 8 + headerLength;
-  const arrays: NamedArray[] = [];
+  const dataLength = buffer.byteLength - dataStart;
+  const entries: [string, HeaderEntry][] = [];
+  let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const entry = value as HeaderEntry;
-    if (entry.dtype !== 'F32' && entry.dtype !== 'I32') throw new ValueError(`safetensors: tensor '${name}' has dtype ${entry.dtype}; webgrad reads F32 and I32`);
-    const [begin, end] = entry.data_offsets;
-    const elements = entry.shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== elements * 4 || dataStart + end > buffer.byteLength) {
-      throw new ValueError(`safetensors: tensor '${name}' has byte range [${begin}, ${end}) that does not fit shape [${entry.shape}] or the buffer`);
-    }
-    const bytes = buffer.slice(dataStart + begin, dataStart + end);
-    arrays.push({ name, dtype: entry.dtype, shape: entry.shape, data: entry.dtype === 'F32' ? new Float32Array(bytes) : new Int32Array(bytes) });
+    if (name === METADATA_KEY) metadata = checkMetadata(value);
+    else entries.push([name, checkEntry(name, value)]);
   }
-  return { arrays, metadata: (header.__metadata__ as Record<string, string> | undefined) ?? {} };
+  // Sorted by range, each must start where the previous ended, the last at the end of the file.
+  const sorted = [...entries].sort(([, a], [, b]) => a.data_offsets[0] - b.data_offsets[0] || a.data_offsets[1] - b.data_offsets[1]);
+  let covered = 0;
+  for (const [name, { data_offsets: [begin, end] }] of sorted) {
+    if (begin !== covered) {
+      throw new ModelFormatError(`safetensors: tensor '${name}' starts at byte ${begin} of the data section, expected ${covered} (${begin < covered ? 'it overlaps the tensor before it' : 'bytes before it belong to no tensor'})`);
+    }
+    if (end > dataLength) throw new ModelFormatError(`safetensors: tensor '${name}' has byte range [${begin}, ${end}) past the ${dataLength}-byte data section`);
+    covered = end;
+  }
+  if (covered !== dataLength) throw new ModelFormatError(`safetensors: the tensors cover ${covered} of the ${dataLength} data bytes; the rest belongs to no tensor`);
+  const arrays = entries.map(([name, { dtype, shape, data_offsets: [begin, end] }]): NamedArray => {
+    const bytes = buffer.slice(dataStart + begin, dataStart + end);
+    return { name, dtype, shape, data: dtype === 'F32' ? new Float32Array(bytes) : new Int32Array(bytes) };
+  });
+  return { arrays, metadata };
+}
+
+function checkEntry(name: string, value: unknown): HeaderEntry {
+  const fail = (problem: string) => new ModelFormatError(`safetensors: tensor '${name}' ${problem}`);
+  if (!isPlainObject(value)) throw fail(`must be an object { dtype, shape, data_offsets }, got ${formatValue(value)}`);
+  const unknown = Object.keys(value).filter((key) => key !== 'dtype' && key !== 'shape' && key !== 'data_offsets');
+  if (unknown.length > 0) throw fail(`has unknown field ${JSON.stringify(unknown[0])}`);
+  const { dtype, shape, data_offsets: offsets } = value;
+  if (typeof dtype !== 'string' || !Object.hasOwn(BYTES_PER_ELEMENT, dtype)) {
+    throw fail(`has dtype ${formatValue(dtype)}; webgrad reads ${Object.keys(BYTES_PER_ELEMENT).join(' and ')}`);
+  }
+  if (!Array.isArray(shape) || !shape.every(isCount)) throw fail(`has shape ${formatValue(shape)}; expected an array of non-negative integers`);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+    throw fail(`has data_offsets ${formatValue(offsets)}; expected [begin, end], non-negative integers`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end) throw fail(`has data_offsets [${begin}, ${end}) that end before they begin`);
+  const width = BYTES_PER_ELEMENT[dtype as SafetensorsDtype];
+  let bytes = width;
+  for (const dim of shape as number[]) {
+    bytes *= dim;
+    if (bytes > Number.MAX_SAFE_INTEGER) throw fail(`has shape [${shape.join(',')}], too large to address`);
+  }
+  if (end - begin !== bytes) throw fail(`has byte range [${begin}, ${end}) of ${end - begin} bytes, but ${dtype} [${shape.join(',')}] takes ${bytes}`);
+  return { dtype: dtype as SafetensorsDtype, shape: [...shape as number[]], data_offsets: [begin, end] };
+}
+
+function checkMetadata(value: unknown): Record<string, string> {
+  if (!isPlainObject(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+    throw new ModelFormatError(`safetensors: ${METADATA_KEY} must map strings to strings, got ${formatValue(value)}`);
+  }
+  return Object.fromEntries(Object.entries(value)) as Record<string, string>;
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

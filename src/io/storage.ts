@@ -1,5 +1,7 @@
 // Moving saved models between places: a URL (fetch / POST), IndexedDB, and a browser download.
-import { ValueError } from '../errors';
+import { ModelFormatError, ValueError, formatValue } from '../errors';
+import { isPlainObject } from './safetensors';
+import { parseStrictJson } from './strictJson';
 import type { Sequential } from '../nn/sequential';
 import { loadModel, saveModel, type ModelArtifacts, type ModelJson } from './modelArtifacts';
 
@@ -14,7 +16,11 @@ const STORE = 'models';
 export async function loadModelFromUrl(url: string, init?: RequestInit): Promise<Sequential> {
   const jsonResponse = await fetch(url, init);
   if (!jsonResponse.ok) throw new ValueError(`loadModelFromUrl: GET ${url} answered ${jsonResponse.status}`);
-  const modelJson = (await jsonResponse.json()) as ModelJson & { weightsPath?: string };
+  const modelJson = parseStrictJson(await jsonResponse.text(), `loadModelFromUrl: ${url}`) as ModelJson & { weightsPath?: unknown };
+  if (!isPlainObject(modelJson)) throw new ModelFormatError(`loadModelFromUrl: ${url} is not a JSON object`);
+  if (modelJson.weightsPath !== undefined && typeof modelJson.weightsPath !== 'string') {
+    throw new ModelFormatError(`loadModelFromUrl: weightsPath must be a string, got ${formatValue(modelJson.weightsPath)}`);
+  }
   const weightsUrl = new URL(modelJson.weightsPath ?? WEIGHTS_FILE, new URL(url, globalThis.location?.href)).href;
   const weightsResponse = await fetch(weightsUrl, init);
   if (!weightsResponse.ok) throw new ValueError(`loadModelFromUrl: GET ${weightsUrl} answered ${weightsResponse.status}`);

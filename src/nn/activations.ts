@@ -17,12 +17,13 @@ const activations: Record<ActivationName, ActivationFunction> = {
 };
 
 export function isActivationName(name: string): name is ActivationName {
-  return name in activations;
+  // Own keys only: 'constructor' or 'toString' from a file must not find Object's members.
+  return typeof name === 'string' && Object.hasOwn(activations, name);
 }
 
 export function getActivation(name: string = 'linear'): ActivationFunction {
   if (!isActivationName(name)) {
-    throw new ValueError(`unknown activation '${name}'; known: ${Object.keys(activations).join(', ')}`);
+    throw new ValueError(`unknown activation '${String(name)}'; known: ${Object.keys(activations).join(', ')}`);
   }
   return activations[name];
 }

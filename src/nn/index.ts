@@ -2,6 +2,6 @@
 export { Sequential, type CompileArgs } from './sequential';
 export type { FitOptions, EvaluateOptions } from './training';
 export { Callback, EarlyStopping, TerminateOnNaN, History, type Logs, type CallbackHandlers, type EarlyStoppingOptions } from './callbacks';
-export { Layer, type LayerArgs, type LayerConfig, type SampleShape, type CallOptions } from './layer';
+export { Layer, type LayerArgs, type LayerConfig, type SampleShape, type CallOptions, type WeightSpec } from './layer';
 export { getActivation, type ActivationName } from './activations';
 export { getInitializer, type InitializerName, type Initializer } from './initializers';

@@ -51,8 +51,9 @@ const aliases: Record<string, InitializerName> = {
 
 export function getInitializer(identifier: string | Initializer): Initializer {
   if (typeof identifier === 'function') return identifier;
-  const name = aliases[identifier] ?? identifier;
-  if (!(name in initializers)) {
+  // Own keys only: 'constructor' or '__proto__' from a file must not find Object's members.
+  const name = Object.hasOwn(aliases, identifier) ? aliases[identifier] : identifier;
+  if (!Object.hasOwn(initializers, name)) {
     throw new ValueError(`unknown initializer '${identifier}'; known: ${Object.keys(initializers).join(', ')} (or snake_case)`);
   }
   return initializers[name as InitializerName];

@@ -1,8 +1,9 @@
 // The Layer base: named weights created on build from the input shape, a forward `call`, and a config.
-import { ValueError, formatShape } from '../errors';
+import { ValueError, formatShape, formatValue } from '../errors';
 import { keep } from '../memory';
 import type { Tensor } from '../tensor';
 import { sizeOf } from '../shape';
+import type { Initializer } from './initializers';
 
 /** Shapes without the batch dimension (Keras's inputShape convention). */
 export type SampleShape = readonly number[];
@@ -16,6 +17,14 @@ export interface LayerArgs {
 export interface LayerConfig {
   className: string;
   config: Record<string, unknown>;
+}
+
+/** A weight a layer creates on build, described without creating it (so loaders can check sizes first). */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  initializer: Initializer;
+  trainable: boolean;
 }
 
 export interface CallOptions {
@@ -40,11 +49,17 @@ export abstract class Layer {
   private builtFor: SampleShape | null = null;
 
   constructor(args: LayerArgs, baseName: string) {
-    this.name = args.name ?? uniqueLayerName(baseName);
-    if (args.inputShape !== undefined && !(Array.isArray(args.inputShape) && args.inputShape.every((dim) => Number.isInteger(dim) && dim > 0))) {
-      throw new ValueError(`${this.name}: inputShape must be an array of positive integers (without the batch dimension), got ${Array.isArray(args.inputShape) ? formatShape(args.inputShape) : String(args.inputShape)}`);
+    const { name, inputShape } = args as { name?: unknown; inputShape?: unknown };
+    // Keras's rule: weights are addressed as '<layer>/<weight>', so a '/' in a name is ambiguous.
+    if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
+      throw new ValueError(`${baseName}: name must be a non-empty string without '/', got ${formatValue(name)}`);
     }
-    this.inputShape = args.inputShape ? [...args.inputShape] : undefined;
+    if (inputShape !== undefined && inputShape !== null
+      && (!Array.isArray(inputShape) || !inputShape.every((dim) => Number.isSafeInteger(dim) && dim > 0))) {
+      throw new ValueError(`${name ?? baseName}: inputShape must be an array of positive integers (without the batch dimension), got ${formatValue(inputShape)}`);
+    }
+    this.name = name ?? uniqueLayerName(baseName);
+    this.inputShape = Array.isArray(inputShape) ? [...inputShape as number[]] : undefined;
   }
 
   /** The layer's output shape for an input shape (both without the batch dimension); validates the input. */
@@ -56,7 +71,7 @@ export abstract class Layer {
   /** Constructor options, for save/load. */
   abstract getConfig(): Record<string, unknown>;
 
-  /** Creates weights for `inputShape`; layers with weights override `createWeights`. */
+  /** Creates weights for `inputShape` (those weightSpecs describes); none are left if one fails. */
   build(inputShape: SampleShape): void {
     if (this.builtFor) {
       if (formatShape(this.builtFor) !== formatShape(inputShape)) {
@@ -65,7 +80,18 @@ export abstract class Layer {
       return;
     }
     this.computeOutputShape(inputShape);
-    this.createWeights(inputShape);
+    try {
+      this.createWeights(inputShape);
+      // Loaders plan allocations from weightSpecs, so what build made must be exactly that.
+      const made = [...this.weights].map(([name, weight]) => `${name} ${formatShape(weight.shape)}`).join(', ');
+      const described = this.weightSpecs(inputShape).map(({ name, shape }) => `${name} ${formatShape(shape)}`).join(', ');
+      if (made !== described) {
+        throw new ValueError(`${this.name}: build made weights [${made}] but weightSpecs describes [${described}]; a layer that overrides createWeights must describe the same weights in weightSpecs`);
+      }
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
     this.builtFor = [...inputShape];
   }
 
@@ -73,7 +99,14 @@ export abstract class Layer {
     return this.builtFor !== null;
   }
 
-  protected createWeights(_inputShape: SampleShape): void {}
+  /** The weights build(inputShape) creates, in order; none by default. */
+  weightSpecs(_inputShape: SampleShape): WeightSpec[] {
+    return [];
+  }
+
+  protected createWeights(inputShape: SampleShape): void {
+    for (const { name, shape, initializer, trainable } of this.weightSpecs(inputShape)) this.addWeight(name, initializer(shape), trainable);
+  }
 
   /** Registers a weight: kept alive outside every tidy, trainable unless said otherwise. */
   protected addWeight(name: string, value: Tensor, trainable = true): Tensor {

@@ -28,6 +28,17 @@ export interface CompiledTraining {
   metrics: { name: string; fn: MetricFunction }[];
 }
 
+/**
+ * Keras's rule: two layers of one model may not share a name (weights are addressed by it, so
+ * the second would shadow the first).
+ */
+export function assertUniqueLayerNames(modelName: string, layers: readonly { name: string }[]): void {
+  const counts = new Map<string, number>();
+  for (const { name } of layers) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const repeated = [...counts].find(([, count]) => count > 1);
+  if (repeated) throw new ValueError(`${modelName}: the name "${repeated[0]}" is used ${repeated[1]} times in the model. All layer names should be unique.`);
+}
+
 export class Sequential implements TrainingTarget {
   readonly name: string;
   readonly layers: Layer[] = [];
@@ -47,6 +58,7 @@ export class Sequential implements TrainingTarget {
   /** Appends a layer; with a known input shape it is built now, so shape errors surface here. */
   add(layer: Layer): void {
     if (this.layers.includes(layer)) throw new ValueError(`${this.name}: layer '${layer.name}' was already added`);
+    assertUniqueLayerNames(this.name, [...this.layers, layer]);
     if (this.layers.length === 0 && layer.inputShape) this.sampleShape = [...layer.inputShape];
     else if (layer.inputShape && this.outputShape && !shapesEqual(layer.inputShape, this.outputShape)) {
       throw new ShapeError(`${this.name}: layer '${layer.name}' expects input ${formatShape(layer.inputShape)}, but the previous layer outputs ${formatShape(this.outputShape)}`);

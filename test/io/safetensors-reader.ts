@@ -22,39 +22,105 @@ export interface ParsedSafetensors {
 
 /** Parses and checks the layout rules; throws on anything the format forbids. */
 export function parseSafetensors(bytes: Uint8Array): ParsedSafetensors {
+  if (bytes.byteLength < 8) throw new Error(`${bytes.byteLength} bytes: no room for the header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
+  const declared = view.getBigUint64(0, true);
+  if (declared > BigInt(bytes.byteLength - 8)) throw new Error(`header length ${declared} past the end`);
+  const headerLength = Number(declared);
   const headerText = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
   if (!headerText.startsWith('{')) throw new Error('safetensors header must start with {');
-  const header = JSON.parse(headerText) as Record<string, unknown>;
+  const header = parseJsonRejectingDuplicates(headerText) as Record<string, unknown>;
   const dataStart = 8 + headerLength;
   const dataLength = bytes.byteLength - dataStart;
   const tensors: ParsedTensor[] = [];
+  const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  let metadata: Record<string, string> | undefined;
   for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    const [begin, end] = offsets;
-    const count = shape.reduce((a, b) => a * b, 1);
-    const width = { F32: 4, I32: 4 }[dtype];
-    if (width === undefined) throw new Error(`${name}: unexpected dtype ${dtype}`);
-    if (end - begin !== count * width) throw new Error(`${name}: ${end - begin} bytes for ${count} elements`);
+    if (name === '__metadata__') {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string')) throw new Error('metadata must map strings to strings');
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Error(`${name}: entry is not an object`);
+    if (Object.keys(entry).sort().join() !== 'data_offsets,dtype,shape') throw new Error(`${name}: fields ${Object.keys(entry)}`);
+    const { dtype, shape, data_offsets: offsets } = entry as { dtype: unknown; shape: unknown; data_offsets: unknown };
+    if (dtype !== 'F32' && dtype !== 'I32') throw new Error(`${name}: unexpected dtype ${String(dtype)}`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) throw new Error(`${name}: bad shape`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) throw new Error(`${name}: bad offsets`);
+    const [begin, end] = offsets as number[];
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (end - begin !== count * 4) throw new Error(`${name}: ${end - begin} bytes for ${count} elements`);
     if (begin < 0 || end > dataLength) throw new Error(`${name}: [${begin}, ${end}) outside the ${dataLength}-byte data section`);
     const values = dtype === 'F32' ? new Float32Array(count) : new Int32Array(count);
     for (let i = 0; i < count; i++) {
       const at = dataStart + begin + i * 4;
       values[i] = dtype === 'F32' ? view.getFloat32(at, true) : view.getInt32(at, true);
     }
-    tensors.push({ name, dtype, shape, begin, end, values });
+    tensors.push({ name, dtype, shape: shape as number[], begin, end, values });
   }
   // The byte ranges tile the data section exactly: no overlaps, no holes.
-  const sorted = [...tensors].sort((a, b) => a.begin - b.begin);
+  const sorted = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const tensor of sorted) {
     if (tensor.begin !== expected) throw new Error(`${tensor.name} starts at ${tensor.begin}, expected ${expected}`);
     expected = tensor.end;
   }
   if (expected !== dataLength) throw new Error(`tensors cover ${expected} of ${dataLength} data bytes`);
-  return { headerLength, headerText, metadata: header.__metadata__ as Record<string, string> | undefined, tensors, dataLength };
+  return { headerLength, headerText, metadata, tensors, dataLength };
+}
+
+/**
+ * A recursive-descent JSON parser that throws on a key repeated within one object (JSON.parse
+ * keeps the last silently). Strings and numbers are handed to JSON.parse token by token.
+ */
+export function parseJsonRejectingDuplicates(text: string): unknown {
+  let at = 0;
+  const space = () => { while (/[ \t\n\r]/.test(text[at] ?? '')) at++; };
+  const token = (pattern: RegExp): string => {
+    pattern.lastIndex = at;
+    const match = pattern.exec(text);
+    if (!match) throw new Error(`bad JSON at ${at}`);
+    at += match[0].length;
+    return match[0];
+  };
+  const value = (): unknown => {
+    space();
+    const c = text[at];
+    if (c === '{') {
+      at++;
+      const object: Record<string, unknown> = {};
+      const seen = new Set<string>();
+      space();
+      if (text[at] === '}') { at++; return object; }
+      for (;;) {
+        space();
+        const key = JSON.parse(token(/"(?:[^"\\\u0000-\u001f]|\\.)*"/y)) as string;
+        if (seen.has(key)) throw new Error(`duplicate key ${key}`);
+        seen.add(key);
+        space();
+        token(/:/y);
+        Object.defineProperty(object, key, { value: value(), enumerable: true, writable: true, configurable: true });
+        space();
+        if (token(/[,}]/y) === '}') return object;
+      }
+    }
+    if (c === '[') {
+      at++;
+      const array: unknown[] = [];
+      space();
+      if (text[at] === ']') { at++; return array; }
+      for (;;) {
+        array.push(value());
+        space();
+        if (token(/[,\]]/y) === ']') return array;
+      }
+    }
+    return JSON.parse(token(/"(?:[^"\\\u0000-\u001f]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y));
+  };
+  const result = value();
+  space();
+  if (at !== text.length) throw new Error(`trailing text at ${at}`);
+  return result;
 }
 
 /** Writes float32 tensors in file order, for feeding hand-made (and deliberately wrong) files to the loader. */

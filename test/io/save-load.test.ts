@@ -81,19 +81,23 @@ describe('save and load', () => {
       return result;
     });
     const parsed = parseSafetensors(saved.bytes);
-    expect(parsed.metadata).toEqual({ format: 'webgrad-sequential' });
+    expect(parsed.metadata).toEqual({ format: 'webgrad-sequential', formatVersion: '2' });
     // The data section starts 8-byte aligned, as the reference writer pads it.
     expect((8 + parsed.headerLength) % 8).toBe(0);
     expect(saved.bytes.byteLength).toBe(8 + parsed.headerLength + 4 * (3 * 4 + 3 + 2 * 3 + 2));
     expect(parsed.tensors.map(({ name, dtype, shape }) => ({ name, dtype, shape }))).toEqual(
-      saved.weights.map(({ name, shape }) => ({ name, dtype: 'F32', shape })),
+      saved.modelJson.weights.map(({ name, shape }) => ({ name, dtype: 'F32', shape })),
     );
+    expect(parsed.tensors.map(({ shape }) => shape)).toEqual(saved.weights.map(({ shape }) => shape));
     expect(saved.weights.map((w) => w.name.split('/')[1])).toEqual(['kernel', 'bias', 'kernel', 'bias']);
     parsed.tensors.forEach((tensor, i) => expect(Array.from(tensor.values)).toEqual(Array.from(saved.weights[i].values)));
-    expect(saved.modelJson.weights).toEqual(saved.weights.map(({ name, shape }) => ({ name, shape, dtype: 'float32' })));
-    expect(saved.modelJson).toMatchObject({ format: 'webgrad-sequential', formatVersion: 1, inputShape: [4] });
+    expect(saved.modelJson.weights.map(({ shape, dtype }) => ({ shape, dtype }))).toEqual(saved.weights.map(({ shape }) => ({ shape, dtype: 'float32' })));
+    expect(saved.modelJson).toMatchObject({ format: 'webgrad-sequential', formatVersion: 2, inputShape: [4] });
+    // Weights are named by position in the model (Keras 3's saving scheme), not by the layers' page-wide names.
+    expect(saved.modelJson.weights.map(({ name }) => name)).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias']);
   });
 
+  // A file without webgrad's formatVersion metadata (as older webgrad and other writers make) names weights by layer name.
   it('loadWeights takes a file written here; a wrong shape, name or byte count throws and leaves every weight unchanged', async () => {
     const shapes = [[2, 3], [3], [3, 1], [1]];
     const names = ['first/kernel', 'first/bias', 'second/kernel', 'second/bias'];
@@ -135,10 +139,10 @@ describe('save and load', () => {
       return { original, outcomes };
     }, { files });
     const { original, outcomes } = out;
-    expect(outcomes.wrongShape.error).toMatch(/^ShapeError: loadWeights: first\/bias is \[3\] float32 in the model but \[1,3\] float32 in the file/);
-    expect(outcomes.wrongName.error).toMatch(/^ValueError: loadWeights: .*missing: second\/kernel; unexpected: second\/kernal/);
-    expect(outcomes.missing.error).toMatch(/^ValueError: loadWeights: .*missing: second\/bias; unexpected: none/);
-    expect(outcomes.truncated.error).toMatch(/^ValueError: safetensors: /);
+    expect(outcomes.wrongShape.error).toMatch(/^ModelFormatError: loadWeights: first\/bias is \[3\] float32 in the model but \[1,3\] float32 in the file/);
+    expect(outcomes.wrongName.error).toMatch(/^ModelFormatError: loadWeights: .*missing: second\/kernel; unexpected: second\/kernal/);
+    expect(outcomes.missing.error).toMatch(/^ModelFormatError: loadWeights: .*missing: second\/bias; unexpected: none/);
+    expect(outcomes.truncated.error).toMatch(/^ModelFormatError: safetensors: /);
     for (const name of ['wrongShape', 'wrongName', 'missing', 'truncated']) {
       expect({ name, weights: outcomes[name].weights }).toEqual({ name, weights: original });
     }

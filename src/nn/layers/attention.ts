@@ -6,7 +6,8 @@ import { linear } from '../../ops/linear';
 import { reshape, transpose } from '../../ops/movement';
 import { scaledDotProductAttention } from '../../ops/attention';
 import { getInitializer } from '../initializers';
-import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
+import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
+import { checkBoolean, checkNumber, checkPositiveInteger } from './configChecks';
 
 export interface MultiHeadAttentionArgs extends LayerArgs {
   numHeads: number;
@@ -38,15 +39,12 @@ export class MultiHeadAttention extends Layer {
 
   constructor(args: MultiHeadAttentionArgs) {
     super(args, 'multi_head_attention');
-    this.numHeads = args.numHeads;
-    this.keyDim = args.keyDim;
-    this.valueDim = args.valueDim ?? args.keyDim;
-    this.causal = args.causal ?? false;
-    this.dropout = args.dropout ?? 0;
-    this.useBias = args.useBias ?? true;
-    for (const [name, value] of [['numHeads', this.numHeads], ['keyDim', this.keyDim], ['valueDim', this.valueDim]] as const) {
-      if (!Number.isInteger(value) || value <= 0) throw new ValueError(`MultiHeadAttention: ${name} must be a positive integer, got ${value}`);
-    }
+    this.numHeads = checkPositiveInteger('MultiHeadAttention', 'numHeads', args.numHeads);
+    this.keyDim = checkPositiveInteger('MultiHeadAttention', 'keyDim', args.keyDim);
+    this.valueDim = checkPositiveInteger('MultiHeadAttention', 'valueDim', args.valueDim ?? args.keyDim);
+    this.causal = checkBoolean('MultiHeadAttention', 'causal', args.causal, false);
+    this.dropout = checkNumber('MultiHeadAttention', 'dropout', args.dropout, 0);
+    this.useBias = checkBoolean('MultiHeadAttention', 'useBias', args.useBias, true);
     if (!(this.dropout >= 0 && this.dropout < 1)) throw new ValueError(`MultiHeadAttention: dropout must be in [0, 1), got ${this.dropout}`);
   }
 
@@ -55,19 +53,20 @@ export class MultiHeadAttention extends Layer {
     return [...inputShape];
   }
 
-  protected override createWeights(inputShape: SampleShape): void {
+  override weightSpecs(inputShape: SampleShape): WeightSpec[] {
     const dim = inputShape[1];
     const heads = this.numHeads;
     // Glorot over the matrix each kernel acts as ([dim, heads·depth] or [heads·valueDim, dim]).
-    const kernel = (rows: number, columns: number, shape: number[]): Tensor =>
-      tidy(() => reshape(getInitializer('glorotUniform')([rows, columns]), shape));
-    const zeros = (shape: number[]): Tensor => getInitializer('zeros')(shape);
+    const kernel = (name: string, rows: number, columns: number, shape: number[]): WeightSpec => ({
+      name, shape, trainable: true, initializer: (s) => tidy(() => reshape(getInitializer('glorotUniform')([rows, columns]), s)),
+    });
+    const bias = (name: string, shape: number[]): WeightSpec[] => (this.useBias ? [{ name, shape, initializer: getInitializer('zeros'), trainable: true }] : []);
+    const specs: WeightSpec[] = [];
     for (const [name, depth] of [['query', this.keyDim], ['key', this.keyDim], ['value', this.valueDim]] as const) {
-      this.addWeight(`${name}/kernel`, kernel(dim, heads * depth, [dim, heads, depth]));
-      if (this.useBias) this.addWeight(`${name}/bias`, zeros([heads, depth]));
+      specs.push(kernel(`${name}/kernel`, dim, heads * depth, [dim, heads, depth]), ...bias(`${name}/bias`, [heads, depth]));
     }
-    this.addWeight('attention_output/kernel', kernel(heads * this.valueDim, dim, [heads, this.valueDim, dim]));
-    if (this.useBias) this.addWeight('attention_output/bias', zeros([dim]));
+    specs.push(kernel('attention_output/kernel', heads * this.valueDim, dim, [heads, this.valueDim, dim]), ...bias('attention_output/bias', [dim]));
+    return specs;
   }
 
   call(x: Tensor, options: CallOptions): Tensor {

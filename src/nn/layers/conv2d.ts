@@ -3,10 +3,11 @@ import { ShapeError, ValueError, formatShape } from '../../errors';
 import type { Tensor } from '../../tensor';
 import { add } from '../../ops/binary';
 import { conv2d } from '../../ops/conv';
-import { perAxis, windowGeometry, type Padding, type PerAxis } from '../../ops/windows';
+import { windowGeometry, type Padding, type PerAxis } from '../../ops/windows';
 import { getActivation, type ActivationName } from '../activations';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
-import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
+import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
+import { checkBoolean, checkInitializer, checkPerAxis, checkPositiveInteger } from './configChecks';
 
 export interface Conv2DArgs extends LayerArgs {
   /** Filter height and width: one number or [height, width]. */
@@ -34,19 +35,19 @@ export class Conv2D extends Layer {
 
   constructor(readonly filters: number, args: Conv2DArgs) {
     super(args, 'conv2d');
-    if (!Number.isInteger(filters) || filters <= 0) throw new ValueError(`Conv2D: filters must be a positive integer, got ${filters}`);
+    checkPositiveInteger('Conv2D', 'filters', filters);
     if (args?.kernelSize === undefined) throw new ValueError('Conv2D: kernelSize is required (a number or [height, width])');
-    this.kernelSize = perAxis('Conv2D', 'kernelSize', args.kernelSize);
-    this.strides = perAxis('Conv2D', 'strides', args.strides ?? 1);
-    this.dilationRate = perAxis('Conv2D', 'dilationRate', args.dilationRate ?? 1);
+    this.kernelSize = checkPerAxis('Conv2D', 'kernelSize', args.kernelSize);
+    this.strides = checkPerAxis('Conv2D', 'strides', args.strides ?? 1);
+    this.dilationRate = checkPerAxis('Conv2D', 'dilationRate', args.dilationRate ?? 1);
     this.padding = args.padding ?? 'valid';
-    if (typeof this.padding !== 'string') perAxis('Conv2D', 'padding', this.padding, true);
+    if (typeof this.padding !== 'string') checkPerAxis('Conv2D', 'padding', this.padding, true);
     else if (this.padding !== 'valid' && this.padding !== 'same') throw new ValueError(`Conv2D: padding must be 'valid', 'same', a number or [height, width], got '${this.padding}'`);
     this.activationName = args.activation ?? 'linear';
     getActivation(this.activationName);
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.useBias = checkBoolean('Conv2D', 'useBias', args.useBias, true);
+    this.kernelInitializer = checkInitializer('Conv2D', 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
+    this.biasInitializer = checkInitializer('Conv2D', 'biasInitializer', args.biasInitializer, 'zeros');
   }
 
   computeOutputShape(inputShape: SampleShape): number[] {
@@ -58,11 +59,11 @@ export class Conv2D extends Layer {
     return [...g.outSize, this.filters];
   }
 
-  protected override createWeights(inputShape: SampleShape): void {
+  override weightSpecs(inputShape: SampleShape): WeightSpec[] {
     const inChannels = inputShape[2];
     // The initializer reads fans as Keras does: fanIn = KH·KW·Cin, fanOut = KH·KW·filters.
-    this.addWeight('kernel', getInitializer(this.kernelInitializer)([...this.kernelSize, inChannels, this.filters]));
-    if (this.useBias) this.addWeight('bias', getInitializer(this.biasInitializer)([this.filters]));
+    const kernel = { name: 'kernel', shape: [...this.kernelSize, inChannels, this.filters], initializer: getInitializer(this.kernelInitializer), trainable: true };
+    return this.useBias ? [kernel, { name: 'bias', shape: [this.filters], initializer: getInitializer(this.biasInitializer), trainable: true }] : [kernel];
   }
 
   call(x: Tensor, _options: CallOptions): Tensor {

@@ -1,11 +1,12 @@
 // Dense: y = activation(x · kernel + bias), kernel [inputDim, units], on the last axis of x.
-import { ShapeError, ValueError, formatShape } from '../../errors';
+import { ShapeError, formatShape } from '../../errors';
 import type { Tensor } from '../../tensor';
 import { isEpilogueActivation, linear } from '../../ops/linear';
 import { reshape } from '../../ops/movement';
 import { getActivation, type ActivationName } from '../activations';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
-import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
+import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
+import { checkBoolean, checkInitializer, checkPositiveInteger } from './configChecks';
 
 export interface DenseArgs extends LayerArgs {
   activation?: ActivationName;
@@ -23,12 +24,12 @@ export class Dense extends Layer {
 
   constructor(readonly units: number, args: DenseArgs = {}) {
     super(args, 'dense');
-    if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense: units must be a positive integer, got ${units}`);
+    checkPositiveInteger('Dense', 'units', units);
     this.activationName = args.activation ?? 'linear';
     getActivation(this.activationName);
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.useBias = checkBoolean('Dense', 'useBias', args.useBias, true);
+    this.kernelInitializer = checkInitializer('Dense', 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
+    this.biasInitializer = checkInitializer('Dense', 'biasInitializer', args.biasInitializer, 'zeros');
   }
 
   computeOutputShape(inputShape: SampleShape): number[] {
@@ -36,10 +37,10 @@ export class Dense extends Layer {
     return [...inputShape.slice(0, -1), this.units];
   }
 
-  protected override createWeights(inputShape: SampleShape): void {
+  override weightSpecs(inputShape: SampleShape): WeightSpec[] {
     const inputDim = inputShape[inputShape.length - 1];
-    this.addWeight('kernel', getInitializer(this.kernelInitializer)([inputDim, this.units]));
-    if (this.useBias) this.addWeight('bias', getInitializer(this.biasInitializer)([this.units]));
+    const kernel = { name: 'kernel', shape: [inputDim, this.units], initializer: getInitializer(this.kernelInitializer), trainable: true };
+    return this.useBias ? [kernel, { name: 'bias', shape: [this.units], initializer: getInitializer(this.biasInitializer), trainable: true }] : [kernel];
   }
 
   call(x: Tensor, _options: CallOptions): Tensor {

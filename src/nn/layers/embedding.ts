@@ -7,14 +7,11 @@ import { gather } from '../../ops/indexing';
 import { slice } from '../../ops/movement';
 import { rand } from '../../ops/random';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
-import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
+import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
+import { checkInitializer, checkPositiveInteger } from './configChecks';
 
 /** Keras's Embedding default, 'uniform': U(−0.05, 0.05). */
 const uniformEmbedding: Initializer = (shape) => rand(shape, -0.05, 0.05);
-
-function assertPositiveInteger(op: string, name: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) throw new ValueError(`${op}: ${name} must be a positive integer, got ${value}`);
-}
 
 export interface EmbeddingArgs extends LayerArgs {
   /** Default: U(−0.05, 0.05) as Keras. */
@@ -34,17 +31,17 @@ export class Embedding extends Layer {
 
   constructor(readonly inputDim: number, readonly outputDim: number, args: EmbeddingArgs = {}) {
     super(args, 'embedding');
-    assertPositiveInteger('Embedding', 'inputDim', inputDim);
-    assertPositiveInteger('Embedding', 'outputDim', outputDim);
-    this.initializer = args.embeddingsInitializer ?? uniformEmbedding;
+    checkPositiveInteger('Embedding', 'inputDim', inputDim);
+    checkPositiveInteger('Embedding', 'outputDim', outputDim);
+    this.initializer = checkInitializer('Embedding', 'embeddingsInitializer', args.embeddingsInitializer, uniformEmbedding);
   }
 
   computeOutputShape(inputShape: SampleShape): number[] {
     return [...inputShape, this.outputDim];
   }
 
-  protected override createWeights(_inputShape: SampleShape): void {
-    this.addWeight('embeddings', getInitializer(this.initializer)([this.inputDim, this.outputDim]));
+  override weightSpecs(_inputShape: SampleShape): WeightSpec[] {
+    return [{ name: 'embeddings', shape: [this.inputDim, this.outputDim], initializer: getInitializer(this.initializer), trainable: true }];
   }
 
   call(x: Tensor, _options: CallOptions): Tensor {
@@ -73,8 +70,8 @@ export class PositionalEmbedding extends Layer {
 
   constructor(readonly maxLength: number, readonly outputDim: number, args: LayerArgs = {}) {
     super(args, 'positional_embedding');
-    assertPositiveInteger('PositionalEmbedding', 'maxLength', maxLength);
-    assertPositiveInteger('PositionalEmbedding', 'outputDim', outputDim);
+    checkPositiveInteger('PositionalEmbedding', 'maxLength', maxLength);
+    checkPositiveInteger('PositionalEmbedding', 'outputDim', outputDim);
   }
 
   computeOutputShape(inputShape: SampleShape): number[] {
@@ -84,8 +81,8 @@ export class PositionalEmbedding extends Layer {
     return [...inputShape];
   }
 
-  protected override createWeights(_inputShape: SampleShape): void {
-    this.addWeight('embeddings', getInitializer('glorotUniform')([this.maxLength, this.outputDim]));
+  override weightSpecs(_inputShape: SampleShape): WeightSpec[] {
+    return [{ name: 'embeddings', shape: [this.maxLength, this.outputDim], initializer: getInitializer('glorotUniform'), trainable: true }];
   }
 
   call(x: Tensor, _options: CallOptions): Tensor {

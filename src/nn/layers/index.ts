@@ -1,5 +1,5 @@
 // Every layer class, and the registry that rebuilds a layer from its saved config.
-import { ValueError } from '../../errors';
+import { ValueError, formatValue } from '../../errors';
 import type { Layer, LayerConfig } from '../layer';
 import { Activation } from './activation';
 import { Dense } from './dense';
@@ -40,8 +40,17 @@ export function registerLayer(className: string, factory: LayerFactory): void {
   factories.set(className, factory);
 }
 
+/**
+ * Rebuilds a layer from its saved config (creating no weights). A config key the layer does not
+ * write back in its own config is one its constructor ignored (a typo, or a hostile '__proto__'),
+ * so it is refused rather than silently dropped.
+ */
 export function deserializeLayer(config: LayerConfig): Layer {
   const factory = factories.get(config.className);
-  if (!factory) throw new ValueError(`loadModel: unknown layer class '${config.className}'; known: ${[...factories.keys()].join(', ')}`);
-  return factory(config.config);
+  if (!factory) throw new ValueError(`unknown layer class ${formatValue(config.className)}; known: ${[...factories.keys()].join(', ')}`);
+  const layer = factory(config.config);
+  const known = Object.keys(layer.serialize().config);
+  const unknown = Object.keys(config.config).filter((key) => !known.includes(key));
+  if (unknown.length > 0) throw new ValueError(`${config.className} has no config option ${formatValue(unknown[0])}; it takes ${known.join(', ')}`);
+  return layer;
 }

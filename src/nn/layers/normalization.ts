@@ -1,14 +1,15 @@
 // BatchNormalization and LayerNormalization, with Keras's weights, defaults and update rule.
-import { ValueError, formatShape } from '../../errors';
+import { ValueError, formatShape, formatValue } from '../../errors';
 import { noGrad } from '../../autograd/recorder';
 import { tidy } from '../../memory';
 import type { Tensor } from '../../tensor';
 import { add, mul } from '../../ops/binary';
-import { full } from '../../ops/creation';
 import { reshape } from '../../ops/movement';
 import { batchNorm, layerNorm, moments } from '../../ops/normalization';
 import { normalizeAxes, normalizeAxis } from '../../shape';
-import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
+import { getInitializer } from '../initializers';
+import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
+import { checkBoolean, checkNumber } from './configChecks';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The feature axis of the batched input (default -1; 0 is the batch axis and not allowed). */
@@ -38,10 +39,10 @@ export class BatchNormalization extends Layer {
   constructor(args: BatchNormalizationArgs = {}) {
     super(args, 'batch_normalization');
     this.axis = args.axis ?? -1;
-    this.momentum = args.momentum ?? 0.99;
-    this.epsilon = args.epsilon ?? 1e-3;
-    this.center = args.center ?? true;
-    this.scale = args.scale ?? true;
+    this.momentum = checkNumber('BatchNormalization', 'momentum', args.momentum, 0.99);
+    this.epsilon = checkNumber('BatchNormalization', 'epsilon', args.epsilon, 1e-3);
+    this.center = checkBoolean('BatchNormalization', 'center', args.center, true);
+    this.scale = checkBoolean('BatchNormalization', 'scale', args.scale, true);
     if (!Number.isInteger(this.axis)) throw new ValueError(`BatchNormalization: axis must be an integer, got ${this.axis}`);
     if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`BatchNormalization: momentum must be in [0, 1], got ${this.momentum}`);
     if (!(this.epsilon >= 0)) throw new ValueError(`BatchNormalization: epsilon must be >= 0, got ${this.epsilon}`);
@@ -59,12 +60,15 @@ export class BatchNormalization extends Layer {
     return [...inputShape];
   }
 
-  protected override createWeights(inputShape: SampleShape): void {
-    const features = inputShape[this.featureAxis(inputShape) - 1];
-    if (this.scale) this.addWeight('gamma', full([features], 1));
-    if (this.center) this.addWeight('beta', full([features], 0));
-    this.addWeight('moving_mean', full([features], 0), false);
-    this.addWeight('moving_variance', full([features], 1), false);
+  override weightSpecs(inputShape: SampleShape): WeightSpec[] {
+    const shape = [inputShape[this.featureAxis(inputShape) - 1]];
+    const [ones, zeros] = [getInitializer('ones'), getInitializer('zeros')];
+    return [
+      ...(this.scale ? [{ name: 'gamma', shape, initializer: ones, trainable: true }] : []),
+      ...(this.center ? [{ name: 'beta', shape, initializer: zeros, trainable: true }] : []),
+      { name: 'moving_mean', shape, initializer: zeros, trainable: false },
+      { name: 'moving_variance', shape, initializer: ones, trainable: false },
+    ];
   }
 
   call(x: Tensor, options: CallOptions): Tensor {
@@ -119,10 +123,14 @@ export class LayerNormalization extends Layer {
 
   constructor(args: LayerNormalizationArgs = {}) {
     super(args, 'layer_normalization');
-    this.axis = typeof args.axis === 'object' ? [...args.axis] : (args.axis ?? -1);
-    this.epsilon = args.epsilon ?? 1e-3;
-    this.center = args.center ?? true;
-    this.scale = args.scale ?? true;
+    const axis: unknown = args.axis ?? -1;
+    if (!Number.isInteger(axis) && !(Array.isArray(axis) && axis.length > 0 && axis.every(Number.isInteger))) {
+      throw new ValueError(`LayerNormalization: axis must be an integer or a non-empty array of integers, got ${formatValue(axis)}`);
+    }
+    this.axis = Array.isArray(axis) ? [...axis as number[]] : axis as number;
+    this.epsilon = checkNumber('LayerNormalization', 'epsilon', args.epsilon, 1e-3);
+    this.center = checkBoolean('LayerNormalization', 'center', args.center, true);
+    this.scale = checkBoolean('LayerNormalization', 'scale', args.scale, true);
     if (!(this.epsilon >= 0)) throw new ValueError(`LayerNormalization: epsilon must be >= 0, got ${this.epsilon}`);
   }
 
@@ -138,10 +146,12 @@ export class LayerNormalization extends Layer {
     return [...inputShape];
   }
 
-  protected override createWeights(inputShape: SampleShape): void {
-    const paramShape = this.normalizedAxes(inputShape).map((a) => inputShape[a - 1]);
-    if (this.scale) this.addWeight('gamma', full(paramShape, 1));
-    if (this.center) this.addWeight('beta', full(paramShape, 0));
+  override weightSpecs(inputShape: SampleShape): WeightSpec[] {
+    const shape = this.normalizedAxes(inputShape).map((a) => inputShape[a - 1]);
+    return [
+      ...(this.scale ? [{ name: 'gamma', shape, initializer: getInitializer('ones'), trainable: true }] : []),
+      ...(this.center ? [{ name: 'beta', shape, initializer: getInitializer('zeros'), trainable: true }] : []),
+    ];
   }
 
   call(x: Tensor, _options: CallOptions): Tensor {

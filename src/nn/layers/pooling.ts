@@ -2,8 +2,9 @@
 import { ShapeError, ValueError, formatShape } from '../../errors';
 import type { Tensor } from '../../tensor';
 import { avgPool2d, maxPool2d } from '../../ops/pool';
-import { perAxis, windowGeometry, type PerAxis } from '../../ops/windows';
+import { windowGeometry, type PerAxis } from '../../ops/windows';
 import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
+import { checkPerAxis } from './configChecks';
 
 export interface Pooling2DArgs extends LayerArgs {
   /** Window size: one number or [height, width] (default 2). */
@@ -21,8 +22,8 @@ abstract class Pooling2D extends Layer {
 
   constructor(args: Pooling2DArgs, baseName: string, className: string) {
     super(args, baseName);
-    this.poolSize = perAxis(className, 'poolSize', args.poolSize ?? 2);
-    this.strides = perAxis(className, 'strides', args.strides ?? this.poolSize);
+    this.poolSize = checkPerAxis(className, 'poolSize', args.poolSize ?? 2);
+    this.strides = checkPerAxis(className, 'strides', args.strides ?? this.poolSize);
     this.padding = args.padding ?? 'valid';
     if (this.padding !== 'valid' && this.padding !== 'same') {
       throw new ValueError(`${className}: padding must be 'valid' or 'same', got ${JSON.stringify(this.padding)}`);

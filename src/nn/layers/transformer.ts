@@ -4,7 +4,8 @@ import { tidy } from '../../memory';
 import type { Tensor } from '../../tensor';
 import { add } from '../../ops/binary';
 import { dropout } from '../../ops/dropout';
-import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
+import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
+import { checkBoolean, checkNumber, checkPositiveInteger } from './configChecks';
 import { MultiHeadAttention } from './attention';
 import { Dense } from './dense';
 import { LayerNormalization } from './normalization';
@@ -45,12 +46,12 @@ export class TransformerBlock extends Layer {
 
   constructor(args: TransformerBlockArgs) {
     super(args, 'transformer_block');
-    this.numHeads = args.numHeads;
-    this.keyDim = args.keyDim;
-    this.ffDim = args.ffDim;
-    this.dropout = args.dropout ?? 0;
-    this.causal = args.causal ?? false;
-    this.epsilon = args.epsilon ?? 1e-5;
+    this.numHeads = checkPositiveInteger('TransformerBlock', 'numHeads', args.numHeads);
+    this.keyDim = checkPositiveInteger('TransformerBlock', 'keyDim', args.keyDim);
+    this.ffDim = checkPositiveInteger('TransformerBlock', 'ffDim', args.ffDim);
+    this.dropout = checkNumber('TransformerBlock', 'dropout', args.dropout, 0);
+    this.causal = checkBoolean('TransformerBlock', 'causal', args.causal, false);
+    this.epsilon = checkNumber('TransformerBlock', 'epsilon', args.epsilon, 1e-5);
     if (!(this.dropout >= 0 && this.dropout < 1)) throw new ValueError(`TransformerBlock: dropout must be in [0, 1), got ${this.dropout}`);
     this.attentionNorm = new LayerNormalization({ name: 'attention_norm', epsilon: this.epsilon });
     this.attention = new MultiHeadAttention({ name: 'attention', numHeads: this.numHeads, keyDim: this.keyDim, causal: this.causal });
@@ -63,13 +64,20 @@ export class TransformerBlock extends Layer {
     return [...inputShape];
   }
 
-  protected override createWeights(inputShape: SampleShape): void {
-    this.mlpOutput = new Dense(inputShape[1], { name: 'mlp_output' });
+  /** Each sub-layer with the input shape it sees (the output projection is made once the width is known). */
+  private sublayers(inputShape: SampleShape): [Layer, SampleShape][] {
+    if (!this.mlpOutput?.built && this.mlpOutput?.units !== inputShape[1]) this.mlpOutput = new Dense(inputShape[1], { name: 'mlp_output' });
     const hiddenShape = [inputShape[0], this.ffDim];
-    const built: [Layer, SampleShape][] = [
-      [this.attentionNorm, inputShape], [this.attention, inputShape], [this.mlpNorm, inputShape], [this.mlpHidden, inputShape], [this.mlpOutput, hiddenShape],
-    ];
-    for (const [layer, shape] of built) {
+    return [[this.attentionNorm, inputShape], [this.attention, inputShape], [this.mlpNorm, inputShape], [this.mlpHidden, inputShape], [this.mlpOutput, hiddenShape]];
+  }
+
+  override weightSpecs(inputShape: SampleShape): WeightSpec[] {
+    return this.sublayers(inputShape).flatMap(([layer, shape]) => layer.weightSpecs(shape).map((spec) => ({ ...spec, name: `${layer.name}/${spec.name}` })));
+  }
+
+  /** The sub-layers own the weights (their calls use them); the block lists the same tensors under prefixed names. */
+  protected override createWeights(inputShape: SampleShape): void {
+    for (const [layer, shape] of this.sublayers(inputShape)) {
       layer.build(shape);
       for (const [name, weight] of layer.weights) this.addWeight(`${layer.name}/${name}`, weight, weight.trainable);
     }
