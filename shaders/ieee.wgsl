@@ -30,18 +30,17 @@ fn withSignOf(magnitude: f32, v: f32) -> f32 {
   return bitcast<f32>((bitcast<u32>(magnitude) & 0x7fffffffu) | (bitcast<u32>(v) & 0x80000000u));
 }
 
+// The functions below are single selects rather than early returns: elementwise kernels are hot,
+// and on SIMD adapters (SwiftShader runs lanes in lockstep) branches cost more than the few extra
+// operations whose results a select discards.
+
 // e^v: NaN stays NaN, e^−Inf = 0, e^+Inf = +Inf; finite v over- and underflows as the built-in does.
 fn ieeeExp(v: f32) -> f32 {
-  if (isNan(v)) { return v; }
-  if (isInf(v)) { return select(0.0, v, v > 0.0); }
-  return exp(v);
+  return select(exp(v), select(select(0.0, v, v > 0.0), v, isNan(v)), isNonFinite(v));
 }
 
 // ln v: NaN for NaN and v < 0, −Inf at ±0, +Inf at +Inf.
 fn ieeeLog(v: f32) -> f32 {
-  if (isNan(v)) { return v; }
-  if (v < 0.0) { return nanFrom(v); }
-  if (v == 0.0) { return infWithSignOf(-1.0); }
-  if (isInf(v)) { return v; }
-  return log(v);
+  let edge = select(select(v, infWithSignOf(-1.0), v == 0.0), nanFrom(v), v < 0.0);
+  return select(log(v), edge, v <= 0.0 || isNonFinite(v));
 }

@@ -88,8 +88,7 @@ const binaryCrossentropyTerms = defineElementwise({
 const binaryCrossentropyFromLogitsTerms = defineElementwise({
   name: 'binaryCrossentropyFromLogits',
   inputs: ['z', 'x'],
-  body: `if (isNan(x)) { return x; }
-  return select(x, 0.0, x < 0.0) - x * z + log(1.0 + exp(-abs(x)));`,
+  body: 'return select(select(x, 0.0, x < 0.0) - x * z + log(1.0 + exp(-abs(x))), x, isNan(x));',
   prelude: stableMathSource,
   gradients: [
     { body: 'return -dy * x;', composed: ([, x], _out, dy) => neg(mul(dy, x)) },

@@ -19,7 +19,7 @@ interface UnaryDeclaration {
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
-// Every forward body runs after a NaN guard (NaN in, NaN out; see `ops` below), so each row only
+// Every forward body is wrapped in a NaN guard (NaN in, NaN out; see `ops` below), so each row only
 // spells out its infinities and domain edges, by IEEE-754 as JavaScript's Math does. WGSL leaves
 // its built-ins undefined there (SwiftShader's log(−1) is 0), so no row relies on them at an edge.
 // Gradient bodies get the same guard unless the derivative is constant: a NaN x gives a NaN
@@ -32,17 +32,17 @@ const unaryOps = {
   log: { body: 'return ieeeLog(x);', gradient: 'return dy / x;', composed: (x, _y, dy) => div(dy, x) },
   // sqrt(−0) = −0; negatives are NaN.
   sqrt: {
-    body: 'if (x < 0.0) { return nanFrom(x); }\n  if (x == 0.0 || isInf(x)) { return x; }\n  return sqrt(x);',
+    body: 'return select(select(sqrt(x), x, x == 0.0 || isInf(x)), nanFrom(x), x < 0.0);',
     gradient: 'return dy / (2.0 * out);', composed: (_x, y, dy) => div(dy, mul(y, 2)),
   },
   // 1/sqrt(x): ±0 give ±Inf, +Inf gives 0, negatives NaN.
   rsqrt: {
-    body: 'if (x < 0.0) { return nanFrom(x); }\n  if (x == 0.0) { return infWithSignOf(x); }\n  if (isInf(x)) { return 0.0; }\n  return inverseSqrt(x);',
+    body: 'return select(select(select(inverseSqrt(x), 0.0, isInf(x)), infWithSignOf(x), x == 0.0), nanFrom(x), x < 0.0);',
     gradient: 'return -0.5 * dy * out * out * out;', composed: (_x, y, dy) => mul(dy, mul(mul(y, mul(y, y)), -0.5)),
   },
   square: { body: 'return x * x;', gradient: 'return 2.0 * x * dy;', composed: (x, _y, dy) => mul(dy, mul(x, 2)) },
-  sin: { body: 'if (isInf(x)) { return nanFrom(x); }\n  return sin(x);', gradient: 'return dy * cos(x);', composed: (x, _y, dy) => mul(dy, cos(x)) },
-  cos: { body: 'if (isInf(x)) { return nanFrom(x); }\n  return cos(x);', gradient: 'return -dy * sin(x);', composed: (x, _y, dy) => mul(dy, neg(sin(x))) },
+  sin: { body: 'return select(sin(x), nanFrom(x), isInf(x));', gradient: 'return dy * cos(x);', composed: (x, _y, dy) => mul(dy, cos(x)) },
+  cos: { body: 'return select(cos(x), nanFrom(x), isInf(x));', gradient: 'return -dy * sin(x);', composed: (x, _y, dy) => mul(dy, neg(sin(x))) },
   // relu(−0) = +0, as max(x, 0). Its gradient is dy·step(x), 0 at x ≤ 0 (TF.js, PyTorch); the
   // composed form takes step(x) as sign(out), which is NaN where x is.
   relu: { body: 'return select(x, 0.0, x <= 0.0);', gradient: 'return select(0.0, dy, x > 0.0);', composed: (_x, y, dy) => mul(dy, sign(y)) },
@@ -51,12 +51,12 @@ const unaryOps = {
   gelu: { body: 'return geluTanh(x);', gradient: 'return dy * geluTanhDerivative(x);', composed: (x, _y, dy) => mul(dy, geluDerivative(x)) },
   // softplus = log(1 + e^x), stable for large |x|; its derivative is sigmoid(x). softplus(±Inf) = +Inf / 0.
   softplus: {
-    body: 'if (isInf(x)) { return select(0.0, x, x > 0.0); }\n  return select(x, 0.0, x < 0.0) + log(1.0 + exp(-abs(x)));',
+    body: 'return select(select(x, 0.0, x < 0.0) + log(1.0 + exp(-abs(x))), select(0.0, x, x > 0.0), isInf(x));',
     gradient: 'return dy * stableSigmoid(x);', composed: (x, _y, dy) => mul(dy, sigmoid(x)),
   },
   reciprocal: { body: 'return 1.0 / x;', gradient: 'return -dy * out * out;', composed: (_x, y, dy) => mul(dy, neg(mul(y, y))) },
   // sign(±0) = ±0, as Math.sign; its gradient is zero everywhere (as TF.js and PyTorch), even at NaN.
-  sign: { body: 'if (x == 0.0) { return x; }\n  return select(-1.0, 1.0, x > 0.0);', gradient: 'return 0.0;', composed: (x) => zerosLike(x), constantDerivative: true },
+  sign: { body: 'return select(select(-1.0, 1.0, x > 0.0), x, x == 0.0);', gradient: 'return 0.0;', composed: (x) => zerosLike(x), constantDerivative: true },
 } satisfies Record<string, UnaryDeclaration>;
 
 export type UnaryOpName = keyof typeof unaryOps;
@@ -73,10 +73,18 @@ function geluDerivative(x: Tensor): Tensor {
 const ops = Object.fromEntries(Object.entries(unaryOps).map(([name, op]) => [name, defineElementwise({
   name,
   inputs: ['x'],
-  body: `if (isNan(x)) { return x; }\n  ${op.body}`,
-  prelude: stableMathSource,
+  // The guard is a select around the row's own function: no branch in the hot elementwise loop.
+  body: `return select(${name}Value(x), x, isNan(x));`,
+  prelude: `${stableMathSource}
+fn ${name}Value(x: f32) -> f32 {
+  ${op.body}
+}
+fn ${name}Gradient(x: f32, out: f32, dy: f32) -> f32 {
+  ${op.gradient}
+}
+`,
   gradients: [{
-    body: 'constantDerivative' in op ? op.gradient : `if (isNan(x)) { return x; }\n  ${op.gradient}`,
+    body: 'constantDerivative' in op ? op.gradient : `return select(${name}Gradient(x, out, dy), x, isNan(x));`,
     composed: ([x], y, dy) => op.composed(x, y, dy),
   }],
 })])) as Record<UnaryOpName, ElementwiseOp>;

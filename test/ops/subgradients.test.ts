@@ -51,6 +51,10 @@ const CASES: KinkCase[] = [
     why: 'max-pool sends dy to the first maximum of each window in row-major order (TF.js, PyTorch): [[1,1],[1,1]] and [[0,5],[5,1]]',
   },
   {
+    op: 'pow', inputs: [[0, -2, 1, NaN, 0], [2, 2, 3, 2, 1]], expected: [[0, -4, 3, NaN, 1], [0, 0, 0, NaN, 0]],
+    why: 'd(a^b)/db = a^b·ln a with ln a taken as 0 where a ≤ 0 (TF.js; PyTorch gives NaN for a < 0); d/da = b·a^(b−1)',
+  },
+  {
     op: 'sign', inputs: [[-1, 0, 1, NaN, Infinity]], expected: [[0, 0, 0, 0, 0]],
     why: 'sign\'s derivative is 0 everywhere, NaN and Inf included (TF.js, PyTorch)',
   },
@@ -69,6 +73,7 @@ describe('subgradients at kinks, ties and NaN', () => {
             case 'clip': return wg.clip(xs[0], -1, 1);
             case 'maximum': return wg.maximum(xs[0], xs[1]);
             case 'minimum': return wg.minimum(xs[0], xs[1]);
+            case 'pow': return wg.pow(xs[0], xs[1]);
             case 'maxPool2d': return wg.maxPool2d(wg.reshape(xs[0], [2, 2, 2, 1]), { poolSize: 2 });
             default: return (wg as unknown as Record<string, (x: Tensor) => Tensor>)[op](xs[0]);
           }
