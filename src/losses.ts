@@ -39,6 +39,9 @@ export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
 }
 
 /**
+ * Every loss propagates NaN from yTrue and yPred (the probability clips keep NaN), so a NaN in the
+ * data surfaces as a NaN loss: fit's NonFiniteLossError and TerminateOnNaN see it on its batch.
+ *
  * mean of −[z·log p + (1 − z)·log(1 − p)] over every element, with p = yPred clipped to
  * [1e-7, 1 − 1e-7]. With fromLogits, yPred = x are logits and each term is computed as
  * softplus(x) − x·z = max(x, 0) − x·z + log(1 + e^−|x|), finite for any x. Each per-element term
@@ -116,7 +119,7 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: C
  * categoricalCrossentropy with integer class labels: yTrue has yPred's shape without its last axis
  * (or with a last axis of 1), int32 or whole-number float32. Labels are not checked against the
  * number of classes (that needs a GPU readback; Sequential.fit checks them on upload): a label
- * outside [0, classes) selects no class and contributes a loss of 0.
+ * outside [0, classes) selects no class and contributes a loss of 0. A NaN label makes the loss NaN.
  */
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
   const op = 'sparseCategoricalCrossentropy';

@@ -102,3 +102,37 @@ describe('subgradients at kinks, ties and NaN', () => {
     });
   }
 });
+
+describe('unary gradients at NaN', () => {
+  it('are NaN wherever the derivative depends on x (TF.js), through both backward forms; neg gives −dy and sign 0', async () => {
+    const ops = ['abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'sin', 'cos', 'relu', 'sigmoid', 'tanh', 'gelu', 'softplus', 'reciprocal', 'neg', 'sign'];
+    const results = await gpu.run(async (wg, names) => {
+      const operations = wg as unknown as Record<string, (x: Tensor) => Tensor>;
+      const out: Record<string, number[][]> = {};
+      for (const name of names) {
+        out[name] = [];
+        for (const viaOps of [false, true]) {
+          const x = wg.tensor([NaN, 0.5]);
+          const backward = () => {
+            const tape = new wg.Tape();
+            const y = tape.record(() => wg.sum(operations[name](x)));
+            return tape.gradient(y, [x]);
+          };
+          const [g] = viaOps ? new wg.Tape().record(backward) : backward();
+          out[name].push([...(await g.data())]);
+          [x, g].forEach((t) => t.dispose());
+        }
+      }
+      return out;
+    }, ops);
+    for (const op of ops) {
+      const atNan = op === 'neg' ? -1 : op === 'sign' ? 0 : NaN;
+      results[op].forEach((gradient, form) => {
+        const label = `${op}' at [NaN, 0.5] (${form === 0 ? 'fused' : 'composed'})`;
+        expect(gradient[0], label).toBe(atNan);
+        // At 0.5 every derivative is finite: the NaN stays in its own element.
+        expect(Number.isFinite(gradient[1]), label).toBe(true);
+      });
+    }
+  });
+});
