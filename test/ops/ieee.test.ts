@@ -3,6 +3,7 @@
 // rounded to float32): WGSL leaves its built-ins undefined there, so webgrad spells each case out.
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
+import { comparisons } from '../reference';
 import { callOps, tensorArg, type OpCall } from './op-calls';
 
 const gpu = useGpuPage();
@@ -94,15 +95,6 @@ const binaryReferences: Record<string, { fn: (a: number, b: number) => number; t
   minimum: { fn: Math.min, tolerance: { rtol: 0, atol: 0 } },
 };
 
-const comparisonReferences: Record<string, (a: number, b: number) => boolean> = {
-  equal: (a, b) => a === b,
-  notEqual: (a, b) => a !== b,
-  greater: (a, b) => a > b,
-  greaterEqual: (a, b) => a >= b,
-  less: (a, b) => a < b,
-  lessEqual: (a, b) => a <= b,
-};
-
 describe('binary ops and comparisons', () => {
   const n = PAIR_VALUES.length;
   const lefts = PAIR_VALUES.flatMap((a) => PAIR_VALUES.map(() => a));
@@ -130,11 +122,11 @@ describe('binary ops and comparisons', () => {
   });
 
   it('comparisons are false with a NaN operand except notEqual, and treat −0 as 0', async () => {
-    const ops = Object.keys(comparisonReferences);
+    const ops = Object.keys(comparisons);
     for (const [layout, call] of layouts) {
       const results = await callOps(gpu, ops.map(call));
       ops.forEach((op, k) => {
-        const expected = lefts.map((a, i) => (comparisonReferences[op](a, rights[i]) ? 1 : 0));
+        const expected = lefts.map((a, i) => (comparisons[op](a, rights[i]) ? 1 : 0));
         expectSameValues(`${op} (${layout})`, results[k].values, expected, pairs, false, { rtol: 0, atol: 0 });
       });
     }
