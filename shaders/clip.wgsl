@@ -1,4 +1,5 @@
 // Elementwise clamp into [lo, hi]: out[i] = min(max(x[i], lo), hi), in f32 or i32 (rebound per dtype).
+// NaN stays NaN (as TF.js and NumPy); WGSL's min and max may return either operand for NaN.
 alias Element = f32;
 
 struct Params { count: u32, lo: Element, hi: Element }
@@ -11,5 +12,6 @@ struct Params { count: u32, lo: Element, hi: Element }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
   if (i >= params.count) { return; }
-  out[i] = min(max(x[i], params.lo), params.hi);
+  let v = x[i];
+  out[i] = select(min(max(v, params.lo), params.hi), v, isNan(f32(v)));
 }

@@ -34,6 +34,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let d = x[base + r * stride] - mean;
     squares += d * d;
   }
+  // A NaN or ±Inf anywhere in the row makes the variance NaN (Inf − Inf): the whole row is NaN,
+  // written explicitly since inverseSqrt is undefined on NaN.
+  if (isNan(squares)) {
+    for (var r = 0u; r < params.length; r++) { out[base + r * stride] = squares; }
+    return;
+  }
   let rstd = inverseSqrt(squares / n + params.epsilon);
 
   for (var r = 0u; r < params.length; r++) {

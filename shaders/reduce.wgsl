@@ -26,12 +26,10 @@ const SUM = 0u;
 const MAX = 1u;
 const MIN = 2u;
 override OP: u32;
-// Whether Accumulator is f32: only then can a value be NaN.
-override FLOAT: bool;
 
-// By bits: WGSL lets compilers assume NaN never occurs, so `v != v` may be folded away.
-fn isNan(v: Accumulator) -> bool {
-  return FLOAT && (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+// NaN by its bits (shaders/ieee.wgsl); an i32 converts to a finite f32, so int32 never is.
+fn isNanValue(v: Accumulator) -> bool {
+  return isNan(f32(v));
 }
 
 fn combine(accumulated: Accumulator, v: Accumulator) -> Accumulator {
@@ -86,7 +84,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     for (; r < rowEnd; r++) {
       let v = Accumulator(x[offset]);
       accumulated = combine(accumulated, v);
-      if (OP != SUM) { nanBits |= select(0u, bitcast<u32>(v), isNan(v)); }
+      if (OP != SUM) { nanBits |= select(0u, bitcast<u32>(v), isNanValue(v)); }
       offset += innerStride;
     }
   }

@@ -19,12 +19,10 @@ struct Params {
 @group(0) @binding(4) var<uniform> params: Params;
 
 override FIRST_PASS: bool;
-// Whether Element is f32: only then can a value be NaN.
-override FLOAT: bool;
 
-// By bits: WGSL lets compilers assume NaN never occurs, so `v != v` may be folded away.
-fn isNan(v: Element) -> bool {
-  return FLOAT && (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+// NaN by its bits (shaders/ieee.wgsl); an i32 converts to a finite f32, so int32 never is.
+fn isNanValue(v: Element) -> bool {
+  return isNan(f32(v));
 }
 
 @compute @workgroup_size(64)
@@ -38,14 +36,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   var best = x[base + start * params.inner];
   var bestAt = start;
-  var bestIsNan = isNan(best);
+  var bestIsNan = isNanValue(best);
   // Strictly greater keeps the first of equal values; the first NaN wins over everything (NumPy).
   for (var r = start + 1u; r < end && !bestIsNan; r++) {
     let v = x[base + r * params.inner];
-    if (v > best || isNan(v)) {
+    if (v > best || isNanValue(v)) {
       best = v;
       bestAt = r;
-      bestIsNan = isNan(v);
+      bestIsNan = isNanValue(v);
     }
   }
   values[i] = best;

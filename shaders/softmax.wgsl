@@ -1,6 +1,8 @@
 // Softmax (or log-softmax) along one axis, x and out row-major [outer, length, inner]; one
 // invocation per row o = outerIndex * inner + innerIndex. Shifting by the row maximum m keeps exp
 // in range: softmax = exp(x - m) / Σ exp(x - m), logSoftmax = (x - m) - log Σ exp(x - m).
+// IEEE-754 as that formula gives in float64 (and TF.js, PyTorch): a row holding a NaN or +Inf, or
+// only −Inf, is all NaN; a −Inf element of any other row gives 0 (log: −Inf).
 struct Params {
   rows: u32,
   length: u32,
@@ -20,10 +22,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let base = (o / params.inner) * params.length * params.inner + o % params.inner;
   let stride = params.inner;
 
+  // The row maximum, NaN if any element is (WGSL's max may drop a NaN).
   var m = x[base];
-  for (var r = 1u; r < params.length; r++) { m = max(m, x[base + r * stride]); }
+  for (var r = 1u; r < params.length && !isNan(m); r++) {
+    let v = x[base + r * stride];
+    m = select(max(m, v), v, isNan(v));
+  }
+  if (isNonFinite(m)) {
+    let undefinedRow = nanFrom(m);
+    for (var r = 0u; r < params.length; r++) { out[base + r * stride] = undefinedRow; }
+    return;
+  }
   var total = 0.0;
-  for (var r = 0u; r < params.length; r++) { total += exp(x[base + r * stride] - m); }
+  for (var r = 0u; r < params.length; r++) { total += ieeeExp(x[base + r * stride] - m); }
 
   if (LOG) {
     let logTotal = log(total);
@@ -34,7 +45,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   } else {
     for (var r = 0u; r < params.length; r++) {
       let at = base + r * stride;
-      out[at] = exp(x[at] - m) / total;
+      out[at] = ieeeExp(x[at] - m) / total;
     }
   }
 }

@@ -39,6 +39,9 @@ export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
 }
 
 /**
+ * Every loss propagates NaN from yTrue and yPred (the probability clips keep NaN), so a NaN in the
+ * data surfaces as a NaN loss: fit's NonFiniteLossError and TerminateOnNaN see it on its batch.
+ *
  * mean of −[z·log p + (1 − z)·log(1 − p)] over every element, with p = yPred clipped to
  * [1e-7, 1 − 1e-7]. With fromLogits, yPred = x are logits and each term is computed as
  * softplus(x) − x·z = max(x, 0) − x·z + log(1 + e^−|x|), finite for any x. Each per-element term
@@ -51,16 +54,22 @@ export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, options: Crosse
   });
 }
 
-/** −[z·log q + (1 − z)·log(1 − q)], q = clip(p, ε, 1 − ε); no gradient flows where p was clipped. */
+/** p clipped to [ε, 1 − ε] in WGSL, NaN kept (clamp alone may turn it into a bound and hide it). */
+const CLIPPED_P = `select(clamp(p, ${EPSILON}, 1.0 - ${EPSILON}), p, isNan(p))`;
+
+/**
+ * −[z·log q + (1 − z)·log(1 − q)], q = clip(p, ε, 1 − ε); no gradient flows where p was clipped.
+ * A NaN in p or z gives NaN (ieeeLog, since WGSL's log of NaN is undefined: 89.1 on SwiftShader).
+ */
 const binaryCrossentropyTerms = defineElementwise({
   name: 'binaryCrossentropy',
   inputs: ['z', 'p'],
-  body: `let q = clamp(p, ${EPSILON}, 1.0 - ${EPSILON});
-  return -(z * log(q) + (1.0 - z) * log(1.0 - q));`,
+  body: `let q = ${CLIPPED_P};
+  return -(z * ieeeLog(q) + (1.0 - z) * ieeeLog(1.0 - q));`,
   gradients: [
     {
-      body: `let q = clamp(p, ${EPSILON}, 1.0 - ${EPSILON});
-  return -dy * (log(q) - log(1.0 - q));`,
+      body: `let q = ${CLIPPED_P};
+  return -dy * (ieeeLog(q) - ieeeLog(1.0 - q));`,
       composed: ([, p], _out, dy) => {
         const q = clip(p, EPSILON, 1 - EPSILON);
         return neg(mul(dy, sub(log(q), log(sub(1, q)))));
@@ -78,11 +87,11 @@ const binaryCrossentropyTerms = defineElementwise({
   ],
 });
 
-/** softplus(x) − x·z: the binary cross-entropy of logits x, finite for any x. */
+/** softplus(x) − x·z: the binary cross-entropy of logits x, finite for any finite x; NaN in x or z gives NaN. */
 const binaryCrossentropyFromLogitsTerms = defineElementwise({
   name: 'binaryCrossentropyFromLogits',
   inputs: ['z', 'x'],
-  body: 'return max(x, 0.0) - x * z + log(1.0 + exp(-abs(x)));',
+  body: 'return select(select(x, 0.0, x < 0.0) - x * z + log(1.0 + exp(-abs(x))), x, isNan(x));',
   prelude: stableMathSource,
   gradients: [
     { body: 'return -dy * x;', composed: ([, x], _out, dy) => neg(mul(dy, x)) },
@@ -110,7 +119,7 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: C
  * categoricalCrossentropy with integer class labels: yTrue has yPred's shape without its last axis
  * (or with a last axis of 1), int32 or whole-number float32. Labels are not checked against the
  * number of classes (that needs a GPU readback; Sequential.fit checks them on upload): a label
- * outside [0, classes) selects no class and contributes a loss of 0.
+ * outside [0, classes) selects no class and contributes a loss of 0. A NaN label makes the loss NaN.
  */
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
   const op = 'sparseCategoricalCrossentropy';
@@ -118,7 +127,12 @@ export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, opti
   const labels = alignLabels(op, yTrue, yPred);
   return tidy(() => {
     const indices = labels.dtype === 'int32' ? labels : cast(labels, 'int32');
-    return crossentropyAlongLastAxis(oneHot(reshape(indices, yPred.shape.slice(0, -1)), yPred.shape[yPred.rank - 1]), yPred, options);
+    const classes = yPred.shape[yPred.rank - 1];
+    const target = oneHot(reshape(indices, yPred.shape.slice(0, -1)), classes);
+    // A NaN float32 label would cast to some integer and select a class (or none): adding label·0
+    // (0, or NaN for NaN) to its one-hot row makes that row's loss NaN instead.
+    const nanOfLabels = labels.dtype === 'float32' ? mul(reshape(labels, [...yPred.shape.slice(0, -1), 1]), 0) : null;
+    return crossentropyAlongLastAxis(nanOfLabels ? add(target, nanOfLabels) : target, yPred, options);
   });
 }
 

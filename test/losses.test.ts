@@ -280,3 +280,109 @@ describe('getLoss and errors', () => {
     expect(errors.sparseShape).toBe('ShapeError: sparseCategoricalCrossentropy: class labels [4,3] must have shape [4] or [4,1] for predictions [4,3]');
   });
 });
+
+// ---- NaN never trains silently ------------------------------------------------------------------
+
+/** Every loss and mode, as the page calls it: [loss, fromLogits, sparse labels]. */
+const NAN_CASES: [LossName, boolean][] = [
+  ['meanSquaredError', false], ['meanAbsoluteError', false],
+  ['binaryCrossentropy', false], ['binaryCrossentropy', true],
+  ['categoricalCrossentropy', false], ['categoricalCrossentropy', true],
+  ['sparseCategoricalCrossentropy', false], ['sparseCategoricalCrossentropy', true],
+];
+
+describe('NaN in predictions or labels', () => {
+  it('makes every loss NaN, and its gradient NaN where the NaN was (the probability clips keep NaN)', async () => {
+    const out = await gpu.run(async (wg, cases) => {
+      const losses = wg.losses as unknown as Record<string, (t: Tensor, p: Tensor, o: { fromLogits: boolean }) => Tensor>;
+      const results: { loss: string; fromLogits: boolean; nanIn: string; value: number; gradient: number[] }[] = [];
+      for (const [loss, fromLogits] of cases) {
+        const sparse = loss === 'sparseCategoricalCrossentropy';
+        for (const nanIn of ['yPred', 'yTrue']) {
+          // Two rows of three probabilities (or logits); the NaN goes into row 1 only.
+          const pred = [0.2, 0.3, 0.5, 0.6, 0.3, 0.1];
+          const labels = sparse ? [2, 0] : [0, 0, 1, 1, 0, 0];
+          if (nanIn === 'yPred') pred[4] = NaN;
+          else labels[sparse ? 1 : 3] = NaN;
+          const yPred = wg.tensor(pred, [2, 3]);
+          const yTrue = wg.tensor(labels, sparse ? [2] : [2, 3]);
+          const tape = new wg.Tape();
+          const value = tape.record(() => losses[loss](yTrue, yPred, { fromLogits }));
+          const [gradient] = tape.gradient(value, [yPred]);
+          results.push({ loss, fromLogits, nanIn, value: (await value.data())[0], gradient: [...(await gradient.data())] });
+          [yPred, yTrue, value, gradient].forEach((t) => t.dispose());
+        }
+      }
+      return results;
+    }, NAN_CASES);
+    for (const result of out) {
+      const label = `${result.loss}${result.fromLogits ? ' (logits)' : ''} with NaN in ${result.nanIn}`;
+      expect(Number.isNaN(result.value), label).toBe(true);
+      // Row 0 holds no NaN: its gradient stays finite except where the loss couples rows (none do here).
+      expect(result.gradient.slice(0, 3).every(Number.isFinite), `${label}: row 0 gradient ${result.gradient}`).toBe(true);
+      expect(result.gradient.slice(3).some(Number.isNaN), `${label}: row 1 gradient ${result.gradient}`).toBe(true);
+    }
+  });
+});
+
+describe('fit with a NaN in the data', () => {
+  /** 8 samples of 3 features; labels per loss. Batches of 2, unshuffled: sample 5 is in batch 3 (index 2). */
+  const features = Array.from({ length: 8 }, (_, i) => [Math.sin(i), Math.cos(i), (i % 3) - 1]);
+  const configs = [
+    { loss: 'binary_crossentropy', activation: 'sigmoid', units: 1, labels: features.map((_, i) => [i % 2]) },
+    { loss: 'categorical_crossentropy', activation: 'softmax', units: 3, labels: features.map((_, i) => [0, 1, 2].map((c) => (c === i % 3 ? 1 : 0))) },
+    { loss: 'sparse_categorical_crossentropy', activation: 'softmax', units: 3, labels: features.map((_, i) => i % 3) },
+  ];
+  const cases = configs.flatMap((config) => ['x', 'y'].map((nanIn) => ({ ...config, nanIn })));
+
+  it('throws NonFiniteLossError naming the epoch and batch, and TerminateOnNaN stops on that batch, for each probability loss', async () => {
+    const out = await gpu.run(async (wg, { features: rows, cases: runs }) => {
+      const results: { loss: string; nanIn: string; thrown: string; terminatedAt: { batch: number } | null; batches: number[]; iterations: number }[] = [];
+      for (const run of runs) {
+        const xRows = rows.map((row) => [...row]);
+        const yRows = JSON.parse(JSON.stringify(run.labels)) as number[] | number[][];
+        if (run.nanIn === 'x') xRows[5][1] = NaN;
+        else if (Array.isArray(yRows[5])) (yRows[5] as number[])[0] = NaN;
+        else (yRows as number[])[5] = NaN;
+        const x = wg.tensor(xRows);
+        const y = wg.tensor(yRows);
+        const model = () => {
+          wg.setSeed(3);
+          const m = new wg.Sequential([new wg.layers.Dense(run.units, { activation: run.activation as 'sigmoid', inputShape: [3] })]);
+          m.compile({ optimizer: 'sgd', loss: run.loss });
+          return m;
+        };
+        let thrown = '';
+        try {
+          await model().fit(x, y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0 });
+        } catch (error) {
+          thrown = `${(error as Error).name}: ${(error as Error).message}`;
+        }
+        const terminate = new wg.TerminateOnNaN();
+        const batches: number[] = [];
+        const terminated = model();
+        try {
+          await terminated.fit(x, y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0, callbacks: [terminate, { onBatchEnd: (b) => void batches.push(b) }] });
+        } catch {
+          // A refused label shows in `thrown` above.
+        }
+        results.push({ loss: run.loss, nanIn: run.nanIn, thrown, terminatedAt: terminate.terminatedAt, batches, iterations: terminated.optimizer!.iterations });
+        [x, y].forEach((t) => t.dispose());
+      }
+      return results;
+    }, { features, cases });
+    for (const result of out) {
+      const label = `${result.loss}, NaN in ${result.nanIn}`;
+      if (result.loss === 'sparse_categorical_crossentropy' && result.nanIn === 'y') {
+        // A NaN class label is refused before training by fit's label check.
+        expect(result.thrown, label).toMatch(/^ValueError: fit: labels must be integer class indices/);
+        expect(result.iterations, label).toBe(0);
+        continue;
+      }
+      expect(result.thrown, label).toMatch(/^NonFiniteLossError: fit: the loss became NaN at epoch 1, batch 3\b/);
+      expect(result.terminatedAt, label).toEqual({ batch: 2 });
+      expect(result.batches, label).toEqual([0, 1, 2]);
+      expect(result.iterations, label).toBe(3);
+    }
+  });
+});

@@ -10,7 +10,7 @@ import { launch } from '../runtime/launch';
 import { Tensor, type DType } from '../tensor';
 import { broadcastShapes } from '../shape';
 import { broadcastUniforms } from './broadcast';
-import { greaterEqual, lessEqual } from './compare';
+import { greater, greaterEqual, less, lessEqual, where } from './compare';
 import { defineElementwise, type ElementwiseGradient, type ElementwiseOp } from './elementwise';
 import { log } from './unary';
 import { asTensor, releaseTemporary, resultDtype, wgslType, type TensorLike } from './operand';
@@ -45,19 +45,24 @@ const binaryOps = {
   // d/da a^b = b·a^(b−1) (written as b·out/a would fail at a = 0); d/db = out·ln a.
   pow: {
     code: null, body: 'return signedPow(a, b);',
-    gradA: (a, b, _o, dy) => mul(dy, mul(b, pow(a, sub(b, 1)))), gradB: (a, _b, out, dy) => mul(dy, mul(out, log(a))),
-    fusedA: 'return dy * b * signedPow(a, b - 1.0);', fusedB: 'return dy * out * log(a);',
+    // d/db takes ln a as 0 where a ≤ 0 (TF.js: there b is integral, and a^b not differentiable in b).
+    gradA: (a, b, _o, dy) => mul(dy, mul(b, pow(a, sub(b, 1)))), gradB: (a, _b, out, dy) => mul(dy, mul(out, where(greater(a, 0), log(a), 0))),
+    fusedA: 'return dy * b * signedPow(a, b - 1.0);', fusedB: 'return dy * out * select(0.0, ieeeLog(a), a > 0.0);',
   },
-  // Ties send the gradient to both inputs, as TF.js does.
+  // NaN wins (as Math.max and TF.js); equal values AND their bits (OR for minimum), so
+  // maximum(−0, 0) = 0 and minimum(−0, 0) = −0. Gradients follow TF.js: a tie sends dy to a only,
+  // so the two sum to dy; a NaN compares false both ways, so neither input gets any.
   maximum: {
-    code: 5, body: 'return max(a, b);',
-    gradA: (a, b, _o, dy) => mul(dy, greaterEqual(a, b)), gradB: (a, b, _o, dy) => mul(dy, lessEqual(a, b)),
-    fusedA: 'return select(0.0, dy, a >= b);', fusedB: 'return select(0.0, dy, a <= b);',
+    code: 5, body: `let ordered = select(select(b, a, a > b), bitcast<f32>(bitcast<u32>(a) & bitcast<u32>(b)), a == b);
+  return select(ordered, select(b, a, isNan(a)), isNan(a) || isNan(b));`,
+    gradA: (a, b, _o, dy) => mul(dy, greaterEqual(a, b)), gradB: (a, b, _o, dy) => mul(dy, less(a, b)),
+    fusedA: 'return select(0.0, dy, a >= b);', fusedB: 'return select(0.0, dy, a < b);',
   },
   minimum: {
-    code: 6, body: 'return min(a, b);',
-    gradA: (a, b, _o, dy) => mul(dy, lessEqual(a, b)), gradB: (a, b, _o, dy) => mul(dy, greaterEqual(a, b)),
-    fusedA: 'return select(0.0, dy, a <= b);', fusedB: 'return select(0.0, dy, a >= b);',
+    code: 6, body: `let ordered = select(select(b, a, a < b), bitcast<f32>(bitcast<u32>(a) | bitcast<u32>(b)), a == b);
+  return select(ordered, select(b, a, isNan(a)), isNan(a) || isNan(b));`,
+    gradA: (a, b, _o, dy) => mul(dy, lessEqual(a, b)), gradB: (a, b, _o, dy) => mul(dy, greater(a, b)),
+    fusedA: 'return select(0.0, dy, a <= b);', fusedB: 'return select(0.0, dy, a > b);',
   },
 } satisfies Record<string, BinaryDeclaration>;
 
@@ -116,7 +121,7 @@ export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b)
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
 /** True division: int32 operands give float32, as NumPy and PyTorch do. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b);
-/** a^b, float32; negative bases work with integral exponents. */
+/** a^b, float32, as JavaScript's Math.pow: negative bases take integral exponents, other exponents give NaN. */
 export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);

@@ -3,6 +3,7 @@ import broadcastIndexSource from '../../shaders/broadcastIndex.wgsl';
 import compareSource from '../../shaders/compare.wgsl';
 import whereSource from '../../shaders/where.wgsl';
 import clipSource from '../../shaders/clip.wgsl';
+import ieeeSource from '../../shaders/ieee.wgsl';
 import { recordOp } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { defineKernel } from '../runtime/kernel';
@@ -13,9 +14,9 @@ import { mul, toDtype } from './binary';
 import { broadcastUniforms, unbroadcast } from './broadcast';
 import { asTensor, releaseTemporary, resultDtype, wgslType, type TensorLike } from './operand';
 
-const compareKernel = defineKernel('compare', broadcastIndexSource + compareSource);
+const compareKernel = defineKernel('compare', ieeeSource + broadcastIndexSource + compareSource);
 const whereKernel = defineKernel('where', broadcastIndexSource + whereSource);
-const clipKernel = defineKernel('clip', clipSource);
+const clipKernel = defineKernel('clip', ieeeSource + clipSource);
 
 /** Each comparison's code in shaders/compare.wgsl. */
 const comparisonCodes = { equal: 0, notEqual: 1, greater: 2, greaterEqual: 3, less: 4, lessEqual: 5 } as const;
@@ -107,8 +108,8 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
 }
 
 /**
- * Clamps every element into [lo, hi]. The gradient passes where lo <= x <= hi and is zero outside
- * (as TF.js clipByValue). int32 input stays int32 when the bounds are whole numbers or infinite.
+ * Clamps every element into [lo, hi]; NaN stays NaN. The gradient passes where lo <= x <= hi (bounds
+ * included) and is zero outside and at NaN (as TF.js clipByValue and PyTorch clamp). int32 input stays int32 when the bounds are whole numbers or infinite.
  */
 export function clip(input: TensorLike, lo: number, hi: number): Tensor {
   if (typeof lo !== 'number' || typeof hi !== 'number' || Number.isNaN(lo) || Number.isNaN(hi)) {

@@ -2,6 +2,7 @@
 // input a gradient body (fast, one fused kernel) plus the same gradient written with webgrad ops
 // (used when the backward pass is itself being recorded, so higher derivatives still work).
 import broadcastIndexSource from '../../shaders/broadcastIndex.wgsl';
+import ieeeSource from '../../shaders/ieee.wgsl';
 import elementwiseTemplate from '../../shaders/elementwise.wgsl';
 import elementwiseVectorTemplate from '../../shaders/elementwiseVector.wgsl';
 import { isRecording, recordOp } from '../autograd/recorder';
@@ -28,7 +29,7 @@ export interface ElementwiseDeclaration {
   inputs: readonly string[];
   /** WGSL statements ending in `return …;`, reading the inputs by name (all f32). */
   body: string;
-  /** WGSL functions the bodies call (e.g. shaders/stableMath.wgsl). */
+  /** WGSL functions the bodies call (e.g. shaders/stableMath.wgsl); shaders/ieee.wgsl always comes first. */
   prelude?: string;
   /** One per input (null: no gradient flows to that input); omit for a non-differentiable op. */
   gradients?: readonly (ElementwiseGradient | null)[];
@@ -36,7 +37,7 @@ export interface ElementwiseDeclaration {
 
 /** Generated WGSL reading every input through broadcast strides. */
 export function elementwiseSource(inputs: readonly string[], body: string, prelude = ''): string {
-  return prelude + broadcastIndexSource + elementwiseTemplate
+  return ieeeSource + prelude + broadcastIndexSource + elementwiseTemplate
     .replace('{{STRIDE_VECTORS}}', String(2 * inputs.length))
     .replace('{{INPUT_COUNT}}', String(inputs.length))
     .replace('{{INPUT_BINDINGS}}', inputs.map((name, k) => `@group(0) @binding(${k}) var<storage, read> ${name}_: array<f32>;`).join('\n'))
@@ -50,7 +51,7 @@ export function elementwiseSource(inputs: readonly string[], body: string, prelu
 /** Generated WGSL for contiguous inputs read as vec4s, except those marked `splat` (one element). */
 export function elementwiseVectorSource(inputs: readonly string[], splat: readonly boolean[], body: string, prelude = ''): string {
   const lane = (component: string): string => `compute(${inputs.map((_, k) => `v${k}.${component}`).join(', ')})`;
-  return prelude + elementwiseVectorTemplate
+  return ieeeSource + prelude + elementwiseVectorTemplate
     .replace('{{INPUT_BINDINGS}}', inputs.map((name, k) => `@group(0) @binding(${k}) var<storage, read> ${name}_: array<${splat[k] ? 'f32' : 'vec4<f32>'}>;`).join('\n'))
     .replace('{{OUT_BINDING}}', String(inputs.length))
     .replace('{{PARAMS_BINDING}}', String(inputs.length + 1))

@@ -24,6 +24,7 @@
 //   subgroupShuffle / shuffleXor instead of subgroupBroadcast   0.95–1.0×
 //   atomicLoad (SwiftShader's run-time same-address / consecutive fast path): A and B 0.6×, A only 0.9×
 //   A and B as rgba32float textures (textureLoad, 4 floats per lane-load)   1.0–1.2×, plus copies: not taken
+import ieeeSource from '../../shaders/ieee.wgsl';
 import stableMathSource from '../../shaders/stableMath.wgsl';
 import matmulCommonSource from '../../shaders/matmulCommon.wgsl';
 import matmulSource from '../../shaders/matmul.wgsl';
@@ -52,7 +53,7 @@ export interface MatmulVariant {
   readonly subgroups?: boolean;
 }
 
-const registerTileSource = (rowsOfA: string): string => stableMathSource + matmulCommonSource + matmulSource + rowsOfA;
+const registerTileSource = (rowsOfA: string): string => ieeeSource + stableMathSource + matmulCommonSource + matmulSource + rowsOfA;
 // `enable` must open the module. The early exit of invocations past M is uniform per subgroup (a
 // subgroup is one row of the 4×4 workgroup), which WGSL's uniformity analysis cannot see.
 const subgroupHeader = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
@@ -70,7 +71,7 @@ export const matmulVariants = {
   },
   /** 16×16 invocations staging 64×16 of A and 16×64 of B in workgroup memory, 4×4 outputs each: for GPUs. */
   workgroupTile: {
-    kernel: defineKernel('matmulWorkgroup', stableMathSource + matmulCommonSource + matmulWorkgroupSource),
+    kernel: defineKernel('matmulWorkgroup', ieeeSource + stableMathSource + matmulCommonSource + matmulWorkgroupSource),
     blockRows: 64, blockCols: 64, vectorLoads: true, epilogue: true,
   },
   /** One invocation per output, a plain loop over k: the baseline. */

@@ -1,6 +1,7 @@
 // Reductions over any set of axes (sum, mean, max, min) and argmax, each beside its backward rule.
 import reduceSource from '../../shaders/reduce.wgsl';
 import argmaxSource from '../../shaders/reduceArgmax.wgsl';
+import ieeeSource from '../../shaders/ieee.wgsl';
 import { recordOp } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { defineKernel } from '../runtime/kernel';
@@ -13,8 +14,8 @@ import { full } from './creation';
 import { broadcastTo, reshape } from './movement';
 import { wgslType } from './operand';
 
-const reduceKernel = defineKernel('reduce', reduceSource);
-const argmaxKernel = defineKernel('reduceArgmax', argmaxSource);
+const reduceKernel = defineKernel('reduce', ieeeSource + reduceSource);
+const argmaxKernel = defineKernel('reduceArgmax', ieeeSource + argmaxSource);
 
 /**
  * Most elements one invocation folds in one pass. Longer reductions write a partial result per
@@ -105,7 +106,7 @@ function reducePasses(op: ReduceOp, input: Tensor, plan: Reduction, accumulator:
     },
     variant: {
       aliases: { Element: wgslType(input.dtype), Accumulator: wgslType(accumulator) },
-      constants: { OP: reduceCodes[op], FLOAT: accumulator === 'float32' ? 1 : 0 },
+      constants: { OP: reduceCodes[op] },
     },
     threads: outCount * chunks,
   });
@@ -208,7 +209,7 @@ function argmaxPasses(values: Tensor, valueIndices: Tensor, outCount: number, le
     uniforms: { partialCount: outCount * chunks, chunks, chunkSize: REDUCE_CHUNK, length, inner },
     variant: {
       aliases: { Element: wgslType(values.dtype) },
-      constants: { FIRST_PASS: firstPass ? 1 : 0, FLOAT: values.dtype === 'float32' ? 1 : 0 },
+      constants: { FIRST_PASS: firstPass ? 1 : 0 },
     },
     threads: outCount * chunks,
   });

@@ -1,4 +1,5 @@
 // Softmax and log-softmax along one axis (max-shifted, so ±1e4 logits stay finite), with backward rules.
+import ieeeSource from '../../shaders/ieee.wgsl';
 import softmaxSource from '../../shaders/softmax.wgsl';
 import { recordOp } from '../autograd/recorder';
 import { ValueError } from '../errors';
@@ -11,7 +12,7 @@ import { assertFloat } from './operand';
 import { sum } from './reduce';
 import { exp } from './unary';
 
-const softmaxKernel = defineKernel('softmax', softmaxSource);
+const softmaxKernel = defineKernel('softmax', ieeeSource + softmaxSource);
 
 /** Input gradient from the output y and its gradient dy, both along `axis`. */
 type SoftmaxBackward = (y: Tensor, dy: Tensor, axis: number) => Tensor;

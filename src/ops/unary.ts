@@ -4,6 +4,7 @@ import { tidy } from '../memory';
 import { Tensor } from '../tensor';
 import { add, div, maximum, mul, sub } from './binary';
 import { greater } from './compare';
+import { zerosLike } from './creation';
 import { defineElementwise, type ElementwiseOp } from './elementwise';
 import stableMathSource from '../../shaders/stableMath.wgsl';
 
@@ -12,28 +13,50 @@ interface UnaryDeclaration {
   body: string;
   gradient: string;
   composed: (x: Tensor, y: Tensor, dy: Tensor) => Tensor;
+  /** The derivative does not depend on x, so a NaN x still gets it (neg: −dy, sign: 0). */
+  constantDerivative?: true;
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
+// Every forward body is wrapped in a NaN guard (NaN in, NaN out; see `ops` below), so each row only
+// spells out its infinities and domain edges, by IEEE-754 as JavaScript's Math does. WGSL leaves
+// its built-ins undefined there (SwiftShader's log(−1) is 0), so no row relies on them at an edge.
+// Gradient bodies get the same guard unless the derivative is constant: a NaN x gives a NaN
+// gradient (TF.js's rule, e.g. relu through step(NaN) = NaN), and the composed forms agree because
+// the ops they call propagate NaN.
 const unaryOps = {
-  neg: { body: 'return -x;', gradient: 'return -dy;', composed: (_x, _y, dy) => mul(dy, -1) },
-  abs: { body: 'return abs(x);', gradient: 'return dy * sign(x);', composed: (x, _y, dy) => mul(dy, sign(x)) },
-  exp: { body: 'return exp(x);', gradient: 'return dy * out;', composed: (_x, y, dy) => mul(dy, y) },
-  log: { body: 'return log(x);', gradient: 'return dy / x;', composed: (x, _y, dy) => div(dy, x) },
-  sqrt: { body: 'return sqrt(x);', gradient: 'return dy / (2.0 * out);', composed: (_x, y, dy) => div(dy, mul(y, 2)) },
-  rsqrt: { body: 'return inverseSqrt(x);', gradient: 'return -0.5 * dy * out * out * out;', composed: (_x, y, dy) => mul(dy, mul(mul(y, mul(y, y)), -0.5)) },
+  neg: { body: 'return -x;', gradient: 'return -dy;', composed: (_x, _y, dy) => mul(dy, -1), constantDerivative: true },
+  abs: { body: 'return withSignOf(x, 1.0);', gradient: 'return dy * sign(x);', composed: (x, _y, dy) => mul(dy, sign(x)) },
+  exp: { body: 'return ieeeExp(x);', gradient: 'return dy * out;', composed: (_x, y, dy) => mul(dy, y) },
+  log: { body: 'return ieeeLog(x);', gradient: 'return dy / x;', composed: (x, _y, dy) => div(dy, x) },
+  // sqrt(−0) = −0; negatives are NaN.
+  sqrt: {
+    body: 'return select(select(sqrt(x), x, x == 0.0 || isInf(x)), nanFrom(x), x < 0.0);',
+    gradient: 'return dy / (2.0 * out);', composed: (_x, y, dy) => div(dy, mul(y, 2)),
+  },
+  // 1/sqrt(x): ±0 give ±Inf, +Inf gives 0, negatives NaN.
+  rsqrt: {
+    body: 'return select(select(select(inverseSqrt(x), 0.0, isInf(x)), infWithSignOf(x), x == 0.0), nanFrom(x), x < 0.0);',
+    gradient: 'return -0.5 * dy * out * out * out;', composed: (_x, y, dy) => mul(dy, mul(mul(y, mul(y, y)), -0.5)),
+  },
   square: { body: 'return x * x;', gradient: 'return 2.0 * x * dy;', composed: (x, _y, dy) => mul(dy, mul(x, 2)) },
-  sin: { body: 'return sin(x);', gradient: 'return dy * cos(x);', composed: (x, _y, dy) => mul(dy, cos(x)) },
-  cos: { body: 'return cos(x);', gradient: 'return -dy * sin(x);', composed: (x, _y, dy) => mul(dy, neg(sin(x))) },
-  relu: { body: 'return select(x, 0.0, x < 0.0); // NaN passes through, as in Keras and PyTorch', gradient: 'return select(0.0, dy, x > 0.0);', composed: (x, _y, dy) => mul(dy, greater(x, 0)) },
+  sin: { body: 'return select(sin(x), nanFrom(x), isInf(x));', gradient: 'return dy * cos(x);', composed: (x, _y, dy) => mul(dy, cos(x)) },
+  cos: { body: 'return select(cos(x), nanFrom(x), isInf(x));', gradient: 'return -dy * sin(x);', composed: (x, _y, dy) => mul(dy, neg(sin(x))) },
+  // relu(−0) = +0, as max(x, 0). Its gradient is dy·step(x), 0 at x ≤ 0 (TF.js, PyTorch); the
+  // composed form takes step(x) as sign(out), which is NaN where x is.
+  relu: { body: 'return select(x, 0.0, x <= 0.0);', gradient: 'return select(0.0, dy, x > 0.0);', composed: (_x, y, dy) => mul(dy, sign(y)) },
   sigmoid: { body: 'return stableSigmoid(x);', gradient: 'return dy * out * (1.0 - out);', composed: (_x, y, dy) => mul(dy, mul(y, sub(1, y))) },
   tanh: { body: 'return stableTanh(x);', gradient: 'return dy * (1.0 - out * out);', composed: (_x, y, dy) => mul(dy, sub(1, mul(y, y))) },
   gelu: { body: 'return geluTanh(x);', gradient: 'return dy * geluTanhDerivative(x);', composed: (x, _y, dy) => mul(dy, geluDerivative(x)) },
-  // softplus = log(1 + e^x), stable for large |x|; its derivative is sigmoid(x).
-  softplus: { body: 'return select(x, 0.0, x < 0.0) + log(1.0 + exp(-abs(x)));', gradient: 'return dy * stableSigmoid(x);', composed: (x, _y, dy) => mul(dy, sigmoid(x)) },
+  // softplus = log(1 + e^x), stable for large |x|; its derivative is sigmoid(x). softplus(±Inf) = +Inf / 0.
+  softplus: {
+    body: 'return select(select(x, 0.0, x < 0.0) + log(1.0 + exp(-abs(x))), select(0.0, x, x > 0.0), isInf(x));',
+    gradient: 'return dy * stableSigmoid(x);', composed: (x, _y, dy) => mul(dy, sigmoid(x)),
+  },
   reciprocal: { body: 'return 1.0 / x;', gradient: 'return -dy * out * out;', composed: (_x, y, dy) => mul(dy, neg(mul(y, y))) },
-  sign: { body: 'return sign(x);', gradient: 'return 0.0;', composed: (x) => mul(x, 0) },
+  // sign(±0) = ±0, as Math.sign; its gradient is zero everywhere (as TF.js and PyTorch), even at NaN.
+  sign: { body: 'return select(select(-1.0, 1.0, x > 0.0), x, x == 0.0);', gradient: 'return 0.0;', composed: (x) => zerosLike(x), constantDerivative: true },
 } satisfies Record<string, UnaryDeclaration>;
 
 export type UnaryOpName = keyof typeof unaryOps;
@@ -50,9 +73,20 @@ function geluDerivative(x: Tensor): Tensor {
 const ops = Object.fromEntries(Object.entries(unaryOps).map(([name, op]) => [name, defineElementwise({
   name,
   inputs: ['x'],
-  body: op.body,
-  prelude: stableMathSource,
-  gradients: [{ body: op.gradient, composed: ([x], y, dy) => op.composed(x, y, dy) }],
+  // The guard is a select around the row's own function: no branch in the hot elementwise loop.
+  body: `return select(${name}Value(x), x, isNan(x));`,
+  prelude: `${stableMathSource}
+fn ${name}Value(x: f32) -> f32 {
+  ${op.body}
+}
+fn ${name}Gradient(x: f32, out: f32, dy: f32) -> f32 {
+  ${op.gradient}
+}
+`,
+  gradients: [{
+    body: 'constantDerivative' in op ? op.gradient : `return select(${name}Gradient(x, out, dy), x, isNan(x));`,
+    composed: ([x], y, dy) => op.composed(x, y, dy),
+  }],
 })])) as Record<UnaryOpName, ElementwiseOp>;
 
 /** dy·f'(x) for unary op f, given its input x and output y: the rule the op itself records. */

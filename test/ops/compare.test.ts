@@ -4,22 +4,13 @@
 // check is exact.
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
-import { binary, expectClose, mulberry32, randomArray, randomIntArray, ternary, unary, type NdArray, type Rng } from '../reference';
+import { binary, comparisons, expectClose, mulberry32, randomArray, randomIntArray, ternary, unary, type NdArray, type Rng } from '../reference';
 import {
   asNdArray, broadcastPairs, callOps, describeCall, gradientsInPage, numericGradientsOf, operand, randomFrom, referenceArgs, tensorArg, thrownInPage,
   type GradientCall, type OpCall, type ReferenceArg,
 } from './op-calls';
 
 const gpu = useGpuPage();
-
-const comparisons: Record<string, (a: number, b: number) => boolean> = {
-  equal: (a, b) => a === b,
-  notEqual: (a, b) => a !== b,
-  greater: (a, b) => a > b,
-  greaterEqual: (a, b) => a >= b,
-  less: (a, b) => a < b,
-  lessEqual: (a, b) => a <= b,
-};
 
 /** Values from a small set, so equal elements (ties) are common; includes −0 (which equals 0). */
 const fewValues = (rng: Rng): number => [-1, -0.5, -0, 0, 0.5, 1][Math.floor(rng() * 6)];

@@ -56,3 +56,13 @@ export function binary(a: NdArray, b: NdArray, fn: (a: number, b: number) => num
 export function ternary(a: NdArray, b: NdArray, c: NdArray, fn: (a: number, b: number, c: number) => number): NdArray {
   return mapBroadcast([a, b, c], ([x, y, z]) => fn(x, y, z));
 }
+
+/** The six comparisons as JavaScript (IEEE-754) evaluates them: NaN is unequal and unordered, −0 equals 0. */
+export const comparisons: Record<string, (a: number, b: number) => boolean> = {
+  equal: (a, b) => a === b,
+  notEqual: (a, b) => a !== b,
+  greater: (a, b) => a > b,
+  greaterEqual: (a, b) => a >= b,
+  less: (a, b) => a < b,
+  lessEqual: (a, b) => a <= b,
+};
