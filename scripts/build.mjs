@@ -1,6 +1,7 @@
 // Builds dist/: webgrad.js (the package's entry: one minified ESM file, every .wgsl inlined as
 // text without its comments), webgrad.debug.js (the same code readable, shaders as written, for
-// stack traces and stepping) and the .d.ts tree.
+// stack traces and stepping) and the .d.ts tree (scripts/lib/declarations.mjs fits it for every
+// consumer's moduleResolution).
 // Also the package's `prepare` script, so `npm install <git url>` (which installs devDependencies
 // and runs prepare) gets a built dist/; it takes a few seconds.
 // @ts-check
@@ -10,6 +11,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { finishDeclarations } from './lib/declarations.mjs';
 import { stripWgslComments } from './lib/wgsl-comments.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,5 +48,6 @@ await Promise.all([
   build({ ...common, outfile: join(distDir, 'webgrad.debug.js') }),
 ]);
 execFileSync(process.execPath, [tscPath, '-p', join(repoRoot, 'tsconfig.build.json')], { cwd: repoRoot, stdio: 'inherit' });
+await finishDeclarations(distDir, 'index.d.ts');
 // stderr: `npm pack --json` runs this as `prepare` and its stdout must stay JSON.
 console.error('built dist/webgrad.js, dist/webgrad.debug.js and the .d.ts files');

@@ -1,6 +1,7 @@
 // The npm package as a user gets it: only dist/, README and LICENSE ship; the tarball installs
-// offline (wgsl_reflect is bundled, so there is nothing to fetch) and imports in plain Node by its
-// `exports` map; init() without WebGPU fails with the typed error the README promises.
+// offline (wgsl_reflect is bundled; the one dependency, @webgpu/types, is types only) and imports
+// in plain Node by its `exports` map; init() without WebGPU fails with the typed error the README
+// promises.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,9 +30,11 @@ describe('npm package', () => {
     expect(size('dist/webgrad.js')).toBeLessThan(0.75 * size('dist/webgrad.debug.js'));
   });
 
-  it('has an MIT LICENSE, as package.json says', async () => {
+  it('has an MIT LICENSE, as package.json says, and no runtime dependency', async () => {
     const manifest = JSON.parse(await readFile(join(packed.projectDir, 'node_modules/webgrad/package.json'), 'utf8')) as { license: string; dependencies?: Record<string, string> };
     expect(manifest.license).toBe('MIT');
+    // Nothing runs from node_modules but our bundle: the only dependency declares the GPU types.
+    expect(Object.keys(manifest.dependencies ?? {})).toEqual(['@webgpu/types']);
     const license = await readFile(join(packed.projectDir, 'node_modules/webgrad/LICENSE'), 'utf8');
     expect(license).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} webgrad contributors/);
   });

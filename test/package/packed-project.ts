@@ -41,7 +41,11 @@ export async function packAndInstall(): Promise<PackedProject> {
     await run('mkdir', [projectDir]);
     await writeFile(join(projectDir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     const exec = async (command: string, args: string[]): Promise<string> => (await run(command, args, { cwd: projectDir })).stdout;
-    await exec('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', join(root, pack.filename)]);
+    // webgrad's one dependency, @webgpu/types (types only), packed from our own node_modules so the
+    // install needs no registry.
+    const { stdout: typesPack } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', root, join(repoRoot, 'node_modules', '@webgpu', 'types')], { cwd: root });
+    const typesTarball = (JSON.parse(typesPack) as PackReport[])[0]?.filename ?? '';
+    await exec('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', join(root, pack.filename), join(root, typesTarball)]);
     return { pack, projectDir, exec, cleanup: () => rm(root, { recursive: true, force: true }) };
   } catch (error) {
     await rm(root, { recursive: true, force: true });
