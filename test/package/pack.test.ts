@@ -39,11 +39,12 @@ describe('npm package', () => {
     expect(license).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} webgrad contributors/);
   });
 
-  it('imports in Node through its exports map; init() without WebGPU throws WebGPUUnavailableError', async () => {
+  it('imports in Node through its exports map; without WebGPU isSupported() is false and init() throws WebGPUUnavailableError', async () => {
     await writeFile(join(packed.projectDir, 'check.mjs'), `
       const wg = await import('webgrad');
       const debug = await import('webgrad/debug');
       const report = { resolved: import.meta.resolve('webgrad'), debugResolved: import.meta.resolve('webgrad/debug'), debugSequential: typeof debug.Sequential, init: typeof wg.init, tensor: typeof wg.tensor, Sequential: typeof wg.Sequential };
+      report.supported = await wg.isSupported();
       try {
         await wg.init();
         report.error = null;
@@ -53,7 +54,7 @@ describe('npm package', () => {
       console.log(JSON.stringify(report));
     `);
     const report = JSON.parse(await packed.exec(process.execPath, ['check.mjs'])) as Record<string, unknown>;
-    expect(report).toMatchObject({ init: 'function', tensor: 'function', Sequential: 'function' });
+    expect(report).toMatchObject({ init: 'function', tensor: 'function', Sequential: 'function', supported: false });
     expect(report.resolved).toMatch(/\/node_modules\/webgrad\/dist\/webgrad\.js$/);
     expect(report.debugResolved).toMatch(/\/node_modules\/webgrad\/dist\/webgrad\.debug\.js$/);
     expect(report.debugSequential).toBe('function');
