@@ -1,14 +1,20 @@
 // Training callbacks (Keras's hooks), EarlyStopping, TerminateOnNaN, and the History fit returns.
 import { ValueError } from '../errors';
 
-/** Per-epoch or per-batch figures as plain numbers: loss, metrics, val_ versions. */
-export type Logs = Record<string, number>;
+/**
+ * Per-epoch or per-batch figures as plain numbers: loss, metrics, val_ versions. `loss` is always
+ * there, so it reads as a number also under noUncheckedIndexedAccess.
+ */
+export interface Logs { loss: number; [name: string]: number }
 
 /** The hooks fit calls; each may be async (fit awaits it). */
 export interface CallbackHandlers {
-  onTrainBegin?(logs: Logs): void | Promise<void>;
-  onTrainEnd?(logs: Logs): void | Promise<void>;
-  onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
+  /** `logs` is empty, as in Keras. */
+  onTrainBegin?(logs: Record<string, number>): void | Promise<void>;
+  /** The last epoch's logs; empty when no epoch ran. */
+  onTrainEnd?(logs: Record<string, number>): void | Promise<void>;
+  /** `logs` is empty, as in Keras. */
+  onEpochBegin?(epoch: number, logs: Record<string, number>): void | Promise<void>;
   onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
 }

@@ -91,7 +91,8 @@ export async function readPendingEpochs(
 }
 
 export function toLogs(names: string[], values: ArrayLike<number>): Logs {
-  return Object.fromEntries(names.map((name, i) => [name, values[i]]));
+  // names come from logNames, which starts with 'loss' (val_ names are merged into such logs).
+  return Object.fromEntries(names.map((name, i) => [name, values[i]])) as Logs;
 }
 
 /** Reads scalar GPU values as named logs in one readback. */

@@ -14,7 +14,10 @@ export interface UniformLayout { byteSize: number; fields: Map<string, UniformFi
 
 export type UniformValues = Record<string, number | readonly number[]>;
 
-/** Flattens each member of the uniform struct into scalar slots. */
+/**
+ * Flattens each member of the uniform struct into scalar slots.
+ * @internal Takes wgsl_reflect's types, which the bundle inlines and the public .d.ts cannot name.
+ */
 export function uniformLayoutFromMembers(members: readonly MemberInfo[], byteSize: number, kernel: string): UniformLayout {
   const fields = new Map<string, UniformField>();
   for (const member of members) {
