@@ -27,7 +27,8 @@ const MAX_SCALAR_CONSTANTS = 4096;
 function scalarConstant(value: number, dtype: DType): Tensor {
   const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;
   let constant = scalarConstants.get(key);
-  if (!constant) {
+  // A constant made on a device that was since lost is made again on the new one.
+  if (!constant || constant.isDeviceLost) {
     if (scalarConstants.size >= MAX_SCALAR_CONSTANTS) return fillWith(Tensor.empty([], dtype), value);
     constant = fillWith(Tensor.emptyConstant([], dtype), value);
     scalarConstants.set(key, constant);

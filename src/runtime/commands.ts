@@ -1,6 +1,10 @@
 // Batches work into one command encoder: dispatches, uploads and copies are encoded in order and
-// submitted together at a sync point (a readback) or when the uniform arena fills up.
-import { checkErrorScope, getDevice, throwPendingGpuErrors } from './device';
+// submitted together at a sync point (a readback) or when the uniform arena fills up. Each batch
+// remembers what it read and wrote, so when the GPU rejects one, what it wrote (and whatever was
+// computed from that) is marked poisoned instead of being read back as zeros.
+import { KernelError, OutOfMemoryError } from '../errors';
+import { checkErrorScope, explainFailure, getDevice, onDeviceLost, throwPendingGpuErrors } from './device';
+import { isUnallocated, lifetimeOf, poison, poisonOf, poisonedReadError } from './poison';
 
 const UNIFORM_ARENA_BYTES = 1 << 18;
 const MAX_DISPATCHES_PER_SUBMIT = 2048;
@@ -14,6 +18,24 @@ let dispatchesPending = 0;
 let buffersToDestroyAfterSubmit: GPUBuffer[] = [];
 let totalDispatches = 0;
 let totalSubmits = 0;
+
+/** Buffers a batch read and wrote, each with the lifetime it had then (see poison.ts). */
+interface Batch { reads: Map<GPUBuffer, number>; writes: Map<GPUBuffer, number> }
+const newBatch = (): Batch => ({ reads: new Map(), writes: new Map() });
+let batch = newBatch();
+/** Submitted batches whose error check is pending, oldest first (checks settle in submit order). */
+const unchecked: Batch[] = [];
+
+onDeviceLost(() => {
+  encoder = null;
+  pass = null;
+  uniformArena = null;
+  uniformBytesUsed = 0;
+  dispatchesPending = 0;
+  buffersToDestroyAfterSubmit = [];
+  batch = newBatch();
+  unchecked.length = 0;
+});
 
 /** Hooks the profiler uses to wrap each dispatch in timestamp writes. */
 export interface DispatchObserver {
@@ -53,10 +75,29 @@ export function reserveUniforms(byteSize: number): { view: DataView; offset: num
   return { view: new DataView(uniformStaging, offset, byteSize), offset, buffer: uniformArena };
 }
 
-/** Encodes one dispatch. */
+/**
+ * Records what the next command reads and writes. Work reading a buffer already known to be
+ * poisoned poisons what it writes; poison found later is spread when the error check settles.
+ */
+function noteAccess(reads: readonly GPUBuffer[], writes: readonly GPUBuffer[]): void {
+  let inherited: Error | null = null;
+  for (const buffer of reads) {
+    batch.reads.set(buffer, lifetimeOf(buffer));
+    inherited ??= poisonOf(buffer);
+  }
+  for (const buffer of writes) {
+    const lifetime = lifetimeOf(buffer);
+    batch.writes.set(buffer, lifetime);
+    if (inherited) poison(buffer, lifetime, inherited);
+  }
+}
+
+/** Encodes one dispatch that reads `reads` and writes `writes` (a read_write binding is in both). */
 export function encodeDispatch(
   label: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, dynamicOffsets: readonly number[], workgroups: readonly [number, number, number],
+  reads: readonly GPUBuffer[], writes: readonly GPUBuffer[],
 ): void {
+  noteAccess(reads, writes);
   const timestampWrites = observer?.timestampWrites(label);
   if (timestampWrites) {
     endPass();
@@ -79,6 +120,7 @@ export function encodeDispatch(
 /** Copies bytes between buffers, in order with the dispatches around it. */
 export function encodeCopy(source: GPUBuffer, sourceOffset: number, target: GPUBuffer, targetOffset: number, byteLength: number): void {
   if (byteLength === 0) return;
+  noteAccess([source], [target]);
   endPass();
   currentEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, byteLength);
 }
@@ -105,9 +147,12 @@ export function flush(): void {
   observer?.beforeSubmit(encoder);
   const device = getDevice();
   if (uniformArena && uniformBytesUsed > 0) device.queue.writeBuffer(uniformArena, 0, uniformStaging, 0, uniformBytesUsed);
+  const submitted = batch;
+  batch = newBatch();
   device.pushErrorScope('validation');
   device.queue.submit([encoder.finish()]);
-  checkErrorScope((error) => `a batch of GPU commands was rejected: ${error.message}`);
+  unchecked.push(submitted);
+  checkErrorScope((error) => describeRejection(submitted, error), (failure) => settle(submitted, failure));
   totalSubmits++;
   encoder = null;
   uniformBytesUsed = 0;
@@ -116,26 +161,78 @@ export function flush(): void {
   buffersToDestroyAfterSubmit = [];
 }
 
+/** A rejected batch is blamed on a failed allocation when it used one, else on validation. */
+function describeRejection(rejected: Batch, error: GPUError): Error {
+  const touched = [...rejected.reads.keys(), ...rejected.writes.keys()];
+  if (touched.some(isUnallocated)) {
+    return new OutOfMemoryError(`a batch of GPU commands was rejected because it used a buffer the GPU could not allocate: ${error.message}`);
+  }
+  return new KernelError(`a batch of GPU commands was rejected: ${error.message}`);
+}
+
+/** A batch's check settled: if it failed, poison what it wrote and what later batches computed from that. */
+function settle(checked: Batch, failure: Error | null): void {
+  const index = unchecked.indexOf(checked);
+  if (index >= 0) unchecked.splice(index, 1);
+  if (!failure) return;
+  for (const [buffer, lifetime] of checked.writes) poison(buffer, lifetime, failure);
+  for (const later of [...unchecked, batch]) {
+    let inherited: Error | null = null;
+    for (const [buffer, lifetime] of later.reads) inherited ??= poisonOf(buffer, lifetime);
+    if (inherited) for (const [buffer, lifetime] of later.writes) poison(buffer, lifetime, inherited);
+  }
+}
+
+/** Destroys a buffer once the work already encoded (which may still use it) is submitted. */
+export function destroyAfterSubmit(buffer: GPUBuffer): void {
+  if (encoder) buffersToDestroyAfterSubmit.push(buffer);
+  else buffer.destroy();
+}
+
+/**
+ * Maps `buffer` for reading, which waits for the work before it; a device lost meanwhile is
+ * reported as DeviceLostError rather than the raw AbortError mapAsync gives.
+ */
+async function mapForRead(device: GPUDevice, buffer: GPUBuffer): Promise<void> {
+  try {
+    await buffer.mapAsync(GPUMapMode.READ);
+  } catch (failure) {
+    throw await explainFailure(device, failure);
+  }
+}
+
 /** Reads `byteLength` bytes of a buffer back to the CPU: the one place that waits for the GPU. */
 export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
+  const device = getDevice();
+  const sourceLifetime = lifetimeOf(source);
   const paddedLength = Math.max(4, Math.ceil(byteLength / 4) * 4);
-  const readback = getDevice().createBuffer({ size: paddedLength, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  const readback = device.createBuffer({ size: paddedLength, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
   if (byteLength > 0) encodeCopy(source, byteOffset, readback, 0, paddedLength);
   currentEncoder();
   flush();
   try {
-    await readback.mapAsync(GPUMapMode.READ);
+    await mapForRead(device, readback);
     await throwPendingGpuErrors();
+    const poisonedBy = poisonOf(source, sourceLifetime) ?? poisonOf(readback);
+    if (poisonedBy) throw poisonedReadError('data', poisonedBy);
     return readback.getMappedRange().slice(0, byteLength);
   } finally {
     readback.destroy();
   }
 }
 
-/** Waits until every submitted command has run (and surfaces GPU errors). */
+/** Waits until every submitted command has run (and surfaces GPU errors and device loss). */
 export async function synchronize(): Promise<void> {
+  const device = getDevice();
   flush();
-  await getDevice().queue.onSubmittedWorkDone();
+  await device.queue.onSubmittedWorkDone();
+  // onSubmittedWorkDone resolves even on a lost device; a map does not, so it tells the two apart.
+  const fence = device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  try {
+    await mapForRead(device, fence);
+  } finally {
+    fence.destroy();
+  }
   await throwPendingGpuErrors();
 }
 

@@ -44,6 +44,8 @@ function bufferId(buffer: GPUBuffer): number {
 
 export function launch(kernel: Kernel, options: LaunchOptions): void {
   const compiled = kernel.compile(options.variant);
+  // Queuing a pipeline known to be invalid would get its whole batch rejected.
+  if (compiled.failure) throw new KernelError(compiled.failure.message);
   const { signature } = compiled;
   let workgroups = options.workgroups;
   if (!workgroups) {
@@ -73,7 +75,8 @@ export function launch(kernel: Kernel, options: LaunchOptions): void {
   }
   if (workgroups[0] * workgroups[1] * workgroups[2] === 0) return;
   const bindGroup = cachedBindGroup(compiled, buffers, uniformSlot?.buffer ?? null);
-  encodeDispatch(kernel.name, compiled.pipeline, bindGroup, uniformSlot ? [uniformSlot.offset] : [], workgroups);
+  const writes = buffers.filter((_, i) => !signature.storage[i].readOnly);
+  encodeDispatch(kernel.name, compiled.pipeline, bindGroup, uniformSlot ? [uniformSlot.offset] : [], workgroups, buffers, writes);
   if (isolate) {
     flush();
     compiled.submitted = true;
