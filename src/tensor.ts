@@ -3,6 +3,7 @@ import { DisposedTensorError, ShapeError, ValueError, formatShape } from './erro
 import { acquireBuffer, assertAllocatable, releaseBuffer } from './runtime/bufferPool';
 import { encodeCopy, readBuffer } from './runtime/commands';
 import { assertDeviceAlive, deviceGeneration } from './runtime/device';
+import { poisonOf } from './runtime/poison';
 import { trackBytes, trackTensor, untrackTensor } from './memory';
 import { sizeOf, type Shape } from './shape';
 import * as binaryOps from './ops/binary';
@@ -91,6 +92,11 @@ export class Tensor {
 
   get isDisposed(): boolean {
     return this.userDisposed;
+  }
+
+  /** Whether the GPU work that computed this tensor failed, so reading it throws that failure. */
+  get isPoisoned(): boolean {
+    return this.storage !== null && poisonOf(this.storage.buffer) !== null;
   }
 
   /** Whether the GPU device holding this tensor was lost (its values are gone; see DeviceLostError). */

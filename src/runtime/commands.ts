@@ -80,6 +80,9 @@ export function reserveUniforms(byteSize: number): { view: DataView; offset: num
  * poisoned poisons what it writes; poison found later is spread when the error check settles.
  */
 function noteAccess(reads: readonly GPUBuffer[], writes: readonly GPUBuffer[]): void {
+  // A buffer known to have failed allocation would get the whole batch rejected: refuse the command.
+  const unallocated = [...reads, ...writes].find(isUnallocated);
+  if (unallocated) throw poisonedReadError('a GPU command', poisonOf(unallocated) as Error);
   let inherited: Error | null = null;
   for (const buffer of reads) {
     batch.reads.set(buffer, lifetimeOf(buffer));
@@ -205,6 +208,8 @@ async function mapForRead(device: GPUDevice, buffer: GPUBuffer): Promise<void> {
 export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
   const device = getDevice();
   const sourceLifetime = lifetimeOf(source);
+  const knownPoison = poisonOf(source);
+  if (knownPoison) throw poisonedReadError('data', knownPoison);
   const paddedLength = Math.max(4, Math.ceil(byteLength / 4) * 4);
   const readback = device.createBuffer({ size: paddedLength, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
   if (byteLength > 0) encodeCopy(source, byteOffset, readback, 0, paddedLength);

@@ -124,10 +124,11 @@ const pendingErrorChecks = new Set<Promise<void>>();
 
 /**
  * Pops the innermost error scope later and reports what it caught as the typed error `describe`
- * builds (adding context: a kernel's compiler messages, say). `settled` hears the outcome, null
+ * builds (adding context: a kernel's compiler messages, say), or nothing when `describe` returns
+ * null (an expected consequence that another check reports). `settled` hears the outcome, null
  * for success. Sync points wait for these checks.
  */
-export function checkErrorScope(describe: (error: GPUError) => Promise<Error> | Error, settled?: (error: Error | null) => void): void {
+export function checkErrorScope(describe: (error: GPUError) => Promise<Error | null> | Error | null, settled?: (error: Error | null) => void): void {
   const check = getDevice().popErrorScope().then(async (error) => {
     const described = error ? await describe(error) : null;
     if (described) asyncErrors.push(described);

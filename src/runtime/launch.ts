@@ -1,7 +1,7 @@
 // Runs a kernel: binds buffers and uniform values by the names the WGSL uses, and lays out the
 // dispatch so that any number of threads fits under the 65,535-workgroups-per-dimension limit.
 import { KernelError } from '../errors';
-import { getDevice } from './device';
+import { checkErrorScope, getDevice } from './device';
 import { encodeDispatch, flush, reserveUniforms } from './commands';
 import { packUniforms, type UniformValues } from './uniforms';
 import type { CompiledKernel, Kernel, KernelVariant } from './kernel';
@@ -93,7 +93,13 @@ function cachedBindGroup(compiled: CompiledKernel, buffers: GPUBuffer[], uniform
   if (signature.uniform && uniformBuffer) {
     entries.push({ binding: signature.uniform.binding, resource: { buffer: uniformBuffer, offset: 0, size: signature.uniform.layout.byteSize } });
   }
-  const bindGroup = getDevice().createBindGroup({ layout: compiled.bindGroupLayout, entries });
+  const device = getDevice();
+  device.pushErrorScope('validation');
+  const bindGroup = device.createBindGroup({ layout: compiled.bindGroupLayout, entries });
+  // A bind group over a buffer that failed to allocate is invalid; the batch using it is then
+  // rejected and reported (commands.ts), so this error is not reported twice. Never reused either:
+  // such buffers are not pooled, so its key does not come back.
+  checkErrorScope(() => null);
   if (compiled.bindGroups.size >= MAX_CACHED_BIND_GROUPS) compiled.bindGroups.clear();
   compiled.bindGroups.set(key, bindGroup);
   return bindGroup;

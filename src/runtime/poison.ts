@@ -43,6 +43,6 @@ export function poisonOf(buffer: GPUBuffer, lifetime = lifetimeOf(buffer)): Erro
 
 /** The error a read of a poisoned buffer throws: the original's type, saying why the values are missing. */
 export function poisonedReadError(op: string, cause: Error): Error {
-  const message = `${op}: the values were never computed because earlier GPU work failed: ${cause.message}`;
+  const message = `${op}: the values were never computed because earlier GPU work failed: ${cause.message.replace(/^.*?: the values were never computed because earlier GPU work failed: /, '')}`;
   return cause instanceof OutOfMemoryError ? new OutOfMemoryError(message) : new KernelError(message);
 }
