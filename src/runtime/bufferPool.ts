@@ -1,8 +1,8 @@
 // Reuses released GPU buffers by size class instead of creating and destroying one per op, up to a
 // byte limit past which the buffers released longest ago are destroyed.
 import { OutOfMemoryError, ValueError } from '../errors';
-import { destroyAfterSubmit } from './commands';
-import { checkErrorScope, getDevice, onDeviceLost } from './device';
+import { currentEncoder, destroyAfterSubmit, noteCreated, onAllocationFailure } from './commands';
+import { getDevice, onDeviceLost } from './device';
 import { isUnallocated, markUnallocated, startLifetime } from './poison';
 
 const MIN_BUFFER_BYTES = 16;
@@ -61,7 +61,8 @@ export function assertAllocatable(byteLength: number, what: string): void {
 
 /**
  * A storage buffer of at least `byteLength` bytes, from the pool when one is free. A GPU that
- * cannot allocate it reports OutOfMemoryError at the next sync point; the buffer never enters the pool.
+ * cannot allocate it reports OutOfMemoryError at the next sync point; the buffer (with the others
+ * created in the same batch) then counts as failed and never enters the pool.
  */
 export function acquireBuffer(byteLength: number): GPUBuffer {
   const device = getDevice();
@@ -81,21 +82,21 @@ export function acquireBuffer(byteLength: number): GPUBuffer {
 }
 
 function createBuffer(device: GPUDevice, size: number): GPUBuffer {
-  device.pushErrorScope('out-of-memory');
+  // Created inside the open batch's out-of-memory error scope (see commands.ts).
+  currentEncoder();
   const buffer = device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-  checkErrorScope((error) => {
-    const failure = new OutOfMemoryError(
-      `the GPU could not allocate a ${size}-byte buffer (${error.message}); the pool was released. ` +
-      'Free memory (dispose tensors, smaller batches) and retry.',
-    );
-    markUnallocated(buffer, failure);
-    forget(buffer);
-    releasePool();
-    return failure;
-  });
+  noteCreated(buffer);
   ownBuffers.add(buffer);
   return buffer;
 }
+
+onAllocationFailure((buffers, error) => {
+  for (const buffer of buffers) {
+    markUnallocated(buffer, error);
+    forget(buffer);
+  }
+  releasePool();
+});
 
 /** Takes a buffer out of the pool's books (it failed to allocate: it holds no memory). */
 function forget(buffer: GPUBuffer): void {
@@ -112,7 +113,10 @@ function forget(buffer: GPUBuffer): void {
 export function releaseBuffer(buffer: GPUBuffer): void {
   if (!ownBuffers.has(buffer)) return;
   bytesInUse -= buffer.size;
-  if (isUnallocated(buffer)) return;
+  if (isUnallocated(buffer)) {
+    destroyAfterSubmit(buffer);
+    return;
+  }
   bytesInPool += buffer.size;
   releaseOrder.add(buffer);
   const list = freeBuffers.get(buffer.size);

@@ -19,9 +19,13 @@ let buffersToDestroyAfterSubmit: GPUBuffer[] = [];
 let totalDispatches = 0;
 let totalSubmits = 0;
 
-/** Buffers a batch read and wrote, each with the lifetime it had then (see poison.ts). */
-interface Batch { reads: Map<GPUBuffer, number>; writes: Map<GPUBuffer, number> }
-const newBatch = (): Batch => ({ reads: new Map(), writes: new Map() });
+/**
+ * Buffers a batch read and wrote, each with the lifetime it had then (see poison.ts), and the
+ * pool buffers created while it was open.
+ */
+interface Batch { reads: Map<GPUBuffer, number>; writes: Map<GPUBuffer, number>; created: GPUBuffer[] }
+const newBatch = (): Batch => ({ reads: new Map(), writes: new Map(), created: [] });
+let allocationFailed: ((buffers: readonly GPUBuffer[], error: OutOfMemoryError) => void) | null = null;
 let batch = newBatch();
 /** Submitted batches whose error check is pending, oldest first (checks settle in submit order). */
 const unchecked: Batch[] = [];
@@ -50,9 +54,31 @@ export function setDispatchObserver(next: DispatchObserver | null): void {
   observer = next;
 }
 
-function currentEncoder(): GPUCommandEncoder {
-  encoder ??= getDevice().createCommandEncoder();
+/**
+ * The open batch's encoder. A batch opens a validation and an out-of-memory error scope that its
+ * submit closes, so everything encoded and allocated for it (bind groups, buffers) is checked
+ * once, not call by call: each check is a round trip to the GPU process.
+ */
+export function currentEncoder(): GPUCommandEncoder {
+  if (!encoder) {
+    const device = getDevice();
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    encoder = device.createCommandEncoder();
+  }
   return encoder;
+}
+
+/**
+ * Records a pool buffer created while the batch is open (open it first). An out-of-memory error in
+ * the batch cannot be traced to one createBuffer, so `listener` hears every buffer created in it.
+ */
+export function noteCreated(buffer: GPUBuffer): void {
+  batch.created.push(buffer);
+}
+
+export function onAllocationFailure(listener: (buffers: readonly GPUBuffer[], error: OutOfMemoryError) => void): void {
+  allocationFailed = listener;
 }
 
 function endPass(): void {
@@ -152,9 +178,19 @@ export function flush(): void {
   if (uniformArena && uniformBytesUsed > 0) device.queue.writeBuffer(uniformArena, 0, uniformStaging, 0, uniformBytesUsed);
   const submitted = batch;
   batch = newBatch();
-  device.pushErrorScope('validation');
   device.queue.submit([encoder.finish()]);
   unchecked.push(submitted);
+  // The out-of-memory scope is the inner one: its check settles first, so a rejection caused by a
+  // failed allocation is recognized as one.
+  checkErrorScope((error) => {
+    const bytes = submitted.created.reduce((total, buffer) => total + buffer.size, 0);
+    const failure = new OutOfMemoryError(
+      `the GPU could not allocate memory (${error.message}) while creating ${submitted.created.length} buffer(s) of ${bytes} bytes in all; ` +
+      'they count as failed and the pool was released. Free memory (dispose tensors, smaller batches) and retry.',
+    );
+    allocationFailed?.(submitted.created, failure);
+    return failure;
+  });
   checkErrorScope((error) => describeRejection(submitted, error), (failure) => settle(submitted, failure));
   totalSubmits++;
   encoder = null;

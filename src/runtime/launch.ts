@@ -1,8 +1,8 @@
 // Runs a kernel: binds buffers and uniform values by the names the WGSL uses, and lays out the
 // dispatch so that any number of threads fits under the 65,535-workgroups-per-dimension limit.
 import { KernelError } from '../errors';
-import { checkErrorScope, getDevice } from './device';
-import { encodeDispatch, flush, reserveUniforms } from './commands';
+import { getDevice } from './device';
+import { currentEncoder, encodeDispatch, flush, reserveUniforms } from './commands';
 import { packUniforms, type UniformValues } from './uniforms';
 import type { CompiledKernel, Kernel, KernelVariant } from './kernel';
 
@@ -93,13 +93,11 @@ function cachedBindGroup(compiled: CompiledKernel, buffers: GPUBuffer[], uniform
   if (signature.uniform && uniformBuffer) {
     entries.push({ binding: signature.uniform.binding, resource: { buffer: uniformBuffer, offset: 0, size: signature.uniform.layout.byteSize } });
   }
-  const device = getDevice();
-  device.pushErrorScope('validation');
-  const bindGroup = device.createBindGroup({ layout: compiled.bindGroupLayout, entries });
-  // A bind group over a buffer that failed to allocate is invalid; the batch using it is then
-  // rejected and reported (commands.ts), so this error is not reported twice. Never reused either:
-  // such buffers are not pooled, so its key does not come back.
-  checkErrorScope(() => null);
+  // Created inside the open batch's error scope: a bind group over a buffer that failed to allocate
+  // is reported with the batch that uses it (commands.ts). Never reused either: such buffers are
+  // not pooled, so its key does not come back.
+  currentEncoder();
+  const bindGroup = getDevice().createBindGroup({ layout: compiled.bindGroupLayout, entries });
   if (compiled.bindGroups.size >= MAX_CACHED_BIND_GROUPS) compiled.bindGroups.clear();
   compiled.bindGroups.set(key, bindGroup);
   return bindGroup;
