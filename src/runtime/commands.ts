@@ -3,7 +3,7 @@
 // remembers what it read and wrote, so when the GPU rejects one, what it wrote (and whatever was
 // computed from that) is marked poisoned instead of being read back as zeros.
 import { KernelError, OutOfMemoryError } from '../errors';
-import { checkErrorScope, explainFailure, getDevice, onDeviceLost, throwPendingGpuErrors } from './device';
+import { checkErrorScope, explainFailure, getDevice, onDeviceLost, settleErrorChecks, takePendingGpuErrors, throwPendingGpuErrors } from './device';
 import { isUnallocated, lifetimeOf, poison, poisonOf, poisonedReadError } from './poison';
 
 const UNIFORM_ARENA_BYTES = 1 << 18;
@@ -108,7 +108,7 @@ export function reserveUniforms(byteSize: number): { view: DataView; offset: num
 function noteAccess(reads: readonly GPUBuffer[], writes: readonly GPUBuffer[]): void {
   // A buffer known to have failed allocation would get the whole batch rejected: refuse the command.
   const unallocated = [...reads, ...writes].find(isUnallocated);
-  if (unallocated) throw poisonedReadError('a GPU command', poisonOf(unallocated) as Error);
+  if (unallocated) throw poisonedReadError('a GPU command', [poisonOf(unallocated) as Error]);
   let inherited: Error | null = null;
   for (const buffer of reads) {
     batch.reads.set(buffer, lifetimeOf(buffer));
@@ -240,12 +240,17 @@ async function mapForRead(device: GPUDevice, buffer: GPUBuffer): Promise<void> {
   }
 }
 
-/** Reads `byteLength` bytes of a buffer back to the CPU: the one place that waits for the GPU. */
-export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
+/**
+ * Reads `byteLength` bytes of a buffer back to the CPU: the one place that waits for the GPU.
+ * GPU errors surface where they matter: reading values that failed work never computed throws
+ * (with every error reported so far); reading good values returns them, and errors that touched
+ * nothing read here wait for a read they spoil or for `synchronize()`.
+ */
+export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLength: number, isRetry = false): Promise<ArrayBuffer> {
   const device = getDevice();
   const sourceLifetime = lifetimeOf(source);
   const knownPoison = poisonOf(source);
-  if (knownPoison) throw poisonedReadError('data', knownPoison);
+  if (knownPoison) throw poisonedRead(knownPoison);
   const paddedLength = Math.max(4, Math.ceil(byteLength / 4) * 4);
   const readback = device.createBuffer({ size: paddedLength, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
   if (byteLength > 0) encodeCopy(source, byteOffset, readback, 0, paddedLength);
@@ -253,13 +258,24 @@ export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLeng
   flush();
   try {
     await mapForRead(device, readback);
-    await throwPendingGpuErrors();
-    const poisonedBy = poisonOf(source, sourceLifetime) ?? poisonOf(readback);
-    if (poisonedBy) throw poisonedReadError('data', poisonedBy);
+    await settleErrorChecks();
+    const poisonedBy = poisonOf(source, sourceLifetime);
+    if (poisonedBy) throw poisonedRead(poisonedBy);
+    // Good values whose copy shared a batch with failed work: copy them again, on their own, once.
+    const copyFailure = poisonOf(readback);
+    if (copyFailure && isRetry) throw poisonedRead(copyFailure);
+    if (copyFailure) return await readBuffer(source, byteOffset, byteLength, true);
     return readback.getMappedRange().slice(0, byteLength);
   } finally {
     readback.destroy();
   }
+}
+
+/** The error for reading values failed work never computed, carrying every error reported so far. */
+function poisonedRead(cause: Error): Error {
+  const reported = takePendingGpuErrors();
+  if (!reported) return poisonedReadError('data', [cause]);
+  return poisonedReadError('data', reported.message.includes(cause.message) ? [reported] : [reported, cause]);
 }
 
 /** Waits until every submitted command has run (and surfaces GPU errors and device loss). */

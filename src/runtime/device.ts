@@ -138,13 +138,24 @@ export function checkErrorScope(describe: (error: GPUError) => Promise<Error | n
   void check.finally(() => pendingErrorChecks.delete(check));
 }
 
-/** Waits for outstanding error checks, then throws every GPU error reported so far as one typed error. */
-export async function throwPendingGpuErrors(): Promise<void> {
+/** Waits until every outstanding error check has settled (poison marks are then up to date). */
+export async function settleErrorChecks(): Promise<void> {
   while (pendingErrorChecks.size > 0) await Promise.all([...pendingErrorChecks]);
-  if (asyncErrors.length === 0) return;
+}
+
+/** Every GPU error reported and not yet thrown, as one typed error (null when there is none). */
+export function takePendingGpuErrors(): Error | null {
+  if (asyncErrors.length === 0) return null;
   // Compile errors first: a rejected batch is usually their consequence.
   const errors = asyncErrors.splice(0).sort((a, b) => Number(b.message.includes('failed to compile')) - Number(a.message.includes('failed to compile')));
-  if (errors.length === 1) throw errors[0];
+  if (errors.length === 1) return errors[0];
   const message = errors.map((error) => error.message).join('\n');
-  throw errors.some((error) => error instanceof OutOfMemoryError) ? new OutOfMemoryError(message) : new KernelError(message);
+  return errors.some((error) => error instanceof OutOfMemoryError) ? new OutOfMemoryError(message) : new KernelError(message);
+}
+
+/** Waits for outstanding error checks, then throws every GPU error reported so far as one typed error. */
+export async function throwPendingGpuErrors(): Promise<void> {
+  await settleErrorChecks();
+  const pending = takePendingGpuErrors();
+  if (pending) throw pending;
 }

@@ -41,8 +41,14 @@ export function poisonOf(buffer: GPUBuffer, lifetime = lifetimeOf(buffer)): Erro
   return entry && entry.lifetime === lifetime ? entry.error : null;
 }
 
-/** The error a read of a poisoned buffer throws: the original's type, saying why the values are missing. */
-export function poisonedReadError(op: string, cause: Error): Error {
-  const message = `${op}: the values were never computed because earlier GPU work failed: ${cause.message.replace(/^.*?: the values were never computed because earlier GPU work failed: /, '')}`;
-  return cause instanceof OutOfMemoryError ? new OutOfMemoryError(message) : new KernelError(message);
+const POISONED = 'the values were never computed because earlier GPU work failed';
+
+/**
+ * The error for using values that failed work never computed: the causes' type (OutOfMemoryError
+ * when any is one, else KernelError), saying why the values are missing.
+ */
+export function poisonedReadError(op: string, causes: readonly Error[]): Error {
+  const messages = causes.map((cause) => cause.message.replace(new RegExp(`^.*?: ${POISONED}: `, 's'), ''));
+  const message = `${op}: ${POISONED}: ${messages.join('\n')}`;
+  return causes.some((cause) => cause instanceof OutOfMemoryError) ? new OutOfMemoryError(message) : new KernelError(message);
 }
