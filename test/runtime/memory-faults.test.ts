@@ -232,6 +232,17 @@ describe('pool', () => {
       const more = [1, 2, 3, 4].map((v) => wg.full([1024], v));
       more.forEach((t) => t.dispose());
       const bounded = wg.memory().numBytesInPool;
+      // Oldest first: release a 4,096-byte buffer, then an 8,192-byte one, under an 8,192-byte
+      // limit. Keeping the newer leaves 8,192 bytes that a new 4,096-byte tensor cannot reuse.
+      wg.releasePool();
+      const older = wg.full([1024], 1);
+      const newer = wg.full([2048], 1);
+      older.dispose();
+      newer.dispose();
+      const afterBoth = wg.memory().numBytesInPool;
+      const small = wg.full([1024], 1);
+      const afterReacquire = wg.memory().numBytesInPool;
+      small.dispose();
       // Work still runs with a small pool, and afterwards.
       const check = wg.tidy(() => wg.sum(wg.add(wg.full([1024], 2), wg.full([1024], 3))));
       const sum = (await check.data())[0];
@@ -243,13 +254,15 @@ describe('pool', () => {
       } catch (e) {
         badLimit = `${(e as Error).name}: ${(e as Error).message}`;
       }
-      return { start, pooled, freed, drained, bounded, sum, end: wg.memory(), badLimit };
+      return { start, pooled, freed, drained, bounded, afterBoth, afterReacquire, sum, end: wg.memory(), badLimit };
     });
     expect(out.start.numBytesInPool).toBe(0);
     expect(out.pooled).toBe(16384);
     expect(out.freed).toBe(16384);
     expect(out.drained).toBe(0);
     expect(out.bounded).toBe(8192);
+    expect(out.afterBoth).toBe(8192);
+    expect(out.afterReacquire).toBe(8192);
     expect(out.sum).toBe(5 * 1024);
     expect(out.end.numTensors).toBe(out.start.numTensors);
     expect(out.end.numBytes).toBe(out.start.numBytes);
