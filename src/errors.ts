@@ -66,3 +66,20 @@ export function formatValue(value: unknown): string {
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
+
+/**
+ * The GPU device was lost (driver reset, `device.destroy()`, a background tab losing its adapter).
+ * Every later call fails with it until `wg.init()` brings up a new device; tensors made on the lost
+ * device stay unusable.
+ */
+export class DeviceLostError extends Error {
+  override name = 'DeviceLostError';
+}
+
+/**
+ * An allocation the GPU cannot satisfy: larger than the device's buffer limits (refused before
+ * allocating), or refused by the GPU itself (out of memory).
+ */
+export class OutOfMemoryError extends Error {
+  override name = 'OutOfMemoryError';
+}

@@ -1,6 +1,7 @@
 // webgrad's public API: `import * as wg from './dist/webgrad.js'`.
-export { init, isInitialized, getAdapterInfo } from './runtime/device';
+export { init, isInitialized, getAdapterInfo, getDevice } from './runtime/device';
 export { isSupported } from './runtime/support';
+export { releasePool, setPoolLimit } from './runtime/bufferPool';
 export { synchronize, commandStats } from './runtime/commands';
 export { Tensor, type DType, type NestedArray } from './tensor';
 export { tidy, keep, memory } from './memory';

@@ -1,5 +1,6 @@
 // Tensor lifetimes: tidy scopes, keep, and the live-memory counters behind `wg.memory()`.
 import { poolStats } from './runtime/bufferPool';
+import { onDeviceLost } from './runtime/device';
 
 /** The part of a tensor the scopes need: disposal and an identity. */
 export interface Disposable { readonly id: number; dispose(): void; readonly isDisposed: boolean }
@@ -7,6 +8,13 @@ export interface Disposable { readonly id: number; dispose(): void; readonly isD
 const scopes: Set<Disposable>[] = [];
 let liveTensors = 0;
 let liveBytes = 0;
+
+// A lost device's tensors hold no memory any more: memory() counts the current device's only
+// (tensors of a lost device are not uncounted again when disposed: see tensor.ts).
+onDeviceLost(() => {
+  liveTensors = 0;
+  liveBytes = 0;
+});
 
 /** Called by every new tensor: counts it and hands it to the innermost tidy scope. */
 export function trackTensor(tensor: Disposable): void {

@@ -1,7 +1,9 @@
 // The Tensor: a shape and dtype over a GPU buffer. Data reaches the CPU only through data()/array().
-import { DisposedTensorError, ShapeError, formatShape } from './errors';
-import { acquireBuffer, releaseBuffer } from './runtime/bufferPool';
+import { DisposedTensorError, ShapeError, ValueError, formatShape } from './errors';
+import { acquireBuffer, assertAllocatable, releaseBuffer } from './runtime/bufferPool';
 import { encodeCopy, readBuffer } from './runtime/commands';
+import { assertDeviceAlive, deviceGeneration } from './runtime/device';
+import { poisonOf } from './runtime/poison';
 import { trackBytes, trackTensor, untrackTensor } from './memory';
 import { sizeOf, type Shape } from './shape';
 import * as binaryOps from './ops/binary';
@@ -17,6 +19,7 @@ import type { TensorLike } from './ops/operand';
 import type { Axes } from './ops/reduce';
 
 export type DType = 'float32' | 'int32';
+const DTYPES: readonly DType[] = ['float32', 'int32'];
 export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
 export type NestedArray = number | NestedArray[];
 
@@ -25,13 +28,19 @@ export const BYTES_PER_ELEMENT = 4;
 /** A GPU buffer shared by a tensor and its reshaped views; released when the last one goes. */
 class Storage {
   private refs = 0;
+  /** The device it lives on (see `assertDeviceAlive`). */
+  readonly generation = deviceGeneration();
   constructor(readonly buffer: GPUBuffer, readonly byteLength: number) {}
   retain(): void { this.refs++; }
   release(): void {
     if (--this.refs === 0) {
       releaseBuffer(this.buffer);
-      trackBytes(-this.byteLength);
+      if (this.isCurrent) trackBytes(-this.byteLength);
     }
+  }
+  /** Made on the current device; memory() stopped counting a lost device's tensors. */
+  get isCurrent(): boolean {
+    return this.generation === deviceGeneration();
   }
 }
 
@@ -62,16 +71,14 @@ export class Tensor {
 
   /** A new tensor with fresh (uninitialized) GPU memory. Ops write it before anyone reads it. */
   static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
-    const byteLength = sizeOf(shape) * BYTES_PER_ELEMENT;
-    const storage = new Storage(acquireBuffer(byteLength), byteLength);
-    trackBytes(byteLength);
+    const storage = allocate(shape, dtype);
+    trackBytes(storage.byteLength);
     return new Tensor(shape, dtype, storage);
   }
 
   /** Uninitialized memory for an op-internal constant (see `isConstant`); the caller fills it once. */
   static emptyConstant(shape: Shape, dtype: DType = 'float32'): Tensor {
-    const byteLength = sizeOf(shape) * BYTES_PER_ELEMENT;
-    return new Tensor(shape, dtype, new Storage(acquireBuffer(byteLength), byteLength), true);
+    return new Tensor(shape, dtype, allocate(shape, dtype), true);
   }
 
   /** A tensor of another shape over the same buffer (no copy); the caller checks the sizes match. */
@@ -85,6 +92,16 @@ export class Tensor {
 
   get isDisposed(): boolean {
     return this.userDisposed;
+  }
+
+  /** Whether the GPU work that computed this tensor failed, so reading it throws that failure. */
+  get isPoisoned(): boolean {
+    return this.storage !== null && poisonOf(this.storage.buffer) !== null;
+  }
+
+  /** Whether the GPU device holding this tensor was lost (its values are gone; see DeviceLostError). */
+  get isDeviceLost(): boolean {
+    return this.storage !== null && !this.storage.isCurrent;
   }
 
   /** The GPU buffer, for kernels and research code that binds it directly. Row-major, 4 bytes an element. */
@@ -101,6 +118,7 @@ export class Tensor {
     if (!this.storage || (this.userDisposed && this.tapeHolds === 0)) {
       throw new DisposedTensorError(`${op}: tensor #${this.id} ${formatShape(this.shape)} was disposed and cannot be used`);
     }
+    assertDeviceAlive(this.storage.generation, `${op}: tensor #${this.id} ${formatShape(this.shape)}`);
     return this.storage;
   }
 
@@ -144,9 +162,10 @@ export class Tensor {
   }
 
   private releaseStorage(): void {
+    const counted = this.storage?.isCurrent ?? false;
     this.storage?.release();
     this.storage = null;
-    untrackTensor();
+    if (counted) untrackTensor();
   }
 
   // Every op as a method where that reads naturally: a.add(b).relu().sum().
@@ -195,6 +214,16 @@ export class Tensor {
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${this.dtype})`;
   }
+}
+
+/** GPU memory for a tensor, refused before allocating when the dtype is unknown or the size past the device's limits. */
+function allocate(shape: Shape, dtype: DType): Storage {
+  if (!DTYPES.includes(dtype)) {
+    throw new ValueError(`unknown dtype '${String(dtype)}' for a ${formatShape(shape)} tensor: webgrad supports ${DTYPES.map((d) => `'${d}'`).join(', ')}`);
+  }
+  const byteLength = sizeOf(shape) * BYTES_PER_ELEMENT;
+  assertAllocatable(byteLength, `a ${formatShape(shape)} ${dtype} tensor`);
+  return new Storage(acquireBuffer(byteLength), byteLength);
 }
 
 function nest(flat: number[], shape: Shape): NestedArray {

@@ -45,6 +45,15 @@ export function customOp(spec: CustomOpSpec): Tensor {
     kernel = defineKernel(spec.name, spec.wgsl);
     kernels.set(key, kernel);
   }
+  // Compiling first (cached) refuses a bad shader before anything is allocated.
+  const { signature } = kernel.compile(spec.variant);
+  const overwritten = signature.storage.find((binding) => !binding.readOnly && names.includes(binding.name));
+  if (overwritten) {
+    throw new ValueError(
+      `${spec.name}: input '${overwritten.name}' is declared var<storage, read_write>, so the kernel could overwrite ` +
+      `the caller's tensor; declare inputs var<storage, read> (only the output '${spec.output.name}' may be read_write)`,
+    );
+  }
   const output = Tensor.empty(spec.output.shape, spec.output.dtype ?? 'float32');
   const buffers: Record<string, GPUBuffer> = { [spec.output.name]: output.buffer };
   for (const name of names) buffers[name] = spec.inputs[name].buffer;

@@ -36,7 +36,7 @@ import { getAdapterInfo, getDevice } from '../runtime/device';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import { gridFor, launch } from '../runtime/launch';
 import type { Tensor } from '../tensor';
-import { acquireBuffer } from '../runtime/bufferPool';
+import { placeholderBuffer } from '../runtime/bufferPool';
 
 export interface MatmulVariant {
   readonly kernel: Kernel;
@@ -191,9 +191,6 @@ export interface MatmulProblem {
   activation?: number;
 }
 
-/** Bound in place of an absent bias (a binding cannot be left empty, nor alias the output). */
-let placeholderBias: GPUBuffer | null = null;
-
 export function launchMatmul(variant: MatmulVariant, problem: MatmulProblem): void {
   const { a, b, out, M, N, K, transposeA, transposeB, batchShape } = problem;
   const batchCount = batchShape.reduce((product, dim) => product * dim, 1);
@@ -203,8 +200,8 @@ export function launchMatmul(variant: MatmulVariant, problem: MatmulProblem): vo
   const bias = problem.bias ?? null;
   const activation = problem.activation ?? 0;
   if (!variant.epilogue && (bias || activation !== 0)) throw new Error(`matmul variant '${variant.kernel.name}' has no bias/activation epilogue`);
-  if (variant.epilogue && !bias) placeholderBias ??= acquireBuffer(16);
-  const epilogueBuffers: Record<string, GPUBuffer> = variant.epilogue ? { bias: bias ? bias.buffer : (placeholderBias as GPUBuffer) } : {};
+  // An absent bias binds a placeholder (a binding cannot be left empty, nor alias the output).
+  const epilogueBuffers: Record<string, GPUBuffer> = variant.epilogue ? { bias: bias ? bias.buffer : placeholderBuffer() } : {};
   const epilogueConstants: Record<string, number> = variant.epilogue ? { HAS_BIAS: bias ? 1 : 0, ACTIVATION: activation } : {};
   // vec4 loads need every 4-aligned run along the contiguous dim to start at a multiple of 4.
   const vectorConstants: Record<string, number> = variant.vectorLoads

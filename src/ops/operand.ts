@@ -27,7 +27,8 @@ const MAX_SCALAR_CONSTANTS = 4096;
 function scalarConstant(value: number, dtype: DType): Tensor {
   const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;
   let constant = scalarConstants.get(key);
-  if (!constant) {
+  // A constant made on a device since lost, or filled by work the GPU rejected, is made again.
+  if (!constant || constant.isDeviceLost || constant.isPoisoned) {
     if (scalarConstants.size >= MAX_SCALAR_CONSTANTS) return fillWith(Tensor.empty([], dtype), value);
     constant = fillWith(Tensor.emptyConstant([], dtype), value);
     scalarConstants.set(key, constant);

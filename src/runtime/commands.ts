@@ -1,6 +1,10 @@
 // Batches work into one command encoder: dispatches, uploads and copies are encoded in order and
-// submitted together at a sync point (a readback) or when the uniform arena fills up.
-import { checkErrorScope, getDevice, throwPendingGpuErrors } from './device';
+// submitted together at a sync point (a readback) or when the uniform arena fills up. Each batch
+// remembers what it read and wrote, so when the GPU rejects one, what it wrote (and whatever was
+// computed from that) is marked poisoned instead of being read back as zeros.
+import { KernelError, OutOfMemoryError } from '../errors';
+import { checkErrorScope, explainFailure, getDevice, onDeviceLost, settleErrorChecks, takePendingGpuErrors, throwPendingGpuErrors } from './device';
+import { isUnallocated, lifetimeOf, poison, poisonOf, poisonedReadError } from './poison';
 
 const UNIFORM_ARENA_BYTES = 1 << 18;
 const MAX_DISPATCHES_PER_SUBMIT = 2048;
@@ -15,6 +19,28 @@ let buffersToDestroyAfterSubmit: GPUBuffer[] = [];
 let totalDispatches = 0;
 let totalSubmits = 0;
 
+/**
+ * Buffers a batch read and wrote, each with the lifetime it had then (see poison.ts), and the
+ * pool buffers created while it was open.
+ */
+interface Batch { reads: Map<GPUBuffer, number>; writes: Map<GPUBuffer, number>; created: GPUBuffer[] }
+const newBatch = (): Batch => ({ reads: new Map(), writes: new Map(), created: [] });
+let allocationFailed: ((buffers: readonly GPUBuffer[], error: OutOfMemoryError) => void) | null = null;
+let batch = newBatch();
+/** Submitted batches whose error check is pending, oldest first (checks settle in submit order). */
+const unchecked: Batch[] = [];
+
+onDeviceLost(() => {
+  encoder = null;
+  pass = null;
+  uniformArena = null;
+  uniformBytesUsed = 0;
+  dispatchesPending = 0;
+  buffersToDestroyAfterSubmit = [];
+  batch = newBatch();
+  unchecked.length = 0;
+});
+
 /** Hooks the profiler uses to wrap each dispatch in timestamp writes. */
 export interface DispatchObserver {
   /** Called per dispatch; returning timestamp writes gives the dispatch its own timed pass. */
@@ -28,9 +54,31 @@ export function setDispatchObserver(next: DispatchObserver | null): void {
   observer = next;
 }
 
-function currentEncoder(): GPUCommandEncoder {
-  encoder ??= getDevice().createCommandEncoder();
+/**
+ * The open batch's encoder. A batch opens a validation and an out-of-memory error scope that its
+ * submit closes, so everything encoded and allocated for it (bind groups, buffers) is checked
+ * once, not call by call: each check is a round trip to the GPU process.
+ */
+export function currentEncoder(): GPUCommandEncoder {
+  if (!encoder) {
+    const device = getDevice();
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    encoder = device.createCommandEncoder();
+  }
   return encoder;
+}
+
+/**
+ * Records a pool buffer created while the batch is open (open it first). An out-of-memory error in
+ * the batch cannot be traced to one createBuffer, so `listener` hears every buffer created in it.
+ */
+export function noteCreated(buffer: GPUBuffer): void {
+  batch.created.push(buffer);
+}
+
+export function onAllocationFailure(listener: (buffers: readonly GPUBuffer[], error: OutOfMemoryError) => void): void {
+  allocationFailed = listener;
 }
 
 function endPass(): void {
@@ -53,10 +101,32 @@ export function reserveUniforms(byteSize: number): { view: DataView; offset: num
   return { view: new DataView(uniformStaging, offset, byteSize), offset, buffer: uniformArena };
 }
 
-/** Encodes one dispatch. */
+/**
+ * Records what the next command reads and writes. Work reading a buffer already known to be
+ * poisoned poisons what it writes; poison found later is spread when the error check settles.
+ */
+function noteAccess(reads: readonly GPUBuffer[], writes: readonly GPUBuffer[]): void {
+  // A buffer known to have failed allocation would get the whole batch rejected: refuse the command.
+  const unallocated = [...reads, ...writes].find(isUnallocated);
+  if (unallocated) throw poisonedReadError('a GPU command', [poisonOf(unallocated) as Error]);
+  let inherited: Error | null = null;
+  for (const buffer of reads) {
+    batch.reads.set(buffer, lifetimeOf(buffer));
+    inherited ??= poisonOf(buffer);
+  }
+  for (const buffer of writes) {
+    const lifetime = lifetimeOf(buffer);
+    batch.writes.set(buffer, lifetime);
+    if (inherited) poison(buffer, lifetime, inherited);
+  }
+}
+
+/** Encodes one dispatch that reads `reads` and writes `writes` (a read_write binding is in both). */
 export function encodeDispatch(
   label: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, dynamicOffsets: readonly number[], workgroups: readonly [number, number, number],
+  reads: readonly GPUBuffer[], writes: readonly GPUBuffer[],
 ): void {
+  noteAccess(reads, writes);
   const timestampWrites = observer?.timestampWrites(label);
   if (timestampWrites) {
     endPass();
@@ -79,6 +149,7 @@ export function encodeDispatch(
 /** Copies bytes between buffers, in order with the dispatches around it. */
 export function encodeCopy(source: GPUBuffer, sourceOffset: number, target: GPUBuffer, targetOffset: number, byteLength: number): void {
   if (byteLength === 0) return;
+  noteAccess([source], [target]);
   endPass();
   currentEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, byteLength);
 }
@@ -105,9 +176,22 @@ export function flush(): void {
   observer?.beforeSubmit(encoder);
   const device = getDevice();
   if (uniformArena && uniformBytesUsed > 0) device.queue.writeBuffer(uniformArena, 0, uniformStaging, 0, uniformBytesUsed);
-  device.pushErrorScope('validation');
+  const submitted = batch;
+  batch = newBatch();
   device.queue.submit([encoder.finish()]);
-  checkErrorScope((error) => `a batch of GPU commands was rejected: ${error.message}`);
+  unchecked.push(submitted);
+  // The out-of-memory scope is the inner one: its check settles first, so a rejection caused by a
+  // failed allocation is recognized as one.
+  checkErrorScope((error) => {
+    const bytes = submitted.created.reduce((total, buffer) => total + buffer.size, 0);
+    const failure = new OutOfMemoryError(
+      `the GPU could not allocate memory (${error.message}) while creating ${submitted.created.length} buffer(s) of ${bytes} bytes in all; ` +
+      'they count as failed and the pool was released. Free memory (dispose tensors, smaller batches) and retry.',
+    );
+    allocationFailed?.(submitted.created, failure);
+    return failure;
+  });
+  checkErrorScope((error) => describeRejection(submitted, error), (failure) => settle(submitted, failure));
   totalSubmits++;
   encoder = null;
   uniformBytesUsed = 0;
@@ -116,26 +200,96 @@ export function flush(): void {
   buffersToDestroyAfterSubmit = [];
 }
 
-/** Reads `byteLength` bytes of a buffer back to the CPU: the one place that waits for the GPU. */
-export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
+/** A rejected batch is blamed on a failed allocation when it used one, else on validation. */
+function describeRejection(rejected: Batch, error: GPUError): Error {
+  const touched = [...rejected.reads.keys(), ...rejected.writes.keys()];
+  if (touched.some(isUnallocated)) {
+    return new OutOfMemoryError(`a batch of GPU commands was rejected because it used a buffer the GPU could not allocate: ${error.message}`);
+  }
+  return new KernelError(`a batch of GPU commands was rejected: ${error.message}`);
+}
+
+/** A batch's check settled: if it failed, poison what it wrote and what later batches computed from that. */
+function settle(checked: Batch, failure: Error | null): void {
+  const index = unchecked.indexOf(checked);
+  if (index >= 0) unchecked.splice(index, 1);
+  if (!failure) return;
+  for (const [buffer, lifetime] of checked.writes) poison(buffer, lifetime, failure);
+  for (const later of [...unchecked, batch]) {
+    let inherited: Error | null = null;
+    for (const [buffer, lifetime] of later.reads) inherited ??= poisonOf(buffer, lifetime);
+    if (inherited) for (const [buffer, lifetime] of later.writes) poison(buffer, lifetime, inherited);
+  }
+}
+
+/** Destroys a buffer once the work already encoded (which may still use it) is submitted. */
+export function destroyAfterSubmit(buffer: GPUBuffer): void {
+  if (encoder) buffersToDestroyAfterSubmit.push(buffer);
+  else buffer.destroy();
+}
+
+/**
+ * Maps `buffer` for reading, which waits for the work before it; a device lost meanwhile is
+ * reported as DeviceLostError rather than the raw AbortError mapAsync gives.
+ */
+async function mapForRead(device: GPUDevice, buffer: GPUBuffer): Promise<void> {
+  try {
+    await buffer.mapAsync(GPUMapMode.READ);
+  } catch (failure) {
+    throw await explainFailure(device, failure);
+  }
+}
+
+/**
+ * Reads `byteLength` bytes of a buffer back to the CPU: the one place that waits for the GPU.
+ * GPU errors surface where they matter: reading values that failed work never computed throws
+ * (with every error reported so far); reading good values returns them, and errors that touched
+ * nothing read here wait for a read they spoil or for `synchronize()`.
+ */
+export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLength: number, isRetry = false): Promise<ArrayBuffer> {
+  const device = getDevice();
+  const sourceLifetime = lifetimeOf(source);
+  const knownPoison = poisonOf(source);
+  if (knownPoison) throw poisonedRead(knownPoison);
   const paddedLength = Math.max(4, Math.ceil(byteLength / 4) * 4);
-  const readback = getDevice().createBuffer({ size: paddedLength, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  const readback = device.createBuffer({ size: paddedLength, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
   if (byteLength > 0) encodeCopy(source, byteOffset, readback, 0, paddedLength);
   currentEncoder();
   flush();
   try {
-    await readback.mapAsync(GPUMapMode.READ);
-    await throwPendingGpuErrors();
+    await mapForRead(device, readback);
+    await settleErrorChecks();
+    const poisonedBy = poisonOf(source, sourceLifetime);
+    if (poisonedBy) throw poisonedRead(poisonedBy);
+    // Good values whose copy shared a batch with failed work: copy them again, on their own, once.
+    const copyFailure = poisonOf(readback);
+    if (copyFailure && isRetry) throw poisonedRead(copyFailure);
+    if (copyFailure) return await readBuffer(source, byteOffset, byteLength, true);
     return readback.getMappedRange().slice(0, byteLength);
   } finally {
     readback.destroy();
   }
 }
 
-/** Waits until every submitted command has run (and surfaces GPU errors). */
+/** The error for reading values failed work never computed, carrying every error reported so far. */
+function poisonedRead(cause: Error): Error {
+  const reported = takePendingGpuErrors();
+  if (!reported) return poisonedReadError('data', [cause]);
+  return poisonedReadError('data', reported.message.includes(cause.message) ? [reported] : [reported, cause]);
+}
+
+/** Waits until every submitted command has run (and surfaces GPU errors and device loss). */
 export async function synchronize(): Promise<void> {
+  const device = getDevice();
   flush();
-  await getDevice().queue.onSubmittedWorkDone();
+  await device.queue.onSubmittedWorkDone();
+  // onSubmittedWorkDone resolves even on a lost device; a map does not, so it tells the two apart.
+  const fence = device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  try {
+    await mapForRead(device, fence);
+  } finally {
+    fence.destroy();
+  }
   await throwPendingGpuErrors();
 }
 

@@ -1,16 +1,28 @@
-// Owns the one GPUDevice: acquisition, the limits we ask for, and device-level error capture.
-import { WebGPUUnavailableError, KernelError } from '../errors';
+// Owns the one GPUDevice: acquisition, the limits we ask for, device loss, and device-level error capture.
+import { DeviceLostError, KernelError, OutOfMemoryError, WebGPUUnavailableError } from '../errors';
 
 let device: GPUDevice | null = null;
 let adapterInfo: GPUAdapterInfo | null = null;
 let pendingInit: Promise<GPUDevice> | null = null;
-const asyncErrors: string[] = [];
+/**
+ * Advances when a device is acquired and when it is lost: a tensor remembers the generation it
+ * was made on and is usable only while that generation lasts.
+ */
+let generation = 0;
+/** Why the current generation's device was lost; null while it is alive. */
+let lostError: DeviceLostError | null = null;
+const lossByDevice = new WeakMap<GPUDevice, DeviceLostError>();
+const lostListeners: (() => void)[] = [];
+const asyncErrors: Error[] = [];
 
 const HOW_TO_ENABLE =
   'WebGPU needs a browser that supports it (Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu), ' +
   'and a secure context: serve the page from https:// or http://localhost, not file://.';
 
-/** Acquires the adapter and device once; later calls return the same device. */
+/**
+ * Acquires the adapter and device; later calls return the same device until it is lost, after
+ * which the next call acquires a new one.
+ */
 export function init(): Promise<GPUDevice> {
   if (device) return Promise.resolve(device);
   pendingInit ??= acquireDevice().finally(() => { pendingInit = null; });
@@ -33,21 +45,73 @@ async function acquireDevice(): Promise<GPUDevice> {
   const requiredFeatures = (['timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((feature) => adapter.features.has(feature));
   const acquired = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   acquired.addEventListener('uncapturederror', (event) => {
-    asyncErrors.push((event as GPUUncapturedErrorEvent).error.message);
+    asyncErrors.push(new KernelError((event as GPUUncapturedErrorEvent).error.message));
   });
+  void acquired.lost.then((info) => handleLoss(acquired, info));
   adapterInfo = adapter.info;
   device = acquired;
+  generation++;
+  lostError = null;
+  asyncErrors.length = 0;
   return acquired;
 }
 
-/** The device; throws when `init()` has not completed. */
+function handleLoss(lostDevice: GPUDevice, info: GPUDeviceLostInfo): void {
+  const detail = info.message ? `: ${info.message}` : '';
+  const error = new DeviceLostError(
+    `the GPU device was lost (reason '${info.reason}'${detail}). Call \`await wg.init()\` for a new device; ` +
+    'tensors and model weights on the lost device are gone (reload them from a checkpoint).',
+  );
+  lossByDevice.set(lostDevice, error);
+  if (device !== lostDevice) return;
+  device = null;
+  generation++;
+  lostError = error;
+  asyncErrors.length = 0;
+  for (const listener of lostListeners) listener();
+}
+
+/** Runs `listener` when the device is lost, so the pool and command state drop what belonged to it. */
+export function onDeviceLost(listener: () => void): void {
+  lostListeners.push(listener);
+}
+
+/** The device; throws DeviceLostError after a loss, WebGPUUnavailableError before `init()`. */
 export function getDevice(): GPUDevice {
-  if (!device) throw new WebGPUUnavailableError('webgrad is not initialized: call `await wg.init()` first.');
-  return device;
+  if (device) return device;
+  if (lostError) throw lostError;
+  throw new WebGPUUnavailableError('webgrad is not initialized: call `await wg.init()` first.');
 }
 
 export function isInitialized(): boolean {
   return device !== null;
+}
+
+/** Which device a resource was made on (see `assertSameDevice`). */
+export function deviceGeneration(): number {
+  return generation;
+}
+
+/**
+ * Throws DeviceLostError naming `what` when a resource made on device `madeOn` can no longer be
+ * used: its device was lost, whether or not a new one has been brought up since.
+ */
+export function assertDeviceAlive(madeOn: number, what: string): void {
+  if (madeOn === generation && device) return;
+  const reason = !device && lostError ? lostError.message : 'the GPU device it was made on was lost (see the DeviceLostError raised then).';
+  throw new DeviceLostError(`${what}: ${reason}`);
+}
+
+/**
+ * After a GPU call on `usedDevice` failed (mapAsync rejected), waits briefly for the device's
+ * `lost` promise: a loss is reported as DeviceLostError, anything else as the original failure.
+ */
+export async function explainFailure(usedDevice: GPUDevice, failure: unknown): Promise<Error> {
+  const LOSS_REPORT_WAIT_MS = 2000;
+  await Promise.race([usedDevice.lost, new Promise((resolve) => setTimeout(resolve, LOSS_REPORT_WAIT_MS))]);
+  const loss = lossByDevice.get(usedDevice);
+  if (loss) return new DeviceLostError(loss.message);
+  return failure instanceof Error ? failure : new KernelError(String(failure));
 }
 
 /** Vendor/architecture/description of the adapter, for benchmarks and bug reports. */
@@ -59,22 +123,39 @@ export function getAdapterInfo(): { vendor: string; architecture: string; descri
 const pendingErrorChecks = new Set<Promise<void>>();
 
 /**
- * Pops the innermost error scope later and reports what it caught, with `describe` adding context
- * (a kernel's compiler messages, say). Sync points wait for these checks.
+ * Pops the innermost error scope later and reports what it caught as the typed error `describe`
+ * builds (adding context: a kernel's compiler messages, say), or nothing when `describe` returns
+ * null (an expected consequence that another check reports). `settled` hears the outcome, null
+ * for success. Sync points wait for these checks.
  */
-export function checkErrorScope(describe: (error: GPUError) => Promise<string> | string): void {
+export function checkErrorScope(describe: (error: GPUError) => Promise<Error | null> | Error | null, settled?: (error: Error | null) => void): void {
   const check = getDevice().popErrorScope().then(async (error) => {
-    if (error) asyncErrors.push(await describe(error));
+    const described = error ? await describe(error) : null;
+    if (described) asyncErrors.push(described);
+    settled?.(described);
   });
   pendingErrorChecks.add(check);
   void check.finally(() => pendingErrorChecks.delete(check));
 }
 
-/** Waits for outstanding error checks, then throws every GPU error reported so far as one KernelError. */
-export async function throwPendingGpuErrors(): Promise<void> {
+/** Waits until every outstanding error check has settled (poison marks are then up to date). */
+export async function settleErrorChecks(): Promise<void> {
   while (pendingErrorChecks.size > 0) await Promise.all([...pendingErrorChecks]);
-  if (asyncErrors.length === 0) return;
+}
+
+/** Every GPU error reported and not yet thrown, as one typed error (null when there is none). */
+export function takePendingGpuErrors(): Error | null {
+  if (asyncErrors.length === 0) return null;
   // Compile errors first: a rejected batch is usually their consequence.
-  const messages = asyncErrors.splice(0).sort((a, b) => Number(b.includes('failed to compile')) - Number(a.includes('failed to compile')));
-  throw new KernelError(messages.join('\n'));
+  const errors = asyncErrors.splice(0).sort((a, b) => Number(b.message.includes('failed to compile')) - Number(a.message.includes('failed to compile')));
+  if (errors.length === 1) return errors[0];
+  const message = errors.map((error) => error.message).join('\n');
+  return errors.some((error) => error instanceof OutOfMemoryError) ? new OutOfMemoryError(message) : new KernelError(message);
+}
+
+/** Waits for outstanding error checks, then throws every GPU error reported so far as one typed error. */
+export async function throwPendingGpuErrors(): Promise<void> {
+  await settleErrorChecks();
+  const pending = takePendingGpuErrors();
+  if (pending) throw pending;
 }

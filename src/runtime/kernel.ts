@@ -2,7 +2,7 @@
 // pipelines are built lazily and cached per variant (type aliases rebound, override constants set).
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { KernelError } from '../errors';
-import { checkErrorScope, getDevice } from './device';
+import { checkErrorScope, deviceGeneration, getDevice } from './device';
 import { uniformLayoutFromMembers, type UniformLayout } from './uniforms';
 
 export interface StorageBinding { name: string; binding: number; readOnly: boolean }
@@ -33,6 +33,8 @@ export interface CompiledKernel {
   bindGroups: Map<string, GPUBindGroup>;
   /** Whether a dispatch with this pipeline has been submitted (see launch: its first runs alone). */
   submitted: boolean;
+  /** Set when the pipeline's asynchronous check found it invalid: launch then refuses it. */
+  failure: KernelError | null;
 }
 
 /** Reads bindings (group 0), the uniform struct layout and the workgroup size from WGSL source. */
@@ -77,11 +79,17 @@ export function rebindAliases(source: string, aliases: Record<string, string>): 
 /** A named WGSL kernel; compiled on first use for each variant. */
 export class Kernel {
   private readonly compiled = new Map<string, CompiledKernel>();
+  /** The device the cached pipelines belong to: a new device (after a loss) compiles afresh. */
+  private generation = -1;
 
   constructor(readonly name: string, readonly source: string) {}
 
-  /** The pipeline for a variant, compiled once and cached. */
+  /** The pipeline for a variant, compiled once per device and cached. */
   compile(variant: KernelVariant = {}): CompiledKernel {
+    if (this.generation !== deviceGeneration()) {
+      this.compiled.clear();
+      this.generation = deviceGeneration();
+    }
     const key = variantKey(variant);
     const cached = this.compiled.get(key);
     if (cached) return cached;
@@ -112,12 +120,15 @@ export class Kernel {
       compute: { module, entryPoint: signature.entryPoint, constants },
     });
     const name = this.name;
+    const kernel: CompiledKernel = { pipeline, bindGroupLayout, signature, name, bindGroups: new Map(), submitted: false, failure: null };
     checkErrorScope(async (error) => {
       const info = await module.getCompilationInfo();
       const compilerText = info.messages.map((m) => `${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
-      return `kernel '${name}' failed to compile: ${compilerText || error.message}`;
+      return new KernelError(`kernel '${name}' failed to compile: ${compilerText || error.message}`);
+    }, (failure) => {
+      kernel.failure = failure instanceof KernelError ? failure : null;
     });
-    return { pipeline, bindGroupLayout, signature, name: this.name, bindGroups: new Map(), submitted: false };
+    return kernel;
   }
 }
 

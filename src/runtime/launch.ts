@@ -2,7 +2,7 @@
 // dispatch so that any number of threads fits under the 65,535-workgroups-per-dimension limit.
 import { KernelError } from '../errors';
 import { getDevice } from './device';
-import { encodeDispatch, flush, reserveUniforms } from './commands';
+import { currentEncoder, encodeDispatch, flush, reserveUniforms } from './commands';
 import { packUniforms, type UniformValues } from './uniforms';
 import type { CompiledKernel, Kernel, KernelVariant } from './kernel';
 
@@ -44,6 +44,8 @@ function bufferId(buffer: GPUBuffer): number {
 
 export function launch(kernel: Kernel, options: LaunchOptions): void {
   const compiled = kernel.compile(options.variant);
+  // Queuing a pipeline known to be invalid would get its whole batch rejected.
+  if (compiled.failure) throw new KernelError(compiled.failure.message);
   const { signature } = compiled;
   let workgroups = options.workgroups;
   if (!workgroups) {
@@ -73,7 +75,8 @@ export function launch(kernel: Kernel, options: LaunchOptions): void {
   }
   if (workgroups[0] * workgroups[1] * workgroups[2] === 0) return;
   const bindGroup = cachedBindGroup(compiled, buffers, uniformSlot?.buffer ?? null);
-  encodeDispatch(kernel.name, compiled.pipeline, bindGroup, uniformSlot ? [uniformSlot.offset] : [], workgroups);
+  const writes = buffers.filter((_, i) => !signature.storage[i].readOnly);
+  encodeDispatch(kernel.name, compiled.pipeline, bindGroup, uniformSlot ? [uniformSlot.offset] : [], workgroups, buffers, writes);
   if (isolate) {
     flush();
     compiled.submitted = true;
@@ -90,6 +93,10 @@ function cachedBindGroup(compiled: CompiledKernel, buffers: GPUBuffer[], uniform
   if (signature.uniform && uniformBuffer) {
     entries.push({ binding: signature.uniform.binding, resource: { buffer: uniformBuffer, offset: 0, size: signature.uniform.layout.byteSize } });
   }
+  // Created inside the open batch's error scope: a bind group over a buffer that failed to allocate
+  // is reported with the batch that uses it (commands.ts). Never reused either: such buffers are
+  // not pooled, so its key does not come back.
+  currentEncoder();
   const bindGroup = getDevice().createBindGroup({ layout: compiled.bindGroupLayout, entries });
   if (compiled.bindGroups.size >= MAX_CACHED_BIND_GROUPS) compiled.bindGroups.clear();
   compiled.bindGroups.set(key, bindGroup);
