@@ -7,6 +7,7 @@ export * from './errors';
 export { tensor, full, zeros, ones, zerosLike, onesLike, arange, eye, type TensorData } from './ops/creation';
 export type { TensorLike } from './ops/operand';
 export * from './ops/unary';
+export * from './ops/gelu';
 export { add, sub, mul, div, pow, maximum, minimum } from './ops/binary';
 export * from './ops/compare';
 export * from './ops/reduce';

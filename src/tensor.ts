@@ -6,6 +6,7 @@ import { trackBytes, trackTensor, untrackTensor } from './memory';
 import { sizeOf, type Shape } from './shape';
 import * as binaryOps from './ops/binary';
 import * as unaryOps from './ops/unary';
+import { gelu, type GeluOptions } from './ops/gelu';
 import * as compareOps from './ops/compare';
 import * as reduceOps from './ops/reduce';
 import * as softmaxOps from './ops/softmax';
@@ -169,7 +170,7 @@ export class Tensor {
   relu(): Tensor { return unaryOps.relu(this); }
   sigmoid(): Tensor { return unaryOps.sigmoid(this); }
   tanh(): Tensor { return unaryOps.tanh(this); }
-  gelu(): Tensor { return unaryOps.gelu(this); }
+  gelu(options?: GeluOptions): Tensor { return gelu(this, options); }
   softplus(): Tensor { return unaryOps.softplus(this); }
   equal(other: TensorLike): Tensor { return compareOps.equal(this, other); }
   greater(other: TensorLike): Tensor { return compareOps.greater(this, other); }

@@ -4,13 +4,15 @@ import { noGrad } from '../autograd/recorder';
 import { tidy } from '../memory';
 import { tensor } from '../ops/creation';
 import { shapesEqual } from '../shape';
+import { upgradeActivation } from '../nn/activations';
 import type { LayerConfig } from '../nn/layer';
 import { deserializeLayer } from '../nn/layers';
 import { Sequential } from '../nn/sequential';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
 export const MODEL_FORMAT = 'webgrad-sequential';
-export const MODEL_FORMAT_VERSION = 1;
+/** 2: activation 'gelu' is the exact form (version 1 files meant the tanh form: see upgradeActivation). */
+export const MODEL_FORMAT_VERSION = 2;
 
 export interface ModelJson {
   format: typeof MODEL_FORMAT;
@@ -56,7 +58,8 @@ export function loadModel(artifacts: ModelArtifacts): Sequential {
   if (modelJson.formatVersion > MODEL_FORMAT_VERSION) {
     throw new ValueError(`loadModel: format version ${modelJson.formatVersion} is newer than this webgrad reads (${MODEL_FORMAT_VERSION})`);
   }
-  const model = new Sequential(modelJson.layers.map(deserializeLayer), { name: modelJson.name });
+  const layers = modelJson.layers.map((layer) => deserializeLayer({ ...layer, config: upgradeActivation(layer.config, modelJson.formatVersion) }));
+  const model = new Sequential(layers, { name: modelJson.name });
   if (modelJson.inputShape) model.build(modelJson.inputShape);
   try {
     loadWeights(model, artifacts.weights);

@@ -14,8 +14,6 @@ interface UnaryDeclaration {
   composed: (x: Tensor, y: Tensor, dy: Tensor) => Tensor;
 }
 
-const GELU_C = Math.sqrt(2 / Math.PI);
-
 const unaryOps = {
   neg: { body: 'return -x;', gradient: 'return -dy;', composed: (_x, _y, dy) => mul(dy, -1) },
   abs: { body: 'return abs(x);', gradient: 'return dy * sign(x);', composed: (x, _y, dy) => mul(dy, sign(x)) },
@@ -29,7 +27,6 @@ const unaryOps = {
   relu: { body: 'return select(x, 0.0, x < 0.0); // NaN passes through, as in Keras and PyTorch', gradient: 'return select(0.0, dy, x > 0.0);', composed: (x, _y, dy) => mul(dy, greater(x, 0)) },
   sigmoid: { body: 'return stableSigmoid(x);', gradient: 'return dy * out * (1.0 - out);', composed: (_x, y, dy) => mul(dy, mul(y, sub(1, y))) },
   tanh: { body: 'return stableTanh(x);', gradient: 'return dy * (1.0 - out * out);', composed: (_x, y, dy) => mul(dy, sub(1, mul(y, y))) },
-  gelu: { body: 'return geluTanh(x);', gradient: 'return dy * geluTanhDerivative(x);', composed: (x, _y, dy) => mul(dy, geluDerivative(x)) },
   // softplus = log(1 + e^x), stable for large |x|; its derivative is sigmoid(x).
   softplus: { body: 'return select(x, 0.0, x < 0.0) + log(1.0 + exp(-abs(x)));', gradient: 'return dy * stableSigmoid(x);', composed: (x, _y, dy) => mul(dy, sigmoid(x)) },
   reciprocal: { body: 'return 1.0 / x;', gradient: 'return -dy * out * out;', composed: (_x, y, dy) => mul(dy, neg(mul(y, y))) },
@@ -37,14 +34,6 @@ const unaryOps = {
 } satisfies Record<string, UnaryDeclaration>;
 
 export type UnaryOpName = keyof typeof unaryOps;
-
-/** gelu'(x) for the tanh approximation: 0.5(1+t) + 0.5·x·(1−t²)·c·(1 + 3·0.044715·x²), t = tanh(u). */
-function geluDerivative(x: Tensor): Tensor {
-  const x2 = mul(x, x);
-  const t = tanh(mul(add(x, mul(mul(x2, x), 0.044715)), GELU_C));
-  const inner = mul(add(mul(x2, 3 * 0.044715), 1), GELU_C);
-  return add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), inner));
-}
 
 /** Each declaration as an op (kernels are compiled on first use). */
 const ops = Object.fromEntries(Object.entries(unaryOps).map(([name, op]) => [name, defineElementwise({
@@ -81,8 +70,6 @@ export const cos = (x: Tensor | number): Tensor => ops.cos(x);
 export const relu = (x: Tensor | number): Tensor => ops.relu(x);
 export const sigmoid = (x: Tensor | number): Tensor => ops.sigmoid(x);
 export const tanh = (x: Tensor | number): Tensor => ops.tanh(x);
-/** GELU, tanh approximation (PyTorch approximate='tanh', Keras/TF.js default). */
-export const gelu = (x: Tensor | number): Tensor => ops.gelu(x);
 export const softplus = (x: Tensor | number): Tensor => ops.softplus(x);
 export const reciprocal = (x: Tensor | number): Tensor => ops.reciprocal(x);
 /** -1, 0 or 1 by the sign of x, as float32 (int32 input too); its gradient is zero. */

@@ -91,7 +91,7 @@ describe('save and load', () => {
     expect(saved.weights.map((w) => w.name.split('/')[1])).toEqual(['kernel', 'bias', 'kernel', 'bias']);
     parsed.tensors.forEach((tensor, i) => expect(Array.from(tensor.values)).toEqual(Array.from(saved.weights[i].values)));
     expect(saved.modelJson.weights).toEqual(saved.weights.map(({ name, shape }) => ({ name, shape, dtype: 'float32' })));
-    expect(saved.modelJson).toMatchObject({ format: 'webgrad-sequential', formatVersion: 1, inputShape: [4] });
+    expect(saved.modelJson).toMatchObject({ format: 'webgrad-sequential', formatVersion: 2, inputShape: [4] });
   });
 
   it('loadWeights takes a file written here; a wrong shape, name or byte count throws and leaves every weight unchanged', async () => {
