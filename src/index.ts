@@ -15,6 +15,7 @@ export {
   clip, sum, mean, max, min, argmax, softmax, logSoftmax, reshape, transpose,
   broadcastTo, slice, concat, cast, matmul, linear, gather, oneHot, conv2d, conv2dBackpropInput,
   conv2dBackpropFilter, maxPool2d, avgPool2d, moments, batchNorm, layerNorm, dropout, scaledDotProductAttention, zerosLike, onesLike,
+  dot, outerProduct,
 } from './ops/public';
 export * from './ops/unary';
 export * from './ops/gelu';
