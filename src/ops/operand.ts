@@ -134,6 +134,16 @@ export class Conversions {
   }
 }
 
+/**
+ * `call` with `value` as a tensor, for Tensor methods (`x.add([1, 2])`); numbers stay numbers, for
+ * the elementwise dtype rules. What was made is disposed after the call.
+ */
+export function withOperand<R>(op: string, value: unknown, argument: string, call: (operand: Tensor | number) => R, dtype: DType = 'float32'): R {
+  if (typeof value === 'number') return call(value);
+  const conversions = new Conversions(op);
+  return conversions.around(() => call(conversions.convert(value, argument, dtype)));
+}
+
 /** Disposes `used` when the op made it from `given` (a number turned tensor, a cast copy). */
 export function releaseTemporary(given: TensorLike, used: Tensor): void {
   if (used !== given) used.dispose();

@@ -96,6 +96,40 @@ describe('TensorLike arguments', () => {
     expect(out.length).toBe(3 * cases.length);
   });
 
+  it('Tensor methods take the same TensorLike operands: x.add / x.greater / x.matmul / x.gather with arrays', async () => {
+    const out = await gpu.run(async (wg) => {
+      const x = wg.tensor([[1, 2], [3, 4]]);
+      const operands = [wg.tensor([1, 2], undefined, 'int32'), wg.tensor([2, 2]), wg.tensor([[1], [0.5]]), wg.tensor([1, 1, 0], undefined, 'int32')];
+      const before = wg.memory().numTensors;
+      const calls = [
+        [x.add(Int32Array.from([1, 2])), wg.add(x, operands[0])],
+        [x.greater([2, 2]), wg.greater(x, operands[1])],
+        [x.matmul([[1], [0.5]]), wg.matmul(x, operands[2])],
+        [x.gather([1, 1, 0], 1), wg.gather(x, operands[3], 1)],
+      ];
+      const pairs: { shapes: number[][]; values: number[][] }[] = [];
+      for (const pair of calls) {
+        pairs.push({ shapes: pair.map((t) => [...t.shape]), values: await Promise.all(pair.map(async (t) => Array.from(await t.data()))) });
+      }
+      calls.flat().forEach((t) => t.dispose());
+      const leaked = wg.memory().numTensors - before;
+      let message = 'no error';
+      try {
+        x.mul('2' as unknown as number);
+      } catch (error) {
+        message = `${(error as Error).name}: ${(error as Error).message}`;
+      }
+      [x, ...operands].forEach((t) => t.dispose());
+      return { pairs, leaked, message };
+    }, null);
+    for (const { shapes, values } of out.pairs) {
+      expect(shapes[0]).toEqual(shapes[1]);
+      expect(values[0]).toEqual(values[1]);
+    }
+    expect(out.leaked).toBe(0);
+    expect(out.message).toMatch(/^TypeError: mul: argument 'other' must be a Tensor/);
+  });
+
   it('a string, an object or a ragged array where a tensor goes is a TypeError naming the op and the argument, and leaks nothing', async () => {
     const bads: unknown[] = ['abc', { values: [1] }, [[1, 2], [3]]];
     const out = await gpu.run(async (wg, { all, bads }) => {
