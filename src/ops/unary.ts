@@ -2,7 +2,7 @@
 // fused WGSL body (the fast path) and with differentiable ops (used for higher derivatives).
 import { tidy } from '../memory';
 import { Tensor } from '../tensor';
-import { add, div, maximum, mul, sub } from './binary';
+import { div, maximum, mul, sub } from './binary';
 import { greater } from './compare';
 import { defineElementwise, type ElementwiseOp } from './elementwise';
 import stableMathSource from '../../shaders/stableMath.wgsl';
