@@ -115,9 +115,13 @@ export class Sequential implements TrainingTarget {
   }
 
   // x and y may be TensorLike (nested or typed arrays), converted once for the call and disposed after.
-  fit(x: TensorLike, y: TensorLike, options: FitOptions = {}): Promise<History> {
+  fit(x: TensorLike, y: TensorLike, options: Omit<FitOptions, 'validationData'> & { validationData?: [TensorLike, TensorLike] } = {}): Promise<History> {
     const data = new Conversions('fit');
-    return data.around(() => fitModel(this, data.convert(x, 'x'), data.convert(y, 'y'), options));
+    return data.around(() => {
+      const given = options.validationData;
+      const validationData: [Tensor, Tensor] | undefined = given && [data.convert(given[0], 'validationData[0]'), data.convert(given[1], 'validationData[1]')];
+      return fitModel(this, data.convert(x, 'x'), data.convert(y, 'y'), { ...options, validationData });
+    });
   }
 
   evaluate(x: TensorLike, y: TensorLike, options: EvaluateOptions = {}): Promise<Logs> {

@@ -1,4 +1,4 @@
-// fit / evaluate / predict / trainOnBatch / setWeights take nested or typed arrays as TF.js's do
+// fit (and its validationData) / evaluate / predict / trainOnBatch / setWeights take nested or typed arrays as TF.js's do
 // (converted once, disposed when the call settles): the same numbers as with tensors from the same
 // values, nothing left alive, and a TypeError naming the method and argument for anything else.
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ describe('model methods with TensorLike data', () => {
         // The optimizer makes its state on the first step; count after it.
         await model.trainOnBatch(xs, ys);
         const before = wg.memory().numTensors;
-        const history = await model.fit(xs, ys, { epochs: 2, batchSize: 2, verbose: 0 });
+        const history = await model.fit(xs, ys, { epochs: 2, batchSize: 2, verbose: 0, validationData: asTensors ? [xs, ys] : [x, y] });
         const logs = await model.trainOnBatch(xs, ys);
         const evaluated = await model.evaluate(xs, ys);
         const prediction = model.predict(asTensors ? xs : [[1, 2, 3]]);
@@ -38,11 +38,13 @@ describe('model methods with TensorLike data', () => {
         }
         for (const data of [xs, ys]) if (data instanceof wg.Tensor) data.dispose();
         model.dispose();
-        return { loss: history.history.loss, batchLoss: logs.loss, evaluated: evaluated.loss, first: values[0], leaked, message };
+        return { loss: history.history.loss, valLoss: history.history.val_loss, batchLoss: logs.loss, evaluated: evaluated.loss, first: values[0], leaked, message };
       };
       return { tensors: await run(true), arrays: await run(false) };
     }, null);
     expect(out.arrays.loss).toEqual(out.tensors.loss);
+    expect(out.arrays.valLoss).toEqual(out.tensors.valLoss);
+    expect(out.arrays.valLoss).toHaveLength(2);
     expect([out.arrays.batchLoss, out.arrays.evaluated, out.arrays.first]).toEqual([out.tensors.batchLoss, out.tensors.evaluated, out.tensors.first]);
     expect(out.arrays.leaked).toBe(0);
     expect(out.tensors.leaked).toBe(0);
