@@ -1,12 +1,14 @@
-// gather (SCATTER false): out[o, j, k] = x[o, clamp(indices[j]), k], with x seen as [outer, axisSize, inner]
-// and out as [outer, indexCount, inner]. scatter-add (SCATTER true), gather's transpose, with x and out
-// swapping those layouts: out[o, d, k] = Σ_j [clamp(indices[j]) = d] x[o, j, k], one invocation per output
+// gather (SCATTER false): out[b, o, j, k] = x[b, o, clamp(indices[b, j]), k], with x seen as [batch, outer,
+// axisSize, inner], indices as [batch, indexCount] and out as [batch, outer, indexCount, inner] (batch: the
+// batchDims axes both share). scatter-add (SCATTER true), gather's transpose, with x and out swapping those
+// layouts: out[b, o, d, k] = Σ_j [clamp(indices[b, j]) = d] x[b, o, j, k], one invocation per output
 // element summing j in order: deterministic, and repeated indices lose no update (WGSL has no f32 atomics).
 // Indices outside [0, axisSize) are clamped to the nearest end, so no read leaves the buffer.
 alias Element = u32;
 
 struct Params {
   count: u32,
+  outer: u32,
   inner: u32,
   indexCount: u32,
   axisSize: u32,
@@ -29,17 +31,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= params.count) { return; }
   let k = i % params.inner;
   let row = i / params.inner;
+  // o runs over batch × outer; b picks the batch's row of indices.
   if (!SCATTER) {
     let j = row % params.indexCount;
     let o = row / params.indexCount;
-    out[i] = x[(o * params.axisSize + clampedIndex(j)) * params.inner + k];
+    let b = o / params.outer;
+    out[i] = x[(o * params.axisSize + clampedIndex(b * params.indexCount + j)) * params.inner + k];
     return;
   }
   let d = row % params.axisSize;
   let o = row / params.axisSize;
+  let b = o / params.outer;
   var total = Element(0);
   for (var j = 0u; j < params.indexCount; j++) {
-    if (clampedIndex(j) == d) { total += x[(o * params.indexCount + j) * params.inner + k]; }
+    if (clampedIndex(b * params.indexCount + j) == d) { total += x[(o * params.indexCount + j) * params.inner + k]; }
   }
   out[i] = total;
 }

@@ -1,7 +1,6 @@
-// Overflow-free sigmoid, tanh and GELU for f32, prepended (after shaders/ieee.wgsl) to the kernels
-// that need them. NaN gives NaN and ±Inf the limits (sigmoid 1/0, tanh ±1) without relying on exp.
-const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
-const GELU_CUBIC: f32 = 0.044715;
+// Overflow-free sigmoid and tanh for f32, prepended (after shaders/ieee.wgsl) to the kernels that
+// need them (GELU: gelu.wgsl). NaN gives NaN and ±Inf the limits (sigmoid 1/0, tanh ±1) without
+// relying on exp.
 
 // 1/(1+e^−v) as e/(1+e) or 1/(1+e) with e = e^−|v|, so exp never overflows.
 fn stableSigmoid(v: f32) -> f32 {
@@ -15,14 +14,4 @@ fn stableTanh(v: f32) -> f32 {
   let e = exp(-2.0 * abs(v));
   let finite = withSignOf((1.0 - e) / (1.0 + e), v);
   return select(finite, select(withSignOf(1.0, v), v, isNan(v)), isNonFinite(v));
-}
-
-// GELU, tanh approximation (PyTorch approximate='tanh', Keras's default).
-fn geluTanh(v: f32) -> f32 {
-  return 0.5 * v * (1.0 + stableTanh(SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v)));
-}
-
-fn geluTanhDerivative(v: f32) -> f32 {
-  let t = stableTanh(SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v));
-  return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_CUBIC * v * v);
 }

@@ -60,7 +60,9 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
   let text: string;
   try {
-    text = JSON.stringify(value);
+    // JSON has no NaN or ±Infinity (it writes null): keep them readable, as in [NaN, 2].
+    text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'number' && !Number.isFinite(item) ? `\u0000${item}` : item))
+      .replace(/"\\u0000(NaN|-?Infinity)"/g, '$1');
   } catch {
     text = 'an unprintable value';
   }

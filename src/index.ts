@@ -6,10 +6,21 @@ export { synchronize, commandStats } from './runtime/commands';
 export { Tensor, type DType, type NestedArray } from './tensor';
 export { tidy, keep, memory } from './memory';
 export * from './errors';
-export { tensor, full, zeros, ones, zerosLike, onesLike, arange, eye, type TensorData } from './ops/creation';
-export type { TensorLike } from './ops/operand';
+export { tensor, full, zeros, ones, arange, eye, type TensorData } from './ops/creation';
+export type { TensorLike, NumericArray } from './ops/operand';
+// Every op taking tensors, accepting TensorLike arguments (these names shadow the same names in the
+// `export *` lines below, which bring the option types).
+export {
+  neg, abs, square, exp, log, sqrt, rsqrt, sin, cos, relu,
+  sigmoid, tanh, softplus, reciprocal, sign, gelu, add, sub, mul, div,
+  pow, maximum, minimum, equal, notEqual, greater, greaterEqual, less, lessEqual, where,
+  clip, sum, mean, max, min, argmax, softmax, logSoftmax, reshape, transpose,
+  broadcastTo, slice, concat, cast, matmul, linear, gather, oneHot, conv2d, conv2dBackpropInput,
+  conv2dBackpropFilter, maxPool2d, avgPool2d, moments, batchNorm, layerNorm, dropout, scaledDotProductAttention, zerosLike, onesLike,
+  dot, outerProduct,
+} from './ops/public';
 export * from './ops/unary';
-export { add, sub, mul, div, pow, maximum, minimum } from './ops/binary';
+export * from './ops/gelu';
 export * from './ops/compare';
 export * from './ops/reduce';
 export * from './ops/movement';
@@ -22,9 +33,9 @@ export * from './ops/conv';
 export * from './ops/pool';
 export type { PerAxis, Padding } from './ops/windows';
 export { setSeed, rand, randn, randomInt } from './ops/random';
-export { moments, batchNorm, layerNorm, type Moments, type LayerNormOptions } from './ops/normalization';
-export { dropout, type DropoutOptions } from './ops/dropout';
-export { causalMask, scaledDotProductAttention, MASKED_SCORE, type AttentionOptions } from './ops/attention';
+export type { Moments, LayerNormOptions } from './ops/normalization';
+export type { DropoutOptions } from './ops/dropout';
+export { causalMask, MASKED_SCORE, type AttentionOptions } from './ops/attention';
 export { Tape, type TapeOptions, type GradientOptions } from './autograd/tape';
 export { grad, valueAndGrad, variable, gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/functional';
 export * from './nn';
@@ -35,4 +46,4 @@ export * as losses from './losses';
 export * as metrics from './metrics';
 export { customOp, type CustomOpSpec } from './ops/custom';
 export { profile, formatProfile, type ProfileReport, type KernelTiming } from './runtime/profiler';
-export { linear, type EpilogueActivation } from './ops/linear';
+export type { EpilogueActivation } from './ops/linear';

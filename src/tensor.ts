@@ -8,6 +8,7 @@ import { trackBytes, trackTensor, untrackTensor } from './memory';
 import { sizeOf, type Shape } from './shape';
 import * as binaryOps from './ops/binary';
 import * as unaryOps from './ops/unary';
+import { gelu, type GeluOptions } from './ops/gelu';
 import * as compareOps from './ops/compare';
 import * as reduceOps from './ops/reduce';
 import * as softmaxOps from './ops/softmax';
@@ -15,7 +16,7 @@ import * as movementOps from './ops/movement';
 import * as indexingOps from './ops/indexing';
 import { matmul, type MatmulOptions } from './ops/matmul';
 import { cast } from './ops/cast';
-import type { TensorLike } from './ops/operand';
+import { asTensor, withOperand, type TensorLike } from './ops/operand';
 import type { Axes } from './ops/reduce';
 
 export type DType = 'float32' | 'int32';
@@ -169,13 +170,13 @@ export class Tensor {
   }
 
   // Every op as a method where that reads naturally: a.add(b).relu().sum().
-  add(other: TensorLike): Tensor { return binaryOps.add(this, other); }
-  sub(other: TensorLike): Tensor { return binaryOps.sub(this, other); }
-  mul(other: TensorLike): Tensor { return binaryOps.mul(this, other); }
-  div(other: TensorLike): Tensor { return binaryOps.div(this, other); }
-  pow(other: TensorLike): Tensor { return binaryOps.pow(this, other); }
-  maximum(other: TensorLike): Tensor { return binaryOps.maximum(this, other); }
-  minimum(other: TensorLike): Tensor { return binaryOps.minimum(this, other); }
+  add(other: TensorLike): Tensor { return withOperand('add', other, 'other', (b) => binaryOps.add(this, b)); }
+  sub(other: TensorLike): Tensor { return withOperand('sub', other, 'other', (b) => binaryOps.sub(this, b)); }
+  mul(other: TensorLike): Tensor { return withOperand('mul', other, 'other', (b) => binaryOps.mul(this, b)); }
+  div(other: TensorLike): Tensor { return withOperand('div', other, 'other', (b) => binaryOps.div(this, b)); }
+  pow(other: TensorLike): Tensor { return withOperand('pow', other, 'other', (b) => binaryOps.pow(this, b)); }
+  maximum(other: TensorLike): Tensor { return withOperand('maximum', other, 'other', (b) => binaryOps.maximum(this, b)); }
+  minimum(other: TensorLike): Tensor { return withOperand('minimum', other, 'other', (b) => binaryOps.minimum(this, b)); }
   neg(): Tensor { return unaryOps.neg(this); }
   abs(): Tensor { return unaryOps.abs(this); }
   exp(): Tensor { return unaryOps.exp(this); }
@@ -188,13 +189,13 @@ export class Tensor {
   relu(): Tensor { return unaryOps.relu(this); }
   sigmoid(): Tensor { return unaryOps.sigmoid(this); }
   tanh(): Tensor { return unaryOps.tanh(this); }
-  gelu(): Tensor { return unaryOps.gelu(this); }
+  gelu(options?: GeluOptions): Tensor { return gelu(this, options); }
   softplus(): Tensor { return unaryOps.softplus(this); }
-  equal(other: TensorLike): Tensor { return compareOps.equal(this, other); }
-  greater(other: TensorLike): Tensor { return compareOps.greater(this, other); }
-  greaterEqual(other: TensorLike): Tensor { return compareOps.greaterEqual(this, other); }
-  less(other: TensorLike): Tensor { return compareOps.less(this, other); }
-  lessEqual(other: TensorLike): Tensor { return compareOps.lessEqual(this, other); }
+  equal(other: TensorLike): Tensor { return withOperand('equal', other, 'other', (b) => compareOps.equal(this, b)); }
+  greater(other: TensorLike): Tensor { return withOperand('greater', other, 'other', (b) => compareOps.greater(this, b)); }
+  greaterEqual(other: TensorLike): Tensor { return withOperand('greaterEqual', other, 'other', (b) => compareOps.greaterEqual(this, b)); }
+  less(other: TensorLike): Tensor { return withOperand('less', other, 'other', (b) => compareOps.less(this, b)); }
+  lessEqual(other: TensorLike): Tensor { return withOperand('lessEqual', other, 'other', (b) => compareOps.lessEqual(this, b)); }
   clip(lo: number, hi: number): Tensor { return compareOps.clip(this, lo, hi); }
   sum(axes?: Axes, keepDims = false): Tensor { return reduceOps.sum(this, axes, keepDims); }
   mean(axes?: Axes, keepDims = false): Tensor { return reduceOps.mean(this, axes, keepDims); }
@@ -203,12 +204,12 @@ export class Tensor {
   argmax(axis?: number, keepDims = false): Tensor { return reduceOps.argmax(this, axis, keepDims); }
   softmax(axis = -1): Tensor { return softmaxOps.softmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return softmaxOps.logSoftmax(this, axis); }
-  matmul(other: Tensor, options?: MatmulOptions): Tensor { return matmul(this, other, options); }
+  matmul(other: TensorLike, options?: MatmulOptions): Tensor { return withOperand('matmul', other, 'other', (b) => matmul(this, asTensor('matmul', b), options)); }
   reshape(shape: readonly number[]): Tensor { return movementOps.reshape(this, shape); }
   transpose(perm?: readonly number[]): Tensor { return movementOps.transpose(this, perm); }
   broadcastTo(shape: readonly number[]): Tensor { return movementOps.broadcastTo(this, shape); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return movementOps.slice(this, begin, size); }
-  gather(indices: Tensor, axis = 0): Tensor { return indexingOps.gather(this, indices, axis); }
+  gather(indices: TensorLike, axis = 0, batchDims = 0): Tensor { return withOperand('gather', indices, 'indices', (i) => indexingOps.gather(this, asTensor('gather', i, 'int32'), axis, batchDims), 'int32'); }
   cast(dtype: DType): Tensor { return cast(this, dtype); }
 
   toString(): string {

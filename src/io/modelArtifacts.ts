@@ -11,6 +11,7 @@ import { getDevice } from '../runtime/device';
 import { shapesEqual } from '../shape';
 import type { DType, Tensor } from '../tensor';
 import type { Layer, SampleShape } from '../nn/layer';
+import { upgradeActivation } from '../nn/activations';
 import { deserializeLayer } from '../nn/layers';
 import { Sequential, assertUniqueLayerNames } from '../nn/sequential';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, checkModelJson, type ModelArtifacts, type WeightEntry } from './modelJson';
@@ -73,7 +74,9 @@ export function loadModel(artifacts: ModelArtifacts): Sequential {
   if (!isPlainObject(artifacts)) throw new ModelFormatError('loadModel: expected { modelJson, weights }');
   const modelJson = checkModelJson(artifacts.modelJson);
   const file = decodeSafetensors(artifacts.weights);
-  const layers = modelJson.layers.map((config, i) => atLayer(i, config.className, () => deserializeLayer(config)));
+  const layers = modelJson.layers.map((layer, i) => atLayer(i, layer.className, () => deserializeLayer({
+    ...layer, config: upgradeActivation(layer.config, modelJson.formatVersion),
+  })));
   atLayer(null, '', () => assertUniqueLayerNames(`model '${modelJson.name}'`, layers));
   const sampleShape = layers[0]?.inputShape ?? modelJson.inputShape ?? null;
   if (layers[0]?.inputShape && modelJson.inputShape && !shapesEqual(layers[0].inputShape, modelJson.inputShape)) {

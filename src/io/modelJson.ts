@@ -5,7 +5,10 @@ import type { LayerConfig } from '../nn/layer';
 import { isPlainObject } from './safetensors';
 
 export const MODEL_FORMAT = 'webgrad-sequential';
-/** 2: weights in the file are named by position in the model (Keras 3's scheme), not by layer name. */
+/**
+ * 2: weights in the file are named by position in the model (Keras 3's scheme), not by layer name;
+ * activation 'gelu' is the exact form (version 1 files meant the tanh form: see upgradeActivation).
+ */
 export const MODEL_FORMAT_VERSION = 2;
 
 export interface ModelJson {

@@ -1,10 +1,11 @@
-// Activations by name, as Keras spells them.
+// Activations by name, as Keras spells them ('geluTanh': Keras's gelu with approximate=True).
 import { ValueError } from '../errors';
 import type { Tensor } from '../tensor';
-import { gelu, relu, sigmoid, tanh } from '../ops/unary';
+import { gelu } from '../ops/gelu';
+import { relu, sigmoid, tanh } from '../ops/unary';
 import { softmax } from '../ops/softmax';
 
-export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'gelu';
+export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'gelu' | 'geluTanh';
 export type ActivationFunction = (x: Tensor) => Tensor;
 
 const activations: Record<ActivationName, ActivationFunction> = {
@@ -13,7 +14,8 @@ const activations: Record<ActivationName, ActivationFunction> = {
   sigmoid,
   tanh,
   softmax: (x) => softmax(x, -1),
-  gelu,
+  gelu: (x) => gelu(x),
+  geluTanh: (x) => gelu(x, { approximate: true }),
 };
 
 export function isActivationName(name: string): name is ActivationName {
@@ -26,4 +28,13 @@ export function getActivation(name: string = 'linear'): ActivationFunction {
     throw new ValueError(`unknown activation '${String(name)}'; known: ${Object.keys(activations).join(', ')}`);
   }
   return activations[name];
+}
+
+/**
+ * Model files of format version 1 wrote 'gelu' for the tanh form (webgrad's only gelu then); from
+ * version 2 'gelu' is the exact form. Renames it in a version-1 layer config so old models compute
+ * what they were trained with.
+ */
+export function upgradeActivation(config: Record<string, unknown>, formatVersion: number): Record<string, unknown> {
+  return formatVersion < 2 && config.activation === 'gelu' ? { ...config, activation: 'geluTanh' } : config;
 }

@@ -13,6 +13,7 @@ import type { History, Logs, TrainingTarget } from './callbacks';
 import { formatSummary } from './summary';
 import { ModelActivity } from './activity';
 import { cast } from '../ops/cast';
+import { Conversions, type TensorLike } from '../ops/operand';
 import { saveModel, type ModelArtifacts } from '../io/modelArtifacts';
 
 export interface CompileArgs {
@@ -132,21 +133,30 @@ export class Sequential implements TrainingTarget {
     return this.training?.optimizer ?? null;
   }
 
-  fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
-    return fitModel(this, x, y, options);
+  // x and y may be TensorLike (nested or typed arrays), converted once for the call and disposed after.
+  fit(x: TensorLike, y: TensorLike, options: Omit<FitOptions, 'validationData'> & { validationData?: [TensorLike, TensorLike] } = {}): Promise<History> {
+    const data = new Conversions('fit');
+    return data.around(() => {
+      const given = options.validationData;
+      const validationData: [Tensor, Tensor] | undefined = given && [data.convert(given[0], 'validationData[0]'), data.convert(given[1], 'validationData[1]')];
+      return fitModel(this, data.convert(x, 'x'), data.convert(y, 'y'), { ...options, validationData });
+    });
   }
 
-  evaluate(x: Tensor, y: Tensor, options: EvaluateOptions = {}): Promise<Logs> {
-    return evaluateModel(this, x, y, options);
+  evaluate(x: TensorLike, y: TensorLike, options: EvaluateOptions = {}): Promise<Logs> {
+    const data = new Conversions('evaluate');
+    return data.around(() => evaluateModel(this, data.convert(x, 'x'), data.convert(y, 'y'), options));
   }
 
   /** Predictions for `x` as a Tensor (inference mode: dropout off, nothing recorded). */
-  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
-    return predictModel(this, x, options.batchSize ?? 32);
+  predict(x: TensorLike, options: { batchSize?: number } = {}): Tensor {
+    const data = new Conversions('predict');
+    return data.around(() => predictModel(this, data.convert(x, 'x'), options.batchSize ?? 32));
   }
 
-  trainOnBatch(x: Tensor, y: Tensor): Promise<Logs> {
-    return trainOnBatch(this, x, y);
+  trainOnBatch(x: TensorLike, y: TensorLike): Promise<Logs> {
+    const data = new Conversions('trainOnBatch');
+    return data.around(() => trainOnBatch(this, data.convert(x, 'x'), data.convert(y, 'y')));
   }
 
   get trainableWeights(): Tensor[] {
@@ -164,8 +174,13 @@ export class Sequential implements TrainingTarget {
   }
 
   /** Overwrites every weight, in getWeights order; all shapes are checked before anything changes. */
-  setWeights(values: readonly Tensor[]): void {
+  setWeights(given: readonly TensorLike[]): void {
     const targets = this.namedWeights();
+    const data = new Conversions('setWeights');
+    data.around(() => this.assignWeights(targets, given.map((value, i) => data.convert(value, `values[${i}]`, targets[i]?.tensor.dtype))));
+  }
+
+  private assignWeights(targets: { name: string; tensor: Tensor }[], values: readonly Tensor[]): void {
     if (values.length !== targets.length) {
       throw new ValueError(`setWeights: the model has ${targets.length} weights, got ${values.length}`);
     }

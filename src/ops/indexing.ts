@@ -6,7 +6,7 @@ import { ShapeError, ValueError, formatShape } from '../errors';
 import { defineKernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { Tensor } from '../tensor';
-import { normalizeAxis, sizeOf, type Shape } from '../shape';
+import { normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape';
 
 const gatherKernel = defineKernel('gather', gatherSource);
 const oneHotKernel = defineKernel('oneHot', oneHotSource);
@@ -17,49 +17,72 @@ function assertIndices(op: string, indices: Tensor): void {
 }
 
 /**
- * Picks slices of x along `axis` by integer indices of any shape (as tf.gather): the result has
- * shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. Indices are not checked against the
- * axis (that would need a GPU readback): one outside [0, x.shape[axis]) is clamped to the nearest
- * valid position, so no read leaves x. The gradient flows to x (summed over repeated indices).
+ * Picks slices of x along `axis` by integer indices of any shape, as tf.gather(x, indices, axis,
+ * batchDims): the first `batchDims` axes of x and indices are paired (each batch gathers with its
+ * own indices), so the result has shape x.shape[:axis] + indices.shape[batchDims:] +
+ * x.shape[axis+1:]. Indices are not checked against the axis (that would need a GPU readback): one
+ * outside [0, x.shape[axis]) is clamped to the nearest valid position, so no read leaves x (TF.js
+ * returns zeros there on the GPU, and TF raises on the CPU). The gradient flows to x (summed over
+ * repeated indices).
  */
-export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+export function gather(x: Tensor, indices: Tensor, axis = 0, batchDims = 0): Tensor {
   x.assertAlive('gather');
   assertIndices('gather', indices);
   if (x.rank === 0) throw new ShapeError('gather: x must have rank >= 1, got a scalar');
   const along = normalizeAxis('gather', axis, x.rank);
+  const batch = batchDims < 0 ? batchDims + indices.rank : batchDims;
+  const call = `x ${formatShape(x.shape)}, indices ${formatShape(indices.shape)}, axis ${axis}, batchDims ${batchDims}`;
+  if (!Number.isInteger(batchDims) || batch < 0 || batch > indices.rank || batch > along) {
+    throw new ValueError(`gather: batchDims must be an integer in [-${indices.rank}, ${Math.min(indices.rank, along)}] (at most indices' rank and the axis), got ${call}`);
+  }
+  if (!shapesEqual(x.shape.slice(0, batch), indices.shape.slice(0, batch))) {
+    throw new ShapeError(`gather: the first ${batch} (batchDims) dimensions of x and indices must match, got ${call}`);
+  }
   const axisSize = x.shape[along];
   if (axisSize === 0 && indices.size > 0) {
     throw new ShapeError(`gather: axis ${along} of ${formatShape(x.shape)} is empty, so no index can be valid`);
   }
-  const outer = x.shape.slice(0, along);
-  const inner = x.shape.slice(along + 1);
-  const out = Tensor.empty([...outer, ...indices.shape, ...inner], x.dtype);
-  launchGather(x, indices, out, { inner: sizeOf(inner), indexCount: indices.size, axisSize, scatter: false });
-  recordOp('gather', [x, indices], out, (dy) => [scatterAdd(dy, indices, along, axisSize), null]);
+  const layout = gatherLayout(x.shape, indices.shape, along, batch);
+  const out = Tensor.empty([...x.shape.slice(0, along), ...indices.shape.slice(batch), ...x.shape.slice(along + 1)], x.dtype);
+  launchGather(x, indices, out, layout, false);
+  recordOp('gather', [x, indices], out, (dy) => [scatterAdd(dy, indices, along, batch, axisSize), null]);
   return out;
+}
+
+/**
+ * The flat view the kernel works in: x as [batch, outer, axisSize, inner] and indices as [batch,
+ * indexCount], where batch spans the first batchDims axes and outer the axes from there to `axis`.
+ */
+function gatherLayout(xShape: Shape, indicesShape: Shape, axis: number, batchDims: number): GatherLayout {
+  return {
+    outer: sizeOf(xShape.slice(batchDims, axis)),
+    inner: sizeOf(xShape.slice(axis + 1)),
+    indexCount: sizeOf(indicesShape.slice(batchDims)),
+    axisSize: xShape[axis],
+  };
 }
 
 /**
  * gather's transpose: zeros of shape updates.shape[:axis] + [axisSize] + the trailing dims of
  * updates, with each slice of `updates` added at its (clamped) index along axis. Repeated indices
- * accumulate. Each output element loops over all indices, so the cost is output size × indices.size.
+ * accumulate. Each output element loops over its batch's indices, so the cost is output size × indexCount.
  */
-function scatterAdd(updates: Tensor, indices: Tensor, axis: number, axisSize: number): Tensor {
-  const outer = updates.shape.slice(0, axis);
-  const inner = updates.shape.slice(axis + indices.rank);
-  const out = Tensor.empty([...outer, axisSize, ...inner], updates.dtype);
-  launchGather(updates, indices, out, { inner: sizeOf(inner), indexCount: indices.size, axisSize, scatter: true });
-  recordOp('scatterAdd', [updates, indices], out, (dy) => [gather(dy, indices, axis), null]);
+function scatterAdd(updates: Tensor, indices: Tensor, axis: number, batchDims: number, axisSize: number): Tensor {
+  const indexRank = indices.rank - batchDims;
+  const outShape = [...updates.shape.slice(0, axis), axisSize, ...updates.shape.slice(axis + indexRank)];
+  const out = Tensor.empty(outShape, updates.dtype);
+  launchGather(updates, indices, out, gatherLayout(outShape, indices.shape, axis, batchDims), true);
+  recordOp('scatterAdd', [updates, indices], out, (dy) => [gather(dy, indices, axis, batchDims), null]);
   return out;
 }
 
-interface GatherLayout { inner: number; indexCount: number; axisSize: number; scatter: boolean }
+interface GatherLayout { outer: number; inner: number; indexCount: number; axisSize: number }
 
-function launchGather(x: Tensor, indices: Tensor, out: Tensor, { inner, indexCount, axisSize, scatter }: GatherLayout): void {
+function launchGather(x: Tensor, indices: Tensor, out: Tensor, { outer, inner, indexCount, axisSize }: GatherLayout, scatter: boolean): void {
   if (out.size === 0) return;
   launch(gatherKernel, {
     buffers: { x: x.buffer, indices: indices.buffer, out: out.buffer },
-    uniforms: { count: out.size, inner, indexCount, axisSize },
+    uniforms: { count: out.size, outer, inner, indexCount, axisSize },
     // Gathering only moves 4-byte words (either dtype); scatter-add sums float32 gradients.
     variant: scatter ? { aliases: { Element: 'f32' }, constants: { SCATTER: 1 } } : { constants: { SCATTER: 0 } },
     threads: out.size,

@@ -11,7 +11,7 @@ import { defineKernel, type Kernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { Tensor } from '../tensor';
 import { assertFloat } from './operand';
-import { assertImageBatch, perAxis, windowGeometry, windowUniforms, type PerAxis, type WindowGeometry } from './windows';
+import { assertImageBatch, explicitPadding, perAxis, windowGeometry, windowUniforms, type Padding, type PerAxis, type WindowGeometry } from './windows';
 
 const poolKernel = defineKernel('pool', windowSource + poolArgmaxSource + poolSource);
 const poolGradKernel = defineKernel('poolGrad', windowSource + poolArgmaxSource + poolGradSource);
@@ -21,8 +21,11 @@ export interface Pool2dOptions {
   poolSize?: PerAxis;
   /** Step between windows (default: poolSize, so windows tile the image). */
   strides?: PerAxis;
-  /** 'valid' (default) or 'same'; padded pixels never count, as in TF. */
-  padding?: 'valid' | 'same';
+  /**
+   * 'valid' (default), 'same', or explicit zeros per side ([[top, bottom], [left, right]], each less
+   * than the window); padded pixels never count (max ignores them, avg divides by the real pixels), as TF does for 'same'.
+   */
+  padding?: Padding;
 }
 
 type PoolKind = 'max' | 'avg';
@@ -43,12 +46,23 @@ function poolGeometry(op: string, x: Tensor, options: Pool2dOptions): WindowGeom
   const poolSize = perAxis(op, 'poolSize', options.poolSize ?? 2);
   const strides = perAxis(op, 'strides', options.strides ?? poolSize);
   const padding = options.padding ?? 'valid';
-  if (padding !== 'valid' && padding !== 'same') {
-    throw new ValueError(`${op}: padding must be 'valid' or 'same', got ${JSON.stringify(padding)}`);
-  }
   assertImageBatch(op, x.shape);
-  const call = `input ${formatShape(x.shape)}, poolSize [${poolSize}], strides [${strides}], padding '${padding}'`;
+  const call = `input ${formatShape(x.shape)}, poolSize [${poolSize}], strides [${strides}], padding ${JSON.stringify(padding)}`;
+  assertPoolPadding(op, padding, poolSize, call);
   return windowGeometry(op, x.shape, poolSize, strides, padding, [1, 1], call);
+}
+
+/** Checks a pool's padding; explicit padding must be smaller than the window on every side. */
+export function assertPoolPadding(op: string, padding: Padding, poolSize: [number, number], call: string): void {
+  if (typeof padding === 'string') {
+    if (padding !== 'valid' && padding !== 'same') throw new ValueError(`${op}: padding must be 'valid', 'same' or explicit, got '${padding}'`);
+    return;
+  }
+  // A window wholly inside the padding would pool nothing (no max, a 0/0 mean).
+  const pads = explicitPadding(op, padding);
+  if (pads.some((pair, axis) => pair.some((pad) => pad >= poolSize[axis]))) {
+    throw new ValueError(`${op}: each explicit padding must be smaller than the window (poolSize) along its axis: ${call}`);
+  }
 }
 
 /** Pools `values` over the windows, choosing (for max) where `x`, of the same shape, is largest. */

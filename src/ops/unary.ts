@@ -2,7 +2,7 @@
 // fused WGSL body (the fast path) and with differentiable ops (used for higher derivatives).
 import { tidy } from '../memory';
 import { Tensor } from '../tensor';
-import { add, div, maximum, mul, sub } from './binary';
+import { div, maximum, mul, sub } from './binary';
 import { greater } from './compare';
 import { zerosLike } from './creation';
 import { defineElementwise, type ElementwiseOp } from './elementwise';
@@ -16,8 +16,6 @@ interface UnaryDeclaration {
   /** The derivative does not depend on x, so a NaN x still gets it (neg: −dy, sign: 0). */
   constantDerivative?: true;
 }
-
-const GELU_C = Math.sqrt(2 / Math.PI);
 
 // Every forward body is wrapped in a NaN guard (NaN in, NaN out; see `ops` below), so each row only
 // spells out its infinities and domain edges, by IEEE-754 as JavaScript's Math does. WGSL leaves
@@ -48,7 +46,6 @@ const unaryOps = {
   relu: { body: 'return select(x, 0.0, x <= 0.0);', gradient: 'return select(0.0, dy, x > 0.0);', composed: (_x, y, dy) => mul(dy, sign(y)) },
   sigmoid: { body: 'return stableSigmoid(x);', gradient: 'return dy * out * (1.0 - out);', composed: (_x, y, dy) => mul(dy, mul(y, sub(1, y))) },
   tanh: { body: 'return stableTanh(x);', gradient: 'return dy * (1.0 - out * out);', composed: (_x, y, dy) => mul(dy, sub(1, mul(y, y))) },
-  gelu: { body: 'return geluTanh(x);', gradient: 'return dy * geluTanhDerivative(x);', composed: (x, _y, dy) => mul(dy, geluDerivative(x)) },
   // softplus = log(1 + e^x), stable for large |x|; its derivative is sigmoid(x). softplus(±Inf) = +Inf / 0.
   softplus: {
     body: 'return select(select(x, 0.0, x < 0.0) + log(1.0 + exp(-abs(x))), select(0.0, x, x > 0.0), isInf(x));',
@@ -60,14 +57,6 @@ const unaryOps = {
 } satisfies Record<string, UnaryDeclaration>;
 
 export type UnaryOpName = keyof typeof unaryOps;
-
-/** gelu'(x) for the tanh approximation: 0.5(1+t) + 0.5·x·(1−t²)·c·(1 + 3·0.044715·x²), t = tanh(u). */
-function geluDerivative(x: Tensor): Tensor {
-  const x2 = mul(x, x);
-  const t = tanh(mul(add(x, mul(mul(x2, x), 0.044715)), GELU_C));
-  const inner = mul(add(mul(x2, 3 * 0.044715), 1), GELU_C);
-  return add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), inner));
-}
 
 /** Each declaration as an op (kernels are compiled on first use). */
 const ops = Object.fromEntries(Object.entries(unaryOps).map(([name, op]) => [name, defineElementwise({
@@ -115,8 +104,6 @@ export const cos = (x: Tensor | number): Tensor => ops.cos(x);
 export const relu = (x: Tensor | number): Tensor => ops.relu(x);
 export const sigmoid = (x: Tensor | number): Tensor => ops.sigmoid(x);
 export const tanh = (x: Tensor | number): Tensor => ops.tanh(x);
-/** GELU, tanh approximation (PyTorch approximate='tanh', Keras/TF.js default). */
-export const gelu = (x: Tensor | number): Tensor => ops.gelu(x);
 export const softplus = (x: Tensor | number): Tensor => ops.softplus(x);
 export const reciprocal = (x: Tensor | number): Tensor => ops.reciprocal(x);
 /** -1, 0 or 1 by the sign of x, as float32 (int32 input too); its gradient is zero. */

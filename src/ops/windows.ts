@@ -5,12 +5,18 @@ import { ShapeError, ValueError, formatShape } from '../errors';
 /** One value for both spatial axes, or [height, width]. */
 export type PerAxis = number | readonly [number, number];
 
+/** [before, after] zero rows (or columns) along one axis. */
+export type PadPair = readonly [number, number];
+
 /**
  * 'valid': windows lie wholly inside the image. 'same': output size ceil(size / stride), the
  * padding split as TF does (the odd pixel goes at the bottom/right). A number or [height, width]:
- * that many zero rows (columns) on both sides.
+ * that many zero rows (columns) on both sides. [[top, bottom], [left, right]]: explicit padding per
+ * side, as TF's explicit padding (whose NHWC form [[0, 0], [top, bottom], [left, right], [0, 0]] is
+ * accepted too).
  */
-export type Padding = 'valid' | 'same' | number | readonly [number, number];
+export type Padding = 'valid' | 'same' | number | readonly [number, number] | readonly [PadPair, PadPair]
+  | readonly [PadPair, PadPair, PadPair, PadPair];
 
 /** Everything a window kernel needs; [height, width] pairs. Field names match the WGSL structs. */
 export interface WindowGeometry {
@@ -61,10 +67,10 @@ export function windowGeometry(
   const inSize: [number, number] = [height, width];
   const outSize: [number, number] = [0, 0];
   const padStart: [number, number] = [0, 0];
-  const explicit = typeof padding === 'string' ? null : perAxis(op, 'padding', padding, true);
   if (typeof padding === 'string' && padding !== 'valid' && padding !== 'same') {
-    throw new ValueError(`${op}: padding must be 'valid', 'same', a number or [height, width], got '${padding}'`);
+    throw new ValueError(`${op}: padding must be 'valid', 'same', a number, [height, width] or [[top, bottom], [left, right]], got '${padding}'`);
   }
+  const explicit = typeof padding === 'string' ? null : explicitPadding(op, padding);
   for (const axis of [0, 1]) {
     const size = inSize[axis];
     const stride = strides[axis];
@@ -74,19 +80,37 @@ export function windowGeometry(
       const totalPad = Math.max((outSize[axis] - 1) * stride + extent - size, 0);
       padStart[axis] = Math.floor(totalPad / 2);
     } else {
-      const pad = explicit ? explicit[axis] : 0;
-      const padded = size + 2 * pad;
+      const [before, after] = explicit ? explicit[axis] : [0, 0];
+      const padded = size + before + after;
       if (padded < extent) {
         const name = axis === 0 ? 'height' : 'width';
         throw new ShapeError(
           `${op}: the window spans ${extent} along ${name} (size ${window[axis]}, dilation ${dilation[axis]}) but the padded input has ${padded}: ${call}`,
         );
       }
+      // The kernels need only the leading padding: the trailing one shows in outSize.
       outSize[axis] = Math.floor((padded - extent) / stride) + 1;
-      padStart[axis] = pad;
+      padStart[axis] = before;
     }
   }
   return { batch, channels, inSize, outSize, window, strides, dilation, padStart };
+}
+
+/** Explicit padding as [[top, bottom], [left, right]] of non-negative integers. */
+export function explicitPadding(op: string, padding: Exclude<Padding, 'valid' | 'same'>): [PadPair, PadPair] {
+  if (typeof padding === 'number' || typeof padding[0] === 'number') {
+    const [height, width] = perAxis(op, 'padding', padding as PerAxis, true);
+    return [[height, height], [width, width]];
+  }
+  const pairs = padding as readonly PadPair[];
+  const isPair = (pair: unknown): boolean =>
+    Array.isArray(pair) && pair.length === 2 && pair.every((v) => Number.isInteger(v) && v >= 0);
+  const nhwc = pairs.length === 4 && [pairs[0], pairs[3]].every((pair) => isPair(pair) && pair[0] === 0 && pair[1] === 0);
+  const spatial = nhwc ? [pairs[1], pairs[2]] : pairs;
+  if (spatial.length !== 2 || !spatial.every(isPair)) {
+    throw new ValueError(`${op}: explicit padding must be [[top, bottom], [left, right]] of non-negative integers (or TF's [[0, 0], [top, bottom], [left, right], [0, 0]]), got ${JSON.stringify(padding)}`);
+  }
+  return [spatial[0], spatial[1]];
 }
 
 /**

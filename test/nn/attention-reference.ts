@@ -24,7 +24,7 @@ export function layerNormLastRef(x: ref.NdArray, gamma: ref.NdArray, beta: ref.N
   return ref.mapBroadcast([x, mean, variance, gamma, beta], ([v, m, s, g, b]) => ((v - m) / Math.sqrt(s + epsilon)) * g + b);
 }
 
-/** GELU, tanh approximation (what webgrad's gelu computes). */
+/** GELU, tanh approximation (TransformerBlock's MLP activation, 'geluTanh'). */
 export const geluRef = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
 
 /** x [..., in] · kernel [in, out] + bias, on the last axis. */

@@ -56,7 +56,8 @@ describe('conv2d', () => {
   it('matches the direct reference over strides, paddings, dilation, odd sizes and batches', async () => {
     const cases: ConvCase[] = [];
     const odd = { xShape: [1, 7, 9, 3], wShape: [3, 2, 3, 5] };
-    const paddings: ref.ReferencePadding[] = ['valid', 'same', 1, [2, 1]];
+    // Explicit asymmetric padding ([[top, bottom], [left, right]], TF's explicit padding) included.
+    const paddings: ref.ReferencePadding[] = ['valid', 'same', 1, [2, 1], [[2, 0], [1, 3]], [[0, 1], [0, 2]]];
     for (const padding of paddings) {
       for (const strides of [1, 2, [2, 3]] as ref.WindowOptions['strides'][]) cases.push({ ...odd, options: { strides, padding } });
     }
@@ -129,6 +130,10 @@ describe('conv2d', () => {
     expect(await thrown((wg) => wg.conv2d(wg.zeros([1, 5, 5, 3]), wg.zeros([3, 3, 3, 4]), { dilation: [1, 1.5] }))).toMatch(/^ValueError: conv2d: dilation .*got \[1,1.5\]/);
     expect(await thrown((wg) => wg.conv2d(wg.zeros([1, 5, 5, 3]), wg.zeros([3, 3, 3, 4]), { padding: 'full' as 'same' }))).toMatch(/^ValueError: conv2d: padding must be 'valid', 'same'.*'full'/);
     expect(await thrown((wg) => wg.conv2d(wg.zeros([1, 5, 5, 3]), wg.zeros([3, 3, 3, 4]), { padding: -1 }))).toMatch(/^ValueError: conv2d: padding must be a non-negative integer .*-1/);
+    expect(await thrown((wg) => wg.conv2d(wg.zeros([1, 5, 5, 3]), wg.zeros([3, 3, 3, 4]), { padding: [[1, 2], [0, -1]] })))
+      .toMatch(/^ValueError: conv2d: explicit padding must be \[\[top, bottom\], \[left, right\]\] of non-negative integers .*got \[\[1,2\],\[0,-1\]\]/);
+    expect(await thrown((wg) => wg.conv2d(wg.zeros([1, 5, 5, 3]), wg.zeros([3, 3, 3, 4]), { padding: [[1, 0], [1, 2], [0, 1], [0, 0]] })))
+      .toMatch(/^ValueError: conv2d: explicit padding must be .*\[0, 0\]\]\), got \[\[1,0\]/);
     expect(await thrown((wg) => wg.conv2d(wg.zeros([1, 5, 5, 3], 'int32'), wg.zeros([3, 3, 3, 4])))).toMatch(/^ValueError: conv2d: .*int32/);
     expect(await thrown((wg) => wg.conv2d(wg.zeros([1, 5, 5, 3]), wg.zeros([0, 3, 3, 4])))).toMatch(/^ShapeError: conv2d: .*\[0,3,3,4\]/);
     expect(await thrown((wg) => wg.conv2dBackpropInput(wg.zeros([1, 4, 4, 4]), wg.zeros([3, 3, 3, 4]), [1, 5, 5, 3], { padding: 'same' })))
@@ -154,6 +159,7 @@ describe('conv2d', () => {
       { xShape: [1, 7, 9, 3], wShape: [3, 2, 3, 5], options: {} },
       { xShape: [1, 7, 9, 3], wShape: [3, 2, 3, 5], options: { strides: 2, padding: 'same' } },
       { xShape: [3, 7, 9, 3], wShape: [3, 2, 3, 5], options: { strides: [2, 1], padding: [1, 2] } },
+      { xShape: [2, 7, 9, 3], wShape: [3, 2, 3, 5], options: { strides: [2, 3], padding: [[0, 2], [3, 1]], dilation: [1, 2] } },
       { xShape: [1, 7, 9, 3], wShape: [3, 2, 3, 5], options: { dilation: 2, padding: 'same' } },
       { xShape: [2, 5, 4, 3], wShape: [1, 1, 3, 2], options: {} },
       { xShape: [1, 6, 6, 2], wShape: [2, 2, 2, 3], options: { strides: 3 } }, // some pixels feed no output

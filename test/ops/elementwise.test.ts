@@ -9,6 +9,7 @@
 // ≈ 1.19e-7·|v|. The reference runs in float64 on exactly the float32 inputs the GPU saw.
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
+import { geluExact } from '../reference/erf';
 import { binary, expectClose, mulberry32, randomArray, randomIntArray, unary, type NdArray, type Rng } from '../reference';
 import {
   argArray, asNdArray, broadcastPairs, callOps, describeCall, gradientsInPage, numericGradientsOf, operand, randomFrom, tensorArg, type GradientCall, type OpCall,
@@ -24,8 +25,6 @@ const uniformIn = (lo: number, hi: number) => (rng: Rng): number => lo + (hi - l
 /** Magnitude in [lo, hi] with a random sign: keeps inputs away from a kink or pole at 0. */
 const awayFromZero = (lo: number, hi: number) => (rng: Rng): number => (rng() < 0.5 ? -1 : 1) * (lo + (hi - lo) * rng());
 
-const GELU_C = Math.sqrt(2 / Math.PI);
-const tanhGelu = (x: number): number => 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x ** 3)));
 const stableSoftplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -54,8 +53,9 @@ const unaryOps: Record<string, UnaryCase> = {
   // (1 − e) / (1 + e) with e = exp(−2|x|): near 0, 1 − e loses relative precision, so a few ulp of
   // 1 absolute; elsewhere exp of |2x| ≤ 20 (43 ulp) plus the division.
   tanh: { reference: Math.tanh, tolerance: { rtol: 46 * ULP, atol: 4 * ULP }, domain: uniformIn(-10, 10) },
-  // 0.5·x·(1 + tanh(u)): the tanh error above, scaled by |0.5·x| ≤ 2.5, plus cancellation in 1 + tanh.
-  gelu: { reference: tanhGelu, tolerance: { rtol: 46 * ULP, atol: 16 * ULP }, domain: uniformIn(-5, 5) },
+  // Exact gelu x·Φ(x) (its tanh form and the bounds' derivation: gelu.test.ts): 4 ulp, plus exp's
+  // 3 + x² ulp in the lower tail, x ≥ −5.
+  gelu: { reference: geluExact, tolerance: { rtol: 32 * ULP, atol: 0 }, domain: uniformIn(-5, 5) },
   // max(x, 0) + log(1 + exp(−|x|)): log's 2^-21 absolute on [1, 2] dominates.
   softplus: { reference: stableSoftplus, tolerance: { rtol: 4 * ULP, atol: 2 ** -21 + 2 * ULP }, domain: uniformIn(-10, 10) },
   reciprocal: { reference: (x) => 1 / x, tolerance: { rtol: 2.5 * ULP, atol: 0 }, domain: awayFromZero(0.1, 10) },

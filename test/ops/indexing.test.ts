@@ -37,6 +37,35 @@ describe('indexing ops', () => {
     cases.forEach((c, i) => expectForward(c, results[i], `case ${i} gather ${JSON.stringify(c.inputs.map((x) => x.shape))} axis ${c.params.axis}`));
   });
 
+  it('gather with batchDims (tf.gather semantics): each batch row gathers with its own indices, forward and gradient', async () => {
+    const rng = ref.mulberry32(27);
+    const cases: OpCase[] = [
+      // [batch 2, 5] by [batch 2, 3] along axis 1: out[b, j] = x[b, idx[b, j]].
+      { op: 'gather', inputs: [randomInput([2, 5], rng), intInput([2, 3], [4, 0, 4, 1, 2, 3])], params: { axis: 1, batchDims: 1 } },
+      // Two batch axes, an outer axis between batch and axis, trailing inner axis, 2-D indices per batch.
+      { op: 'gather', inputs: [randomInput([2, 3, 2, 4, 2], rng), randomIndices([2, 3, 2, 2], rng, 0, 3)], params: { axis: 3, batchDims: 2 } },
+      // Negative batchDims counts from indices' rank (−1 of rank 2 is 1), negative axis.
+      { op: 'gather', inputs: [randomInput([3, 4, 2], rng), randomIndices([3, 5], rng, 0, 3)], params: { axis: -2, batchDims: -1 } },
+      // batchDims equal to indices' rank: one index per batch row (the index axes vanish).
+      { op: 'gather', inputs: [randomInput([4, 3], rng), intInput([4], [2, 0, 1, 2])], params: { axis: 1, batchDims: 1 } },
+      // Clamped indices within batches, int32 x.
+      { op: 'gather', inputs: [randomInput([2, 3], rng, 'int32'), intInput([2, 2], [-1, 5, 2, 9])], params: { axis: 1, batchDims: 1 } },
+    ];
+    for (const c of cases.slice(0, 4)) c.outputGradient = outputGradientFor(c, rng);
+    const results = await runCases(gpu, cases);
+    cases.forEach((c, i) => {
+      expectForward(c, results[i], `batchDims case ${i}`);
+      if (c.outputGradient) expectGradients(c, results[i], `batchDims gradient case ${i}`);
+    });
+    const errors: [OpCase, RegExp][] = [
+      [{ op: 'gather', inputs: [randomInput([2, 3], rng), intInput([3, 1], [0, 0, 0])], params: { axis: 1, batchDims: 1 } }, /^ShapeError: gather: the first 1 \(batchDims\) dimensions of x and indices must match, got x \[2,3\], indices \[3,1\]/],
+      [{ op: 'gather', inputs: [randomInput([2, 3], rng), intInput([2, 1], [0, 0])], params: { axis: 0, batchDims: 1 } }, /^ValueError: gather: batchDims must be an integer in \[-2, 0\]/],
+      [{ op: 'gather', inputs: [randomInput([2, 3, 4], rng), intInput([2], [0, 0])], params: { axis: 2, batchDims: 2 } }, /^ValueError: gather: batchDims must be an integer in \[-1, 1\]/],
+    ];
+    const errorResults = await runCases(gpu, errors.map(([c]) => c));
+    errors.forEach(([c, pattern], i) => expect(errorResults[i].error, JSON.stringify(c.params)).toMatch(pattern));
+  });
+
   it('gather clamps out-of-range indices into the axis instead of reading outside x', async () => {
     const rng = ref.mulberry32(22);
     const c: OpCase = { op: 'gather', inputs: [randomInput([4, 3], rng), intInput([5], [-3, 7, 2, 4, -1])], params: { axis: 0 } };

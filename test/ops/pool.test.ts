@@ -44,6 +44,9 @@ const poolCases = (kind: Kind): PoolCase[] => [
   { kind, xShape: [1, 8, 8, 2], options: { poolSize: 2, strides: 3 } }, // gaps between windows
   { kind, xShape: [1, 5, 4, 1], options: { poolSize: [5, 4] } }, // one window: the whole image
   { kind, xShape: [1, 3, 2, 2], options: { poolSize: 4, strides: 1, padding: 'same' } }, // window wider than the image
+  // Explicit asymmetric padding: padded pixels never count (avg divides by the real ones).
+  { kind, xShape: [2, 7, 9, 2], options: { poolSize: 3, strides: 2, padding: [[2, 0], [1, 2]] } },
+  { kind, xShape: [1, 5, 6, 1], options: { poolSize: [2, 3], strides: 1, padding: [[0, 1], [2, 0]] } },
 ];
 
 describe('maxPool2d and avgPool2d', () => {
@@ -186,7 +189,9 @@ describe('maxPool2d and avgPool2d', () => {
       .toMatch(/^ShapeError: avgPool2d: the window spans 3 along width .* padded input has 2: input \[1,4,2,3\], poolSize \[3,3\]/);
     expect(await thrown((wg) => wg.maxPool2d(wg.zeros([1, 4, 4, 3]), { poolSize: [2, 0] }))).toMatch(/^ValueError: maxPool2d: poolSize must be a positive integer .*\[2,0\]/);
     expect(await thrown((wg) => wg.maxPool2d(wg.zeros([1, 4, 4, 3]), { strides: -1 }))).toMatch(/^ValueError: maxPool2d: strides .*-1/);
-    expect(await thrown((wg) => wg.avgPool2d(wg.zeros([1, 4, 4, 3]), { padding: 1 as unknown as 'same' }))).toMatch(/^ValueError: avgPool2d: padding must be 'valid' or 'same', got 1/);
+    expect(await thrown((wg) => wg.avgPool2d(wg.zeros([1, 4, 4, 3]), { padding: 'full' as 'same' }))).toMatch(/^ValueError: avgPool2d: padding must be 'valid', 'same' or explicit, got 'full'/);
+    expect(await thrown((wg) => wg.maxPool2d(wg.zeros([1, 4, 4, 3]), { padding: [[0, 2], [1, 1]] })))
+      .toMatch(/^ValueError: maxPool2d: each explicit padding must be smaller than the window \(poolSize\) along its axis: input \[1,4,4,3\], poolSize \[2,2\]/);
     expect(await thrown((wg) => wg.maxPool2d(wg.zeros([1, 4, 4, 3], 'int32')))).toMatch(/^ValueError: maxPool2d: .*int32/);
   });
 

@@ -20,6 +20,7 @@ export interface CaseParams {
   begin?: number[];
   size?: number[];
   axis?: number;
+  batchDims?: number;
   depth?: number;
 }
 
@@ -52,7 +53,7 @@ export function runCases(gpu: GpuPage, cases: OpCase[]): Promise<OpResult[]> {
         case 'broadcastTo': return wg.broadcastTo(xs[0], p.shape!);
         case 'slice': return wg.slice(xs[0], p.begin!, p.size);
         case 'concat': return wg.concat(xs, p.axis);
-        case 'gather': return wg.gather(xs[0], xs[1], p.axis);
+        case 'gather': return wg.gather(xs[0], xs[1], p.axis, p.batchDims);
         case 'oneHot': return wg.oneHot(xs[0], p.depth!);
       }
     };
@@ -112,7 +113,7 @@ export function referenceOf(c: OpCase, inputs: ref.NdArray[] = c.inputs.map(toNd
       // webgrad clamps out-of-range indices; the reference throws, so clamp before calling it.
       const dim = x.shape[ref.normalizeAxis(p.axis ?? 0, x.shape.length)];
       const indices = { shape: inputs[1].shape, data: inputs[1].data.map((i) => Math.min(Math.max(i, 0), dim - 1)) };
-      return ref.gather(x, indices, p.axis ?? 0);
+      return ref.gather(x, indices, p.axis ?? 0, p.batchDims ?? 0);
     }
     case 'oneHot': return ref.oneHot(x, p.depth!);
   }

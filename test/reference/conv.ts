@@ -2,7 +2,8 @@
 // definitions (TF's padding rules), independent of the GPU code's im2col formulation.
 import { type NdArray, zeros } from './ndarray';
 
-export type ReferencePadding = 'valid' | 'same' | number | [number, number];
+/** As TF: 'valid', 'same', symmetric zeros per axis, or explicit [[top, bottom], [left, right]]. */
+export type ReferencePadding = 'valid' | 'same' | number | [number, number] | [[number, number], [number, number]];
 
 export interface WindowOptions {
   strides?: number | [number, number];
@@ -20,8 +21,11 @@ export function outputSizeAndPad(size: number, window: number, stride: number, d
     const total = Math.max((out - 1) * stride + span - size, 0);
     return { out, before: Math.floor(total / 2) };
   }
-  const pad = padding === 'valid' ? 0 : pairOf(padding)[axis];
-  return { out: Math.floor((size + 2 * pad - span) / stride) + 1, before: pad };
+  if (padding === 'valid') return { out: Math.floor((size - span) / stride) + 1, before: 0 };
+  const explicit = typeof padding !== 'number' && Array.isArray(padding[0]);
+  const symmetric = explicit ? 0 : pairOf(padding as number | [number, number])[axis];
+  const [before, after] = explicit ? (padding as [[number, number], [number, number]])[axis] : [symmetric, symmetric];
+  return { out: Math.floor((size + before + after - span) / stride) + 1, before };
 }
 
 /** The output shape of conv2d(x, w, options) and each spatial axis's size and leading padding. */
@@ -95,7 +99,7 @@ export function conv2dFilterGradient(x: NdArray, dy: NdArray, wShape: readonly n
 export interface PoolOptions {
   poolSize?: number | [number, number];
   strides?: number | [number, number];
-  padding?: 'valid' | 'same';
+  padding?: ReferencePadding;
 }
 
 /** Calls visit(yOffset, xOffsets) for each pooling window, with the offsets of its pixels inside the image in row-major order. */

@@ -80,20 +80,24 @@ export function concat(arrays: readonly NdArray[], axis: number): NdArray {
  * Picks entries of x along axis by integer indices of any shape (numpy.take): the result has
  * shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. Indices outside [0, dim) throw.
  */
-export function gather(x: NdArray, indices: NdArray, axis = 0): NdArray {
+/**
+ * tf.gather(x, indices, axis, batchDims), by its definition: the first batchDims coordinates of the
+ * output pick both x's and indices' batch, the next (axis − batchDims) run over x, the next
+ * indices.rank − batchDims over indices, the rest over x past axis.
+ */
+export function gather(x: NdArray, indices: NdArray, axis = 0, batchDims = 0): NdArray {
   const along = normalizeAxis(axis, x.shape.length);
-  const outer = x.shape.slice(0, along);
-  const inner = x.shape.slice(along + 1);
-  const shape = [...outer, ...indices.shape, ...inner];
+  const indexShape = indices.shape.slice(batchDims);
+  const shape = [...x.shape.slice(0, along), ...indexShape, ...x.shape.slice(along + 1)];
   const data = new Float64Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) {
     const index = multiIndex(i, shape);
-    const indicesIndex = index.slice(along, along + indices.shape.length);
+    const indicesIndex = [...index.slice(0, batchDims), ...index.slice(along, along + indexShape.length)];
     const picked = indices.data[flatIndex(indicesIndex, indices.shape)];
     if (!Number.isInteger(picked) || picked < 0 || picked >= x.shape[along]) {
       throw new Error(`gather: index ${picked} is out of range for axis ${along} of ${show(x.shape)}`);
     }
-    const source = [...index.slice(0, along), picked, ...index.slice(along + indices.shape.length)];
+    const source = [...index.slice(0, along), picked, ...index.slice(along + indexShape.length)];
     data[i] = x.data[flatIndex(source, x.shape)];
   }
   return { shape, data };

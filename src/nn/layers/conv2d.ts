@@ -3,7 +3,7 @@ import { ShapeError, ValueError, formatShape } from '../../errors';
 import type { Tensor } from '../../tensor';
 import { add } from '../../ops/binary';
 import { conv2d } from '../../ops/conv';
-import { windowGeometry, type Padding, type PerAxis } from '../../ops/windows';
+import { explicitPadding, windowGeometry, type Padding, type PerAxis } from '../../ops/windows';
 import { getActivation, type ActivationName } from '../activations';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
@@ -13,7 +13,7 @@ export interface Conv2DArgs extends LayerArgs {
   /** Filter height and width: one number or [height, width]. */
   kernelSize: PerAxis;
   strides?: PerAxis;
-  /** 'valid' (default) or 'same' as in Keras; explicit zero padding per side also works. */
+  /** 'valid' (default) or 'same' as in Keras; explicit zeros also work: a number, [height, width] or [[top, bottom], [left, right]]. */
   padding?: Padding;
   dilationRate?: PerAxis;
   activation?: ActivationName;
@@ -41,8 +41,8 @@ export class Conv2D extends Layer {
     this.strides = checkPerAxis('Conv2D', 'strides', args.strides ?? 1);
     this.dilationRate = checkPerAxis('Conv2D', 'dilationRate', args.dilationRate ?? 1);
     this.padding = args.padding ?? 'valid';
-    if (typeof this.padding !== 'string') checkPerAxis('Conv2D', 'padding', this.padding, true);
-    else if (this.padding !== 'valid' && this.padding !== 'same') throw new ValueError(`Conv2D: padding must be 'valid', 'same', a number or [height, width], got '${this.padding}'`);
+    if (typeof this.padding !== 'string') explicitPadding('Conv2D', this.padding);
+    else if (this.padding !== 'valid' && this.padding !== 'same') throw new ValueError(`Conv2D: padding must be 'valid', 'same', a number, [height, width] or [[top, bottom], [left, right]], got '${this.padding}'`);
     this.activationName = args.activation ?? 'linear';
     getActivation(this.activationName);
     this.useBias = checkBoolean('Conv2D', 'useBias', args.useBias, true);

@@ -26,7 +26,7 @@ export interface TransformerBlockArgs extends LayerArgs {
 /**
  * Pre-norm transformer block on x [batch, T, dim]:
  *   h = x + Dropout(MultiHeadAttention(LayerNorm(x)))
- *   y = h + Dropout(Dense(dim)(gelu(Dense(ffDim)(LayerNorm(h)))))
+ *   y = h + Dropout(Dense(dim)(geluTanh(Dense(ffDim)(LayerNorm(h)))))
  * Its weights are its sub-layers', named `<sublayer>/<weight>`: attention_norm/gamma,
  * attention/query/kernel, …, mlp_norm/beta, mlp_hidden/kernel, mlp_output/bias.
  */
@@ -56,7 +56,9 @@ export class TransformerBlock extends Layer {
     this.attentionNorm = new LayerNormalization({ name: 'attention_norm', epsilon: this.epsilon });
     this.attention = new MultiHeadAttention({ name: 'attention', numHeads: this.numHeads, keyDim: this.keyDim, causal: this.causal });
     this.mlpNorm = new LayerNormalization({ name: 'mlp_norm', epsilon: this.epsilon });
-    this.mlpHidden = new Dense(this.ffDim, { name: 'mlp_hidden', activation: 'gelu' });
+    // The tanh form, as GPT-2 and keras_hub's GPT2Backbone (gelu approximate=True); also what
+    // every saved TransformerBlock was trained with.
+    this.mlpHidden = new Dense(this.ffDim, { name: 'mlp_hidden', activation: 'geluTanh' });
   }
 
   computeOutputShape(inputShape: SampleShape): number[] {

@@ -1,0 +1,122 @@
+// The ops as the public API exports them: every tensor argument also takes a TensorLike (a number,
+// nested array or typed array), converted once by asTensor and disposed after the call, as TF.js's
+// convertToTensor does. Internal code calls the ops directly, with tensors.
+import { Tensor } from '../tensor';
+import * as attentionOps from './attention';
+import * as binaryOps from './binary';
+import * as castOps from './cast';
+import * as compareOps from './compare';
+import * as convOps from './conv';
+import * as creationOps from './creation';
+import * as dotOps from './dot';
+import * as dropoutOps from './dropout';
+import * as geluOps from './gelu';
+import * as indexingOps from './indexing';
+import * as linearOps from './linear';
+import * as matmulOps from './matmul';
+import * as movementOps from './movement';
+import * as normalizationOps from './normalization';
+import { Conversions, type TensorLike } from './operand';
+import * as poolOps from './pool';
+import * as reduceOps from './reduce';
+import * as softmaxOps from './softmax';
+import * as unaryOps from './unary';
+
+/** A parameter typed Tensor (or a list of them) accepts TensorLike; others are unchanged. */
+type Like<T> = T extends Tensor ? TensorLike : T extends readonly Tensor[] ? readonly TensorLike[] : T;
+type LikeArgs<A extends readonly unknown[]> = { [K in keyof A]: Like<A[K]> };
+
+/**
+ * How each positional argument converts: its name (for errors), `?` when null/undefined may stand
+ * for "none", `[]` for a list of tensors, `:int32` for indices; null for a non-tensor argument.
+ * Numbers stay numbers for the elementwise ops (`numbersPass`), whose dtype rules treat them
+ * specially (int32 x + 2 stays int32); elsewhere a number becomes a scalar tensor.
+ */
+function acceptTensorLike<A extends unknown[], R>(op: string, parameters: readonly (string | null)[], fn: (...args: A) => R, numbersPass = false): (...args: LikeArgs<A>) => R {
+  return (...args: LikeArgs<A>): R => {
+    const conversions = new Conversions(op);
+    return conversions.around(() => {
+      const converted = args.map((arg, i) => {
+        const spec = parameters[i];
+        if (!spec || (arg === undefined && !spec.includes('?'))) return arg;
+        const name = spec.replace(/[?[\]]|:int32/g, '');
+        const dtype = spec.endsWith(':int32') ? 'int32' : 'float32';
+        const convert = (value: unknown, label: string): unknown =>
+          (spec.includes('?') && (value === null || value === undefined)) || (numbersPass && typeof value === 'number')
+            ? value
+            : conversions.convert(value, label, dtype);
+        if (!spec.includes('[]')) return convert(arg, name);
+        if (!Array.isArray(arg)) throw new TypeError(`${op}: argument '${name}' must be an array of tensors, got ${typeof arg}`);
+        return arg.map((item: unknown, k: number) => convert(item, `${name}[${k}]`));
+      });
+      return fn(...(converted as A));
+    });
+  };
+}
+
+const elementwise = <A extends unknown[]>(op: string, parameters: readonly string[], fn: (...args: A) => Tensor) =>
+  acceptTensorLike(op, parameters, fn, true);
+
+export const neg = elementwise('neg', ['x'], unaryOps.neg);
+export const abs = elementwise('abs', ['x'], unaryOps.abs);
+export const square = elementwise('square', ['x'], unaryOps.square);
+export const exp = elementwise('exp', ['x'], unaryOps.exp);
+export const log = elementwise('log', ['x'], unaryOps.log);
+export const sqrt = elementwise('sqrt', ['x'], unaryOps.sqrt);
+export const rsqrt = elementwise('rsqrt', ['x'], unaryOps.rsqrt);
+export const sin = elementwise('sin', ['x'], unaryOps.sin);
+export const cos = elementwise('cos', ['x'], unaryOps.cos);
+export const relu = elementwise('relu', ['x'], unaryOps.relu);
+export const sigmoid = elementwise('sigmoid', ['x'], unaryOps.sigmoid);
+export const tanh = elementwise('tanh', ['x'], unaryOps.tanh);
+export const softplus = elementwise('softplus', ['x'], unaryOps.softplus);
+export const reciprocal = elementwise('reciprocal', ['x'], unaryOps.reciprocal);
+export const sign = elementwise('sign', ['x'], unaryOps.sign);
+export const gelu = acceptTensorLike('gelu', ['x', null], geluOps.gelu, true);
+export const add = elementwise('add', ['a', 'b'], binaryOps.add);
+export const sub = elementwise('sub', ['a', 'b'], binaryOps.sub);
+export const mul = elementwise('mul', ['a', 'b'], binaryOps.mul);
+export const div = elementwise('div', ['a', 'b'], binaryOps.div);
+export const pow = elementwise('pow', ['a', 'b'], binaryOps.pow);
+export const maximum = elementwise('maximum', ['a', 'b'], binaryOps.maximum);
+export const minimum = elementwise('minimum', ['a', 'b'], binaryOps.minimum);
+export const equal = elementwise('equal', ['a', 'b'], compareOps.equal);
+export const notEqual = elementwise('notEqual', ['a', 'b'], compareOps.notEqual);
+export const greater = elementwise('greater', ['a', 'b'], compareOps.greater);
+export const greaterEqual = elementwise('greaterEqual', ['a', 'b'], compareOps.greaterEqual);
+export const less = elementwise('less', ['a', 'b'], compareOps.less);
+export const lessEqual = elementwise('lessEqual', ['a', 'b'], compareOps.lessEqual);
+export const where = elementwise('where', ['condition', 'a', 'b'], compareOps.where);
+export const clip = acceptTensorLike('clip', ['x', null, null], compareOps.clip, true);
+
+export const sum = acceptTensorLike('sum', ['x'], reduceOps.sum);
+export const mean = acceptTensorLike('mean', ['x'], reduceOps.mean);
+export const max = acceptTensorLike('max', ['x'], reduceOps.max);
+export const min = acceptTensorLike('min', ['x'], reduceOps.min);
+export const argmax = acceptTensorLike('argmax', ['x'], reduceOps.argmax);
+export const softmax = acceptTensorLike('softmax', ['x'], softmaxOps.softmax);
+export const logSoftmax = acceptTensorLike('logSoftmax', ['x'], softmaxOps.logSoftmax);
+export const reshape = acceptTensorLike('reshape', ['x'], movementOps.reshape);
+export const transpose = acceptTensorLike('transpose', ['x'], movementOps.transpose);
+export const broadcastTo = acceptTensorLike('broadcastTo', ['x'], movementOps.broadcastTo);
+export const slice = acceptTensorLike('slice', ['x'], movementOps.slice);
+export const concat = acceptTensorLike('concat', ['tensors[]'], movementOps.concat);
+export const cast = acceptTensorLike('cast', ['x'], castOps.cast);
+export const matmul = acceptTensorLike('matmul', ['a', 'b'], matmulOps.matmul);
+export const dot = acceptTensorLike('dot', ['a', 'b'], dotOps.dot);
+export const outerProduct = acceptTensorLike('outerProduct', ['v1', 'v2'], dotOps.outerProduct);
+export const linear = acceptTensorLike('linear', ['x', 'kernel', 'bias?'], linearOps.linear);
+export const gather = acceptTensorLike('gather', ['x', 'indices:int32'], indexingOps.gather);
+export const oneHot = acceptTensorLike('oneHot', ['indices:int32'], indexingOps.oneHot);
+export const conv2d = acceptTensorLike('conv2d', ['x', 'filter'], convOps.conv2d);
+export const conv2dBackpropInput = acceptTensorLike('conv2dBackpropInput', ['dy', 'filter'], convOps.conv2dBackpropInput);
+export const conv2dBackpropFilter = acceptTensorLike('conv2dBackpropFilter', ['x', 'dy'], convOps.conv2dBackpropFilter);
+export const maxPool2d = acceptTensorLike('maxPool2d', ['x'], poolOps.maxPool2d);
+export const avgPool2d = acceptTensorLike('avgPool2d', ['x'], poolOps.avgPool2d);
+export const moments = acceptTensorLike('moments', ['x'], normalizationOps.moments);
+export const batchNorm = acceptTensorLike('batchNorm', ['x', 'mean', 'variance', 'gamma?', 'beta?'], normalizationOps.batchNorm);
+export const layerNorm = acceptTensorLike('layerNorm', ['x', 'gamma?', 'beta?'], normalizationOps.layerNorm);
+export const dropout = acceptTensorLike('dropout', ['x'], dropoutOps.dropout);
+export const scaledDotProductAttention = acceptTensorLike('scaledDotProductAttention', ['q', 'k', 'v'], attentionOps.scaledDotProductAttention);
+export const zerosLike = acceptTensorLike('zerosLike', ['x'], creationOps.zerosLike);
+export const onesLike = acceptTensorLike('onesLike', ['x'], creationOps.onesLike);
