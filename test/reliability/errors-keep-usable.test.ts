@@ -28,7 +28,7 @@ const CASES: { family: string; call: string; error: string }[] = [
   { family: 'creation', call: 'zeros past the buffer limit', error: 'OutOfMemoryError' },
   { family: 'elementwise', call: 'add of [2,3] and [4]', error: 'ShapeError' },
   { family: 'elementwise', call: 'mul of a disposed tensor', error: 'DisposedTensorError' },
-  { family: 'elementwise', call: 'exp of a string', error: 'ValueError' },
+  { family: 'elementwise', call: 'exp of a string', error: 'TypeError' },
   { family: 'reduce', call: 'sum over axis 5 of a rank-2 tensor', error: 'ValueError' },
   { family: 'reduce', call: 'argmax over axis -3 of a rank-2 tensor', error: 'ValueError' },
   { family: 'matmul', call: 'matmul of [2,3] and [2,3]', error: 'ShapeError' },
@@ -48,9 +48,9 @@ const CASES: { family: string; call: string; error: string }[] = [
   { family: 'Sequential', call: 'fit with 6 rows of x and 5 of y', error: 'ShapeError' },
   { family: 'Sequential', call: 'predict with 4 features for a 3-feature model', error: 'ShapeError' },
   { family: 'Sequential', call: 'fit on data with a NaN', error: 'NonFiniteLossError' },
-  { family: 'save/load', call: 'loadModel of an unknown format', error: 'ValueError' },
-  { family: 'save/load', call: 'loadWeights with the wrong shapes', error: 'ShapeError' },
-  { family: 'save/load', call: 'loadWeights of truncated bytes', error: 'ValueError' },
+  { family: 'save/load', call: 'loadModel of an unknown format', error: 'ModelFormatError' },
+  { family: 'save/load', call: 'loadWeights with the wrong shapes', error: 'ModelFormatError' },
+  { family: 'save/load', call: 'loadWeights of truncated bytes', error: 'ModelFormatError' },
 ];
 
 interface Outcome {
@@ -168,14 +168,17 @@ async function runCase(call: string): Promise<Outcome> {
       },
       'loadWeights of truncated bytes': () => wg.loadWeights(model, artifacts.weights.slice(0, 20)),
     };
-    const typedErrors = ['ShapeError', 'ValueError', 'DisposedTensorError', 'KernelError', 'NonDifferentiableError', 'NonFiniteLossError', 'OutOfMemoryError', 'DeviceLostError', 'WebGPUUnavailableError'];
+    const typedErrors = ['ShapeError', 'ValueError', 'DisposedTensorError', 'KernelError', 'NonDifferentiableError', 'NonFiniteLossError', 'OutOfMemoryError', 'DeviceLostError', 'WebGPUUnavailableError', 'ModelFormatError', 'ModelBusyError'];
     let error: Outcome['error'] = null;
     try {
       const result = await calls[call]();
       if (result instanceof wg.Tensor) result.dispose();
     } catch (e) {
       const { name, message } = e as Error;
-      error = { name, message, typed: typedErrors.includes(name) && e instanceof (wg as unknown as Record<string, new () => Error>)[name] };
+      // A value that is not a tensor at all is JavaScript's own TypeError (as TF.js), naming the op and argument.
+      const typed = name === 'TypeError' ? e instanceof TypeError
+        : typedErrors.includes(name) && e instanceof (wg as unknown as Record<string, new () => Error>)[name];
+      error = { name, message, typed };
     }
     // Pending GPU errors (the compile failure) were reported by the call itself: this sync is clean.
     await wg.synchronize();
