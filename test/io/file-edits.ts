@@ -27,15 +27,3 @@ export function editHeader(bytes: Uint8Array, edit: (header: Record<string, unkn
 export function entry(header: Record<string, unknown>, name: string): { dtype: unknown; shape: unknown; data_offsets: unknown } {
   return header[name] as { dtype: unknown; shape: unknown; data_offsets: unknown };
 }
-
-/** A small seeded generator (mulberry32) so fuzz cases are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

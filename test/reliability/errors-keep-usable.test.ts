@@ -4,20 +4,9 @@
 // right (float64 values worked out here).
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
+import { ADD_ONE_WGSL } from '../runtime/add-one-kernel';
 
 const gpu = useGpuPage();
-
-/** out[i] = x[i] + 1; the broken variant adds a u32 to an f32, which WGSL rejects at compile time. */
-const ADD_ONE_WGSL = `
-// Adds one: out[i] = x[i] + 1
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= arrayLength(&out)) { return; }
-  out[i] = x[i] + 1.0;
-}`;
 
 /** Each bad call (the page-side table below holds the calls) and the typed error it must throw. */
 const CASES: { family: string; call: string; error: string }[] = [

@@ -3,21 +3,10 @@
 // rejected batch is correct or an error (never zeros), and the pool is bounded and drainable.
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
+import { ADD_ONE_WGSL, BROKEN_ADD_ONE_WGSL } from './add-one-kernel';
 
 const gpu = useGpuPage();
 
-/** out[i] = x[i] + 1, a custom op; BROKEN_WGSL adds a u32 to an f32, which WGSL rejects. */
-const ADD_ONE_WGSL = `
-// Adds one: out[i] = x[i] + 1
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= arrayLength(&out)) { return; }
-  out[i] = x[i] + 1.0;
-}`;
-const BROKEN_WGSL = ADD_ONE_WGSL.replace('x[i] + 1.0', 'x[i] + 1u');
 
 describe('buffer limits', () => {
   it('a tensor past maxBufferSize / maxStorageBufferBindingSize is refused before allocating, naming shape, bytes and limit', async () => {
@@ -167,7 +156,7 @@ describe('after a rejected batch', () => {
       const later = { fixed: await outcome(() => fixed.data()), recomputed: await outcome(() => wg.tidy(() => wg.add(w, 10)).data()) };
       for (const t of [w, earlier, first, second, sameBatch, fromSameBatch, fixed]) t.dispose();
       return { reads, third, later };
-    }, { wgsl: ADD_ONE_WGSL, broken: BROKEN_WGSL });
+    }, { wgsl: ADD_ONE_WGSL, broken: BROKEN_ADD_ONE_WGSL });
     // Work that ran in its own batches is correct, also at the first sync point after the error.
     expect(out.reads.firstSync).toBe('values 2,4,6');
     expect(out.reads.earlierAgain).toBe('values 2,4,6');
