@@ -210,7 +210,8 @@ async function main() {
     buildBundle();
     await mkdir(join(repoRoot, 'bench', '.build'), { recursive: true });
     bundleDir = await mkdtemp(join(repoRoot, 'bench', '.build', 'run-'));
-    for (const file of ['webgrad.js', 'webgrad.js.map']) await copyFile(join(repoRoot, 'dist', file), join(bundleDir, file));
+    // The shipped (minified) bundle, as users get it; it has no sourcemap.
+    await copyFile(join(repoRoot, 'dist', 'webgrad.js'), join(bundleDir, 'webgrad.js'));
     bundleHash = createHash('sha256').update(await readFile(join(bundleDir, 'webgrad.js'))).digest('hex').slice(0, 16);
   }
   const bundleQuery = bundleDir ? `&bundle=/${relative(repoRoot, bundleDir).split('\\').join('/')}/webgrad.js` : '';
