@@ -15,6 +15,7 @@ import { mean, sum } from './ops/reduce';
 import { logSoftmax } from './ops/softmax';
 import { abs, log, neg, sigmoid, square } from './ops/unary';
 import { defineElementwise } from './ops/elementwise';
+import { acceptTensorLike } from './ops/public';
 import stableMathSource from '../shaders/stableMath.wgsl';
 
 /** (yTrue, yPred) → a scalar: the loss averaged over the batch. */
@@ -29,12 +30,12 @@ export interface CrossentropyOptions {
 const EPSILON = 1e-7;
 
 /** mean((yPred − yTrue)²). */
-export function meanSquaredError(yTrue: Tensor, yPred: Tensor): Tensor {
+function meanSquaredErrorOfTensors(yTrue: Tensor, yPred: Tensor): Tensor {
   return tidy(() => mean(square(sub(yPred, alignTargets('meanSquaredError', yTrue, yPred)))));
 }
 
 /** mean(|yPred − yTrue|). */
-export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
+function meanAbsoluteErrorOfTensors(yTrue: Tensor, yPred: Tensor): Tensor {
   return tidy(() => mean(abs(sub(yPred, alignTargets('meanAbsoluteError', yTrue, yPred)))));
 }
 
@@ -47,7 +48,7 @@ export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
  * softplus(x) − x·z = max(x, 0) − x·z + log(1 + e^−|x|), finite for any x. Each per-element term
  * and its gradient is one fused kernel.
  */
-export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
+function binaryCrossentropyOfTensors(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
   return tidy(() => {
     const z = alignTargets('binaryCrossentropy', yTrue, yPred);
     return mean(options.fromLogits ? binaryCrossentropyFromLogitsTerms(z, yPred) : binaryCrossentropyTerms(z, yPred));
@@ -104,7 +105,7 @@ const binaryCrossentropyFromLogitsTerms = defineElementwise({
  * yPred's shape. Probabilities are first rescaled to sum to 1 along the last axis and clipped to
  * [1e-7, 1 − 1e-7]; with fromLogits, log p = logSoftmax(yPred).
  */
-export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
+function categoricalCrossentropyOfTensors(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
   const op = 'categoricalCrossentropy';
   checkLossInputs(op, yTrue, yPred);
   if (yPred.rank === 0 || !shapesEqual(yTrue.shape, yPred.shape)) {
@@ -121,7 +122,7 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: C
  * number of classes (that needs a GPU readback; Sequential.fit checks them on upload): a label
  * outside [0, classes) selects no class and contributes a loss of 0. A NaN label makes the loss NaN.
  */
-export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
+function sparseCategoricalCrossentropyOfTensors(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
   const op = 'sparseCategoricalCrossentropy';
   checkLossInputs(op, yTrue, yPred);
   const labels = alignLabels(op, yTrue, yPred);
@@ -142,6 +143,14 @@ function crossentropyAlongLastAxis(target: Tensor, yPred: Tensor, options: Cross
     : log(clip(div(yPred, sum(yPred, -1, true)), EPSILON, 1 - EPSILON));
   return neg(mean(sum(mul(target, logProbabilities), -1)));
 }
+
+// The public forms: labels and predictions may also be TensorLike (nested arrays, typed arrays),
+// converted and disposed as the public ops do (src/ops/public.ts); tensors pass straight through.
+export const meanSquaredError = acceptTensorLike('meanSquaredError', ['yTrue', 'yPred'], meanSquaredErrorOfTensors);
+export const meanAbsoluteError = acceptTensorLike('meanAbsoluteError', ['yTrue', 'yPred'], meanAbsoluteErrorOfTensors);
+export const binaryCrossentropy = acceptTensorLike('binaryCrossentropy', ['yTrue', 'yPred', null], binaryCrossentropyOfTensors);
+export const categoricalCrossentropy = acceptTensorLike('categoricalCrossentropy', ['yTrue', 'yPred', null], categoricalCrossentropyOfTensors);
+export const sparseCategoricalCrossentropy = acceptTensorLike('sparseCategoricalCrossentropy', ['yTrue', 'yPred', null], sparseCategoricalCrossentropyOfTensors);
 
 /** A LossFunction with the options fixed, named like the Keras loss (so getLoss and accuracy know it). */
 function withOptions(

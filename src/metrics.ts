@@ -6,6 +6,7 @@ import type { Tensor } from './tensor';
 import { shapesEqual } from './shape';
 import { equal } from './ops/compare';
 import { defineElementwise } from './ops/elementwise';
+import { acceptTensorLike } from './ops/public';
 import { argmax, mean } from './ops/reduce';
 import { reshape } from './ops/movement';
 import { NameTable, nameKey } from './names';
@@ -27,7 +28,7 @@ function metric(fn: () => Tensor): Tensor {
 }
 
 /** Fraction of elements where (yPred > threshold) equals yTrue (0/1 labels), as Keras's binary_accuracy. */
-export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): Tensor {
+function binaryAccuracyOfTensors(yTrue: Tensor, yPred: Tensor, threshold = 0.5): Tensor {
   return metric(() => mean(binaryHits(alignTargets('binaryAccuracy', yTrue, yPred), yPred, threshold)));
 }
 
@@ -39,7 +40,7 @@ const binaryHits = defineElementwise({
 });
 
 /** Fraction of rows whose largest yPred entry is where yTrue (one-hot rows) is largest. */
-export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
+function categoricalAccuracyOfTensors(yTrue: Tensor, yPred: Tensor): Tensor {
   yTrue.assertAlive('categoricalAccuracy');
   yPred.assertAlive('categoricalAccuracy');
   if (yPred.rank === 0 || !shapesEqual(yTrue.shape, yPred.shape)) {
@@ -49,12 +50,18 @@ export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
 }
 
 /** Fraction of rows whose largest yPred entry is at the class index yTrue gives (shape [n] or [n,1]). */
-export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
+function sparseCategoricalAccuracyOfTensors(yTrue: Tensor, yPred: Tensor): Tensor {
   yTrue.assertAlive('sparseCategoricalAccuracy');
   yPred.assertAlive('sparseCategoricalAccuracy');
   const labels = alignLabels('sparseCategoricalAccuracy', yTrue, yPred);
   return metric(() => mean(equal(reshape(labels, yPred.shape.slice(0, -1)), argmax(yPred, -1))));
 }
+
+// The public forms: labels and predictions may also be TensorLike (nested arrays, typed arrays),
+// converted and disposed as the public ops do (src/ops/public.ts); tensors pass straight through.
+export const binaryAccuracy = acceptTensorLike('binaryAccuracy', ['yTrue', 'yPred', null], binaryAccuracyOfTensors);
+export const categoricalAccuracy = acceptTensorLike('categoricalAccuracy', ['yTrue', 'yPred'], categoricalAccuracyOfTensors);
+export const sparseCategoricalAccuracy = acceptTensorLike('sparseCategoricalAccuracy', ['yTrue', 'yPred'], sparseCategoricalAccuracyOfTensors);
 
 /**
  * Accuracy chosen from the shapes, as Keras 3 does when the loss does not decide: one output

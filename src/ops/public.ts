@@ -32,7 +32,7 @@ type LikeArgs<A extends readonly unknown[]> = { [K in keyof A]: Like<A[K]> };
  * Numbers stay numbers for the elementwise ops (`numbersPass`), whose dtype rules treat them
  * specially (int32 x + 2 stays int32); elsewhere a number becomes a scalar tensor.
  */
-function acceptTensorLike<A extends unknown[], R>(op: string, parameters: readonly (string | null)[], fn: (...args: A) => R, numbersPass = false): (...args: LikeArgs<A>) => R {
+export function acceptTensorLike<A extends unknown[], R>(op: string, parameters: readonly (string | null)[], fn: (...args: A) => R, numbersPass = false): (...args: LikeArgs<A>) => R {
   return (...args: LikeArgs<A>): R => {
     const conversions = new Conversions(op);
     return conversions.around(() => {
