@@ -183,7 +183,7 @@ describe('digits demo page', () => {
     const { page } = gpu;
     await page.setViewport({ width: 1200, height: 900 });
     await page.goto(`${inject('baseUrl')}/demos/digits/index.html?epochs=${EPOCHS}&train=${TRAIN_SAMPLES}&batch=${BATCH_SIZE}`);
-    const status = await waitForDemoDone<DigitsStatus>(page, 'digits', 240_000);
+    const status = await waitForDemoDone<DigitsStatus>(page, 'digits', 420_000);
     expect(status.error).toBeUndefined();
     const result = status.result!;
     console.log(`digits demo: test accuracy ${result.testAccuracy.toFixed(4)} after ${EPOCHS} epoch on ${TRAIN_SAMPLES} digits in batches of ${BATCH_SIZE}; ` +
@@ -262,5 +262,6 @@ describe('digits demo page', () => {
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`digits demo screenshot: ${screenshot}`);
     expect(gpu.consoleErrors()).toEqual([]);
-  }, 300_000);
+    // 60-170 s measured (the longer beside other heavy files): the limits leave room for a slower machine.
+  }, 480_000);
 });

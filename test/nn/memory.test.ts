@@ -194,5 +194,6 @@ describe('memory under load', () => {
     const epochCounts = timeline.filter((entry) => entry.kind === 'fit').flatMap((entry) => entry.perEpoch);
     expect(epochCounts).toEqual(Array(50).fill(epochCounts[0]));
     expect(after).toBe(before);
-  }, 120_000);
+    // ~50 s alone, 110 s measured in a clean-clone run beside other heavy files: room for a slower machine.
+  }, 400_000);
 });
