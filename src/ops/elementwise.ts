@@ -10,7 +10,7 @@ import { defineKernel, type Kernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { Tensor } from '../tensor';
 import { broadcastShapes, shapesEqual, sizeOf, type Shape } from '../shape';
-import { broadcastUniforms, unbroadcast } from './broadcast';
+import { broadcastUniforms } from './broadcast';
 import { asTensor, assertFloat, releaseTemporary, type TensorLike } from './operand';
 
 export interface ElementwiseGradient {
@@ -146,7 +146,7 @@ export function defineElementwise(declaration: ElementwiseDeclaration): Elementw
       const out = forward.run(inputs);
       const gradients = declaration.gradients;
       recordOp(name, inputs, out, gradients
-        ? (dy, needed) => inputs.map((input, k) => (gradients[k] && needed[k] ? unbroadcast(gradient(k, inputs, out, dy), input.shape) : null))
+        ? (dy, needed) => inputs.map((_, k) => (gradients[k] && needed[k] ? gradient(k, inputs, out, dy) : null))
         : null);
       return out;
     } finally {
