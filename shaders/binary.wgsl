@@ -34,9 +34,9 @@ fn outputAt(i: u32) -> Element {
   return apply(a[stridedOffset(index, params.rank, params.stridesA)], b[stridedOffset(index, params.rank, params.stridesB)]);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = flatIndex(gid, groups);
   if (i >= params.count) { return; }
   out[i] = outputAt(i);
 }

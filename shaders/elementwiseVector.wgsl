@@ -11,9 +11,9 @@ fn compute({{PARAMETERS}}) -> f32 {
 {{BODY}}
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let j = gid.x + gid.y * groups.x * 64u;
+  let j = flatIndex(gid, groups);
   if (j >= params.count4) { return; }
 {{LOADS}}
   out[j] = vec4<f32>({{LANES}});
