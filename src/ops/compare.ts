@@ -1,8 +1,6 @@
 // Comparisons (float32 0/1 results) and where, with NumPy broadcasting.
 import broadcastIndexSource from '../../shaders/broadcastIndex.wgsl';
-import compareSource from '../../shaders/compare.wgsl';
 import whereSource from '../../shaders/where.wgsl';
-import ieeeSource from '../../shaders/ieee.wgsl';
 import { recordOp } from '../autograd/recorder';
 import { ShapeError, formatShape } from '../errors';
 import { defineKernel } from '../runtime/kernel';
@@ -10,15 +8,11 @@ import { launch } from '../runtime/launch';
 import { broadcastShapes, type Shape } from '../shape';
 import { Tensor, type DType } from '../tensor';
 import { toDtype } from './cast';
+import { defineElementwise, type ElementwiseOp } from './elementwise';
 import { broadcastUniforms } from './broadcast';
 import { asTensor, releaseTemporary, resultDtype, wgslType, type TensorLike } from './operand';
 
-const compareKernel = defineKernel('compare', ieeeSource + broadcastIndexSource + compareSource);
 const whereKernel = defineKernel('where', broadcastIndexSource + whereSource);
-
-/** Each comparison's code in shaders/compare.wgsl. */
-const comparisonCodes = { equal: 0, notEqual: 1, greater: 2, greaterEqual: 3, less: 4, lessEqual: 5 } as const;
-type ComparisonName = keyof typeof comparisonCodes;
 
 /** The shape an operand will have (a number is a scalar), checking a tensor is still alive. */
 function operandShape(op: string, value: TensorLike): Shape {
@@ -30,26 +24,39 @@ function operandShape(op: string, value: TensorLike): Shape {
 }
 
 /**
+ * Each comparison as its WGSL expression over a and b, and what it gives when either is NaN: by
+ * IEEE-754 a NaN is unequal to everything and unordered, so only notEqual holds. The NaN test is
+ * on the bits (shaders/ieee.wgsl) since WGSL may fold float comparisons as if NaN never occurred;
+ * int32 operands hold no NaN.
+ */
+const comparisons = {
+  equal: { holds: 'a == b', whenNaN: false },
+  notEqual: { holds: 'a != b', whenNaN: true },
+  greater: { holds: 'a > b', whenNaN: false },
+  greaterEqual: { holds: 'a >= b', whenNaN: false },
+  less: { holds: 'a < b', whenNaN: false },
+  lessEqual: { holds: 'a <= b', whenNaN: false },
+} as const;
+type ComparisonName = keyof typeof comparisons;
+
+const comparisonOps = Object.fromEntries(Object.entries(comparisons).map(([name, { holds, whenNaN }]) => [name, defineElementwise({
+  name,
+  inputs: ['a', 'b'],
+  body: `return select(0.0, 1.0, select(${holds}, ${whenNaN}, isNan(a) || isNan(b)));`,
+  int32: `return select(0.0, 1.0, ${holds});`,
+  output: 'float32',
+})])) as Record<ComparisonName, ElementwiseOp>;
+
+/**
  * a OP b elementwise as float32 1/0. Operands compute in int32 when both are int32, else in float32.
  * Not differentiable: the result is piecewise constant.
  */
 function compare(op: ComparisonName, left: TensorLike, right: TensorLike): Tensor {
-  const [shapeA, shapeB] = [operandShape(op, left), operandShape(op, right)];
-  const outShape = broadcastShapes(op, shapeA, shapeB);
-  const strides = broadcastUniforms(op, outShape, { stridesA: shapeA, stridesB: shapeB });
   const dtype = resultDtype(left, right);
   const a = toDtype(op, left, dtype);
   const b = toDtype(op, right, dtype);
   try {
-    const out = Tensor.empty(outShape, 'float32');
-    launch(compareKernel, {
-      buffers: { a: a.buffer, b: b.buffer, out: out.buffer },
-      uniforms: { count: out.size, ...strides },
-      variant: { aliases: { Element: wgslType(dtype) }, constants: { OP: comparisonCodes[op] } },
-      threads: out.size,
-    });
-    recordOp(op, [a, b], out, null);
-    return out;
+    return comparisonOps[op](a, b);
   } finally {
     releaseTemporary(left, a);
     releaseTemporary(right, b);

@@ -7,7 +7,6 @@ import { log } from './unary';
 
 /** a^b, float32, as JavaScript's Math.pow: negative bases take integral exponents, other exponents give NaN. */
 export const pow = binaryOp('pow', {
-  code: null,
   body: 'return signedPow(a, b);',
   // d/da a^b = b·a^(b−1) (written as b·out/a would fail at a = 0); d/db = out·ln a, taking ln a as 0
   // where a ≤ 0 (TF.js: there b is integral, and a^b not differentiable in b).
