@@ -7,7 +7,7 @@ import { defineElementwise, type ElementwiseGradient } from './elementwise';
 import { releaseTemporary, resultDtype, type TensorLike } from './operand';
 import { toDtype } from './cast';
 
-/** The gradient for one input given a, b, the output and its gradient, before unbroadcasting. */
+/** The gradient for one input given a, b, the output and its gradient, at the output's shape (the tape sums it back). */
 export type PartialDerivative = (a: Tensor, b: Tensor, out: Tensor, dy: Tensor) => Tensor;
 
 export interface BinaryDeclaration {

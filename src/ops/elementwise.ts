@@ -29,7 +29,7 @@ export interface ElementwiseDeclaration {
   name: string;
   /** WGSL identifiers of the inputs, in call order. */
   inputs: readonly string[];
-  /** WGSL statements ending in `return …;`, reading the inputs by name (all f32). */
+  /** WGSL statements ending in `return …;`, reading the inputs by name (all f32; see `int32` for i32). */
   body: string;
   /** WGSL functions the bodies call (e.g. shaders/stableMath.wgsl); shaders/ieee.wgsl always comes first. */
   prelude?: string;
