@@ -32,9 +32,9 @@ fn store4(pixel: u32, co: u32, value: vec4<f32>) {
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = flatIndex(gid, groups);
   if (i >= params.count) { return; }
   let channelGroups = (params.outChannels + 3u) / 4u;
   let runs = (params.outSize.y + 3u) / 4u;

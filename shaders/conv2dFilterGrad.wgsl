@@ -37,9 +37,9 @@ fn gradient4(pixel: u32, co: u32) -> vec4<f32> {
   return vec4<f32>(dyAt(base, co < last), dyAt(base + 1u, co + 1u < last), dyAt(base + 2u, co + 2u < last), dyAt(base + 3u, co + 3u < last));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = flatIndex(gid, groups);
   if (i >= params.count) { return; }
   let outGroups = (params.outChannels + 3u) / 4u;
   let inGroups = (params.channels + 3u) / 4u;

@@ -1,6 +1,7 @@
 // A declared elementwise op: out[i] = compute(inputs at i), every input read through its own strides
-// over out's shape (stride 0 on broadcast dims). float32. Contiguous inputs take elementwiseVector.wgsl.
-// src/ops/elementwise.ts fills in the {{…}} parts from the op's declaration: its inputs and WGSL body.
+// over out's shape (stride 0 on broadcast dims). Contiguous inputs take elementwiseVector.wgsl.
+// src/ops/elementwise.ts fills in the {{…}} parts from the op's declaration: its inputs, WGSL body and
+// element types (f32, or i32 for an op's int32 form).
 struct Params {
   count: u32,
   rank: u32,
@@ -10,10 +11,10 @@ struct Params {
 }
 
 {{INPUT_BINDINGS}}
-@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<f32>;
+@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<{{OUTPUT}}>;
 @group(0) @binding({{PARAMS_BINDING}}) var<uniform> params: Params;
 
-fn compute({{PARAMETERS}}) -> f32 {
+fn compute({{PARAMETERS}}) -> {{OUTPUT}} {
 {{BODY}}
 }
 
@@ -29,9 +30,9 @@ fn offsetsOf(i: u32) -> array<u32, INPUTS> {
   return offsets;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = flatIndex(gid, groups);
   if (i >= params.count) { return; }
   let offsets = offsetsOf(i);
   out[i] = compute({{ARGUMENTS}});

@@ -4,17 +4,17 @@
 struct Params { count4: u32 }
 
 {{INPUT_BINDINGS}}
-@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<vec4<{{OUTPUT}}>>;
 @group(0) @binding({{PARAMS_BINDING}}) var<uniform> params: Params;
 
-fn compute({{PARAMETERS}}) -> f32 {
+fn compute({{PARAMETERS}}) -> {{OUTPUT}} {
 {{BODY}}
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let j = gid.x + gid.y * groups.x * 64u;
+  let j = flatIndex(gid, groups);
   if (j >= params.count4) { return; }
 {{LOADS}}
-  out[j] = vec4<f32>({{LANES}});
+  out[j] = vec4<{{OUTPUT}}>({{LANES}});
 }

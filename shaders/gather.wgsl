@@ -25,9 +25,9 @@ fn clampedIndex(j: u32) -> u32 {
   return u32(clamp(indices[j], 0, i32(params.axisSize) - 1));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = flatIndex(gid, groups);
   if (i >= params.count) { return; }
   let k = i % params.inner;
   let row = i / params.inner;

@@ -23,9 +23,9 @@ fn scaled(gradient: f32, r: u32) -> f32 {
   return gradient;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let o = gid.x + gid.y * groups.x * 64u;
+  let o = flatIndex(gid, groups);
   if (o >= params.rows) { return; }
   let base = (o / params.inner) * params.length * params.inner + o % params.inner;
   let stride = params.inner;

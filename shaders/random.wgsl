@@ -84,9 +84,9 @@ fn sample(bits: vec4<u32>) -> vec4<u32> {
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let t = gid.x + gid.y * groups.x * 64u;
+  let t = flatIndex(gid, groups);
   let first = 4u * t;
   if (first >= params.count) { return; }
   let values = sample(philox(vec4<u32>(t, params.streamLo, params.streamHi, 0u), vec2<u32>(params.seedLo, params.seedHi)));

@@ -25,9 +25,9 @@ fn isNanValue(v: Element) -> bool {
   return isNan(f32(v));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = flatIndex(gid, groups);
   if (i >= params.partialCount) { return; }
   let o = i / params.chunks;
   let start = (i % params.chunks) * params.chunkSize;

@@ -26,9 +26,9 @@ fn isNonzero(bits: u32) -> bool {
   return select(bits, bits & 0x7FFFFFFFu, CONDITION_IS_FLOAT) != 0u;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = flatIndex(gid, groups);
   if (i >= params.count) { return; }
   let index = outputIndex(i, params.rank, params.outShape);
   let chosen = isNonzero(condition[stridedOffset(index, params.rank, params.stridesCondition)]);

@@ -4,6 +4,8 @@ export { isSupported } from './runtime/support';
 export { releasePool, setPoolLimit } from './runtime/bufferPool';
 export { synchronize, commandStats } from './runtime/commands';
 export { Tensor, type DType, type NestedArray } from './tensor';
+import { installTensorMethods } from './ops/methods';
+installTensorMethods();
 export { tidy, keep, memory } from './memory';
 export * from './errors';
 export { tensor, full, zeros, ones, arange, eye, type TensorData } from './ops/creation';

@@ -6,17 +6,9 @@ import { assertDeviceAlive, deviceGeneration } from './runtime/device';
 import { poisonOf } from './runtime/poison';
 import { trackBytes, trackTensor, untrackTensor } from './memory';
 import { sizeOf, type Shape } from './shape';
-import * as binaryOps from './ops/binary';
-import * as unaryOps from './ops/unary';
-import { gelu, type GeluOptions } from './ops/gelu';
-import * as compareOps from './ops/compare';
-import * as reduceOps from './ops/reduce';
-import * as softmaxOps from './ops/softmax';
-import * as movementOps from './ops/movement';
-import * as indexingOps from './ops/indexing';
-import { matmul, type MatmulOptions } from './ops/matmul';
-import { cast } from './ops/cast';
-import { asTensor, withOperand, type TensorLike } from './ops/operand';
+import type { GeluOptions } from './ops/gelu';
+import type { MatmulOptions } from './ops/matmul';
+import type { TensorLike } from './ops/operand';
 import type { Axes } from './ops/reduce';
 
 export type DType = 'float32' | 'int32';
@@ -169,53 +161,61 @@ export class Tensor {
     if (counted) untrackTensor();
   }
 
-  // Every op as a method where that reads naturally: a.add(b).relu().sum().
-  add(other: TensorLike): Tensor { return withOperand('add', other, 'other', (b) => binaryOps.add(this, b)); }
-  sub(other: TensorLike): Tensor { return withOperand('sub', other, 'other', (b) => binaryOps.sub(this, b)); }
-  mul(other: TensorLike): Tensor { return withOperand('mul', other, 'other', (b) => binaryOps.mul(this, b)); }
-  div(other: TensorLike): Tensor { return withOperand('div', other, 'other', (b) => binaryOps.div(this, b)); }
-  pow(other: TensorLike): Tensor { return withOperand('pow', other, 'other', (b) => binaryOps.pow(this, b)); }
-  maximum(other: TensorLike): Tensor { return withOperand('maximum', other, 'other', (b) => binaryOps.maximum(this, b)); }
-  minimum(other: TensorLike): Tensor { return withOperand('minimum', other, 'other', (b) => binaryOps.minimum(this, b)); }
-  neg(): Tensor { return unaryOps.neg(this); }
-  abs(): Tensor { return unaryOps.abs(this); }
-  exp(): Tensor { return unaryOps.exp(this); }
-  log(): Tensor { return unaryOps.log(this); }
-  sqrt(): Tensor { return unaryOps.sqrt(this); }
-  rsqrt(): Tensor { return unaryOps.rsqrt(this); }
-  square(): Tensor { return unaryOps.square(this); }
-  sin(): Tensor { return unaryOps.sin(this); }
-  cos(): Tensor { return unaryOps.cos(this); }
-  relu(): Tensor { return unaryOps.relu(this); }
-  sigmoid(): Tensor { return unaryOps.sigmoid(this); }
-  tanh(): Tensor { return unaryOps.tanh(this); }
-  gelu(options?: GeluOptions): Tensor { return gelu(this, options); }
-  softplus(): Tensor { return unaryOps.softplus(this); }
-  equal(other: TensorLike): Tensor { return withOperand('equal', other, 'other', (b) => compareOps.equal(this, b)); }
-  greater(other: TensorLike): Tensor { return withOperand('greater', other, 'other', (b) => compareOps.greater(this, b)); }
-  greaterEqual(other: TensorLike): Tensor { return withOperand('greaterEqual', other, 'other', (b) => compareOps.greaterEqual(this, b)); }
-  less(other: TensorLike): Tensor { return withOperand('less', other, 'other', (b) => compareOps.less(this, b)); }
-  lessEqual(other: TensorLike): Tensor { return withOperand('lessEqual', other, 'other', (b) => compareOps.lessEqual(this, b)); }
-  clip(lo: number, hi: number): Tensor { return compareOps.clip(this, lo, hi); }
-  sum(axes?: Axes, keepDims = false): Tensor { return reduceOps.sum(this, axes, keepDims); }
-  mean(axes?: Axes, keepDims = false): Tensor { return reduceOps.mean(this, axes, keepDims); }
-  max(axes?: Axes, keepDims = false): Tensor { return reduceOps.max(this, axes, keepDims); }
-  min(axes?: Axes, keepDims = false): Tensor { return reduceOps.min(this, axes, keepDims); }
-  argmax(axis?: number, keepDims = false): Tensor { return reduceOps.argmax(this, axis, keepDims); }
-  softmax(axis = -1): Tensor { return softmaxOps.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return softmaxOps.logSoftmax(this, axis); }
-  matmul(other: TensorLike, options?: MatmulOptions): Tensor { return withOperand('matmul', other, 'other', (b) => matmul(this, asTensor('matmul', b), options)); }
-  reshape(shape: readonly number[]): Tensor { return movementOps.reshape(this, shape); }
-  transpose(perm?: readonly number[]): Tensor { return movementOps.transpose(this, perm); }
-  broadcastTo(shape: readonly number[]): Tensor { return movementOps.broadcastTo(this, shape); }
-  slice(begin: readonly number[], size?: readonly number[]): Tensor { return movementOps.slice(this, begin, size); }
-  gather(indices: TensorLike, axis = 0, batchDims = 0): Tensor { return withOperand('gather', indices, 'indices', (i) => indexingOps.gather(this, asTensor('gather', i, 'int32'), axis, batchDims), 'int32'); }
-  cast(dtype: DType): Tensor { return cast(this, dtype); }
-
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${this.dtype})`;
   }
 }
+
+/**
+ * Every op as a method where that reads naturally: a.add(b).relu().sum(). Declared here so the
+ * type is whole wherever Tensor is; installed on the prototype by src/ops/methods.ts, so this
+ * module imports no op (the ops import it).
+ */
+export interface TensorMethods {
+  add(other: TensorLike): Tensor;
+  sub(other: TensorLike): Tensor;
+  mul(other: TensorLike): Tensor;
+  div(other: TensorLike): Tensor;
+  pow(other: TensorLike): Tensor;
+  maximum(other: TensorLike): Tensor;
+  minimum(other: TensorLike): Tensor;
+  neg(): Tensor;
+  abs(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  rsqrt(): Tensor;
+  square(): Tensor;
+  sin(): Tensor;
+  cos(): Tensor;
+  relu(): Tensor;
+  sigmoid(): Tensor;
+  tanh(): Tensor;
+  gelu(options?: GeluOptions): Tensor;
+  softplus(): Tensor;
+  equal(other: TensorLike): Tensor;
+  greater(other: TensorLike): Tensor;
+  greaterEqual(other: TensorLike): Tensor;
+  less(other: TensorLike): Tensor;
+  lessEqual(other: TensorLike): Tensor;
+  clip(lo: number, hi: number): Tensor;
+  sum(axes?: Axes, keepDims?: boolean): Tensor;
+  mean(axes?: Axes, keepDims?: boolean): Tensor;
+  max(axes?: Axes, keepDims?: boolean): Tensor;
+  min(axes?: Axes, keepDims?: boolean): Tensor;
+  argmax(axis?: number, keepDims?: boolean): Tensor;
+  softmax(axis?: number): Tensor;
+  logSoftmax(axis?: number): Tensor;
+  matmul(other: TensorLike, options?: MatmulOptions): Tensor;
+  reshape(shape: readonly number[]): Tensor;
+  transpose(perm?: readonly number[]): Tensor;
+  broadcastTo(shape: readonly number[]): Tensor;
+  slice(begin: readonly number[], size?: readonly number[]): Tensor;
+  gather(indices: TensorLike, axis?: number, batchDims?: number): Tensor;
+  cast(dtype: DType): Tensor;
+}
+// Merges the methods into the class's type.
+export interface Tensor extends TensorMethods {}
 
 /** GPU memory for a tensor, refused before allocating when the dtype is unknown or the size past the device's limits. */
 function allocate(shape: Shape, dtype: DType): Storage {

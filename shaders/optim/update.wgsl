@@ -12,9 +12,9 @@ struct Params { count: u32, decay: f32, {{CONSTANT_MEMBERS}} }
 {{SLOT_BINDINGS}}
 @group(0) @binding({{PARAMS_BINDING}}) var<uniform> params: Params;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = flatIndex(gid, groups);
   if (i >= params.count) { return; }
 {{CONSTANT_LETS}}
   let g = grad[i];

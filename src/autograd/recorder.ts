@@ -2,7 +2,8 @@
 import type { Tensor } from '../tensor';
 
 /**
- * Given the gradient of the op's output, the gradient for each input (null: none flows there).
+ * Given the gradient of the op's output, the gradient for each input (null: none flows there),
+ * at the input's shape or at a shape the input was broadcast to (the tape sums it back).
  * `needed[i]` says whether input i's gradient is used; a rule may skip the work for the others.
  */
 export type BackwardRule = (outputGradient: Tensor, needed: readonly boolean[]) => readonly (Tensor | null)[];

@@ -7,6 +7,7 @@ import { add } from '../ops/binary';
 import { cast } from '../ops/cast';
 import { onesLike, zeros } from '../ops/creation';
 import { recordWith, type Recorder, type TapeNode } from './recorder';
+import { unbroadcast } from './unbroadcast';
 
 export interface TapeOptions {
   /** Keep the record after `gradient`, for several gradient calls; release it with `dispose()`. */
@@ -71,8 +72,10 @@ export class Tape implements Recorder {
         if (!outputGradient || !node.backward || !reach.differentiable.has(node.output.id)) continue;
         const inputGradients = node.backward(outputGradient, node.inputs.map((input) => reach.differentiable.has(input.id)));
         node.inputs.forEach((input, k) => {
-          const gradient = inputGradients[k];
-          if (!gradient || !reach.differentiable.has(input.id)) return;
+          const broadcast = inputGradients[k];
+          if (!broadcast || !reach.differentiable.has(input.id)) return;
+          // Rules return gradients at their output's shape; broadcast inputs are summed back here, once.
+          const gradient = unbroadcast(broadcast, input.shape);
           const previous = accumulated.get(input.id);
           accumulated.set(input.id, previous ? add(previous, gradient) : gradient);
         });

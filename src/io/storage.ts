@@ -3,7 +3,9 @@ import { ModelFormatError, ValueError, formatValue } from '../errors';
 import { isPlainObject } from './safetensors';
 import { parseStrictJson } from './strictJson';
 import type { Sequential } from '../nn/sequential';
-import { loadModel, saveModel, type ModelArtifacts, type ModelJson } from './modelArtifacts';
+import { loadModel } from '../nn/loadModel';
+import { saveModel } from '../nn/saveModel';
+import type { ModelArtifacts, ModelJson } from './modelJson';
 
 const WEIGHTS_FILE = 'model.safetensors';
 const DATABASE = 'webgrad-models';

@@ -5,7 +5,8 @@ import { mul } from '../ops/binary';
 import { full } from '../ops/creation';
 import { rand, randn } from '../ops/random';
 import { abs } from '../ops/unary';
-import { clip, less, where } from '../ops/compare';
+import { clip } from '../ops/clip';
+import { less, where } from '../ops/compare';
 import { tidy } from '../memory';
 
 export type InitializerName = 'glorotUniform' | 'heNormal' | 'zeros' | 'ones';

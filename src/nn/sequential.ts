@@ -14,7 +14,8 @@ import { formatSummary } from './summary';
 import { ModelActivity } from './activity';
 import { cast } from '../ops/cast';
 import { Conversions, type TensorLike } from '../ops/operand';
-import { saveModel, type ModelArtifacts } from '../io/modelArtifacts';
+import type { ModelArtifacts } from '../io/modelJson';
+import { saveModel } from './saveModel';
 
 export interface CompileArgs {
   optimizer: string | Optimizer;

@@ -1,10 +1,7 @@
 // Broadcasting machinery shared by every elementwise kernel: the stride uniforms a kernel reads
-// inputs through, and summing a broadcast gradient back to an input's shape.
+// inputs through. (Summing a broadcast gradient back is the tape's: src/autograd/unbroadcast.ts.)
 import { ShapeError, formatShape } from '../errors';
-import type { Tensor } from '../tensor';
-import { broadcastStrides, shapesEqual, type Shape } from '../shape';
-import { sum } from './reduce';
-import { reshape } from './movement';
+import { broadcastStrides, type Shape } from '../shape';
 
 /** The highest rank a kernel's shape uniforms hold (two vec4<u32>). */
 export const MAX_RANK = 8;
@@ -34,15 +31,4 @@ export function broadcastUniforms(op: string, outShape: Shape, inputShapes: Reco
   const uniforms: Record<string, number[] | number> = { rank: dims.length, outShape: dims.map((dim) => dim.size) };
   names.forEach((name, k) => { uniforms[name] = dims.map((dim) => dim.strides[k]); });
   return uniforms;
-}
-
-/** Sums a broadcast gradient back down to `shape` (the inverse of broadcasting). */
-export function unbroadcast(gradient: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(gradient.shape, shape)) return gradient;
-  const leading = gradient.rank - shape.length;
-  const axes: number[] = [];
-  for (let axis = 0; axis < gradient.rank; axis++) {
-    if (axis < leading || shape[axis - leading] === 1) axes.push(axis);
-  }
-  return reshape(sum(gradient, axes, false), [...shape]);
 }

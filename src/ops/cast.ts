@@ -6,7 +6,7 @@ import { encodeCopy } from '../runtime/commands';
 import { defineKernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { BYTES_PER_ELEMENT, Tensor, type DType } from '../tensor';
-import { wgslType } from './operand';
+import { asTensor, wgslType, type TensorLike } from './operand';
 
 const castKernel = defineKernel('cast', castSource);
 
@@ -32,4 +32,10 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   // An int32 output is non-differentiable already (the recorder drops its rule); int32 → float32 has no input gradient.
   recordOp('cast', [x], out, x.dtype === 'float32' ? (dy) => [dy] : null);
   return out;
+}
+
+/** `value` as a tensor of `dtype`: numbers become scalars, other dtypes a cast copy (see releaseTemporary). */
+export function toDtype(op: string, value: TensorLike, dtype: DType): Tensor {
+  const tensor = asTensor(op, value, dtype);
+  return tensor.dtype === dtype ? tensor : cast(tensor, dtype);
 }

@@ -1,6 +1,8 @@
-// Elementwise ops declared as data: inputs, a WGSL body computing one output element, and for each
-// input a gradient body (fast, one fused kernel) plus the same gradient written with webgrad ops
-// (used when the backward pass is itself being recorded, so higher derivatives still work).
+// Elementwise ops declared as data (the op table's rows): inputs, a WGSL body computing one output
+// element (and one over int32 where the op has an int32 form), and for each input a gradient body
+// (fast, one fused kernel) plus the same gradient written with webgrad ops (used when the backward
+// pass is itself being recorded, so higher derivatives still work). Every kernel is generated from
+// the row, so no op code is shared between TypeScript and WGSL.
 import broadcastIndexSource from '../../shaders/broadcastIndex.wgsl';
 import ieeeSource from '../../shaders/ieee.wgsl';
 import elementwiseTemplate from '../../shaders/elementwise.wgsl';
@@ -10,7 +12,7 @@ import { defineKernel, type Kernel } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { Tensor } from '../tensor';
 import { broadcastShapes, shapesEqual, sizeOf, type Shape } from '../shape';
-import { broadcastUniforms, unbroadcast } from './broadcast';
+import { broadcastUniforms } from './broadcast';
 import { asTensor, assertFloat, releaseTemporary, type TensorLike } from './operand';
 
 export interface ElementwiseGradient {
@@ -27,37 +29,49 @@ export interface ElementwiseDeclaration {
   name: string;
   /** WGSL identifiers of the inputs, in call order. */
   inputs: readonly string[];
-  /** WGSL statements ending in `return …;`, reading the inputs by name (all f32). */
+  /** WGSL statements ending in `return …;`, reading the inputs by name (all f32; see `int32` for i32). */
   body: string;
   /** WGSL functions the bodies call (e.g. shaders/stableMath.wgsl); shaders/ieee.wgsl always comes first. */
   prelude?: string;
   /** One per input (null: no gradient flows to that input); omit for a non-differentiable op. */
   gradients?: readonly (ElementwiseGradient | null)[];
+  /**
+   * The body over i32 inputs, for an op that also runs on int32 tensors: used when every input is
+   * int32 (the callers convert mixed operands first). int32 results have no gradient.
+   */
+  int32?: string;
+  /** The output's dtype: the inputs' (by default), or always float32 (comparisons' 1/0). */
+  output?: 'float32';
 }
 
+/** A WGSL scalar type an elementwise kernel reads or writes. */
+type Scalar = 'f32' | 'i32';
+
 /** Generated WGSL reading every input through broadcast strides. */
-export function elementwiseSource(inputs: readonly string[], body: string, prelude = ''): string {
+export function elementwiseSource(inputs: readonly string[], body: string, prelude = '', element: Scalar = 'f32', output: Scalar = element): string {
   return ieeeSource + prelude + broadcastIndexSource + elementwiseTemplate
     .replace('{{STRIDE_VECTORS}}', String(2 * inputs.length))
     .replace('{{INPUT_COUNT}}', String(inputs.length))
-    .replace('{{INPUT_BINDINGS}}', inputs.map((name, k) => `@group(0) @binding(${k}) var<storage, read> ${name}_: array<f32>;`).join('\n'))
+    .replace('{{INPUT_BINDINGS}}', inputs.map((name, k) => `@group(0) @binding(${k}) var<storage, read> ${name}_: array<${element}>;`).join('\n'))
     .replace('{{OUT_BINDING}}', String(inputs.length))
+    .replaceAll('{{OUTPUT}}', output)
     .replace('{{PARAMS_BINDING}}', String(inputs.length + 1))
-    .replace('{{PARAMETERS}}', inputs.map((name) => `${name}: f32`).join(', '))
+    .replace('{{PARAMETERS}}', inputs.map((name) => `${name}: ${element}`).join(', '))
     .replace('{{BODY}}', body)
     .replace('{{ARGUMENTS}}', inputs.map((name, k) => `${name}_[offsets[${k}]]`).join(', '));
 }
 
 /** Generated WGSL for contiguous inputs read as vec4s, except those marked `splat` (one element). */
-export function elementwiseVectorSource(inputs: readonly string[], splat: readonly boolean[], body: string, prelude = ''): string {
+export function elementwiseVectorSource(inputs: readonly string[], splat: readonly boolean[], body: string, prelude = '', element: Scalar = 'f32', output: Scalar = element): string {
   const lane = (component: string): string => `compute(${inputs.map((_, k) => `v${k}.${component}`).join(', ')})`;
   return ieeeSource + prelude + elementwiseVectorTemplate
-    .replace('{{INPUT_BINDINGS}}', inputs.map((name, k) => `@group(0) @binding(${k}) var<storage, read> ${name}_: array<${splat[k] ? 'f32' : 'vec4<f32>'}>;`).join('\n'))
+    .replace('{{INPUT_BINDINGS}}', inputs.map((name, k) => `@group(0) @binding(${k}) var<storage, read> ${name}_: array<${splat[k] ? element : `vec4<${element}>`}>;`).join('\n'))
     .replace('{{OUT_BINDING}}', String(inputs.length))
+    .replaceAll('{{OUTPUT}}', output)
     .replace('{{PARAMS_BINDING}}', String(inputs.length + 1))
-    .replace('{{PARAMETERS}}', inputs.map((name) => `${name}: f32`).join(', '))
+    .replace('{{PARAMETERS}}', inputs.map((name) => `${name}: ${element}`).join(', '))
     .replace('{{BODY}}', body)
-    .replace('{{LOADS}}', inputs.map((name, k) => `  let v${k} = ${splat[k] ? `vec4<f32>(${name}_[0])` : `${name}_[j]`};`).join('\n'))
+    .replace('{{LOADS}}', inputs.map((name, k) => `  let v${k} = ${splat[k] ? `vec4<${element}>(${name}_[0])` : `${name}_[j]`};`).join('\n'))
     .replace('{{LANES}}', ['x', 'y', 'z', 'w'].map(lane).join(', '));
 }
 
@@ -69,9 +83,12 @@ class ElementwiseKernels {
   private broadcasting: Kernel | null = null;
   private readonly vectorized = new Map<string, Kernel>();
 
-  constructor(readonly name: string, readonly inputs: readonly string[], readonly body: string, readonly prelude = '') {}
+  constructor(
+    readonly name: string, readonly inputs: readonly string[], readonly body: string, readonly prelude = '',
+    readonly element: Scalar = 'f32', readonly output: Scalar = element,
+  ) {}
 
-  /** Runs the body over broadcast float32 inputs; nothing is recorded. */
+  /** Runs the body over broadcast inputs (all of the kernel's element type); nothing is recorded. */
   run(inputs: readonly Tensor[]): Tensor {
     const outShape = inputs.reduce<Shape>((shape, input) => broadcastShapes(this.name, shape, input.shape), []);
     const size = sizeOf(outShape);
@@ -79,7 +96,7 @@ class ElementwiseKernels {
     const contiguous = inputs.every((input, k) => splat[k] || shapesEqual(input.shape, outShape));
     // Validated before anything is allocated, so a rank error leaves nothing behind.
     const layout = contiguous ? null : broadcastUniforms(this.name, outShape, Object.fromEntries(inputs.map((input, k) => [String(k), input.shape])));
-    const out = Tensor.empty(outShape, 'float32');
+    const out = Tensor.empty(outShape, this.output === 'i32' ? 'int32' : 'float32');
     const buffers: Record<string, GPUBuffer> = { out: out.buffer };
     inputs.forEach((input, k) => { buffers[`${this.inputs[k]}_`] = input.buffer; });
     if (!layout) {
@@ -88,14 +105,14 @@ class ElementwiseKernels {
       const key = splat.map(Number).join('');
       let kernel = this.vectorized.get(key);
       if (!kernel) {
-        kernel = defineKernel(this.name, elementwiseVectorSource(this.inputs, splat, this.body, this.prelude));
+        kernel = defineKernel(this.name, elementwiseVectorSource(this.inputs, splat, this.body, this.prelude, this.element, this.output));
         this.vectorized.set(key, kernel);
       }
       const count4 = Math.ceil(size / 4);
       launch(kernel, { buffers, uniforms: { count4 }, threads: count4 });
       return out;
     }
-    this.broadcasting ??= defineKernel(this.name, elementwiseSource(this.inputs, this.body, this.prelude));
+    this.broadcasting ??= defineKernel(this.name, elementwiseSource(this.inputs, this.body, this.prelude, this.element, this.output));
     // The kernel keeps 8 stride slots per input.
     const strides = inputs.flatMap((_, k) => {
       const perInput = layout[String(k)] as number[];
@@ -121,6 +138,8 @@ export function defineElementwise(declaration: ElementwiseDeclaration): Elementw
   const { name, inputs: names } = declaration;
   // Created on first use: declarations run at module load, possibly before this module's classes exist.
   let forward: ElementwiseKernels | null = null;
+  let forwardInt32: ElementwiseKernels | null = null;
+  const output: Scalar = declaration.output === 'float32' ? 'f32' : 'i32';
   const gradientKernels = new Map<number, ElementwiseKernels>();
   const gradientKernel = (k: number, body: string): ElementwiseKernels => {
     let kernels = gradientKernels.get(k);
@@ -141,12 +160,15 @@ export function defineElementwise(declaration: ElementwiseDeclaration): Elementw
   const op = (...args: TensorLike[]): Tensor => {
     const inputs = args.map((arg) => asTensor(name, arg));
     try {
-      inputs.forEach((input) => assertFloat(name, input));
-      forward ??= new ElementwiseKernels(name, names, declaration.body, declaration.prelude);
-      const out = forward.run(inputs);
-      const gradients = declaration.gradients;
+      const int32 = declaration.int32 !== undefined && inputs.every((input) => input.dtype === 'int32');
+      if (!int32) inputs.forEach((input) => assertFloat(name, input));
+      const kernels = int32
+        ? (forwardInt32 ??= new ElementwiseKernels(`${name}.int32`, names, declaration.int32 as string, '', 'i32', output))
+        : (forward ??= new ElementwiseKernels(name, names, declaration.body, declaration.prelude));
+      const out = kernels.run(inputs);
+      const gradients = int32 ? undefined : declaration.gradients;
       recordOp(name, inputs, out, gradients
-        ? (dy, needed) => inputs.map((input, k) => (gradients[k] && needed[k] ? unbroadcast(gradient(k, inputs, out, dy), input.shape) : null))
+        ? (dy, needed) => inputs.map((_, k) => (gradients[k] && needed[k] ? gradient(k, inputs, out, dy) : null))
         : null);
       return out;
     } finally {

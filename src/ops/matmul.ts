@@ -4,7 +4,7 @@ import { recordOp } from '../autograd/recorder';
 import { ShapeError, formatShape } from '../errors';
 import { Tensor } from '../tensor';
 import { broadcastShapes, broadcastStrides, type Shape } from '../shape';
-import { MAX_RANK, unbroadcast } from './broadcast';
+import { MAX_RANK } from './broadcast';
 import { chooseMatmulVariant, launchMatmul } from './matmulKernels';
 import { assertFloat } from './operand';
 
@@ -45,7 +45,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     const gradB = !needed[1] ? null : transposeB
       ? matmul(dy, a, { transposeA: true, transposeB: transposeA })
       : matmul(a, dy, { transposeA: !transposeA });
-    return [gradA && unbroadcast(gradA, a.shape), gradB && unbroadcast(gradB, b.shape)];
+    // Batch dims that were broadcast are summed back by the tape.
+    return [gradA, gradB];
   });
   return out;
 }

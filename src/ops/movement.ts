@@ -8,7 +8,7 @@ import { launch } from '../runtime/launch';
 import { encodeCopy } from '../runtime/commands';
 import { BYTES_PER_ELEMENT, Tensor } from '../tensor';
 import { assertValidShape, broadcastStrides, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape';
-import { MAX_RANK, unbroadcast } from './broadcast';
+import { MAX_RANK } from './broadcast';
 import { zeros } from './creation';
 
 const movementKernel = defineKernel('movement', movementSource);
@@ -135,7 +135,8 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (!fits) throw new ShapeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
   const out = Tensor.empty(shape, x.dtype);
   stridedCopy('broadcastTo', shape, { tensor: x, offset: 0, strides: broadcastStrides(x.shape, shape) }, contiguous(out));
-  recordOp('broadcastTo', [x], out, (dy) => [unbroadcast(dy, x.shape)]);
+  // The tape sums dy back to x's shape (src/autograd/unbroadcast.ts).
+  recordOp('broadcastTo', [x], out, (dy) => [dy]);
   return out;
 }
 

@@ -1,9 +1,7 @@
 // Elementwise float32 math, each op declared as data: its WGSL body, and its derivative both as a
 // fused WGSL body (the fast path) and with differentiable ops (used for higher derivatives).
-import { tidy } from '../memory';
-import { Tensor } from '../tensor';
-import { div, maximum, mul, sub } from './binary';
-import { greater } from './compare';
+import type { Tensor } from '../tensor';
+import { div, mul, sub } from './binary';
 import { zerosLike } from './creation';
 import { defineElementwise, type ElementwiseOp } from './elementwise';
 import stableMathSource from '../../shaders/stableMath.wgsl';
@@ -15,6 +13,10 @@ interface UnaryDeclaration {
   composed: (x: Tensor, y: Tensor, dy: Tensor) => Tensor;
   /** The derivative does not depend on x, so a NaN x still gets it (neg: −dy, sign: 0). */
   constantDerivative?: true;
+  /** The body over an i32 x, for an op that takes int32 tensors (int32 results have no gradient). */
+  int32?: string;
+  /** The output's dtype when not x's: sign gives float32 for int32 x too. */
+  output?: 'float32';
 }
 
 // Every forward body is wrapped in a NaN guard (NaN in, NaN out; see `ops` below), so each row only
@@ -24,8 +26,8 @@ interface UnaryDeclaration {
 // gradient (TF.js's rule, e.g. relu through step(NaN) = NaN), and the composed forms agree because
 // the ops they call propagate NaN.
 const unaryOps = {
-  neg: { body: 'return -x;', gradient: 'return -dy;', composed: (_x, _y, dy) => mul(dy, -1), constantDerivative: true },
-  abs: { body: 'return withSignOf(x, 1.0);', gradient: 'return dy * sign(x);', composed: (x, _y, dy) => mul(dy, sign(x)) },
+  neg: { body: 'return -x;', int32: 'return -x;', gradient: 'return -dy;', composed: (_x, _y, dy) => mul(dy, -1), constantDerivative: true },
+  abs: { body: 'return withSignOf(x, 1.0);', int32: 'return abs(x);', gradient: 'return dy * sign(x);', composed: (x, _y, dy) => mul(dy, sign(x)) },
   exp: { body: 'return ieeeExp(x);', gradient: 'return dy * out;', composed: (_x, y, dy) => mul(dy, y) },
   log: { body: 'return ieeeLog(x);', gradient: 'return dy / x;', composed: (x, _y, dy) => div(dy, x) },
   // sqrt(−0) = −0; negatives are NaN.
@@ -38,7 +40,7 @@ const unaryOps = {
     body: 'return select(select(select(inverseSqrt(x), 0.0, isInf(x)), infWithSignOf(x), x == 0.0), nanFrom(x), x < 0.0);',
     gradient: 'return -0.5 * dy * out * out * out;', composed: (_x, y, dy) => mul(dy, mul(mul(y, mul(y, y)), -0.5)),
   },
-  square: { body: 'return x * x;', gradient: 'return 2.0 * x * dy;', composed: (x, _y, dy) => mul(dy, mul(x, 2)) },
+  square: { body: 'return x * x;', int32: 'return x * x;', gradient: 'return 2.0 * x * dy;', composed: (x, _y, dy) => mul(dy, mul(x, 2)) },
   sin: { body: 'return select(sin(x), nanFrom(x), isInf(x));', gradient: 'return dy * cos(x);', composed: (x, _y, dy) => mul(dy, cos(x)) },
   cos: { body: 'return select(cos(x), nanFrom(x), isInf(x));', gradient: 'return -dy * sin(x);', composed: (x, _y, dy) => mul(dy, neg(sin(x))) },
   // relu(−0) = +0, as max(x, 0). Its gradient is dy·step(x), 0 at x ≤ 0 (TF.js, PyTorch); the
@@ -53,7 +55,9 @@ const unaryOps = {
   },
   reciprocal: { body: 'return 1.0 / x;', gradient: 'return -dy * out * out;', composed: (_x, y, dy) => mul(dy, neg(mul(y, y))) },
   // sign(±0) = ±0, as Math.sign; its gradient is zero everywhere (as TF.js and PyTorch), even at NaN.
-  sign: { body: 'return select(select(-1.0, 1.0, x > 0.0), x, x == 0.0);', gradient: 'return 0.0;', composed: (x) => zerosLike(x), constantDerivative: true },
+  // int32 x gives float32 signs.
+  sign: {
+    body: 'return select(select(-1.0, 1.0, x > 0.0), x, x == 0.0);', int32: 'return select(select(-1.0, 1.0, x > 0), 0.0, x == 0);', output: 'float32', gradient: 'return 0.0;', composed: (x) => zerosLike(x), constantDerivative: true },
 } satisfies Record<string, UnaryDeclaration>;
 
 export type UnaryOpName = keyof typeof unaryOps;
@@ -72,6 +76,8 @@ fn ${name}Gradient(x: f32, out: f32, dy: f32) -> f32 {
   ${op.gradient}
 }
 `,
+  int32: 'int32' in op ? op.int32 : undefined,
+  output: 'output' in op ? op.output : undefined,
   gradients: [{
     body: 'constantDerivative' in op ? op.gradient : `return select(${name}Gradient(x, out, dy), x, isNan(x));`,
     composed: ([x], y, dy) => op.composed(x, y, dy),
@@ -84,17 +90,11 @@ export function unaryGradient(op: UnaryOpName, x: Tensor, y: Tensor, dy: Tensor)
 }
 
 /** Negation; int32 tensors stay int32. */
-export function neg(x: Tensor | number): Tensor {
-  return x instanceof Tensor && x.dtype === 'int32' ? mul(x, -1) : ops.neg(x);
-}
-/** Absolute value; int32 tensors stay int32. */
-export function abs(x: Tensor | number): Tensor {
-  return x instanceof Tensor && x.dtype === 'int32' ? tidy(() => maximum(x, mul(x, -1))) : ops.abs(x);
-}
+export const neg = (x: Tensor | number): Tensor => ops.neg(x);
+/** Absolute value; int32 tensors stay int32 (abs of the int32 minimum is itself, as two's complement wraps). */
+export const abs = (x: Tensor | number): Tensor => ops.abs(x);
 /** x²; int32 tensors stay int32. */
-export function square(x: Tensor | number): Tensor {
-  return x instanceof Tensor && x.dtype === 'int32' ? mul(x, x) : ops.square(x);
-}
+export const square = (x: Tensor | number): Tensor => ops.square(x);
 export const exp = (x: Tensor | number): Tensor => ops.exp(x);
 export const log = (x: Tensor | number): Tensor => ops.log(x);
 export const sqrt = (x: Tensor | number): Tensor => ops.sqrt(x);
@@ -107,7 +107,4 @@ export const tanh = (x: Tensor | number): Tensor => ops.tanh(x);
 export const softplus = (x: Tensor | number): Tensor => ops.softplus(x);
 export const reciprocal = (x: Tensor | number): Tensor => ops.reciprocal(x);
 /** -1, 0 or 1 by the sign of x, as float32 (int32 input too); its gradient is zero. */
-export function sign(x: Tensor | number): Tensor {
-  if (x instanceof Tensor && x.dtype === 'int32') return tidy(() => sub(greater(x, 0), greater(0, x)));
-  return ops.sign(x);
-}
+export const sign = (x: Tensor | number): Tensor => ops.sign(x);

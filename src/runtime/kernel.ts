@@ -1,9 +1,23 @@
 // A compute kernel from WGSL: its bindings and uniform layout are read from the source itself,
 // pipelines are built lazily and cached per variant (type aliases rebound, override constants set).
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import invocationSource from '../../shaders/invocation.wgsl';
 import { KernelError } from '../errors';
 import { checkErrorScope, deviceGeneration, getDevice } from './device';
 import { uniformLayoutFromMembers, type UniformLayout } from './uniforms';
+
+/**
+ * Threads per workgroup of every 1-D kernel: the value of shaders/invocation.wgsl's WORKGROUP_SIZE
+ * override, which kernels use for `@workgroup_size` and flatIndex, and so for how launch splits grids.
+ */
+export const WORKGROUP_SIZE = 64;
+const DECLARES_WORKGROUP_SIZE = /\boverride\s+WORKGROUP_SIZE\b/;
+const USES_WORKGROUP_SIZE = /@workgroup_size\(\s*WORKGROUP_SIZE\s*\)/;
+
+/** The source with shaders/invocation.wgsl prepended when it calls flatIndex without defining it. */
+function withInvocationHelper(source: string): string {
+  return /\bflatIndex\s*\(/.test(source) && !/\bfn\s+flatIndex\b/.test(source) ? invocationSource + source : source;
+}
 
 export interface StorageBinding { name: string; binding: number; readOnly: boolean }
 
@@ -61,7 +75,8 @@ export function reflectKernel(name: string, source: string): KernelSignature {
         layout: uniformLayoutFromMembers(uniformVariable.members ?? [], uniformVariable.size, name),
       }
     : null;
-  const size = entry.workgroupSize ?? [1, 1, 1];
+  // Reflection cannot evaluate an override; WORKGROUP_SIZE is the runtime's own.
+  const size = USES_WORKGROUP_SIZE.test(source) ? [WORKGROUP_SIZE] : entry.workgroupSize ?? [1, 1, 1];
   return { storage, uniform, workgroupSize: [size[0], size[1] ?? 1, size[2] ?? 1], entryPoint: entry.name };
 }
 
@@ -82,7 +97,11 @@ export class Kernel {
   /** The device the cached pipelines belong to: a new device (after a loss) compiles afresh. */
   private generation = -1;
 
-  constructor(readonly name: string, readonly source: string) {}
+  readonly source: string;
+
+  constructor(readonly name: string, source: string) {
+    this.source = withInvocationHelper(source);
+  }
 
   /** The pipeline for a variant, compiled once per device and cached. */
   compile(variant: KernelVariant = {}): CompiledKernel {
@@ -117,7 +136,11 @@ export class Kernel {
     const pipeline = device.createComputePipeline({
       label: this.name,
       layout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
-      compute: { module, entryPoint: signature.entryPoint, constants },
+      compute: {
+        module,
+        entryPoint: signature.entryPoint,
+        constants: DECLARES_WORKGROUP_SIZE.test(source) ? { ...constants, WORKGROUP_SIZE } : constants,
+      },
     });
     const name = this.name;
     const kernel: CompiledKernel = { pipeline, bindGroupLayout, signature, name, bindGroups: new Map(), submitted: false, failure: null };

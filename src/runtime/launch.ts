@@ -15,8 +15,8 @@ export interface LaunchOptions {
   uniforms?: UniformValues;
   variant?: KernelVariant;
   /**
-   * Either a 1-D thread count (kernels then index with `linearIndex`, see shaders/README.md) or an
-   * explicit workgroup grid.
+   * Either a 1-D thread count (kernels then index with `flatIndex`, shaders/invocation.wgsl, over
+   * workgroups of WORKGROUP_SIZE) or an explicit workgroup grid.
    */
   threads?: number;
   workgroups?: [number, number, number];

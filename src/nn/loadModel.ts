@@ -1,73 +1,21 @@
-// model.save() / wg.loadModel() / wg.loadWeights(): the architecture as JSON, the weights as
-// safetensors. Loading checks all it reads (the JSON, each layer config, the safetensors layout,
+// wg.loadModel() / wg.loadWeights(): rebuilds a model from its JSON architecture and safetensors
+// weights. Loading checks all it reads (the JSON, each layer config, the safetensors layout,
 // and that the file holds exactly the weights the architecture makes, within the device's buffer
 // limit) before creating any tensor, so a bad file allocates nothing and changes no model.
 import { ModelFormatError, ValueError, formatShape } from '../errors';
 import { noGrad } from '../autograd/recorder';
 import { tidy } from '../memory';
-import { snakeCase } from '../names';
 import { tensor } from '../ops/creation';
 import { getDevice } from '../runtime/device';
 import { shapesEqual } from '../shape';
 import type { DType, Tensor } from '../tensor';
-import type { Layer, SampleShape } from '../nn/layer';
-import { upgradeActivation } from '../nn/activations';
-import { deserializeLayer } from '../nn/layers';
-import { Sequential, assertUniqueLayerNames } from '../nn/sequential';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, checkModelJson, type ModelArtifacts, type WeightEntry } from './modelJson';
-import { decodeSafetensors, encodeSafetensors, isPlainObject, type NamedArray } from './safetensors';
-
-export { type ModelArtifacts, type ModelJson } from './modelJson';
-
-/**
- * How a file names weights. 'position' (formatVersion 2, Keras 3's saving scheme): each layer by
- * its class in snake_case, numbered within the model (dense, dense_1, conv2d), so the same
- * architecture reads the same file however many layers the page made before. 'layer name':
- * files written before version 2.
- */
-type Naming = 'position' | 'layer name';
-
-function layerKeys(layers: readonly Layer[], naming: Naming): string[] {
-  if (naming === 'layer name') return layers.map((layer) => layer.name);
-  const used = new Map<string, number>();
-  return layers.map((layer) => {
-    const base = snakeCase(layer.className);
-    const count = used.get(base);
-    used.set(base, count === undefined ? 0 : count + 1);
-    return count === undefined ? base : `${base}_${count + 1}`;
-  });
-}
-
-function namingOf(formatVersion: number): Naming {
-  return formatVersion >= 2 ? 'position' : 'layer name';
-}
-
-/** The model's weights under the names a file gives them, in model order. */
-function fileWeights(model: Sequential, naming: Naming): { name: string; tensor: Tensor }[] {
-  const keys = layerKeys(model.layers, naming);
-  return model.layers.flatMap((layer, i) => [...layer.weights].map(([name, weight]) => ({ name: `${keys[i]}/${name}`, tensor: weight })));
-}
-
-export async function saveModel(model: Sequential): Promise<ModelArtifacts> {
-  const named = fileWeights(model, 'position');
-  const arrays: NamedArray[] = await Promise.all(named.map(async ({ name, tensor: t }) => ({
-    name,
-    dtype: t.dtype === 'int32' ? 'I32' as const : 'F32' as const,
-    shape: [...t.shape],
-    data: await t.data(),
-  })));
-  return {
-    modelJson: {
-      format: MODEL_FORMAT,
-      formatVersion: MODEL_FORMAT_VERSION,
-      name: model.name,
-      inputShape: model.inputShape ? [...model.inputShape] : null,
-      layers: model.layers.map((layer) => layer.serialize()),
-      weights: named.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype })),
-    },
-    weights: encodeSafetensors(arrays, { format: MODEL_FORMAT, formatVersion: String(MODEL_FORMAT_VERSION) }),
-  };
-}
+import { checkModelJson, type ModelArtifacts, type WeightEntry } from '../io/modelJson';
+import { decodeSafetensors, isPlainObject, type NamedArray } from '../io/safetensors';
+import type { Layer, SampleShape } from './layer';
+import { upgradeActivation } from './activations';
+import { deserializeLayer } from './layers';
+import { Sequential, assertUniqueLayerNames } from './sequential';
+import { fileWeights, layerKeys, namingOf, type Naming } from './saveModel';
 
 /** Rebuilds a Sequential model with identical architecture and weights. */
 export function loadModel(artifacts: ModelArtifacts): Sequential {
