@@ -3,13 +3,14 @@ import { ShapeError, ValueError, formatShape } from '../errors';
 import { noGrad } from '../autograd/recorder';
 import type { Tensor } from '../tensor';
 import { shapesEqual } from '../shape';
-import { getOptimizer, type Optimizer } from '../optim';
-import { getLoss, type LossFunction } from '../losses';
-import { getMetric, type MetricFunction } from '../metrics';
+import type { Optimizer } from '../optim';
+import type { LossFunction } from '../losses';
+import type { MetricFunction } from '../metrics';
 import type { Layer, SampleShape } from './layer';
 import { uniqueLayerName } from './layer';
 import { fitModel, evaluateModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from './training';
-import type { History, Logs, TrainingTarget } from './callbacks';
+import type { History, Logs } from './callbacks';
+import { compileTraining, type CompiledTraining, type TrainableModel } from './compiled';
 import { formatSummary } from './summary';
 import { ModelActivity } from './activity';
 import { cast } from '../ops/cast';
@@ -22,12 +23,7 @@ export interface CompileArgs {
   metrics?: (string | MetricFunction)[];
 }
 
-/** The pieces `compile` resolved, used by the training loop. */
-export interface CompiledTraining {
-  optimizer: Optimizer;
-  loss: { name: string; fn: LossFunction };
-  metrics: { name: string; fn: MetricFunction }[];
-}
+export type { CompiledTraining } from './compiled';
 
 /**
  * Keras's rule: two layers of one model may not share a name (weights are addressed by it, so
@@ -40,7 +36,7 @@ export function assertUniqueLayerNames(modelName: string, layers: readonly { nam
   if (repeated) throw new ValueError(`${modelName}: the name "${repeated[0]}" is used ${repeated[1]} times in the model. All layer names should be unique.`);
 }
 
-export class Sequential implements TrainingTarget {
+export class Sequential implements TrainableModel {
   readonly name: string;
   readonly layers: Layer[] = [];
   /** Set by a callback (or the user) to stop fit after the current batch. */
@@ -113,14 +109,29 @@ export class Sequential implements TrainingTarget {
     return this.layers.reduce((activations, layer) => layer.call(activations, options), x);
   }
 
+  assertInputs(op: string, xs: readonly Tensor[]): void {
+    if (xs.length !== 1) throw new ValueError(`${op}: ${this.name} takes one input array, got ${xs.length}`);
+    this.assertInput(op, xs[0]);
+  }
+
+  applyAll(xs: readonly Tensor[], options: { training: boolean }): Tensor[] {
+    return [this.apply(xs[0], options)];
+  }
+
+  outputShapes(): SampleShape[] {
+    return [this.outputShape ?? []];
+  }
+
+  inputConsumers(): Layer[][] {
+    return [this.layers.slice(0, 1)];
+  }
+
   compile(args: CompileArgs): void {
     this.activity.assertUsable('compile');
     this.activity.assertNotTraining('compile');
-    const loss = getLoss(args.loss);
-    const optimizer = getOptimizer(args.optimizer);
-    const metrics = (args.metrics ?? []).map((metric) => getMetric(metric, loss.name));
+    const training = compileTraining('compile', args, [this.layers[this.layers.length - 1]?.name ?? this.name]);
     this.training?.optimizer.dispose();
-    this.training = { optimizer, loss, metrics };
+    this.training = training;
   }
 
   /** The compiled optimizer, loss and metrics; throws when compile has not been called. */
@@ -138,25 +149,25 @@ export class Sequential implements TrainingTarget {
     const data = new Conversions('fit');
     return data.around(() => {
       const given = options.validationData;
-      const validationData: [Tensor, Tensor] | undefined = given && [data.convert(given[0], 'validationData[0]'), data.convert(given[1], 'validationData[1]')];
-      return fitModel(this, data.convert(x, 'x'), data.convert(y, 'y'), { ...options, validationData });
+      const validationData: [Tensor[], Tensor[]] | undefined = given && [[data.convert(given[0], 'validationData[0]')], [data.convert(given[1], 'validationData[1]')]];
+      return fitModel(this, [data.convert(x, 'x')], [data.convert(y, 'y')], { ...options, validationData });
     });
   }
 
   evaluate(x: TensorLike, y: TensorLike, options: EvaluateOptions = {}): Promise<Logs> {
     const data = new Conversions('evaluate');
-    return data.around(() => evaluateModel(this, data.convert(x, 'x'), data.convert(y, 'y'), options));
+    return data.around(() => evaluateModel(this, [data.convert(x, 'x')], [data.convert(y, 'y')], options));
   }
 
   /** Predictions for `x` as a Tensor (inference mode: dropout off, nothing recorded). */
   predict(x: TensorLike, options: { batchSize?: number } = {}): Tensor {
     const data = new Conversions('predict');
-    return data.around(() => predictModel(this, data.convert(x, 'x'), options.batchSize ?? 32));
+    return data.around(() => predictModel(this, [data.convert(x, 'x')], options.batchSize ?? 32)[0]);
   }
 
   trainOnBatch(x: TensorLike, y: TensorLike): Promise<Logs> {
     const data = new Conversions('trainOnBatch');
-    return data.around(() => trainOnBatch(this, data.convert(x, 'x'), data.convert(y, 'y')));
+    return data.around(() => trainOnBatch(this, [data.convert(x, 'x')], [data.convert(y, 'y')]));
   }
 
   get trainableWeights(): Tensor[] {
