@@ -1,6 +1,5 @@
 // Sequential: a stack of layers with Keras's compile / fit / evaluate / predict / summary.
 import { ShapeError, ValueError, formatShape } from '../errors';
-import { noGrad } from '../autograd/recorder';
 import type { Tensor } from '../tensor';
 import { shapesEqual } from '../shape';
 import type { Optimizer } from '../optim';
@@ -13,8 +12,8 @@ import type { History, Logs } from './callbacks';
 import { compileTraining, type CompiledTraining, type TrainableModel } from './compiled';
 import { formatSummary } from './summary';
 import { ModelActivity } from './activity';
-import { cast } from '../ops/cast';
 import { Conversions, type TensorLike } from '../ops/operand';
+import { copyWeights, layerWeights, setWeightsOf, type NamedWeight } from './modelWeights';
 import { saveModel, type ModelArtifacts } from '../io/modelArtifacts';
 
 export interface CompileArgs {
@@ -175,32 +174,18 @@ export class Sequential implements TrainableModel {
   }
 
   /** Every weight, named `<layer>/<weight>` (the names save() writes). */
-  namedWeights(): { name: string; tensor: Tensor }[] {
-    return this.layers.flatMap((layer) => [...layer.weights].map(([name, tensor]) => ({ name: `${layer.name}/${name}`, tensor })));
+  namedWeights(): NamedWeight[] {
+    return layerWeights(this.layers);
   }
 
   /** Copies of every weight, in layer order (the caller owns them). */
   getWeights(): Tensor[] {
-    return noGrad(() => this.namedWeights().map(({ tensor }) => cast(tensor, tensor.dtype)));
+    return copyWeights(this.namedWeights());
   }
 
   /** Overwrites every weight, in getWeights order; all shapes are checked before anything changes. */
   setWeights(given: readonly TensorLike[]): void {
-    const targets = this.namedWeights();
-    const data = new Conversions('setWeights');
-    data.around(() => this.assignWeights(targets, given.map((value, i) => data.convert(value, `values[${i}]`, targets[i]?.tensor.dtype))));
-  }
-
-  private assignWeights(targets: { name: string; tensor: Tensor }[], values: readonly Tensor[]): void {
-    if (values.length !== targets.length) {
-      throw new ValueError(`setWeights: the model has ${targets.length} weights, got ${values.length}`);
-    }
-    targets.forEach(({ name, tensor }, i) => {
-      if (!shapesEqual(tensor.shape, values[i].shape) || tensor.dtype !== values[i].dtype) {
-        throw new ShapeError(`setWeights: ${name} is ${formatShape(tensor.shape)} ${tensor.dtype}, got ${formatShape(values[i].shape)} ${values[i].dtype}`);
-      }
-    });
-    targets.forEach(({ tensor }, i) => tensor.assign(values[i]));
+    setWeightsOf(this.namedWeights(), given);
   }
 
   /** The architecture as JSON and the weights as safetensors bytes (see wg.loadModel). */

@@ -11,10 +11,14 @@ import { MultiHeadAttention } from './attention';
 import { TransformerBlock } from './transformer';
 import { Conv2D } from './conv2d';
 import { AveragePooling2D, MaxPooling2D } from './pooling';
+import { Add, Concatenate, Multiply } from '../functional/merge';
+import { InputLayer } from '../functional/inputLayer';
 
 export { Activation, Dense, Dropout, Flatten };
 export { BatchNormalization, LayerNormalization, Embedding, PositionalEmbedding, MultiHeadAttention, TransformerBlock };
 export { Conv2D, MaxPooling2D, AveragePooling2D };
+export { Add, Multiply, Concatenate, InputLayer };
+export { Layer } from '../layer';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -33,6 +37,10 @@ const factories = new Map<string, LayerFactory>([
   ['Conv2D', (c) => new Conv2D(c.filters as number, c as never)],
   ['MaxPooling2D', (c) => new MaxPooling2D(c)],
   ['AveragePooling2D', (c) => new AveragePooling2D(c)],
+  ['Add', (c) => new Add(c)],
+  ['Multiply', (c) => new Multiply(c)],
+  ['Concatenate', (c) => new Concatenate(c)],
+  ['InputLayer', (c) => new InputLayer(c as never)],
 ]);
 
 /** Lets a user (or a later layer family) make its own layer class loadable. */

@@ -1,0 +1,226 @@
+// wg.model({ inputs, outputs }): Keras's functional model, a graph of layers between symbolic
+// inputs and outputs, with the same compile / fit / evaluate / predict / summary as Sequential
+// (one training loop serves both: see compiled.ts).
+import { ShapeError, ValueError, formatShape } from '../../errors';
+import { Tensor } from '../../tensor';
+import { shapesEqual } from '../../shape';
+import type { Optimizer } from '../../optim';
+import { Conversions, type TensorLike } from '../../ops/operand';
+import type { Layer, SampleShape } from '../layer';
+import { uniqueLayerName } from '../layer';
+import { assertUniqueLayerNames } from '../sequential';
+import { ModelActivity } from '../activity';
+import type { History, Logs } from '../callbacks';
+import { compileTraining, type CompileArgs, type CompiledTraining, type TrainableModel } from '../compiled';
+import { evaluateModel, fitModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from '../training';
+import { copyWeights, layerWeights, setWeightsOf, type NamedWeight } from '../modelWeights';
+import { graphLayers, graphNodes, runGraph } from './graph';
+import { formatFunctionalSummary } from './summary';
+import { SymbolicTensor, type GraphNode } from './symbolic';
+
+export interface ModelArgs {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+}
+
+/** Data for several inputs (or outputs): one array each, in order, or an object keyed by input (output) name. */
+export type ModelData = TensorLike | TensorLike[] | Record<string, TensorLike>;
+
+export class Model implements TrainableModel {
+  readonly className = 'Functional';
+  readonly name: string;
+  readonly inputs: SymbolicTensor[];
+  readonly outputs: SymbolicTensor[];
+  /** Every node, each after the nodes feeding it (inputs first). */
+  readonly nodes: GraphNode[];
+  /** Each distinct layer once (a shared layer appears once), in the order of its first node. */
+  readonly layers: Layer[];
+  /** Set by a callback (or the user) to stop fit after the current batch. */
+  stopTraining = false;
+  readonly activity: ModelActivity;
+  private training: CompiledTraining | null = null;
+
+  constructor(args: ModelArgs) {
+    this.name = args.name ?? uniqueLayerName('functional');
+    this.inputs = symbolicList(this.name, 'inputs', args.inputs);
+    this.outputs = symbolicList(this.name, 'outputs', args.outputs);
+    const notInput = this.inputs.find((t) => t.node.inputs.length > 0);
+    if (notInput) throw new ValueError(`${this.name}: inputs must come from wg.input(), but '${notInput.name}' is the output of a ${notInput.layer.className} layer`);
+    for (const [what, list] of [['inputs', this.inputs], ['outputs', this.outputs]] as const) {
+      const names = list.map((t) => t.name);
+      const repeated = names.find((name, i) => names.indexOf(name) !== i);
+      if (repeated !== undefined) throw new ValueError(`${this.name}: ${what} holds two tensors of layer '${repeated}'; each ${what === 'inputs' ? 'input' : 'output'} needs its own layer (its name labels the data and the logs)`);
+    }
+    this.nodes = graphNodes(this.name, this.inputs, this.outputs);
+    this.layers = graphLayers(this.nodes);
+    assertUniqueLayerNames(this.name, this.layers);
+    this.activity = new ModelActivity(this.name);
+  }
+
+  get inputNames(): string[] {
+    return this.inputs.map((t) => t.name);
+  }
+
+  /** Keras's output names: the names of the layers that make the outputs (prefixes of the logs). */
+  get outputNames(): string[] {
+    return this.outputs.map((t) => t.name);
+  }
+
+  assertInputs(op: string, xs: readonly Tensor[]): void {
+    this.activity.assertUsable(op);
+    if (xs.length !== this.inputs.length) throw new ValueError(`${op}: ${this.name} takes ${this.inputs.length} input arrays (${this.inputNames.join(', ')}), got ${xs.length}`);
+    xs.forEach((x, i) => {
+      x.assertAlive(op);
+      if (x.rank === 0) throw new ShapeError(`${op}: inputs need a batch dimension, got a scalar for '${this.inputs[i].name}'`);
+      if (!shapesEqual(x.shape.slice(1), this.inputs[i].shape)) {
+        throw new ShapeError(`${op}: input '${this.inputs[i].name}' expects shape [batch,${this.inputs[i].shape.join(',')}], got ${formatShape(x.shape)}`);
+      }
+    });
+  }
+
+  applyAll(xs: readonly Tensor[], options: { training: boolean }): Tensor[] {
+    return runGraph(this.nodes, this.inputs, this.outputs, xs, options);
+  }
+
+  /** The forward pass on one batch (recorded when a tape is recording): a tensor, or one per output. */
+  apply(x: Tensor | readonly Tensor[], options: { training: boolean } = { training: false }): Tensor | Tensor[] {
+    const xs = x instanceof Tensor ? [x] : [...x];
+    this.assertInputs('apply', xs);
+    return this.unwrap(this.applyAll(xs, options));
+  }
+
+  outputShapes(): SampleShape[] {
+    return this.outputs.map((t) => [...t.shape]);
+  }
+
+  inputConsumers(): Layer[][] {
+    return this.inputs.map((input) => this.nodes.filter((node) => node.inputs.includes(input)).map((node) => node.layer));
+  }
+
+  compile(args: CompileArgs): void {
+    this.activity.assertUsable('compile');
+    this.activity.assertNotTraining('compile');
+    const training = compileTraining('compile', args, this.outputNames);
+    this.training?.optimizer.dispose();
+    this.training = training;
+  }
+
+  /** The compiled optimizer, losses and metrics; throws when compile has not been called. */
+  compiled(op: string): CompiledTraining {
+    if (!this.training) throw new ValueError(`${op}: call model.compile({ optimizer, loss }) first`);
+    return this.training;
+  }
+
+  get optimizer(): Optimizer | null {
+    return this.training?.optimizer ?? null;
+  }
+
+  /** Keras's fit: x one array per input (or keyed by input name), y one per output (or keyed by output name). */
+  fit(x: ModelData, y: ModelData, options: Omit<FitOptions, 'validationData'> & { validationData?: [ModelData, ModelData] } = {}): Promise<History> {
+    const data = new Conversions('fit');
+    return data.around(() => {
+      const given = options.validationData;
+      const validationData: [Tensor[], Tensor[]] | undefined = given && [this.inputArrays('fit', data, given[0], 'validationData[0]'), this.outputArrays('fit', data, given[1], 'validationData[1]')];
+      return fitModel(this, this.inputArrays('fit', data, x, 'x'), this.outputArrays('fit', data, y, 'y'), { ...options, validationData });
+    });
+  }
+
+  evaluate(x: ModelData, y: ModelData, options: EvaluateOptions = {}): Promise<Logs> {
+    const data = new Conversions('evaluate');
+    return data.around(() => evaluateModel(this, this.inputArrays('evaluate', data, x, 'x'), this.outputArrays('evaluate', data, y, 'y'), options));
+  }
+
+  /** Predictions (inference mode): a tensor for one output, a list in output order for several. */
+  predict(x: ModelData, options: { batchSize?: number } = {}): Tensor | Tensor[] {
+    const data = new Conversions('predict');
+    return data.around(() => this.unwrap(predictModel(this, this.inputArrays('predict', data, x, 'x'), options.batchSize ?? 32)));
+  }
+
+  trainOnBatch(x: ModelData, y: ModelData): Promise<Logs> {
+    const data = new Conversions('trainOnBatch');
+    return data.around(() => trainOnBatch(this, this.inputArrays('trainOnBatch', data, x, 'x'), this.outputArrays('trainOnBatch', data, y, 'y')));
+  }
+
+  get trainableWeights(): Tensor[] {
+    return this.layers.flatMap((layer) => layer.trainableWeights);
+  }
+
+  /** Every weight once (a shared layer's once), named `<layer>/<weight>`, in layer order. */
+  namedWeights(): NamedWeight[] {
+    return layerWeights(this.layers);
+  }
+
+  /** Copies of every weight, in layer order (the caller owns them). */
+  getWeights(): Tensor[] {
+    return copyWeights(this.namedWeights());
+  }
+
+  /** Overwrites every weight, in getWeights order; all shapes are checked before anything changes. */
+  setWeights(given: readonly TensorLike[]): void {
+    setWeightsOf(this.namedWeights(), given);
+  }
+
+  countParams(): number {
+    return this.layers.reduce((total, layer) => total + layer.countParams(), 0);
+  }
+
+  /** Keras's functional summary: layer and type, output shape, parameters, and the layers each node reads. */
+  summary(): string {
+    return formatFunctionalSummary(this);
+  }
+
+  /** Releases every weight and the optimizer; refused while a fit, evaluate or trainOnBatch runs. */
+  dispose(): void {
+    this.activity.markDisposed();
+    for (const layer of this.layers) layer.dispose();
+    this.training?.optimizer.dispose();
+    this.training = null;
+  }
+
+  private unwrap(outputs: Tensor[]): Tensor | Tensor[] {
+    return this.outputs.length === 1 ? outputs[0] : outputs;
+  }
+
+  private inputArrays(op: string, data: Conversions, value: ModelData, what: string): Tensor[] {
+    return toArrays(op, data, value, what, this.inputNames, 'input', this.inputs.map((t) => t.dtype));
+  }
+
+  private outputArrays(op: string, data: Conversions, value: ModelData, what: string): Tensor[] {
+    return toArrays(op, data, value, what, this.outputNames, 'output', this.outputs.map(() => 'float32'));
+  }
+}
+
+/** Keras's `keras.Model(inputs, outputs)` as TF.js spells it: `wg.model({ inputs, outputs, name })`. */
+export function model(args: ModelArgs): Model {
+  return new Model(args);
+}
+
+function symbolicList(modelName: string, what: string, value: unknown): SymbolicTensor[] {
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || !list.every((item) => item instanceof SymbolicTensor)) {
+    throw new ValueError(`${modelName}: ${what} must be a symbolic tensor (from wg.input() or layer.apply) or a non-empty list of them`);
+  }
+  return list as SymbolicTensor[];
+}
+
+/**
+ * The arrays for `names` (the inputs or the outputs) from data given as one array (one name), a
+ * list in order, or an object keyed by name. A nested number array is one array, never a list.
+ */
+function toArrays(op: string, data: Conversions, value: ModelData, what: string, names: readonly string[], kind: string, dtypes: readonly ('float32' | 'int32')[]): Tensor[] {
+  const isList = Array.isArray(value) && value.length === names.length && (names.length > 1 || value[0] instanceof Tensor);
+  if (isList) return (value as TensorLike[]).map((item, i) => data.convert(item, `${what}[${i}]`, dtypes[i]));
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    const byName = value as Record<string, TensorLike>;
+    const unknown = Object.keys(byName).find((key) => !names.includes(key));
+    if (unknown !== undefined) throw new ValueError(`${op}: ${what} names ${kind} '${unknown}'; the ${kind}s are ${names.join(', ')}`);
+    const missing = names.find((name) => !Object.hasOwn(byName, name));
+    if (missing !== undefined) throw new ValueError(`${op}: ${what} has no array for ${kind} '${missing}'`);
+    return names.map((name, i) => data.convert(byName[name], `${what}.${name}`, dtypes[i]));
+  }
+  if (names.length > 1) {
+    throw new ValueError(`${op}: ${what} must be a list of ${names.length} arrays (one per ${kind}: ${names.join(', ')}) or an object keyed by ${kind} name`);
+  }
+  return [data.convert(value, what, dtypes[0])];
+}
