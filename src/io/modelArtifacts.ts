@@ -3,52 +3,25 @@
 // and that the file holds exactly the weights the architecture makes, within the device's buffer
 // limit) before creating any tensor, so a bad file allocates nothing and changes no model.
 import { ModelFormatError, ValueError, formatShape } from '../errors';
-import { noGrad } from '../autograd/recorder';
-import { tidy } from '../memory';
-import { snakeCase } from '../names';
-import { tensor } from '../ops/creation';
-import { getDevice } from '../runtime/device';
 import { shapesEqual } from '../shape';
-import type { DType, Tensor } from '../tensor';
 import type { Layer, SampleShape } from '../nn/layer';
 import { upgradeActivation } from '../nn/activations';
 import { deserializeLayer } from '../nn/layers';
 import { Sequential, assertUniqueLayerNames } from '../nn/sequential';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, checkModelJson, type ModelArtifacts, type WeightEntry } from './modelJson';
+import { Model } from '../nn/functional/model';
+import { FUNCTIONAL_FORMAT, type FunctionalArtifacts } from './functionalJson';
+import { functionalJson, loadFunctional } from './functionalModel';
+import { atLayer, fileWeights, layerKeys, matchFile, namingOf, plannedEntry, sameWeight, showWeight, writeWeights, type Naming } from './weightFiles';
 import { decodeSafetensors, encodeSafetensors, isPlainObject, type NamedArray } from './safetensors';
 
 export { type ModelArtifacts, type ModelJson } from './modelJson';
+export { type FunctionalArtifacts, type FunctionalJson } from './functionalJson';
 
-/**
- * How a file names weights. 'position' (formatVersion 2, Keras 3's saving scheme): each layer by
- * its class in snake_case, numbered within the model (dense, dense_1, conv2d), so the same
- * architecture reads the same file however many layers the page made before. 'layer name':
- * files written before version 2.
- */
-type Naming = 'position' | 'layer name';
-
-function layerKeys(layers: readonly Layer[], naming: Naming): string[] {
-  if (naming === 'layer name') return layers.map((layer) => layer.name);
-  const used = new Map<string, number>();
-  return layers.map((layer) => {
-    const base = snakeCase(layer.className);
-    const count = used.get(base);
-    used.set(base, count === undefined ? 0 : count + 1);
-    return count === undefined ? base : `${base}_${count + 1}`;
-  });
-}
-
-function namingOf(formatVersion: number): Naming {
-  return formatVersion >= 2 ? 'position' : 'layer name';
-}
-
-/** The model's weights under the names a file gives them, in model order. */
-function fileWeights(model: Sequential, naming: Naming): { name: string; tensor: Tensor }[] {
-  const keys = layerKeys(model.layers, naming);
-  return model.layers.flatMap((layer, i) => [...layer.weights].map(([name, weight]) => ({ name: `${keys[i]}/${name}`, tensor: weight })));
-}
-
-export async function saveModel(model: Sequential): Promise<ModelArtifacts> {
+export async function saveModel(model: Sequential): Promise<ModelArtifacts>;
+export async function saveModel(model: Model): Promise<FunctionalArtifacts>;
+export async function saveModel(model: Sequential | Model): Promise<ModelArtifacts | FunctionalArtifacts>;
+export async function saveModel(model: Sequential | Model): Promise<ModelArtifacts | FunctionalArtifacts> {
   const named = fileWeights(model, 'position');
   const arrays: NamedArray[] = await Promise.all(named.map(async ({ name, tensor: t }) => ({
     name,
@@ -56,6 +29,10 @@ export async function saveModel(model: Sequential): Promise<ModelArtifacts> {
     shape: [...t.shape],
     data: await t.data(),
   })));
+  const weights: WeightEntry[] = named.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype }));
+  const format = model instanceof Model ? FUNCTIONAL_FORMAT : MODEL_FORMAT;
+  const bytes = encodeSafetensors(arrays, { format, formatVersion: String(MODEL_FORMAT_VERSION) });
+  if (model instanceof Model) return { modelJson: functionalJson(model, weights), weights: bytes };
   return {
     modelJson: {
       format: MODEL_FORMAT,
@@ -63,16 +40,22 @@ export async function saveModel(model: Sequential): Promise<ModelArtifacts> {
       name: model.name,
       inputShape: model.inputShape ? [...model.inputShape] : null,
       layers: model.layers.map((layer) => layer.serialize()),
-      weights: named.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype })),
+      weights,
     },
-    weights: encodeSafetensors(arrays, { format: MODEL_FORMAT, formatVersion: String(MODEL_FORMAT_VERSION) }),
+    weights: bytes,
   };
 }
 
 /** Rebuilds a Sequential model with identical architecture and weights. */
-export function loadModel(artifacts: ModelArtifacts): Sequential {
+export function loadModel(artifacts: ModelArtifacts): Sequential;
+export function loadModel(artifacts: FunctionalArtifacts): Model;
+export function loadModel(artifacts: ModelArtifacts | FunctionalArtifacts): Sequential | Model;
+export function loadModel(artifacts: ModelArtifacts | FunctionalArtifacts): Sequential | Model {
   if (!isPlainObject(artifacts)) throw new ModelFormatError('loadModel: expected { modelJson, weights }');
-  const modelJson = checkModelJson(artifacts.modelJson);
+  if (isPlainObject(artifacts.modelJson) && artifacts.modelJson.format === FUNCTIONAL_FORMAT) {
+    return loadFunctional(artifacts.modelJson, decodeSafetensors(artifacts.weights).arrays);
+  }
+  const modelJson = checkModelJson(artifacts.modelJson as unknown);
   const file = decodeSafetensors(artifacts.weights);
   const layers = modelJson.layers.map((layer, i) => atLayer(i, layer.className, () => deserializeLayer({
     ...layer, config: upgradeActivation(layer.config, modelJson.formatVersion),
@@ -104,23 +87,12 @@ export function loadModel(artifacts: ModelArtifacts): Sequential {
  * Overwrites a model's weights from safetensors bytes. Every name, shape and dtype is checked
  * before anything is written, so a bad file leaves the model as it was.
  */
-export function loadWeights(model: Sequential, weights: ArrayBuffer | ArrayBufferView): void {
-  if (!(model instanceof Sequential)) throw new ValueError('loadWeights: the first argument must be a Sequential model');
+export function loadWeights(model: Sequential | Model, weights: ArrayBuffer | ArrayBufferView): void {
+  if (!(model instanceof Sequential) && !(model instanceof Model)) throw new ValueError('loadWeights: the first argument must be a Sequential or functional model');
   const file = decodeSafetensors(weights);
   const targets = fileWeights(model, namingOf(Number(file.metadata.formatVersion ?? 1)));
   const arrays = matchFile('loadWeights', targets.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype })), file.arrays);
   writeWeights(targets.map(({ tensor: t }) => t), arrays);
-}
-
-/** Runs a step of rebuilding layer `index`, turning any error into a ModelFormatError that names the layer. */
-function atLayer<T>(index: number | null, className: string, step: () => T): T {
-  try {
-    return step();
-  } catch (error) {
-    const where = index === null ? '' : ` layers[${index}] (${className}):`;
-    const { name, message } = error instanceof Error ? error : new Error(String(error));
-    throw new ModelFormatError(`loadModel:${where} ${name === 'ValueError' || name === 'ShapeError' ? '' : `${name}: `}${message}`, { cause: error });
-  }
 }
 
 /**
@@ -129,8 +101,6 @@ function atLayer<T>(index: number | null, className: string, step: () => T): T {
  */
 function plannedWeights(layers: readonly Layer[], sampleShape: SampleShape, naming: Naming): WeightEntry[] {
   const keys = layerKeys(layers, naming);
-  const { maxBufferSize, maxStorageBufferBindingSize } = getDevice().limits;
-  const limit = Math.min(maxBufferSize, maxStorageBufferBindingSize);
   const planned: WeightEntry[] = [];
   let shape: number[] = [...sampleShape];
   layers.forEach((layer, i) => atLayer(i, layer.className, () => {
@@ -138,54 +108,8 @@ function plannedWeights(layers: readonly Layer[], sampleShape: SampleShape, nami
       throw new ValueError(`'${layer.name}' expects input ${formatShape(layer.inputShape)}, but the previous layer outputs ${formatShape(shape)}`);
     }
     const output = layer.computeOutputShape(shape);
-    for (const spec of layer.weightSpecs(shape)) {
-      const bytes = spec.shape.reduce((a, b) => a * b, 4);
-      if (!(bytes <= limit)) throw new ValueError(`weight '${spec.name}' ${formatShape(spec.shape)} would take ${bytes} bytes, over the device's ${limit}-byte buffer limit`);
-      planned.push({ name: `${keys[i]}/${spec.name}`, shape: spec.shape, dtype: 'float32' });
-    }
+    for (const spec of layer.weightSpecs(shape)) planned.push(plannedEntry(keys[i], spec));
     shape = output;
   }));
   return planned;
-}
-
-/** The file's array for each expected weight, in order; any name, shape or dtype difference throws. */
-function matchFile(op: string, expected: readonly WeightEntry[], arrays: readonly NamedArray[]): NamedArray[] {
-  const names = new Set(expected.map(({ name }) => name));
-  if (names.size !== expected.length) throw new ValueError(`${op}: the model has two weights with one name (${expected.map(({ name }) => name).join(', ')})`);
-  const byName = new Map(arrays.map((array) => [array.name, array]));
-  const missing = [...names].filter((name) => !byName.has(name));
-  const unexpected = arrays.map(({ name }) => name).filter((name) => !names.has(name));
-  if (missing.length > 0 || unexpected.length > 0) {
-    throw new ModelFormatError(`${op}: weight names do not match the model (missing: ${listNames(missing)}; unexpected: ${listNames(unexpected)})`);
-  }
-  return expected.map((entry) => {
-    const array = byName.get(entry.name) as NamedArray;
-    const dtype: DType = array.dtype === 'I32' ? 'int32' : 'float32';
-    if (!shapesEqual(array.shape, entry.shape) || dtype !== entry.dtype) {
-      throw new ModelFormatError(`${op}: ${entry.name} is ${formatShape(entry.shape)} ${entry.dtype} in the model but ${formatShape(array.shape)} ${dtype} in the file`);
-    }
-    return array;
-  });
-}
-
-/** Uploads every array first and only then overwrites, so a failed upload writes nothing. */
-function writeWeights(targets: readonly Tensor[], arrays: readonly NamedArray[]): void {
-  noGrad(() => tidy(() => {
-    const uploaded = arrays.map((array, i) => tensor(array.data, array.shape, targets[i].dtype));
-    targets.forEach((target, i) => target.assign(uploaded[i]));
-  }));
-}
-
-/** Up to ten names for a message (a hostile file may hold millions). */
-function listNames(names: readonly string[]): string {
-  if (names.length === 0) return 'none';
-  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
-}
-
-function sameWeight(a: WeightEntry | undefined, b: WeightEntry | undefined): boolean {
-  return a !== undefined && b !== undefined && a.name === b.name && a.dtype === b.dtype && shapesEqual(a.shape, b.shape);
-}
-
-function showWeight(entry: WeightEntry | undefined): string {
-  return entry ? `${entry.name} ${formatShape(entry.shape)} ${entry.dtype}` : 'nothing';
 }

@@ -14,6 +14,7 @@ import type { History, Logs } from '../callbacks';
 import { compileTraining, type CompileArgs, type CompiledTraining, type TrainableModel } from '../compiled';
 import { evaluateModel, fitModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from '../training';
 import { copyWeights, layerWeights, setWeightsOf, type NamedWeight } from '../modelWeights';
+import { saveModel, type FunctionalArtifacts } from '../../io/modelArtifacts';
 import { graphLayers, graphNodes, runGraph } from './graph';
 import { formatFunctionalSummary } from './summary';
 import { SymbolicTensor, type GraphNode } from './symbolic';
@@ -163,6 +164,11 @@ export class Model implements TrainableModel {
 
   countParams(): number {
     return this.layers.reduce((total, layer) => total + layer.countParams(), 0);
+  }
+
+  /** The graph as JSON and the weights as safetensors bytes (see wg.loadModel). */
+  save(): Promise<FunctionalArtifacts> {
+    return saveModel(this);
   }
 
   /** Keras's functional summary: layer and type, output shape, parameters, and the layers each node reads. */
