@@ -9,7 +9,8 @@ import { deserializeLayer } from '../nn/layers';
 import { assertUniqueLayerNames } from '../nn/sequential';
 import { InputLayer } from '../nn/functional/inputLayer';
 import { Model } from '../nn/functional/model';
-import { addNode, connect, type GraphNode, type SymbolicTensor } from '../nn/functional/symbolic';
+import { addNode, connect, type SymbolicTensor } from '../nn/functional/symbolic';
+import { nodeNumber } from '../nn/functional/graph';
 import { FUNCTIONAL_FORMAT, checkFunctionalJson, type FunctionalJson, type TensorRef } from './functionalJson';
 import { MODEL_FORMAT_VERSION, type WeightEntry } from './modelJson';
 import type { NamedArray } from './safetensors';
@@ -17,9 +18,7 @@ import { atLayer, fileWeights, layerKeys, matchFile, plannedEntry, sameWeight, s
 
 /** The graph part of a functional model's JSON (save adds the weight list). */
 export function functionalJson(model: Model, weights: WeightEntry[]): FunctionalJson {
-  // Node numbers are per model (a layer applied elsewhere before does not shift them).
-  const localIndex = (node: GraphNode): number => model.nodes.filter((other) => other.layer === node.layer).indexOf(node);
-  const ref = (t: SymbolicTensor): TensorRef => [t.name, localIndex(t.node), 0];
+  const ref = (t: SymbolicTensor): TensorRef => [t.name, nodeNumber(model.nodes, t.node), 0];
   return {
     format: FUNCTIONAL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,

@@ -40,6 +40,15 @@ export function graphNodes(modelName: string, inputs: readonly SymbolicTensor[],
   return [...unused, ...order];
 }
 
+/**
+ * Which application of its layer `node` is among `nodes` (0 for the first): the node number in
+ * `layer[node][0]`, counted within one model so a layer applied in another graph before does not
+ * shift it.
+ */
+export function nodeNumber(nodes: readonly GraphNode[], node: GraphNode): number {
+  return nodes.filter((other) => other.layer === node.layer).indexOf(node);
+}
+
 /** Each distinct layer of `nodes`, in the order of its first node. */
 export function graphLayers(nodes: readonly GraphNode[]): Layer[] {
   return [...new Set(nodes.map((node) => node.layer))];

@@ -9,8 +9,7 @@ import type { Layer, SampleShape } from '../layer';
 export class GraphNode {
   readonly output: SymbolicTensor;
 
-  /** `index`: which application of `layer` this is (0 for its first), Keras's node index in `name[node][0]`. */
-  constructor(readonly layer: Layer, readonly inputs: readonly SymbolicTensor[], readonly index: number, shape: SampleShape, dtype: DType) {
+  constructor(readonly layer: Layer, readonly inputs: readonly SymbolicTensor[], shape: SampleShape, dtype: DType) {
     this.output = new SymbolicTensor(shape, dtype, this);
   }
 }
@@ -30,13 +29,9 @@ export class SymbolicTensor {
   }
 }
 
-const nodeCounts = new WeakMap<Layer, number>();
-
 /** A new node of `layer` whose output has `shape` and `dtype`. */
 export function addNode(layer: Layer, inputs: readonly SymbolicTensor[], shape: SampleShape, dtype: DType): SymbolicTensor {
-  const index = nodeCounts.get(layer) ?? 0;
-  nodeCounts.set(layer, index + 1);
-  return new GraphNode(layer, [...inputs], index, [...shape], dtype).output;
+  return new GraphNode(layer, [...inputs], [...shape], dtype).output;
 }
 
 /**
