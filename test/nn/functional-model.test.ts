@@ -147,6 +147,52 @@ describe('functional models', () => {
     expect(out.summary).toMatch(/^Trainable params: 35$/m);
   });
 
+  it('fit with validationSplit on two inputs logs val_ values per output equal to a float64 pass of the final weights; batched predict concatenates per output', async () => {
+    const n = 5;
+    const out = await gpu.run(async (wg, { n }) => {
+      wg.setSeed(13);
+      const { Dense, Concatenate, Multiply } = wg.layers;
+      const a = wg.input({ shape: [3], name: 'a' });
+      const b = wg.input({ shape: [3], name: 'b' });
+      const shared = new Dense(4, { activation: 'tanh', name: 'shared' });
+      const sa = shared.apply(a);
+      const sb = shared.apply(b);
+      const reg = new Dense(1, { name: 'reg' }).apply(new Concatenate().apply([sa, sb]));
+      const cls = new Dense(2, { activation: 'softmax', name: 'cls' }).apply(new Multiply().apply([sa, sb]));
+      const model = wg.model({ inputs: [a, b], outputs: [reg, cls] });
+      model.compile({ optimizer: new wg.optimizers.Adam({ learningRate: 0.01 }), loss: ['mse', 'sparse_categorical_crossentropy'], metrics: [[], ['accuracy']] });
+      const xa = wg.randn([n, 3]);
+      const xb = wg.randn([n, 3]);
+      const yReg = wg.randn([n, 1]);
+      const yCls = wg.tensor([1, 0, 1, 1, 0], [n, 1]);
+      const history = await model.fit({ a: xa, b: xb }, { reg: yReg, cls: yCls }, { epochs: 2, batchSize: 2, validationSplit: 0.4, verbose: 0 });
+      const weights = model.getWeights();
+      const [batchedReg, batchedCls] = model.predict([xa, xb], { batchSize: 2 }) as Tensor[];
+      const result = {
+        xa: await xa.data(), xb: await xb.data(), yReg: await yReg.data(), yCls: await yCls.data(),
+        weights: await Promise.all(weights.map((w) => w.data())),
+        history: history.history,
+        batchedReg: await batchedReg.data(),
+        batchedCls: await batchedCls.data(),
+      };
+      [xa, xb, yReg, yCls, batchedReg, batchedCls, ...weights].forEach((t) => t.dispose());
+      model.dispose();
+      return result;
+    }, { n });
+    expect(Object.keys(out.history)).toEqual(['loss', 'reg_loss', 'cls_loss', 'cls_accuracy', 'val_loss', 'val_reg_loss', 'val_cls_loss', 'val_cls_accuracy']);
+    // Keras's validationSplit holds out the last floor-complement rows: 5 · 0.4 → rows 3 and 4.
+    const rows = (values: ArrayLike<number>, cols: number, from: number, to: number) => matrix(to - from, cols, Array.from(values).slice(from * cols, to * cols));
+    const held = twoInputForward(rows(out.xa, 3, 3, 5), rows(out.xb, 3, 3, 5), out.weights);
+    const regLoss = meanSquaredError(held.reg, Array.from(out.yReg).slice(3));
+    const clsLoss = sparseCrossentropy(held.cls, Array.from(out.yCls).slice(3));
+    expect(out.history.val_reg_loss[1]).toBeCloseTo(regLoss, 5);
+    expect(out.history.val_cls_loss[1]).toBeCloseTo(clsLoss, 5);
+    expect(out.history.val_loss[1]).toBeCloseTo(regLoss + clsLoss, 5);
+    const all = twoInputForward(matrix(n, 3, out.xa), matrix(n, 3, out.xb), out.weights);
+    expectClose(out.batchedReg, all.reg.data, { rtol: 1e-5, atol: 1e-6 }, 'batched reg');
+    expectClose(out.batchedCls, all.cls.data, { rtol: 1e-5, atol: 1e-6 }, 'batched cls');
+  });
+
   it('graphs and data that do not fit fail with typed errors naming the layer and shapes', async () => {
     const errors = await gpu.run(async (wg) => {
       const { Dense, Add, Concatenate } = wg.layers;
