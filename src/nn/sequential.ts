@@ -9,11 +9,10 @@ import type { Layer, SampleShape } from './layer';
 import { uniqueLayerName } from './layer';
 import { fitModel, evaluateModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from './training';
 import type { History, Logs } from './callbacks';
-import { compileTraining, type CompiledTraining, type TrainableModel } from './compiled';
+import type { TrainableModel } from './compiled';
 import { formatSummary } from './summary';
-import { ModelActivity } from './activity';
+import { ModelBase } from './modelBase';
 import { Conversions, type TensorLike } from '../ops/operand';
-import { copyWeights, layerWeights, setWeightsOf, type NamedWeight } from './modelWeights';
 import { saveModel, type ModelArtifacts } from '../io/modelArtifacts';
 
 export interface CompileArgs {
@@ -35,20 +34,18 @@ export function assertUniqueLayerNames(modelName: string, layers: readonly { nam
   if (repeated) throw new ValueError(`${modelName}: the name "${repeated[0]}" is used ${repeated[1]} times in the model. All layer names should be unique.`);
 }
 
-export class Sequential implements TrainableModel {
-  readonly name: string;
+export class Sequential extends ModelBase implements TrainableModel {
   readonly layers: Layer[] = [];
-  /** Set by a callback (or the user) to stop fit after the current batch. */
-  stopTraining = false;
-  /** The fit / evaluate / trainOnBatch calls in progress (a second fit, or dispose mid-fit, is refused). */
-  readonly activity: ModelActivity;
   private sampleShape: SampleShape | null = null;
-  private training: CompiledTraining | null = null;
 
   constructor(layers: Layer[] = [], args: { name?: string } = {}) {
-    this.name = args.name ?? uniqueLayerName('sequential');
-    this.activity = new ModelActivity(this.name);
+    super(args.name ?? uniqueLayerName('sequential'));
     for (const layer of layers) this.add(layer);
+  }
+
+  /** Keras's output_names: the last layer's name. */
+  get outputNames(): string[] {
+    return [this.layers[this.layers.length - 1]?.name ?? this.name];
   }
 
   /** Appends a layer; with a known input shape it is built now, so shape errors surface here. */
@@ -125,24 +122,6 @@ export class Sequential implements TrainableModel {
     return [this.layers.slice(0, 1)];
   }
 
-  compile(args: CompileArgs): void {
-    this.activity.assertUsable('compile');
-    this.activity.assertNotTraining('compile');
-    const training = compileTraining('compile', args, [this.layers[this.layers.length - 1]?.name ?? this.name]);
-    this.training?.optimizer.dispose();
-    this.training = training;
-  }
-
-  /** The compiled optimizer, loss and metrics; throws when compile has not been called. */
-  compiled(op: string): CompiledTraining {
-    if (!this.training) throw new ValueError(`${op}: call model.compile({ optimizer, loss }) first`);
-    return this.training;
-  }
-
-  get optimizer(): Optimizer | null {
-    return this.training?.optimizer ?? null;
-  }
-
   // x and y may be TensorLike (nested or typed arrays), converted once for the call and disposed after.
   fit(x: TensorLike, y: TensorLike, options: Omit<FitOptions, 'validationData'> & { validationData?: [TensorLike, TensorLike] } = {}): Promise<History> {
     const data = new Conversions('fit');
@@ -169,32 +148,9 @@ export class Sequential implements TrainableModel {
     return data.around(() => trainOnBatch(this, [data.convert(x, 'x')], [data.convert(y, 'y')]));
   }
 
-  get trainableWeights(): Tensor[] {
-    return this.layers.flatMap((layer) => layer.trainableWeights);
-  }
-
-  /** Every weight, named `<layer>/<weight>` (the names save() writes). */
-  namedWeights(): NamedWeight[] {
-    return layerWeights(this.layers);
-  }
-
-  /** Copies of every weight, in layer order (the caller owns them). */
-  getWeights(): Tensor[] {
-    return copyWeights(this.namedWeights());
-  }
-
-  /** Overwrites every weight, in getWeights order; all shapes are checked before anything changes. */
-  setWeights(given: readonly TensorLike[]): void {
-    setWeightsOf(this.namedWeights(), given);
-  }
-
   /** The architecture as JSON and the weights as safetensors bytes (see wg.loadModel). */
   save(): Promise<ModelArtifacts> {
     return saveModel(this);
-  }
-
-  countParams(): number {
-    return this.layers.reduce((total, layer) => total + layer.countParams(), 0);
   }
 
   /** A Keras-style table: layer name and type, output shape, parameter count, totals. */
@@ -202,11 +158,4 @@ export class Sequential implements TrainableModel {
     return formatSummary(this);
   }
 
-  /** Releases every weight and the optimizer; refused while a fit, evaluate or trainOnBatch runs. */
-  dispose(): void {
-    this.activity.markDisposed();
-    for (const layer of this.layers) layer.dispose();
-    this.training?.optimizer.dispose();
-    this.training = null;
-  }
 }

@@ -4,16 +4,14 @@
 import { ShapeError, ValueError, formatShape } from '../../errors';
 import { Tensor } from '../../tensor';
 import { shapesEqual } from '../../shape';
-import type { Optimizer } from '../../optim';
 import { Conversions, type TensorLike } from '../../ops/operand';
 import type { Layer, SampleShape } from '../layer';
 import { uniqueLayerName } from '../layer';
 import { assertUniqueLayerNames } from '../sequential';
-import { ModelActivity } from '../activity';
+import { ModelBase } from '../modelBase';
 import type { History, Logs } from '../callbacks';
-import { compileTraining, type CompileArgs, type CompiledTraining, type TrainableModel } from '../compiled';
+import type { TrainableModel } from '../compiled';
 import { evaluateModel, fitModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from '../training';
-import { copyWeights, layerWeights, setWeightsOf, type NamedWeight } from '../modelWeights';
 import { saveModel, type FunctionalArtifacts } from '../../io/modelArtifacts';
 import { graphLayers, graphNodes, runGraph } from './graph';
 import { formatFunctionalSummary } from './summary';
@@ -28,22 +26,17 @@ export interface ModelArgs {
 /** Data for several inputs (or outputs): one array each, in order, or an object keyed by input (output) name. */
 export type ModelData = TensorLike | TensorLike[] | Record<string, TensorLike>;
 
-export class Model implements TrainableModel {
+export class Model extends ModelBase implements TrainableModel {
   readonly className = 'Functional';
-  readonly name: string;
   readonly inputs: SymbolicTensor[];
   readonly outputs: SymbolicTensor[];
   /** Every node, each after the nodes feeding it (inputs first). */
   readonly nodes: GraphNode[];
   /** Each distinct layer once (a shared layer appears once), in the order of its first node. */
   readonly layers: Layer[];
-  /** Set by a callback (or the user) to stop fit after the current batch. */
-  stopTraining = false;
-  readonly activity: ModelActivity;
-  private training: CompiledTraining | null = null;
 
   constructor(args: ModelArgs) {
-    this.name = args.name ?? uniqueLayerName('functional');
+    super(args.name ?? uniqueLayerName('functional'));
     this.inputs = symbolicList(this.name, 'inputs', args.inputs);
     this.outputs = symbolicList(this.name, 'outputs', args.outputs);
     const notInput = this.inputs.find((t) => t.node.inputs.length > 0);
@@ -56,7 +49,6 @@ export class Model implements TrainableModel {
     this.nodes = graphNodes(this.name, this.inputs, this.outputs);
     this.layers = graphLayers(this.nodes);
     assertUniqueLayerNames(this.name, this.layers);
-    this.activity = new ModelActivity(this.name);
   }
 
   get inputNames(): string[] {
@@ -99,24 +91,6 @@ export class Model implements TrainableModel {
     return this.inputs.map((input) => this.nodes.filter((node) => node.inputs.includes(input)).map((node) => node.layer));
   }
 
-  compile(args: CompileArgs): void {
-    this.activity.assertUsable('compile');
-    this.activity.assertNotTraining('compile');
-    const training = compileTraining('compile', args, this.outputNames);
-    this.training?.optimizer.dispose();
-    this.training = training;
-  }
-
-  /** The compiled optimizer, losses and metrics; throws when compile has not been called. */
-  compiled(op: string): CompiledTraining {
-    if (!this.training) throw new ValueError(`${op}: call model.compile({ optimizer, loss }) first`);
-    return this.training;
-  }
-
-  get optimizer(): Optimizer | null {
-    return this.training?.optimizer ?? null;
-  }
-
   /** Keras's fit: x one array per input (or keyed by input name), y one per output (or keyed by output name). */
   fit(x: ModelData, y: ModelData, options: Omit<FitOptions, 'validationData'> & { validationData?: [ModelData, ModelData] } = {}): Promise<History> {
     const data = new Conversions('fit');
@@ -143,29 +117,6 @@ export class Model implements TrainableModel {
     return data.around(() => trainOnBatch(this, this.inputArrays('trainOnBatch', data, x, 'x'), this.outputArrays('trainOnBatch', data, y, 'y')));
   }
 
-  get trainableWeights(): Tensor[] {
-    return this.layers.flatMap((layer) => layer.trainableWeights);
-  }
-
-  /** Every weight once (a shared layer's once), named `<layer>/<weight>`, in layer order. */
-  namedWeights(): NamedWeight[] {
-    return layerWeights(this.layers);
-  }
-
-  /** Copies of every weight, in layer order (the caller owns them). */
-  getWeights(): Tensor[] {
-    return copyWeights(this.namedWeights());
-  }
-
-  /** Overwrites every weight, in getWeights order; all shapes are checked before anything changes. */
-  setWeights(given: readonly TensorLike[]): void {
-    setWeightsOf(this.namedWeights(), given);
-  }
-
-  countParams(): number {
-    return this.layers.reduce((total, layer) => total + layer.countParams(), 0);
-  }
-
   /** The graph as JSON and the weights as safetensors bytes (see wg.loadModel). */
   save(): Promise<FunctionalArtifacts> {
     return saveModel(this);
@@ -174,14 +125,6 @@ export class Model implements TrainableModel {
   /** Keras's functional summary: layer and type, output shape, parameters, and the layers each node reads. */
   summary(): string {
     return formatFunctionalSummary(this);
-  }
-
-  /** Releases every weight and the optimizer; refused while a fit, evaluate or trainOnBatch runs. */
-  dispose(): void {
-    this.activity.markDisposed();
-    for (const layer of this.layers) layer.dispose();
-    this.training?.optimizer.dispose();
-    this.training = null;
   }
 
   private unwrap(outputs: Tensor[]): Tensor | Tensor[] {
