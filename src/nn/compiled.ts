@@ -18,6 +18,8 @@ export interface CompileArgs {
   loss: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
   /** For one output a list; for several, a list per output or a list keyed by output name (Keras 3's rule). */
   metrics?: MetricIdentifier[] | MetricIdentifier[][] | Record<string, MetricIdentifier[]>;
+  /** Keras's loss_weights: the total loss is the sum of each output's loss times its weight (default 1); one number, a list, or keyed by output name. */
+  lossWeights?: number[] | Record<string, number>;
 }
 
 /** One output's loss and metrics; `name` is the output layer's name (the prefix of its logs). */
@@ -25,6 +27,8 @@ export interface OutputTraining {
   name: string;
   loss: { name: string; fn: LossFunction };
   metrics: { name: string; fn: MetricFunction }[];
+  /** Its loss's weight in the total loss. */
+  lossWeight: number;
 }
 
 /** The pieces `compile` resolved, used by the training loop. */
@@ -56,13 +60,16 @@ export function compileTraining(op: string, args: CompileArgs, outputNames: read
   const metricLists = args.metrics === undefined ? outputNames.map(() => [])
     : outputNames.length === 1 && Array.isArray(args.metrics) && !args.metrics.some(Array.isArray) ? [args.metrics as MetricIdentifier[]]
       : perOutput(op, 'metrics', args.metrics, outputNames, () => false) as MetricIdentifier[][];
+  const lossWeights = args.lossWeights === undefined ? outputNames.map(() => 1) : perOutput(op, 'lossWeights', args.lossWeights, outputNames, (value) => typeof value === 'number');
+  const badWeight = lossWeights.findIndex((weight) => typeof weight !== 'number' || !Number.isFinite(weight));
+  if (badWeight >= 0) throw new ValueError(`${op}: lossWeights for output '${outputNames[badWeight]}' must be a finite number, got ${formatValue(lossWeights[badWeight])}`);
   const optimizer = getOptimizer(args.optimizer);
   try {
     return {
       optimizer,
       outputs: outputNames.map((name, i) => {
         if (!Array.isArray(metricLists[i])) throw new ValueError(`${op}: metrics for output '${name}' must be a list, got ${formatValue(metricLists[i])}`);
-        return { name, loss: losses[i], metrics: metricLists[i].map((metric) => getMetric(metric, losses[i].name)) };
+        return { name, loss: losses[i], lossWeight: lossWeights[i] as number, metrics: metricLists[i].map((metric) => getMetric(metric, losses[i].name)) };
       }),
     };
   } catch (error) {
@@ -91,11 +98,11 @@ function perOutput(op: string, what: string, value: unknown, outputNames: readon
     if (missing !== undefined) throw new ValueError(`${op}: ${what} has no entry for output '${missing}'`);
     return outputNames.map((name) => byName[name]);
   }
-  throw new ValueError(`${op}: ${what} must be a name, a function, a list or an object keyed by output name, got ${formatValue(value)}`);
+  throw new ValueError(`${op}: ${what} must be one entry for every output, a list in output order, or an object keyed by output name, got ${formatValue(value)}`);
 }
 
 /**
- * Keras's log names: 'loss' and the metric names for one output; for several, 'loss' (the sum),
+ * Keras's log names: 'loss' and the metric names for one output; for several, 'loss' (the weighted sum),
  * '<output>_loss' for each, then '<output>_<metric>'.
  */
 export function logNames(training: CompiledTraining): string[] {

@@ -130,13 +130,14 @@ function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor
   });
 }
 
-/** The predictions, each output's loss, and their sum (Keras's total loss, every loss weight 1). */
+/** The predictions, each output's loss, and Keras's total loss: their sum weighted by lossWeights (1 when not given). */
 function forwardLosses(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], isTraining: boolean): {
   total: Tensor; losses: Tensor[]; predictions: Tensor[];
 } {
   const predictions = model.applyAll(xb, { training: isTraining });
   const losses = training.outputs.map((output, i) => output.loss.fn(yb[i], predictions[i]));
-  const total = losses.slice(1).reduce((sum, loss) => add(sum, loss), losses[0]);
+  const weighted = losses.map((loss, i) => (training.outputs[i].lossWeight === 1 ? loss : mul(loss, training.outputs[i].lossWeight)));
+  const total = weighted.slice(1).reduce((sum, loss) => add(sum, loss), weighted[0]);
   return { total, losses, predictions };
 }
 
