@@ -122,4 +122,37 @@ describe('shape and global pooling layers', () => {
     expect(out.errors.permuteRank).toMatch(/^ShapeError: permute\S*: dims \[2,1\] permute 2 sample axes, got samples \[2,3,4\]/);
     expect(out.errors.gapRank).toMatch(/^ShapeError: global_average_pooling2d\S*: GlobalAveragePooling2D needs samples shaped \[height, width, channels\], got \[4,2\]/);
   });
+
+  it('GlobalAveragePooling1D averages each feature over the steps, with its gradient, against float64', async () => {
+    const [steps, features] = [5, 3];
+    const out = await gpu.run(async (wg, { B, steps, features }) => {
+      wg.setSeed(9);
+      const layer = new wg.layers.GlobalAveragePooling1D({ keepdims: true });
+      const x = wg.randn([B, steps, features]);
+      const y = layer.apply(x);
+      const w = wg.randn(y.shape);
+      const [g] = wg.grad((t) => wg.sum(wg.mul(layer.apply(t), w)))(x);
+      let rankError = 'no error';
+      try {
+        new wg.layers.GlobalAveragePooling1D().apply(wg.input({ shape: [2, 3, 4] }));
+      } catch (error) {
+        rankError = `${(error as Error).name}: ${(error as Error).message}`;
+      }
+      const result = { x: await x.data(), y: await y.data(), shape: y.shape, w: await w.data(), g: await g.data(), params: layer.countParams(), rankError };
+      [x, y, w, g].forEach((t) => t.dispose());
+      return result;
+    }, { B, steps, features });
+    expect(out.shape).toEqual([B, 1, features]);
+    const mean = new Float64Array(B * features);
+    const gradient = new Float64Array(B * steps * features);
+    for (let b = 0; b < B; b++) for (let s = 0; s < steps; s++) for (let f = 0; f < features; f++) {
+      mean[b * features + f] += out.x[(b * steps + s) * features + f] / steps;
+      gradient[(b * steps + s) * features + f] = out.w[b * features + f] / steps;
+    }
+    // A mean of 5 float32 values and a division: a few ulps.
+    expectClose(out.y, mean, { rtol: 1e-6, atol: 1e-6 }, 'GlobalAveragePooling1D');
+    expectClose(out.g, gradient, { rtol: 1e-6, atol: 1e-7 }, 'GlobalAveragePooling1D gradient');
+    expect(out.params).toBe(0);
+    expect(out.rankError).toMatch(/^ShapeError: global_average_pooling1d\S*: GlobalAveragePooling1D needs samples shaped \[steps, channels\], got \[2,3,4\]/);
+  });
 });

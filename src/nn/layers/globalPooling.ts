@@ -1,36 +1,40 @@
-// GlobalAveragePooling2D and GlobalMaxPooling2D over NHWC images: the mean or max of each channel
-// over height and width, [h, w, c] → [c] (or [1, 1, c] with keepdims), as Keras's channels_last.
+// Global pooling as Keras's channels_last layers: the mean or max of each channel over the spatial
+// axes, [h, w, c] → [c] for the 2D layers and [steps, c] → [c] for the 1D one (1s kept with keepdims).
 import { ShapeError, formatShape } from '../../errors';
 import type { Tensor } from '../../tensor';
 import { max, mean } from '../../ops/reduce';
 import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
 import { checkBoolean } from './configChecks';
 
-export interface GlobalPooling2DArgs extends LayerArgs {
-  /** Keep height and width as 1s (Keras's default false). */
+export interface GlobalPoolingArgs extends LayerArgs {
+  /** Keep the spatial axes as 1s (Keras's default false). */
   keepdims?: boolean;
 }
 
-abstract class GlobalPooling2D extends Layer {
+abstract class GlobalPooling extends Layer {
   readonly keepdims: boolean;
 
-  constructor(args: GlobalPooling2DArgs, baseName: string, className: string) {
+  /** `spatialAxes`: the sample axes before the channels (2 for images, 1 for sequences). */
+  constructor(args: GlobalPoolingArgs, baseName: string, className: string, private readonly spatialAxes: 1 | 2) {
     super(args, baseName);
     this.keepdims = checkBoolean(className, 'keepdims', args.keepdims, false);
   }
 
-  protected abstract reduce(x: Tensor): Tensor;
+  /** The mean or the max over `axes`. */
+  protected abstract reduceAxes(x: Tensor, axes: number[]): Tensor;
 
   computeOutputShape(inputShape: SampleShape): number[] {
-    if (inputShape.length !== 3) {
-      throw new ShapeError(`${this.name}: ${this.className} needs samples shaped [height, width, channels], got ${formatShape(inputShape)}`);
+    if (inputShape.length !== this.spatialAxes + 1) {
+      const expected = this.spatialAxes === 2 ? '[height, width, channels]' : '[steps, channels]';
+      throw new ShapeError(`${this.name}: ${this.className} needs samples shaped ${expected}, got ${formatShape(inputShape)}`);
     }
-    return this.keepdims ? [1, 1, inputShape[2]] : [inputShape[2]];
+    const channels = inputShape[this.spatialAxes];
+    return this.keepdims ? [...inputShape.slice(0, -1).map(() => 1), channels] : [channels];
   }
 
   call(x: Tensor, _options: CallOptions): Tensor {
     this.computeOutputShape(x.shape.slice(1));
-    return this.reduce(x);
+    return this.reduceAxes(x, this.spatialAxes === 2 ? [1, 2] : [1]);
   }
 
   getConfig(): Record<string, unknown> {
@@ -38,26 +42,38 @@ abstract class GlobalPooling2D extends Layer {
   }
 }
 
-export class GlobalAveragePooling2D extends GlobalPooling2D {
+export class GlobalAveragePooling2D extends GlobalPooling {
   readonly className = 'GlobalAveragePooling2D';
 
-  constructor(args: GlobalPooling2DArgs = {}) {
-    super(args, 'global_average_pooling2d', 'GlobalAveragePooling2D');
+  constructor(args: GlobalPoolingArgs = {}) {
+    super(args, 'global_average_pooling2d', 'GlobalAveragePooling2D', 2);
   }
 
-  protected reduce(x: Tensor): Tensor {
-    return mean(x, [1, 2], this.keepdims);
+  protected reduceAxes(x: Tensor, axes: number[]): Tensor {
+    return mean(x, axes, this.keepdims);
   }
 }
 
-export class GlobalMaxPooling2D extends GlobalPooling2D {
+export class GlobalMaxPooling2D extends GlobalPooling {
   readonly className = 'GlobalMaxPooling2D';
 
-  constructor(args: GlobalPooling2DArgs = {}) {
-    super(args, 'global_max_pooling2d', 'GlobalMaxPooling2D');
+  constructor(args: GlobalPoolingArgs = {}) {
+    super(args, 'global_max_pooling2d', 'GlobalMaxPooling2D', 2);
   }
 
-  protected reduce(x: Tensor): Tensor {
-    return max(x, [1, 2], this.keepdims);
+  protected reduceAxes(x: Tensor, axes: number[]): Tensor {
+    return max(x, axes, this.keepdims);
+  }
+}
+
+export class GlobalAveragePooling1D extends GlobalPooling {
+  readonly className = 'GlobalAveragePooling1D';
+
+  constructor(args: GlobalPoolingArgs = {}) {
+    super(args, 'global_average_pooling1d', 'GlobalAveragePooling1D', 1);
+  }
+
+  protected reduceAxes(x: Tensor, axes: number[]): Tensor {
+    return mean(x, axes, this.keepdims);
   }
 }

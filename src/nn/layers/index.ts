@@ -14,13 +14,13 @@ import { AveragePooling2D, MaxPooling2D } from './pooling';
 import { Add, Concatenate, Multiply } from '../functional/merge';
 import { InputLayer } from '../functional/inputLayer';
 import { Permute, Reshape } from './reshaping';
-import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './globalPooling';
+import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D } from './globalPooling';
 
 export { Activation, Dense, Dropout, Flatten };
 export { BatchNormalization, LayerNormalization, Embedding, PositionalEmbedding, MultiHeadAttention, TransformerBlock };
 export { Conv2D, MaxPooling2D, AveragePooling2D };
 export { Add, Multiply, Concatenate, InputLayer };
-export { Reshape, Permute, GlobalAveragePooling2D, GlobalMaxPooling2D };
+export { Reshape, Permute, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export { Layer } from '../layer';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
@@ -48,6 +48,7 @@ const factories = new Map<string, LayerFactory>([
   ['Permute', (c) => new Permute(c.dims as number[], c)],
   ['GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(c)],
   ['GlobalMaxPooling2D', (c) => new GlobalMaxPooling2D(c)],
+  ['GlobalAveragePooling1D', (c) => new GlobalAveragePooling1D(c)],
 ]);
 
 /** Lets a user (or a later layer family) make its own layer class loadable. */
