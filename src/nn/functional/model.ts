@@ -78,9 +78,13 @@ export class Model extends ModelBase implements TrainableModel {
 
   /** The forward pass on one batch (recorded when a tape is recording): a tensor, or one per output. */
   apply(x: Tensor | readonly Tensor[], options: { training: boolean } = { training: false }): Tensor | Tensor[] {
-    const xs = x instanceof Tensor ? [x] : [...x];
-    this.assertInputs('apply', xs);
-    return this.unwrap(this.applyAll(xs, options));
+    const xs: unknown[] = Array.isArray(x) ? [...x] : [x];
+    if (!xs.every((item) => item instanceof Tensor)) {
+      // Keras would nest the model as a layer; webgrad does not, so it says so rather than failing obscurely.
+      throw new ValueError(`apply: ${this.name} takes real tensors; using a functional model as a layer of another is not supported`);
+    }
+    this.assertInputs('apply', xs as Tensor[]);
+    return this.unwrap(this.applyAll(xs as Tensor[], options));
   }
 
   outputShapes(): SampleShape[] {
