@@ -112,7 +112,7 @@ describe('functional models', () => {
     const forward = twoInputForward(a, b, out.before);
     expectClose(out.predReg, forward.reg.data, { rtol: 1e-5, atol: 1e-6 }, 'reg output');
     expectClose(out.predCls, forward.cls.data, { rtol: 1e-5, atol: 1e-6 }, 'cls output');
-    // Keras 3's multi-output logs: the summed loss, each output's loss, then '<output>_<metric>'.
+    // Keras 3's log names for several outputs (loss, <output>_loss, <output>_<metric>), in the order webgrad documents.
     expect(Object.keys(out.logs)).toEqual(['loss', 'reg_loss', 'cls_loss', 'cls_accuracy']);
     const regLoss = meanSquaredError(forward.reg, out.yReg);
     const clsLoss = sparseCrossentropy(forward.cls, out.yCls);
