@@ -7,15 +7,16 @@ import type { Tensor } from '../tensor';
 import { shapesEqual } from '../shape';
 import type { CallbackHandlers } from './callbacks';
 import { Embedding } from './layers/embedding';
-import type { CompiledTraining, Sequential } from './sequential';
+import type { CompiledTraining, OutputTraining, TrainableModel } from './compiled';
 
-export interface FitOptions {
+/** fit's options; `Data` is what validationData pairs (a tensor, or a list per input and output). */
+export interface FitOptions<Data = Tensor> {
   epochs?: number;
   batchSize?: number;
   shuffle?: boolean;
   /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  validationData?: [Tensor, Tensor];
+  validationData?: [Data, Data];
   initialEpoch?: number;
   /** 0 silent, 1 or 2 one console line per epoch. */
   verbose?: 0 | 1 | 2;
@@ -32,7 +33,7 @@ export interface FitSettings {
   verbose: 0 | 1 | 2;
 }
 
-export function fitSettings(options: FitOptions): FitSettings {
+export function fitSettings(options: FitOptions<unknown>): FitSettings {
   const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, initialEpoch = 0, verbose = 1 } = options;
   assertInteger('fit', 'epochs', epochs, 0);
   assertInteger('fit', 'batchSize', batchSize, 1);
@@ -54,47 +55,76 @@ export function assertInteger(op: string, name: string, value: unknown, least: n
 }
 
 /**
- * The synchronous checks: x and y alive, at least one sample, matching sample counts, the input
- * shape (which builds an unbuilt model), and y's shape for the loss.
+ * The synchronous checks: x and y alive, one array per model input and output, at least one
+ * sample, matching sample counts, the input shapes (which build an unbuilt model), and each y's
+ * shape for its output's loss. With one input and output the arrays are named x and y.
  */
-export function checkShapes(op: string, model: Sequential, training: CompiledTraining, x: Tensor, y: Tensor): void {
-  x.assertAlive(op);
-  y.assertAlive(op);
-  if (x.rank > 0 && x.shape[0] === 0) throw new ValueError(`${op}: x has 0 samples ${formatShape(x.shape)}`);
-  if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
-    throw new ShapeError(`${op}: x has ${x.shape[0]} samples ${formatShape(x.shape)} but y has ${y.rank === 0 ? 'none (a scalar)' : y.shape[0]} ${formatShape(y.shape)}`);
-  }
-  model.assertInput(op, x);
-  const outputShape = model.outputShape ?? [];
+export function checkShapes(op: string, model: TrainableModel, training: CompiledTraining, x: readonly Tensor[], y: readonly Tensor[]): void {
+  for (const t of [...x, ...y]) t.assertAlive(op);
+  if (y.length !== training.outputs.length) throw new ValueError(`${op}: the model has ${training.outputs.length} outputs but y has ${y.length} arrays`);
+  if (x.length === 0) throw new ValueError(`${op}: x holds no arrays`);
+  const samples = x[0].shape[0];
+  if (x[0].rank > 0 && samples === 0) throw new ValueError(`${op}: ${arrayName('x', 0, x.length)} has 0 samples ${formatShape(x[0].shape)}`);
+  y.forEach((labels, i) => {
+    if (labels.rank === 0 || labels.shape[0] !== samples) {
+      throw new ShapeError(`${op}: ${arrayName('x', 0, x.length)} has ${samples} samples ${formatShape(x[0].shape)} but ${arrayName('y', i, y.length)} has ${labels.rank === 0 ? 'none (a scalar)' : labels.shape[0]} ${formatShape(labels.shape)}`);
+    }
+  });
+  model.assertInputs(op, x);
+  assertSameSamples(op, x, 'x');
+  const outputShapes = model.outputShapes();
+  training.outputs.forEach((output, i) => checkLabelShape(op, output, outputShapes[i], y[i], arrayName('y', i, y.length)));
+}
+
+/** Every input array holds as many samples as the first. */
+export function assertSameSamples(op: string, arrays: readonly Tensor[], what: string): void {
+  const samples = arrays[0].shape[0];
+  arrays.forEach((array, i) => {
+    if (array.rank === 0) throw new ShapeError(`${op}: inputs need a batch dimension, got a scalar`);
+    if (array.shape[0] !== samples) {
+      throw new ShapeError(`${op}: ${arrayName(what, 0, arrays.length)} has ${samples} samples ${formatShape(arrays[0].shape)} but ${arrayName(what, i, arrays.length)} has ${array.shape[0]} ${formatShape(array.shape)}`);
+    }
+  });
+}
+
+function arrayName(what: string, index: number, count: number): string {
+  return count === 1 ? what : `${what}[${index}]`;
+}
+
+function checkLabelShape(op: string, output: OutputTraining, outputShape: readonly number[], y: Tensor, what: string): void {
   const labelShape = y.shape.slice(1);
-  if (isSparse(training)) {
+  if (isSparse(output)) {
     // One class index per output row: outputs [batch, ..., classes] take labels [batch, ...] or [batch, ..., 1].
     const perSample = outputShape.slice(0, -1);
     if (!(shapesEqual(labelShape, perSample) || shapesEqual(labelShape, [...perSample, 1]))) {
       const dims = perSample.map((dim) => `,${dim}`).join('');
-      throw new ShapeError(`${op}: ${training.loss.name} takes class indices of shape [n${dims}] or [n${dims},1], got ${formatShape(y.shape)}`);
+      throw new ShapeError(`${op}: ${output.loss.name} takes class indices of shape [n${dims}] or [n${dims},1], got ${formatShape(y.shape)}`);
     }
   } else if (!shapesEqual(labelShape, outputShape)) {
-    throw new ShapeError(`${op}: y has shape ${formatShape(y.shape)} but the model outputs [batch,${outputShape.join(',')}]`);
+    throw new ShapeError(`${op}: ${what} has shape ${formatShape(y.shape)} but the model outputs [batch,${outputShape.join(',')}]`);
   }
 }
 
 /**
  * The checks that need the values (one readback each, in parallel): every class index of a sparse
- * loss an integer in [0, classes), every token id of a leading Embedding in [0, inputDim). On the
- * GPU an out-of-range index would be clamped to a valid row and train on the wrong target.
+ * loss an integer in [0, classes), every token id fed straight to an Embedding in [0, inputDim). On
+ * the GPU an out-of-range index would be clamped to a valid row and train on the wrong target.
  */
-export async function checkValues(op: string, model: Sequential, training: CompiledTraining, x: Tensor, y: Tensor): Promise<void> {
+export async function checkValues(op: string, model: TrainableModel, training: CompiledTraining, x: readonly Tensor[], y: readonly Tensor[]): Promise<void> {
   const checks: Promise<void>[] = [];
-  if (isSparse(training)) {
-    const outputShape = model.outputShape ?? [];
-    const classes = outputShape[outputShape.length - 1];
-    checks.push(checkIndices(op, y, 'y', classes, `${training.loss.name} takes integer class indices`));
-  }
-  const first = model.layers[0];
-  if (first instanceof Embedding && x.dtype === 'int32') {
-    checks.push(checkIndices(op, x, 'x', first.inputDim, `Embedding '${first.name}' takes token ids`));
-  }
+  const outputShapes = model.outputShapes();
+  training.outputs.forEach((output, i) => {
+    if (!isSparse(output)) return;
+    const classes = outputShapes[i][outputShapes[i].length - 1];
+    checks.push(checkIndices(op, y[i], arrayName('y', i, y.length), classes, `${output.loss.name} takes integer class indices`));
+  });
+  model.inputConsumers().forEach((consumers, i) => {
+    for (const layer of consumers) {
+      if (layer instanceof Embedding && x[i].dtype === 'int32') {
+        checks.push(checkIndices(op, x[i], arrayName('x', i, x.length), layer.inputDim, `Embedding '${layer.name}' takes token ids`));
+      }
+    }
+  });
   await Promise.all(checks);
 }
 
@@ -118,6 +148,6 @@ function formatIndex(flatIndex: number, shape: readonly number[]): string {
   return `[${index.join(',')}]`;
 }
 
-function isSparse(training: CompiledTraining): boolean {
-  return /sparse/i.test(training.loss.name);
+function isSparse(output: OutputTraining): boolean {
+  return /sparse/i.test(output.loss.name);
 }

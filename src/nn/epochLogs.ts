@@ -8,7 +8,6 @@ import type { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
 import { concat, reshape } from '../ops/movement';
 import type { History, Logs } from './callbacks';
-import type { CompiledTraining } from './sequential';
 
 /** One epoch's logs waiting on the GPU. */
 export interface PendingEpoch {
@@ -103,10 +102,6 @@ export async function readLogs(names: string[], values: Tensor[]): Promise<Logs>
   } finally {
     stacked.dispose();
   }
-}
-
-export function logNames(training: CompiledTraining): string[] {
-  return ['loss', ...training.metrics.map((metric) => metric.name)];
 }
 
 export function formatEpochLine(epoch: number, epochs: number, logs: Logs): string {

@@ -5,3 +5,5 @@ export { Callback, EarlyStopping, TerminateOnNaN, History, type Logs, type Callb
 export { Layer, type LayerArgs, type LayerConfig, type SampleShape, type CallOptions, type WeightSpec } from './layer';
 export { getActivation, type ActivationName } from './activations';
 export { getInitializer, type InitializerName, type Initializer } from './initializers';
+export { input, model, Model, InputLayer, SymbolicTensor, type InputArgs, type ModelArgs, type ModelData } from './functional';
+export type { CompileArgs as ModelCompileArgs, LossIdentifier, MetricIdentifier } from './compiled';

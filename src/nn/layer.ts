@@ -4,6 +4,7 @@ import { keep } from '../memory';
 import type { Tensor } from '../tensor';
 import { sizeOf } from '../shape';
 import type { Initializer } from './initializers';
+import { SymbolicTensor, connect } from './functional/symbolic';
 
 /** Shapes without the batch dimension (Keras's inputShape convention). */
 export type SampleShape = readonly number[];
@@ -70,6 +71,44 @@ export abstract class Layer {
 
   /** Constructor options, for save/load. */
   abstract getConfig(): Record<string, unknown>;
+
+  /**
+   * Keras's `layer(x)`: on symbolic tensors (from wg.input) records a node of a functional graph
+   * and returns its symbolic output; on real tensors builds if needed and computes (inference mode
+   * unless `options` says training). A list applies a layer that takes several inputs (Add, Concatenate).
+   */
+  apply(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor;
+  apply(inputs: Tensor | readonly Tensor[], options?: CallOptions): Tensor;
+  apply(inputs: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[], options: CallOptions = { training: false }): SymbolicTensor | Tensor {
+    const list = Array.isArray(inputs) ? inputs as (SymbolicTensor | Tensor)[] : [inputs as SymbolicTensor | Tensor];
+    const symbolic = list.filter((item) => item instanceof SymbolicTensor);
+    if (symbolic.length === list.length) return connect(this, symbolic);
+    if (symbolic.length > 0) throw new ValueError(`${this.name}: apply takes all symbolic tensors (from wg.input) or all real tensors, not a mix`);
+    const tensors = list as Tensor[];
+    for (const t of tensors) t.assertAlive(`${this.name}.apply`);
+    this.buildInputs(tensors.map((t) => t.shape.slice(1)));
+    return this.callInputs(tensors, options);
+  }
+
+  /** The output shape for the shapes of several inputs; a one-input layer takes exactly one. */
+  computeOutputShapes(inputShapes: readonly SampleShape[]): number[] {
+    return this.computeOutputShape(this.singleInput(inputShapes));
+  }
+
+  /** Builds for the shapes of several inputs; a one-input layer takes exactly one. */
+  buildInputs(inputShapes: readonly SampleShape[]): void {
+    this.build(this.singleInput(inputShapes));
+  }
+
+  /** The forward pass on several inputs; a one-input layer takes exactly one. */
+  callInputs(inputs: readonly Tensor[], options: CallOptions): Tensor {
+    return this.call(this.singleInput(inputs), options);
+  }
+
+  private singleInput<T>(inputs: readonly T[]): T {
+    if (inputs.length !== 1) throw new ValueError(`${this.name}: ${this.className} takes one input, got ${inputs.length}`);
+    return inputs[0];
+  }
 
   /** Creates weights for `inputShape` (those weightSpecs describes); none are left if one fails. */
   build(inputShape: SampleShape): void {

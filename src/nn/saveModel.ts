@@ -1,42 +1,24 @@
-// model.save(): the architecture as JSON (each layer's own serialize()), the weights as safetensors
-// named as Keras 3 names them. The bytes' layout is src/io's; the architecture is nn's.
-import { snakeCase } from '../names';
-import type { Tensor } from '../tensor';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifacts } from '../io/modelJson';
-import { encodeSafetensors, type NamedArray } from '../io/safetensors';
-import type { Layer } from './layer';
+// model.save(): the architecture as JSON (each layer's own serialize(), and for a functional model
+// its graph), the weights as safetensors named as Keras 3 names them. The bytes' layout is
+// src/io's; the architecture is nn's. Models are imported as types only: the model classes
+// import this file for their save().
+import type { Model } from './functional/model';
+import { nodeNumber } from './functional/graph';
+import type { SymbolicTensor } from './functional/symbolic';
 import type { Sequential } from './sequential';
+import { fileWeights } from './weightFiles';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifacts, type WeightEntry } from '../io/modelJson';
+import { FUNCTIONAL_FORMAT, type FunctionalArtifacts, type FunctionalJson, type TensorRef } from '../io/functionalJson';
+import { encodeSafetensors, type NamedArray } from '../io/safetensors';
 
-/**
- * How a file names weights. 'position' (formatVersion 2, Keras 3's saving scheme): each layer by
- * its class in snake_case, numbered within the model (dense, dense_1, conv2d), so the same
- * architecture reads the same file however many layers the page made before. 'layer name':
- * files written before version 2.
- */
-export type Naming = 'position' | 'layer name';
-
-export function layerKeys(layers: readonly Layer[], naming: Naming): string[] {
-  if (naming === 'layer name') return layers.map((layer) => layer.name);
-  const used = new Map<string, number>();
-  return layers.map((layer) => {
-    const base = snakeCase(layer.className);
-    const count = used.get(base);
-    used.set(base, count === undefined ? 0 : count + 1);
-    return count === undefined ? base : `${base}_${count + 1}`;
-  });
+function isFunctional(model: Sequential | Model): model is Model {
+  return (model as { className?: string }).className === 'Functional';
 }
 
-export function namingOf(formatVersion: number): Naming {
-  return formatVersion >= 2 ? 'position' : 'layer name';
-}
-
-/** The model's weights under the names a file gives them, in model order. */
-export function fileWeights(model: Sequential, naming: Naming): { name: string; tensor: Tensor }[] {
-  const keys = layerKeys(model.layers, naming);
-  return model.layers.flatMap((layer, i) => [...layer.weights].map(([name, weight]) => ({ name: `${keys[i]}/${name}`, tensor: weight })));
-}
-
-export async function saveModel(model: Sequential): Promise<ModelArtifacts> {
+export async function saveModel(model: Sequential): Promise<ModelArtifacts>;
+export async function saveModel(model: Model): Promise<FunctionalArtifacts>;
+export async function saveModel(model: Sequential | Model): Promise<ModelArtifacts | FunctionalArtifacts>;
+export async function saveModel(model: Sequential | Model): Promise<ModelArtifacts | FunctionalArtifacts> {
   const named = fileWeights(model, 'position');
   const arrays: NamedArray[] = await Promise.all(named.map(async ({ name, tensor: t }) => ({
     name,
@@ -44,6 +26,11 @@ export async function saveModel(model: Sequential): Promise<ModelArtifacts> {
     shape: [...t.shape],
     data: await t.data(),
   })));
+  const weights: WeightEntry[] = named.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype }));
+  const functional = isFunctional(model);
+  const format = functional ? FUNCTIONAL_FORMAT : MODEL_FORMAT;
+  const bytes = encodeSafetensors(arrays, { format, formatVersion: String(MODEL_FORMAT_VERSION) });
+  if (isFunctional(model)) return { modelJson: functionalJson(model, weights), weights: bytes };
   return {
     modelJson: {
       format: MODEL_FORMAT,
@@ -51,9 +38,25 @@ export async function saveModel(model: Sequential): Promise<ModelArtifacts> {
       name: model.name,
       inputShape: model.inputShape ? [...model.inputShape] : null,
       layers: model.layers.map((layer) => layer.serialize()),
-      weights: named.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype })),
+      weights,
     },
-    weights: encodeSafetensors(arrays, { format: MODEL_FORMAT, formatVersion: String(MODEL_FORMAT_VERSION) }),
+    weights: bytes,
   };
 }
 
+/** The graph part of a functional model's JSON (save adds the weight list). */
+export function functionalJson(model: Model, weights: WeightEntry[]): FunctionalJson {
+  const ref = (t: SymbolicTensor): TensorRef => [t.name, nodeNumber(model.nodes, t.node), 0];
+  return {
+    format: FUNCTIONAL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    name: model.name,
+    layers: model.layers.map((layer) => ({
+      ...layer.serialize(),
+      inboundNodes: model.nodes.filter((node) => node.layer === layer && node.inputs.length > 0).map((node) => node.inputs.map(ref)),
+    })),
+    inputLayers: model.inputs.map(ref),
+    outputLayers: model.outputs.map(ref),
+    weights,
+  };
+}

@@ -1,18 +1,17 @@
 // Sequential: a stack of layers with Keras's compile / fit / evaluate / predict / summary.
 import { ShapeError, ValueError, formatShape } from '../errors';
-import { noGrad } from '../autograd/recorder';
 import type { Tensor } from '../tensor';
 import { shapesEqual } from '../shape';
-import { getOptimizer, type Optimizer } from '../optim';
-import { getLoss, type LossFunction } from '../losses';
-import { getMetric, type MetricFunction } from '../metrics';
+import type { Optimizer } from '../optim';
+import type { LossFunction } from '../losses';
+import type { MetricFunction } from '../metrics';
 import type { Layer, SampleShape } from './layer';
 import { uniqueLayerName } from './layer';
 import { fitModel, evaluateModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from './training';
-import type { History, Logs, TrainingTarget } from './callbacks';
+import type { History, Logs } from './callbacks';
+import type { TrainableModel } from './compiled';
 import { formatSummary } from './summary';
-import { ModelActivity } from './activity';
-import { cast } from '../ops/cast';
+import { ModelBase } from './modelBase';
 import { Conversions, type TensorLike } from '../ops/operand';
 import type { ModelArtifacts } from '../io/modelJson';
 import { saveModel } from './saveModel';
@@ -23,12 +22,7 @@ export interface CompileArgs {
   metrics?: (string | MetricFunction)[];
 }
 
-/** The pieces `compile` resolved, used by the training loop. */
-export interface CompiledTraining {
-  optimizer: Optimizer;
-  loss: { name: string; fn: LossFunction };
-  metrics: { name: string; fn: MetricFunction }[];
-}
+export type { CompiledTraining } from './compiled';
 
 /**
  * Keras's rule: two layers of one model may not share a name (weights are addressed by it, so
@@ -41,20 +35,18 @@ export function assertUniqueLayerNames(modelName: string, layers: readonly { nam
   if (repeated) throw new ValueError(`${modelName}: the name "${repeated[0]}" is used ${repeated[1]} times in the model. All layer names should be unique.`);
 }
 
-export class Sequential implements TrainingTarget {
-  readonly name: string;
+export class Sequential extends ModelBase implements TrainableModel {
   readonly layers: Layer[] = [];
-  /** Set by a callback (or the user) to stop fit after the current batch. */
-  stopTraining = false;
-  /** The fit / evaluate / trainOnBatch calls in progress (a second fit, or dispose mid-fit, is refused). */
-  readonly activity: ModelActivity;
   private sampleShape: SampleShape | null = null;
-  private training: CompiledTraining | null = null;
 
   constructor(layers: Layer[] = [], args: { name?: string } = {}) {
-    this.name = args.name ?? uniqueLayerName('sequential');
-    this.activity = new ModelActivity(this.name);
+    super(args.name ?? uniqueLayerName('sequential'));
     for (const layer of layers) this.add(layer);
+  }
+
+  /** Keras's output_names: the last layer's name. */
+  get outputNames(): string[] {
+    return [this.layers[this.layers.length - 1]?.name ?? this.name];
   }
 
   /** Appends a layer; with a known input shape it is built now, so shape errors surface here. */
@@ -114,24 +106,21 @@ export class Sequential implements TrainingTarget {
     return this.layers.reduce((activations, layer) => layer.call(activations, options), x);
   }
 
-  compile(args: CompileArgs): void {
-    this.activity.assertUsable('compile');
-    this.activity.assertNotTraining('compile');
-    const loss = getLoss(args.loss);
-    const optimizer = getOptimizer(args.optimizer);
-    const metrics = (args.metrics ?? []).map((metric) => getMetric(metric, loss.name));
-    this.training?.optimizer.dispose();
-    this.training = { optimizer, loss, metrics };
+  assertInputs(op: string, xs: readonly Tensor[]): void {
+    if (xs.length !== 1) throw new ValueError(`${op}: ${this.name} takes one input array, got ${xs.length}`);
+    this.assertInput(op, xs[0]);
   }
 
-  /** The compiled optimizer, loss and metrics; throws when compile has not been called. */
-  compiled(op: string): CompiledTraining {
-    if (!this.training) throw new ValueError(`${op}: call model.compile({ optimizer, loss }) first`);
-    return this.training;
+  applyAll(xs: readonly Tensor[], options: { training: boolean }): Tensor[] {
+    return [this.apply(xs[0], options)];
   }
 
-  get optimizer(): Optimizer | null {
-    return this.training?.optimizer ?? null;
+  outputShapes(): SampleShape[] {
+    return [this.outputShape ?? []];
+  }
+
+  inputConsumers(): Layer[][] {
+    return [this.layers.slice(0, 1)];
   }
 
   // x and y may be TensorLike (nested or typed arrays), converted once for the call and disposed after.
@@ -139,58 +128,25 @@ export class Sequential implements TrainingTarget {
     const data = new Conversions('fit');
     return data.around(() => {
       const given = options.validationData;
-      const validationData: [Tensor, Tensor] | undefined = given && [data.convert(given[0], 'validationData[0]'), data.convert(given[1], 'validationData[1]')];
-      return fitModel(this, data.convert(x, 'x'), data.convert(y, 'y'), { ...options, validationData });
+      const validationData: [Tensor[], Tensor[]] | undefined = given && [[data.convert(given[0], 'validationData[0]')], [data.convert(given[1], 'validationData[1]')]];
+      return fitModel(this, [data.convert(x, 'x')], [data.convert(y, 'y')], { ...options, validationData });
     });
   }
 
   evaluate(x: TensorLike, y: TensorLike, options: EvaluateOptions = {}): Promise<Logs> {
     const data = new Conversions('evaluate');
-    return data.around(() => evaluateModel(this, data.convert(x, 'x'), data.convert(y, 'y'), options));
+    return data.around(() => evaluateModel(this, [data.convert(x, 'x')], [data.convert(y, 'y')], options));
   }
 
   /** Predictions for `x` as a Tensor (inference mode: dropout off, nothing recorded). */
   predict(x: TensorLike, options: { batchSize?: number } = {}): Tensor {
     const data = new Conversions('predict');
-    return data.around(() => predictModel(this, data.convert(x, 'x'), options.batchSize ?? 32));
+    return data.around(() => predictModel(this, [data.convert(x, 'x')], options.batchSize ?? 32)[0]);
   }
 
   trainOnBatch(x: TensorLike, y: TensorLike): Promise<Logs> {
     const data = new Conversions('trainOnBatch');
-    return data.around(() => trainOnBatch(this, data.convert(x, 'x'), data.convert(y, 'y')));
-  }
-
-  get trainableWeights(): Tensor[] {
-    return this.layers.flatMap((layer) => layer.trainableWeights);
-  }
-
-  /** Every weight, named `<layer>/<weight>` (the names save() writes). */
-  namedWeights(): { name: string; tensor: Tensor }[] {
-    return this.layers.flatMap((layer) => [...layer.weights].map(([name, tensor]) => ({ name: `${layer.name}/${name}`, tensor })));
-  }
-
-  /** Copies of every weight, in layer order (the caller owns them). */
-  getWeights(): Tensor[] {
-    return noGrad(() => this.namedWeights().map(({ tensor }) => cast(tensor, tensor.dtype)));
-  }
-
-  /** Overwrites every weight, in getWeights order; all shapes are checked before anything changes. */
-  setWeights(given: readonly TensorLike[]): void {
-    const targets = this.namedWeights();
-    const data = new Conversions('setWeights');
-    data.around(() => this.assignWeights(targets, given.map((value, i) => data.convert(value, `values[${i}]`, targets[i]?.tensor.dtype))));
-  }
-
-  private assignWeights(targets: { name: string; tensor: Tensor }[], values: readonly Tensor[]): void {
-    if (values.length !== targets.length) {
-      throw new ValueError(`setWeights: the model has ${targets.length} weights, got ${values.length}`);
-    }
-    targets.forEach(({ name, tensor }, i) => {
-      if (!shapesEqual(tensor.shape, values[i].shape) || tensor.dtype !== values[i].dtype) {
-        throw new ShapeError(`setWeights: ${name} is ${formatShape(tensor.shape)} ${tensor.dtype}, got ${formatShape(values[i].shape)} ${values[i].dtype}`);
-      }
-    });
-    targets.forEach(({ tensor }, i) => tensor.assign(values[i]));
+    return data.around(() => trainOnBatch(this, [data.convert(x, 'x')], [data.convert(y, 'y')]));
   }
 
   /** The architecture as JSON and the weights as safetensors bytes (see wg.loadModel). */
@@ -198,20 +154,9 @@ export class Sequential implements TrainingTarget {
     return saveModel(this);
   }
 
-  countParams(): number {
-    return this.layers.reduce((total, layer) => total + layer.countParams(), 0);
-  }
-
   /** A Keras-style table: layer name and type, output shape, parameter count, totals. */
   summary(): string {
     return formatSummary(this);
   }
 
-  /** Releases every weight and the optimizer; refused while a fit, evaluate or trainOnBatch runs. */
-  dispose(): void {
-    this.activity.markDisposed();
-    for (const layer of this.layers) layer.dispose();
-    this.training?.optimizer.dispose();
-    this.training = null;
-  }
 }

@@ -12,9 +12,9 @@ import { concat, reshape, slice } from '../ops/movement';
 import { forkGenerator, withGenerator } from '../ops/random';
 import { batchRows, numBatches, shuffledOrder } from './batches';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
-import { assertInteger, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
-import { EpochAccumulator, formatEpochLine, logNames, readLogs, readPendingEpochs, toLogs, type PendingEpoch } from './epochLogs';
-import type { CompiledTraining, Sequential } from './sequential';
+import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
+import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, type PendingEpoch } from './epochLogs';
+import { batchValues, logNames, type CompiledTraining, type TrainableModel } from './compiled';
 
 export type { FitOptions } from './dataChecks';
 
@@ -33,7 +33,7 @@ const YIELD_INTERVAL_MS = 50;
  * after another: shuffles and dropout masks come from the fit's own generator, never from draws
  * that other code makes at the awaits in between.
  */
-export async function fitModel(model: Sequential, x: Tensor, y: Tensor, options: FitOptions): Promise<History> {
+export async function fitModel(model: TrainableModel, x: Tensor[], y: Tensor[], options: FitOptions<Tensor[]>): Promise<History> {
   const end = model.activity.begin('fit');
   try {
     const settings = fitSettings(options);
@@ -41,7 +41,7 @@ export async function fitModel(model: Sequential, x: Tensor, y: Tensor, options:
     checkShapes('fit', model, training, x, y);
     const validationData = options.validationData;
     if (validationData) checkShapes('fit (validationData)', model, training, validationData[0], validationData[1]);
-    const trainCount = validationData ? x.shape[0] : trainingCount(x.shape[0], settings.validationSplit);
+    const trainCount = validationData ? x[0].shape[0] : trainingCount(x[0].shape[0], settings.validationSplit);
     const generator = forkGenerator();
     await Promise.all([
       checkValues('fit', model, training, x, y),
@@ -60,7 +60,7 @@ export async function fitModel(model: Sequential, x: Tensor, y: Tensor, options:
 }
 
 async function runEpochs(
-  model: Sequential, training: CompiledTraining, trainX: Tensor, trainY: Tensor, validation: [Tensor, Tensor] | null,
+  model: TrainableModel, training: CompiledTraining, trainX: Tensor[], trainY: Tensor[], validation: [Tensor[], Tensor[]] | null,
   settings: FitSettings, callbacks: CallbackHandlers[], seeded: <T>(fn: () => T) => T,
 ): Promise<History> {
   const { epochs, batchSize, shuffle, initialEpoch, verbose } = settings;
@@ -70,7 +70,7 @@ async function runEpochs(
   const needsEpochLogs = verbose > 0 || validation !== null || callbacks.some((c) => c.onEpochEnd);
   const history = new History();
   const pending: PendingEpoch[] = [];
-  const samples = trainX.shape[0];
+  const samples = trainX[0].shape[0];
   const batches = numBatches(samples, batchSize);
   const stopTraining = (): boolean => model.stopTraining;
   let lastYield = performance.now();
@@ -85,7 +85,7 @@ async function runEpochs(
         for (let batch = 0; batch < batches && !model.stopTraining; batch++) {
           const start = batch * batchSize;
           const size = Math.min(batchSize, samples - start);
-          const values = seeded(() => tidy(() => trainStep(model, training, batchRows(trainX, start, size, order), batchRows(trainY, start, size, order))));
+          const values = seeded(() => tidy(() => trainStep(model, training, rowsOf(trainX, start, size, order), rowsOf(trainY, start, size, order))));
           const batchLogs = needsBatchLogs ? await readLogs(names, values).catch((error: unknown) => {
             values.forEach((t) => t.dispose());
             throw error;
@@ -119,18 +119,31 @@ async function runEpochs(
 }
 
 /** One optimization step; returns the batch's loss and metric values as GPU scalars. */
-function trainStep(model: Sequential, training: CompiledTraining, xb: Tensor, yb: Tensor): Tensor[] {
+function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
   const params = model.trainableWeights;
   const tape = new Tape();
-  const { loss, prediction } = tape.record(() => {
-    const prediction = model.apply(xb, { training: true });
-    return { loss: training.loss.fn(yb, prediction), prediction };
-  });
-  const gradients = tape.gradient(loss, params);
+  const { total, losses, predictions } = tape.record(() => forwardLosses(model, training, xb, yb, true));
+  const gradients = tape.gradient(total, params);
   return noGrad(() => {
     training.optimizer.applyGradients(params, gradients);
-    return [loss, ...training.metrics.map((metric) => metric.fn(yb, prediction))];
+    return batchValues(training, yb, predictions, losses, total);
   });
+}
+
+/** The predictions, each output's loss, and Keras's total loss: their sum weighted by lossWeights (1 when not given). */
+function forwardLosses(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], isTraining: boolean): {
+  total: Tensor; losses: Tensor[]; predictions: Tensor[];
+} {
+  const predictions = model.applyAll(xb, { training: isTraining });
+  const losses = training.outputs.map((output, i) => output.loss.fn(yb[i], predictions[i]));
+  const weighted = losses.map((loss, i) => (training.outputs[i].lossWeight === 1 ? loss : mul(loss, training.outputs[i].lossWeight)));
+  const total = weighted.slice(1).reduce((sum, loss) => add(sum, loss), weighted[0]);
+  return { total, losses, predictions };
+}
+
+/** The same rows of every array (the inputs, or the labels of every output). */
+function rowsOf(arrays: readonly Tensor[], start: number, size: number, order: Tensor | null): Tensor[] {
+  return arrays.map((array) => batchRows(array, start, size, order));
 }
 
 function yieldToPage(): Promise<void> {
@@ -138,23 +151,22 @@ function yieldToPage(): Promise<void> {
 }
 
 /** Mean loss and metrics over a dataset, as one GPU tensor [loss, ...metrics]; nothing is read back. */
-function evaluateOnGpu(model: Sequential, training: CompiledTraining, x: Tensor, y: Tensor, batchSize: number): Tensor {
+function evaluateOnGpu(model: TrainableModel, training: CompiledTraining, x: Tensor[], y: Tensor[], batchSize: number): Tensor {
   return noGrad(() => tidy(() => {
-    const samples = x.shape[0];
+    const samples = x[0].shape[0];
     let sums: Tensor | null = null;
     for (let start = 0; start < samples; start += batchSize) {
       const size = Math.min(batchSize, samples - start);
-      const xb = batchRows(x, start, size, null);
-      const yb = batchRows(y, start, size, null);
-      const prediction = model.apply(xb, { training: false });
-      const values = concat([training.loss.fn(yb, prediction), ...training.metrics.map((m) => m.fn(yb, prediction))].map((v) => reshape(v, [1])), 0);
+      const yb = rowsOf(y, start, size, null);
+      const { total, losses, predictions } = forwardLosses(model, training, rowsOf(x, start, size, null), yb, false);
+      const values = concat(batchValues(training, yb, predictions, losses, total).map((v) => reshape(v, [1])), 0);
       sums = add(sums ?? 0, mul(values, size));
     }
     return div(sums ?? 0, Math.max(samples, 1));
   }));
 }
 
-export async function evaluateModel(model: Sequential, x: Tensor, y: Tensor, options: EvaluateOptions): Promise<Logs> {
+export async function evaluateModel(model: TrainableModel, x: Tensor[], y: Tensor[], options: EvaluateOptions): Promise<Logs> {
   const end = model.activity.begin('evaluate');
   try {
     const batchSize = options.batchSize ?? 32;
@@ -177,22 +189,23 @@ export async function evaluateModel(model: Sequential, x: Tensor, y: Tensor, opt
  * Inference in batches. Synchronous, so token ids are not read back here: an Embedding clamps an
  * out-of-range id to the nearest row (gather's GPU rule), where fit and evaluate refuse it.
  */
-export function predictModel(model: Sequential, x: Tensor, batchSize: number): Tensor {
+export function predictModel(model: TrainableModel, x: Tensor[], batchSize: number): Tensor[] {
   assertInteger('predict', 'batchSize', batchSize, 1);
-  model.assertInput('predict', x);
+  model.assertInputs('predict', x);
+  assertSameSamples('predict', x, 'x');
   return noGrad(() => tidy(() => {
-    const samples = x.shape[0];
-    if (samples <= batchSize) return model.apply(x, { training: false });
-    const outputs: Tensor[] = [];
+    const samples = x[0].shape[0];
+    if (samples <= batchSize) return model.applyAll(x, { training: false });
+    const batches: Tensor[][] = [];
     for (let start = 0; start < samples; start += batchSize) {
-      outputs.push(model.apply(batchRows(x, start, Math.min(batchSize, samples - start), null), { training: false }));
+      batches.push(model.applyAll(rowsOf(x, start, Math.min(batchSize, samples - start), null), { training: false }));
     }
-    return concat(outputs, 0);
+    return batches[0].map((_, output) => concat(batches.map((outputs) => outputs[output]), 0));
   }));
 }
 
 /** One step on one batch; as fit, it forks its generator (for dropout) at the call, before any await. */
-export async function trainOnBatch(model: Sequential, x: Tensor, y: Tensor): Promise<Logs> {
+export async function trainOnBatch(model: TrainableModel, x: Tensor[], y: Tensor[]): Promise<Logs> {
   const end = model.activity.begin('trainOnBatch');
   try {
     const training = model.compiled('trainOnBatch');
@@ -221,13 +234,16 @@ function trainingCount(samples: number, split: number): number {
 }
 
 /** The training rows and the validation pair; `owned` are copies fit must dispose. */
-function splitValidation(x: Tensor, y: Tensor, validationData: [Tensor, Tensor] | null, trainCount: number): {
-  trainX: Tensor; trainY: Tensor; validation: [Tensor, Tensor] | null; owned: Tensor[];
+function splitValidation(x: Tensor[], y: Tensor[], validationData: [Tensor[], Tensor[]] | null, trainCount: number): {
+  trainX: Tensor[]; trainY: Tensor[]; validation: [Tensor[], Tensor[]] | null; owned: Tensor[];
 } {
   if (validationData) return { trainX: x, trainY: y, validation: validationData, owned: [] };
-  const samples = x.shape[0];
+  const samples = x[0].shape[0];
   if (trainCount === samples) return { trainX: x, trainY: y, validation: null, owned: [] };
   const rows = (t: Tensor, start: number, count: number): Tensor => keep(slice(t, [start, ...t.shape.slice(1).map(() => 0)], [count, ...t.shape.slice(1).map(() => -1)]));
-  const parts = [rows(x, 0, trainCount), rows(y, 0, trainCount), rows(x, trainCount, samples - trainCount), rows(y, trainCount, samples - trainCount)];
-  return { trainX: parts[0], trainY: parts[1], validation: [parts[2], parts[3]], owned: parts };
+  const part = (arrays: Tensor[], start: number, count: number): Tensor[] => arrays.map((t) => rows(t, start, count));
+  const trainX = part(x, 0, trainCount);
+  const trainY = part(y, 0, trainCount);
+  const validation: [Tensor[], Tensor[]] = [part(x, trainCount, samples - trainCount), part(y, trainCount, samples - trainCount)];
+  return { trainX, trainY, validation, owned: [...trainX, ...trainY, ...validation[0], ...validation[1]] };
 }

@@ -11,10 +11,17 @@ import { MultiHeadAttention } from './attention';
 import { TransformerBlock } from './transformer';
 import { Conv2D } from './conv2d';
 import { AveragePooling2D, MaxPooling2D } from './pooling';
+import { Add, Concatenate, Multiply } from '../functional/merge';
+import { InputLayer } from '../functional/inputLayer';
+import { Permute, Reshape } from './reshaping';
+import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D } from './globalPooling';
 
 export { Activation, Dense, Dropout, Flatten };
 export { BatchNormalization, LayerNormalization, Embedding, PositionalEmbedding, MultiHeadAttention, TransformerBlock };
 export { Conv2D, MaxPooling2D, AveragePooling2D };
+export { Add, Multiply, Concatenate, InputLayer };
+export { Reshape, Permute, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D };
+export { Layer } from '../layer';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -33,6 +40,15 @@ const factories = new Map<string, LayerFactory>([
   ['Conv2D', (c) => new Conv2D(c.filters as number, c as never)],
   ['MaxPooling2D', (c) => new MaxPooling2D(c)],
   ['AveragePooling2D', (c) => new AveragePooling2D(c)],
+  ['Add', (c) => new Add(c)],
+  ['Multiply', (c) => new Multiply(c)],
+  ['Concatenate', (c) => new Concatenate(c)],
+  ['InputLayer', (c) => new InputLayer(c as never)],
+  ['Reshape', (c) => new Reshape(c.targetShape as number[], c)],
+  ['Permute', (c) => new Permute(c.dims as number[], c)],
+  ['GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(c)],
+  ['GlobalMaxPooling2D', (c) => new GlobalMaxPooling2D(c)],
+  ['GlobalAveragePooling1D', (c) => new GlobalAveragePooling1D(c)],
 ]);
 
 /** Lets a user (or a later layer family) make its own layer class loadable. */

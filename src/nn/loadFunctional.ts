@@ -1,0 +1,175 @@
+// Rebuilding functional models from their files. Loading plans the whole graph first (every reference,
+// each layer's arity and shapes, cycles, and the weights each layer will make, checked against
+// the JSON's weight list and the file) without creating a weight, then rebuilds the graph with the
+// same layer calls a user makes, and writes the weights.
+import { ValueError, formatShape } from '../errors';
+import type { Layer, SampleShape } from './layer';
+import { upgradeActivation } from './activations';
+import { deserializeLayer } from './layers';
+import { assertUniqueLayerNames } from './sequential';
+import { InputLayer } from './functional/inputLayer';
+import { Model } from './functional/model';
+import { addNode, connect, type SymbolicTensor } from './functional/symbolic';
+import { checkFunctionalJson, type FunctionalJson, type TensorRef } from '../io/functionalJson';
+import type { WeightEntry } from '../io/modelJson';
+import type { NamedArray } from '../io/safetensors';
+import { atLayer, fileWeights, layerKeys, matchFile, plannedEntry, sameWeight, showWeight, writeWeights } from './weightFiles';
+
+/** One application of a layer in the file: its layer's index and its node number there. */
+interface PlannedNode { layer: number; node: number; refs: TensorRef[] }
+
+/** Rebuilds a functional model from its (unchecked) model JSON and the decoded safetensors arrays. */
+export function loadFunctional(value: unknown, arrays: readonly NamedArray[]): Model {
+  const json = checkFunctionalJson(value);
+  const layers = json.layers.map((layer, i) => atLayer(i, layer.className, () => deserializeLayer({
+    className: layer.className, config: upgradeActivation(layer.config, json.formatVersion),
+  })));
+  atLayer(null, '', () => assertUniqueLayerNames(`model '${json.name}'`, layers));
+  const order = planGraph(json, layers);
+  const matched = matchFile('loadModel', plannedWeights(json, layers, order.inputShapes), arrays);
+  try {
+    const tensors = new Map<string, SymbolicTensor>();
+    for (const { layer, node, refs } of order.nodes) {
+      const target = layers[layer];
+      const made = atLayer(layer, target.className, () => (target instanceof InputLayer
+        ? addNode(target, [], target.shape, target.dtype)
+        : connect(target, refs.map((r) => tensors.get(key(r)) as SymbolicTensor))));
+      tensors.set(key([target.name, node, 0]), made);
+    }
+    const model = atLayer(null, '', () => new Model({
+      inputs: json.inputLayers.map((r) => tensors.get(key(r)) as SymbolicTensor),
+      outputs: json.outputLayers.map((r) => tensors.get(key(r)) as SymbolicTensor),
+      name: json.name,
+    }));
+    const listed = layers.map((layer) => layer.name).join(', ');
+    if (model.layers.map((layer) => layer.name).join(', ') !== listed) {
+      atLayer(null, '', () => {
+        throw new ValueError(`the layers [${listed}] are not those between the inputs and outputs, in graph order [${model.layers.map((layer) => layer.name).join(', ')}]`);
+      });
+    }
+    writeWeights(fileWeights(model, 'position').map(({ tensor }) => tensor), matched);
+    return model;
+  } catch (error) {
+    for (const layer of layers) layer.dispose();
+    throw error;
+  }
+}
+
+function key(ref: TensorRef): string {
+  return `${ref[0]}\u0000${ref[1]}`;
+}
+
+/**
+ * The nodes in an order where each comes after the nodes it reads (Kahn's algorithm), and each
+ * layer's input shapes at its first node, worked out from shapes alone: a reference to a missing
+ * layer or node, a wrong number of inputs, shapes a layer refuses, a shared layer given other
+ * shapes, or a cycle is a ModelFormatError naming the layer.
+ */
+function planGraph(json: FunctionalJson, layers: readonly Layer[]): { nodes: PlannedNode[]; inputShapes: (SampleShape[] | null)[] } {
+  const indexOf = new Map(layers.map((layer, i) => [layer.name, i]));
+  const nodes: PlannedNode[] = [];
+  json.layers.forEach((entry, i) => atLayer(i, entry.className, () => {
+    const isInput = layers[i] instanceof InputLayer;
+    if (isInput && entry.inboundNodes.length > 0) throw new ValueError('an InputLayer reads no tensors, but inboundNodes lists some');
+    if (!isInput && entry.inboundNodes.length === 0) throw new ValueError('the layer has no inbound nodes (it is applied to nothing)');
+    if (isInput) nodes.push({ layer: i, node: 0, refs: [] });
+    entry.inboundNodes.forEach((refs, node) => nodes.push({ layer: i, node, refs }));
+  }));
+  const nodeCount = (layerIndex: number): number => Math.max(json.layers[layerIndex].inboundNodes.length, 1);
+  const checkRef = (r: TensorRef, where: string): void => {
+    const target = indexOf.get(r[0]);
+    if (target === undefined) throw new ValueError(`${where} reads unknown layer '${r[0]}'`);
+    if (r[1] >= nodeCount(target)) throw new ValueError(`${where} reads node ${r[1]} of '${r[0]}', which has ${nodeCount(target)}`);
+  };
+  for (const planned of nodes) atLayer(planned.layer, layers[planned.layer].className, () => planned.refs.forEach((r) => checkRef(r, `inbound node ${planned.node}`)));
+  atLayer(null, '', () => {
+    json.inputLayers.forEach((r, i) => {
+      checkRef(r, `inputLayers[${i}]`);
+      if (!(layers[indexOf.get(r[0]) as number] instanceof InputLayer)) throw new ValueError(`inputLayers[${i}] names '${r[0]}', which is not an InputLayer`);
+    });
+    json.outputLayers.forEach((r, i) => checkRef(r, `outputLayers[${i}]`));
+  });
+  // Kahn's algorithm over node keys.
+  const shapes = new Map<string, SampleShape>();
+  const waiting = new Map<string, PlannedNode[]>();
+  const missing = new Map<PlannedNode, number>();
+  const ready: PlannedNode[] = [];
+  for (const planned of nodes) {
+    missing.set(planned, planned.refs.length);
+    if (planned.refs.length === 0) ready.push(planned);
+    for (const r of planned.refs) waiting.set(key(r), [...(waiting.get(key(r)) ?? []), planned]);
+  }
+  const inputShapes: (SampleShape[] | null)[] = layers.map(() => null);
+  const ordered: PlannedNode[] = [];
+  while (ready.length > 0) {
+    const planned = ready.shift() as PlannedNode;
+    const layer = layers[planned.layer];
+    const output = atLayer(planned.layer, layer.className, () => {
+      if (layer instanceof InputLayer) return layer.shape;
+      const given = planned.refs.map((r) => shapes.get(key(r)) as SampleShape);
+      const first = inputShapes[planned.layer];
+      if (first && given.map(formatShape).join() !== first.map(formatShape).join()) {
+        throw new ValueError(`node ${planned.node} reads shapes ${given.map(formatShape).join(', ')}, but the layer's first node read ${first.map(formatShape).join(', ')} (a shared layer has one set of weights)`);
+      }
+      inputShapes[planned.layer] = given;
+      return layer.computeOutputShapes(given);
+    });
+    ordered.push(planned);
+    const done = key([layer.name, planned.node, 0]);
+    shapes.set(done, output);
+    for (const next of waiting.get(done) ?? []) {
+      const left = (missing.get(next) as number) - 1;
+      missing.set(next, left);
+      if (left === 0) ready.push(next);
+    }
+  }
+  if (ordered.length < nodes.length) {
+    const placed = new Set(ordered);
+    const stuck = [...new Set(nodes.filter((planned) => !placed.has(planned)).map((planned) => layers[planned.layer].name))];
+    atLayer(null, '', () => {
+      throw new ValueError(`the graph has a cycle: the layers ${stuck.join(', ')} read each other's outputs`);
+    });
+  }
+  assertConnected(json, nodes, layers);
+  return { nodes: ordered, inputShapes };
+}
+
+/** Every layer listed must lie on a path to an output (or be a listed input): Keras saves no others. */
+function assertConnected(json: FunctionalJson, nodes: readonly PlannedNode[], layers: readonly Layer[]): void {
+  const byKey = new Map(nodes.map((planned) => [key([layers[planned.layer].name, planned.node, 0]), planned]));
+  const reached = new Set<number>();
+  const seen = new Set<string>();
+  const stack = [...json.outputLayers, ...json.inputLayers].map(key);
+  while (stack.length > 0) {
+    const next = stack.pop() as string;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    const planned = byKey.get(next) as PlannedNode;
+    reached.add(planned.layer);
+    for (const r of planned.refs) stack.push(key(r));
+  }
+  const stray = layers.findIndex((_, i) => !reached.has(i));
+  if (stray >= 0) {
+    atLayer(stray, layers[stray].className, () => {
+      throw new ValueError(`'${layers[stray].name}' is not between the model's inputs and outputs`);
+    });
+  }
+}
+
+/** The weights each layer makes at its first node, in layer order, as the file must list them. */
+function plannedWeights(json: FunctionalJson, layers: readonly Layer[], inputShapes: readonly (SampleShape[] | null)[]): WeightEntry[] {
+  const keys = layerKeys(layers, 'position');
+  const planned = layers.flatMap((layer, i) => atLayer(i, layer.className, () => {
+    const shapes = inputShapes[i];
+    // Layers taking several inputs (the merge layers) make no weights.
+    return shapes && shapes.length === 1 ? layer.weightSpecs(shapes[0]).map((spec) => plannedEntry(keys[i], spec)) : [];
+  }));
+  const at = json.weights.findIndex((entry, i) => !sameWeight(entry, planned[i]));
+  if (at >= 0 || json.weights.length !== planned.length) {
+    const index = at >= 0 ? at : Math.min(json.weights.length, planned.length);
+    atLayer(null, '', () => {
+      throw new ValueError(`model JSON lists weights[${index}] as ${showWeight(json.weights[index])}, but its layers make ${showWeight(planned[index])}`);
+    });
+  }
+  return planned;
+}

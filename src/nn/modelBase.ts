@@ -1,0 +1,79 @@
+// What Sequential and functional models share: the name, the activity guard, compile and the
+// compiled pieces, the weights (get, set, count) and dispose. Subclasses say which layers they hold
+// and how their outputs are named.
+import { ValueError } from '../errors';
+import type { Tensor } from '../tensor';
+import type { Optimizer } from '../optim';
+import type { TensorLike } from '../ops/operand';
+import type { Layer } from './layer';
+import { ModelActivity } from './activity';
+import { compileTraining, type CompileArgs, type CompiledTraining } from './compiled';
+import { copyWeights, layerWeights, setWeightsOf, type NamedWeight } from './modelWeights';
+
+export abstract class ModelBase {
+  readonly name: string;
+  /** Set by a callback (or the user) to stop fit after the current batch. */
+  stopTraining = false;
+  /** The fit / evaluate / trainOnBatch calls in progress (a second fit, or dispose mid-fit, is refused). */
+  readonly activity: ModelActivity;
+  private training: CompiledTraining | null = null;
+
+  /** Each layer once, in model order. */
+  abstract readonly layers: Layer[];
+  /** The names of the outputs (the layers making them): the keys of per-output losses and the prefixes of their logs. */
+  abstract readonly outputNames: string[];
+
+  constructor(name: string) {
+    this.name = name;
+    this.activity = new ModelActivity(name);
+  }
+
+  compile(args: CompileArgs): void {
+    this.activity.assertUsable('compile');
+    this.activity.assertNotTraining('compile');
+    const training = compileTraining('compile', args, this.outputNames);
+    this.training?.optimizer.dispose();
+    this.training = training;
+  }
+
+  /** The compiled optimizer, losses and metrics; throws when compile has not been called. */
+  compiled(op: string): CompiledTraining {
+    if (!this.training) throw new ValueError(`${op}: call model.compile({ optimizer, loss }) first`);
+    return this.training;
+  }
+
+  get optimizer(): Optimizer | null {
+    return this.training?.optimizer ?? null;
+  }
+
+  get trainableWeights(): Tensor[] {
+    return this.layers.flatMap((layer) => layer.trainableWeights);
+  }
+
+  /** Every weight once (a shared layer's once), named `<layer>/<weight>`, in layer order. */
+  namedWeights(): NamedWeight[] {
+    return layerWeights(this.layers);
+  }
+
+  /** Copies of every weight, in layer order (the caller owns them). */
+  getWeights(): Tensor[] {
+    return copyWeights(this.namedWeights());
+  }
+
+  /** Overwrites every weight, in getWeights order; all shapes are checked before anything changes. */
+  setWeights(given: readonly TensorLike[]): void {
+    setWeightsOf(this.namedWeights(), given);
+  }
+
+  countParams(): number {
+    return this.layers.reduce((total, layer) => total + layer.countParams(), 0);
+  }
+
+  /** Releases every weight and the optimizer; refused while a fit, evaluate or trainOnBatch runs. */
+  dispose(): void {
+    this.activity.markDisposed();
+    for (const layer of this.layers) layer.dispose();
+    this.training?.optimizer.dispose();
+    this.training = null;
+  }
+}
