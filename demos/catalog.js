@@ -2,6 +2,11 @@
 // folder demos/<name>/ with an index.html; `npm run demo -- <name>` reads this list too.
 export const demos = [
   {
+    name: 'backprop',
+    title: 'Backprop, step by step',
+    description: 'The tutorial\'s worked example (one sigmoid layer, one sample): forward, loss, every gradient from the tape and one update, beside the text\'s printed figures and a float64 computation by hand, with the recorded graph drawn.',
+  },
+  {
     name: 'xor',
     title: 'XOR',
     description: 'A 2-2-1 sigmoid network trained live twice: exactly as the reference text writes it, and with standardized inputs and Adam at 0.05.',
