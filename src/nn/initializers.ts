@@ -8,8 +8,9 @@ import { abs } from '../ops/unary';
 import { clip } from '../ops/clip';
 import { less, where } from '../ops/compare';
 import { tidy } from '../memory';
+import { orthogonal } from './orthogonal';
 
-export type InitializerName = 'glorotUniform' | 'heNormal' | 'zeros' | 'ones';
+export type InitializerName = 'glorotUniform' | 'heNormal' | 'orthogonal' | 'zeros' | 'ones';
 export type Initializer = (shape: readonly number[]) => Tensor;
 
 /** Fan-in and fan-out of a weight shape: [in, out] for Dense, [h, w, in, out] for conv kernels. */
@@ -33,6 +34,8 @@ const initializers: Record<InitializerName, Initializer> = {
     const scale = Math.sqrt(2 / fanIn) / 0.87962566103423978;
     return tidy(() => mul(truncatedStandardNormal(shape), scale));
   },
+  /** Keras's Orthogonal (gain 1): the default recurrent kernel of LSTM and GRU. */
+  orthogonal: (shape) => orthogonal(shape),
   zeros: (shape) => full(shape, 0),
   ones: (shape) => full(shape, 1),
 };

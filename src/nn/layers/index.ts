@@ -14,6 +14,8 @@ import { AveragePooling2D, MaxPooling2D } from './pooling';
 import { Add, Concatenate, Multiply } from '../functional/merge';
 import { InputLayer } from '../functional/inputLayer';
 import { Permute, Reshape } from './reshaping';
+import { LSTM } from './lstm';
+import { GRU } from './gru';
 import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D } from './globalPooling';
 
 export { Activation, Dense, Dropout, Flatten };
@@ -21,6 +23,7 @@ export { BatchNormalization, LayerNormalization, Embedding, PositionalEmbedding,
 export { Conv2D, MaxPooling2D, AveragePooling2D };
 export { Add, Multiply, Concatenate, InputLayer };
 export { Reshape, Permute, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D };
+export { LSTM, GRU };
 export { Layer } from '../layer';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
@@ -49,6 +52,8 @@ const factories = new Map<string, LayerFactory>([
   ['GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(c)],
   ['GlobalMaxPooling2D', (c) => new GlobalMaxPooling2D(c)],
   ['GlobalAveragePooling1D', (c) => new GlobalAveragePooling1D(c)],
+  ['LSTM', (c) => new LSTM(c.units as number, c)],
+  ['GRU', (c) => new GRU(c.units as number, c)],
 ]);
 
 /** Lets a user (or a later layer family) make its own layer class loadable. */

@@ -1,0 +1,189 @@
+// LSTM and GRU against float64 implementations of Keras 3's cell equations (recurrent-reference.ts):
+// outputs, and gradients of sum(layer(x)·w) with respect to x and every weight against central
+// differences of that float64 forward; Keras's parameter counts; the orthogonal recurrent kernel;
+// the forget-gate bias; save / load; errors.
+import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../../src/tensor';
+import { useGpuPage } from '../harness/gpu-page';
+import { expectClose } from '../reference';
+import { recurrentForward, type RecurrentConfig, type RecurrentWeights } from './recurrent-reference';
+
+const gpu = useGpuPage();
+const [BATCH, STEPS, FEATURES, UNITS] = [2, 4, 3, 5];
+
+const configs: (RecurrentConfig & { label: string; useBias: boolean })[] = [
+  { label: 'LSTM', kind: 'lstm', units: UNITS, features: FEATURES, returnSequences: false, goBackwards: false, useBias: true },
+  { label: 'LSTM sequences backwards', kind: 'lstm', units: UNITS, features: FEATURES, returnSequences: true, goBackwards: true, useBias: true },
+  { label: 'LSTM without bias', kind: 'lstm', units: UNITS, features: FEATURES, returnSequences: true, goBackwards: false, useBias: false },
+  { label: 'GRU', kind: 'gru', units: UNITS, features: FEATURES, returnSequences: false, goBackwards: false, useBias: true, resetAfter: true },
+  { label: 'GRU sequences', kind: 'gru', units: UNITS, features: FEATURES, returnSequences: true, goBackwards: false, useBias: true, resetAfter: true },
+  { label: 'GRU resetAfter false, backwards', kind: 'gru', units: UNITS, features: FEATURES, returnSequences: true, goBackwards: true, useBias: true, resetAfter: false },
+];
+
+interface LayerRun {
+  x: number[];
+  weights: Record<string, number[]>;
+  shapes: Record<string, number[]>;
+  y: number[];
+  yShape: number[];
+  w: number[];
+  gradients: Record<string, number[]>;
+  params: number;
+  reloaded: number[];
+}
+
+/** Central differences of the float64 objective Σ y·w over every element of one array. */
+function numericGradient(values: number[], objective: (values: number[]) => number): number[] {
+  const h = 1e-6;
+  return values.map((_, i) => {
+    const plus = [...values];
+    const minus = [...values];
+    plus[i] += h;
+    minus[i] -= h;
+    return (objective(plus) - objective(minus)) / (2 * h);
+  });
+}
+
+describe('LSTM and GRU', () => {
+  it('match float64 Keras cells in outputs and in every gradient, with Keras parameter counts, and survive save / load', async () => {
+    const runs = await gpu.run(async (wg, { configs, BATCH, STEPS, FEATURES }) => {
+      wg.setSeed(11);
+      const out: Record<string, LayerRun> = {};
+      for (const config of configs) {
+        const options = { returnSequences: config.returnSequences, goBackwards: config.goBackwards, useBias: config.useBias, inputShape: [STEPS, FEATURES] };
+        const layer = config.kind === 'lstm'
+          ? new wg.layers.LSTM(config.units, options)
+          : new wg.layers.GRU(config.units, { ...options, resetAfter: config.resetAfter });
+        const model = new wg.Sequential([layer]);
+        // Non-zero biases so every bias path is exercised (they start at zeros and ones).
+        const current = model.getWeights();
+        const biasIndex = [...layer.weights.keys()].indexOf('bias');
+        if (biasIndex >= 0) current[biasIndex] = wg.randn(current[biasIndex].shape, 0, 0.5);
+        model.setWeights(current);
+        current.forEach((t) => t.dispose());
+        const x = wg.randn([BATCH, STEPS, FEATURES]);
+        const y = model.predict(x) as Tensor;
+        const w = wg.randn(y.shape);
+        const sources = [x, ...layer.weights.values()];
+        const tape = new wg.Tape();
+        const objective = tape.record(() => wg.sum(wg.mul(layer.apply(x), w)));
+        const grads = tape.gradient(objective, sources);
+        const names = ['x', ...layer.weights.keys()];
+        const loaded = wg.loadModel(await model.save());
+        const reloaded = loaded.predict(x) as Tensor;
+        const run: LayerRun = {
+          x: Array.from(await x.data()), weights: {}, shapes: {}, y: Array.from(await y.data()), yShape: [...y.shape],
+          w: Array.from(await w.data()), gradients: {}, params: model.countParams(), reloaded: Array.from(await reloaded.data()),
+        };
+        for (const [name, weight] of layer.weights) {
+          run.weights[name] = Array.from(await weight.data());
+          run.shapes[name] = [...weight.shape];
+        }
+        for (const [k, g] of grads.entries()) run.gradients[names[k]] = Array.from(await g.data());
+        [x, y, w, objective, reloaded, ...grads].forEach((t) => t.dispose());
+        model.dispose();
+        loaded.dispose();
+        out[config.label] = run;
+      }
+      return out;
+    }, { configs, BATCH, STEPS, FEATURES });
+
+    for (const config of configs) {
+      const run = runs[config.label];
+      const weightsOf = (values: Record<string, number[]>): RecurrentWeights => ({
+        kernel: values.kernel, recurrentKernel: values.recurrent_kernel, bias: values.bias ?? null,
+      });
+      const forward = (x: number[], weights: Record<string, number[]>) => recurrentForward(x, BATCH, STEPS, config, weightsOf(weights));
+      const gates = config.kind === 'lstm' ? 4 : 3;
+      // Keras's layouts: kernel [features, gates·units], recurrent_kernel [units, gates·units];
+      // bias [4u] for LSTM, [2, 3u] for GRU with resetAfter, [3u] without.
+      expect(run.shapes.kernel, config.label).toEqual([FEATURES, gates * UNITS]);
+      expect(run.shapes.recurrent_kernel, config.label).toEqual([UNITS, gates * UNITS]);
+      if (config.useBias) expect(run.shapes.bias, config.label).toEqual(config.kind === 'gru' && config.resetAfter ? [2, 3 * UNITS] : [gates * UNITS]);
+      else expect(run.shapes.bias, config.label).toBeUndefined();
+      // Keras's count_params(): the sum of those shapes' sizes.
+      const biasSize = !config.useBias ? 0 : config.kind === 'gru' && config.resetAfter ? 6 * UNITS : gates * UNITS;
+      expect(run.params, config.label).toBe(gates * UNITS * (FEATURES + UNITS) + biasSize);
+
+      expect(run.yShape, config.label).toEqual(config.returnSequences ? [BATCH, STEPS, UNITS] : [BATCH, UNITS]);
+      // Float32 through four steps of matmuls and saturating activations: a few 1e-7 per step.
+      expectClose(run.y, forward(run.x, run.weights), { rtol: 1e-5, atol: 2e-6 }, `${config.label} output`);
+      expect(run.reloaded, `${config.label} reloaded`).toEqual(run.y);
+
+      const objective = (x: number[], weights: Record<string, number[]>) => forward(x, weights).reduce((sum, v, i) => sum + v * run.w[i], 0);
+      // The float64 central difference is exact to ~1e-9; the float32 backward through time to ~1e-6.
+      const tolerance = { rtol: 1e-4, atol: 1e-5 };
+      expectClose(run.gradients.x, numericGradient(run.x, (x) => objective(x, run.weights)), tolerance, `${config.label} dx`);
+      for (const name of Object.keys(run.weights)) {
+        const numeric = numericGradient(run.weights[name], (values) => objective(run.x, { ...run.weights, [name]: values }));
+        expectClose(run.gradients[name], numeric, tolerance, `${config.label} d${name}`);
+      }
+    }
+  });
+
+  it('start from an orthogonal recurrent kernel (reproducible under setSeed) and a forget-gate bias of ones', async () => {
+    const out = await gpu.run(async (wg) => {
+      const read = async (units: number, features: number, seed: number) => {
+        wg.setSeed(seed);
+        const layer = new wg.layers.LSTM(units);
+        layer.build([3, features]);
+        const result = {
+          recurrent: Array.from(await layer.weights.get('recurrent_kernel')!.data()),
+          bias: Array.from(await layer.weights.get('bias')!.data()),
+        };
+        layer.dispose();
+        return result;
+      };
+      const gru = new wg.layers.GRU(6);
+      gru.build([2, 4]);
+      const gruRecurrent = Array.from(await gru.weights.get('recurrent_kernel')!.data());
+      gru.dispose();
+      return { a: await read(4, 2, 7), b: await read(4, 2, 7), c: await read(4, 2, 8), gruRecurrent };
+    });
+    // recurrent_kernel [u, 4u] is wide: its rows are orthonormal, R·Rᵀ = I (float32: ~1e-7 each).
+    const rowsOrthonormal = (values: number[], rows: number, cols: number) => {
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < rows; j++) {
+          let dot = 0;
+          for (let k = 0; k < cols; k++) dot += values[i * cols + k] * values[j * cols + k];
+          expect(Math.abs(dot - (i === j ? 1 : 0)), `row ${i}·row ${j}`).toBeLessThan(1e-6);
+        }
+      }
+    };
+    rowsOrthonormal(out.a.recurrent, 4, 16);
+    rowsOrthonormal(out.gruRecurrent, 6, 18);
+    expect(out.b.recurrent).toEqual(out.a.recurrent);
+    expect(out.c.recurrent).not.toEqual(out.a.recurrent);
+    // unitForgetBias: zeros for i, c and o, ones for f (Keras's LSTMCell bias_initializer).
+    expect(out.a.bias).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('refuse inputs that are not [batch, steps, features] and bad options, naming the layer', async () => {
+    const errors = await gpu.run(async (wg) => {
+      const attempts: Record<string, () => unknown> = {
+        rank: () => new wg.layers.LSTM(3, { name: 'enc' }).apply(wg.input({ shape: [4] })),
+        units: () => new wg.layers.GRU(0),
+        activation: () => new wg.layers.GRU(2, { activation: 'swish' as never }),
+        features: () => {
+          const layer = new wg.layers.LSTM(2, { name: 'dec' });
+          layer.build([3, 4]);
+          return layer.apply(wg.zeros([1, 3, 5]));
+        },
+      };
+      const out: Record<string, string> = {};
+      for (const [name, attempt] of Object.entries(attempts)) {
+        try {
+          attempt();
+          out[name] = 'no error';
+        } catch (error) {
+          out[name] = `${(error as Error).name}: ${(error as Error).message}`;
+        }
+      }
+      return out;
+    });
+    expect(errors.rank).toMatch(/ShapeError: enc: LSTM needs samples shaped \[steps, features\], got \[4\]/);
+    expect(errors.units).toMatch(/ValueError: .*GRU.*units/);
+    expect(errors.activation).toMatch(/ValueError: unknown activation 'swish'/);
+    expect(errors.features).toMatch(/dec: already built for input \[3,4\]|dec: expected inputs \[batch, steps, 4\], got \[1,3,5\]/);
+  });
+});
