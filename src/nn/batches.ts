@@ -3,29 +3,17 @@ import type { Tensor } from '../tensor';
 import { tensor } from '../ops/creation';
 import { gather } from '../ops/indexing';
 import { slice } from '../ops/movement';
-import { hostRandomSeed } from '../ops/random';
+import { seededUniforms } from './hostRandom';
 
 /** A random permutation of 0..n-1 as an int32 tensor, drawn from the seeded generator. */
 export function shuffledOrder(n: number): Tensor {
-  const next = mulberry32(hostRandomSeed());
+  const next = seededUniforms();
   const order = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
   return tensor(order, [n], 'int32');
-}
-
-/** Small, fast, seedable PRNG for host-side shuffling (the GPU generator serves tensors). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

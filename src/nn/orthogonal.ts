@@ -3,24 +3,12 @@
 // one initializer draws and factorizes on the CPU (float64, Householder), from a seed drawn from
 // webgrad's generator: setSeed makes it reproducible like every other initializer.
 import { tensor } from '../ops/creation';
-import { hostRandomSeed } from '../ops/random';
+import { seededUniforms } from './hostRandom';
 import type { Tensor } from '../tensor';
 
-/** Mulberry32: a small, well-mixed 32-bit generator, enough for initial weights. */
-function uniformSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Standard normal draws by Box–Muller (1 − u keeps the logarithm's argument in (0, 1]). */
-function normalSource(seed: number): () => number {
-  const uniform = uniformSource(seed);
+function normalSource(): () => number {
+  const uniform = seededUniforms();
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
@@ -74,7 +62,7 @@ export function orthogonal(shape: readonly number[], gain = 1): Tensor {
   const columns = shape.length === 0 ? 1 : shape[shape.length - 1];
   const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const [m, n] = rows >= columns ? [rows, columns] : [columns, rows];
-  const normal = normalSource(hostRandomSeed());
+  const normal = normalSource();
   const q = orthonormalColumns(Float64Array.from({ length: m * n }, normal), m, n);
   // For a wide matrix Keras factorizes its transpose and transposes Q back.
   const values = new Float32Array(rows * columns);
