@@ -9,8 +9,8 @@ import { isPlainObject } from './safetensors';
 
 export const FUNCTIONAL_FORMAT = 'webgrad-functional';
 
-/** A tensor of the graph: the `node`-th application of the layer named `layer` (its only output, 0). */
-export type TensorRef = [layer: string, node: number, tensor: 0];
+/** A tensor of the graph: output `tensor` (0 but for layers with several) of the `node`-th application of the layer named `layer`. */
+export type TensorRef = [layer: string, node: number, tensor: number];
 
 export interface FunctionalLayerJson {
   className: string;
@@ -52,11 +52,11 @@ export function checkFunctionalJson(value: unknown): FunctionalJson {
   layers.forEach((layer: unknown, i) => {
     if (!isPlainObject(layer) || typeof layer.className !== 'string' || !isPlainObject(layer.config) || Object.keys(layer).length !== 3
       || !Array.isArray(layer.inboundNodes) || !layer.inboundNodes.every((node: unknown) => Array.isArray(node) && node.every(isTensorRef))) {
-      throw fail(`has layers[${i}] = ${formatValue(layer)}, expected { className: string, config: object, inboundNodes: [layer, node, 0][][] }`);
+      throw fail(`has layers[${i}] = ${formatValue(layer)}, expected { className: string, config: object, inboundNodes: [layer, node, tensor][][] }`);
     }
   });
   for (const [field, refs] of [['inputLayers', inputLayers], ['outputLayers', outputLayers]] as const) {
-    if (!Array.isArray(refs) || refs.length === 0 || !refs.every(isTensorRef)) throw fail(`has ${field} ${formatValue(refs)}, expected a non-empty array of [layer, node, 0]`);
+    if (!Array.isArray(refs) || refs.length === 0 || !refs.every(isTensorRef)) throw fail(`has ${field} ${formatValue(refs)}, expected a non-empty array of [layer, node, tensor]`);
   }
   if (!Array.isArray(weights)) throw fail(`has weights ${formatValue(weights)}, expected an array of { name, shape, dtype }`);
   weights.forEach((weight: unknown, i) => {
@@ -70,5 +70,6 @@ export function checkFunctionalJson(value: unknown): FunctionalJson {
 }
 
 function isTensorRef(value: unknown): value is TensorRef {
-  return Array.isArray(value) && value.length === 3 && typeof value[0] === 'string' && Number.isSafeInteger(value[1]) && value[1] >= 0 && value[2] === 0;
+  return Array.isArray(value) && value.length === 3 && typeof value[0] === 'string' && Number.isSafeInteger(value[1]) && value[1] >= 0
+    && Number.isSafeInteger(value[2]) && value[2] >= 0;
 }

@@ -33,6 +33,19 @@ export interface CallOptions {
   training: boolean;
 }
 
+/**
+ * What `apply` returns for layer type L: one tensor, or a list for a layer that declares
+ * `returnsList: true` (an LSTM or GRU built with `returnState: true`); either where that is known
+ * only at run time.
+ */
+export type LayerOutput<L, T> = L extends { readonly returnsList: true } ? T[]
+  : L extends { readonly returnsList: false } ? T
+    : L extends { readonly returnsList: boolean } ? T | T[] : T;
+
+function unwrapOne<T>(outputs: readonly T[]): T | T[] {
+  return outputs.length === 1 ? outputs[0] : [...outputs];
+}
+
 const nameCounters = new Map<string, number>();
 
 /** Keras-style unique names: dense, dense_1, dense_2, … */
@@ -77,17 +90,37 @@ export abstract class Layer {
    * and returns its symbolic output; on real tensors builds if needed and computes (inference mode
    * unless `options` says training). A list applies a layer that takes several inputs (Add, Concatenate).
    */
-  apply(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor;
-  apply(inputs: Tensor | readonly Tensor[], options?: CallOptions): Tensor;
-  apply(inputs: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[], options: CallOptions = { training: false }): SymbolicTensor | Tensor {
+  apply<L extends Layer>(this: L, inputs: SymbolicTensor | readonly SymbolicTensor[]): LayerOutput<L, SymbolicTensor>;
+  apply<L extends Layer>(this: L, inputs: Tensor | readonly Tensor[], options?: CallOptions): LayerOutput<L, Tensor>;
+  apply(inputs: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[], options: CallOptions = { training: false }): SymbolicTensor | Tensor | SymbolicTensor[] | Tensor[] {
     const list = Array.isArray(inputs) ? inputs as (SymbolicTensor | Tensor)[] : [inputs as SymbolicTensor | Tensor];
     const symbolic = list.filter((item) => item instanceof SymbolicTensor);
-    if (symbolic.length === list.length) return connect(this, symbolic);
+    if (symbolic.length === list.length) return unwrapOne(connect(this, symbolic));
     if (symbolic.length > 0) throw new ValueError(`${this.name}: apply takes all symbolic tensors (from wg.input) or all real tensors, not a mix`);
     const tensors = list as Tensor[];
     for (const t of tensors) t.assertAlive(`${this.name}.apply`);
     this.buildInputs(tensors.map((t) => t.shape.slice(1)));
-    return this.callInputs(tensors, options);
+    return unwrapOne(this.callAll(tensors, options));
+  }
+
+  /** How many tensors the layer returns (several for, e.g., an LSTM with returnState). */
+  outputCount(): number {
+    return 1;
+  }
+
+  /** The shape of each output for the shapes of the inputs (one output by default). */
+  outputShapesFor(inputShapes: readonly SampleShape[]): number[][] {
+    return [this.computeOutputShapes(inputShapes)];
+  }
+
+  /** The forward pass returning every output (one by default). */
+  callAll(inputs: readonly Tensor[], options: CallOptions): Tensor[] {
+    return [this.callInputs(inputs, options)];
+  }
+
+  /** The weights build makes for these input shapes: weightSpecs of the only input; none for several (merge layers). */
+  weightSpecsFor(inputShapes: readonly SampleShape[]): WeightSpec[] {
+    return inputShapes.length === 1 ? this.weightSpecs(inputShapes[0]) : [];
   }
 
   /** The output shape for the shapes of several inputs; a one-input layer takes exactly one. */

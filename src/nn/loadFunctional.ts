@@ -32,9 +32,9 @@ export function loadFunctional(value: unknown, arrays: readonly NamedArray[]): M
     for (const { layer, node, refs } of order.nodes) {
       const target = layers[layer];
       const made = atLayer(layer, target.className, () => (target instanceof InputLayer
-        ? addNode(target, [], target.shape, target.dtype)
+        ? [addNode(target, [], target.shape, target.dtype)]
         : connect(target, refs.map((r) => tensors.get(key(r)) as SymbolicTensor))));
-      tensors.set(key([target.name, node, 0]), made);
+      made.forEach((t, index) => tensors.set(key([target.name, node, index]), t));
     }
     const model = atLayer(null, '', () => new Model({
       inputs: json.inputLayers.map((r) => tensors.get(key(r)) as SymbolicTensor),
@@ -56,6 +56,11 @@ export function loadFunctional(value: unknown, arrays: readonly NamedArray[]): M
 }
 
 function key(ref: TensorRef): string {
+  return `${ref[0]}\u0000${ref[1]}\u0000${ref[2]}`;
+}
+
+/** A node's key (its layer and node number), whichever of its outputs a reference reads. */
+function nodeKey(ref: TensorRef): string {
   return `${ref[0]}\u0000${ref[1]}`;
 }
 
@@ -80,6 +85,8 @@ function planGraph(json: FunctionalJson, layers: readonly Layer[]): { nodes: Pla
     const target = indexOf.get(r[0]);
     if (target === undefined) throw new ValueError(`${where} reads unknown layer '${r[0]}'`);
     if (r[1] >= nodeCount(target)) throw new ValueError(`${where} reads node ${r[1]} of '${r[0]}', which has ${nodeCount(target)}`);
+    const outputs = layers[target].outputCount();
+    if (r[2] >= outputs) throw new ValueError(`${where} reads output ${r[2]} of '${r[0]}', which has ${outputs}`);
   };
   for (const planned of nodes) atLayer(planned.layer, layers[planned.layer].className, () => planned.refs.forEach((r) => checkRef(r, `inbound node ${planned.node}`)));
   atLayer(null, '', () => {
@@ -97,27 +104,27 @@ function planGraph(json: FunctionalJson, layers: readonly Layer[]): { nodes: Pla
   for (const planned of nodes) {
     missing.set(planned, planned.refs.length);
     if (planned.refs.length === 0) ready.push(planned);
-    for (const r of planned.refs) waiting.set(key(r), [...(waiting.get(key(r)) ?? []), planned]);
+    for (const r of planned.refs) waiting.set(nodeKey(r), [...(waiting.get(nodeKey(r)) ?? []), planned]);
   }
   const inputShapes: (SampleShape[] | null)[] = layers.map(() => null);
   const ordered: PlannedNode[] = [];
   while (ready.length > 0) {
     const planned = ready.shift() as PlannedNode;
     const layer = layers[planned.layer];
-    const output = atLayer(planned.layer, layer.className, () => {
-      if (layer instanceof InputLayer) return layer.shape;
+    const outputs = atLayer(planned.layer, layer.className, () => {
+      if (layer instanceof InputLayer) return [[...layer.shape]];
       const given = planned.refs.map((r) => shapes.get(key(r)) as SampleShape);
       const first = inputShapes[planned.layer];
       if (first && given.map(formatShape).join() !== first.map(formatShape).join()) {
         throw new ValueError(`node ${planned.node} reads shapes ${given.map(formatShape).join(', ')}, but the layer's first node read ${first.map(formatShape).join(', ')} (a shared layer has one set of weights)`);
       }
       inputShapes[planned.layer] = given;
-      return layer.computeOutputShapes(given);
+      return layer.outputShapesFor(given);
     });
     ordered.push(planned);
-    const done = key([layer.name, planned.node, 0]);
-    shapes.set(done, output);
-    for (const next of waiting.get(done) ?? []) {
+    outputs.forEach((shape, index) => shapes.set(key([layer.name, planned.node, index]), shape));
+    // A node that reads two outputs of this one waits for it once per reference.
+    for (const next of waiting.get(nodeKey([layer.name, planned.node, 0])) ?? []) {
       const left = (missing.get(next) as number) - 1;
       missing.set(next, left);
       if (left === 0) ready.push(next);
@@ -136,17 +143,17 @@ function planGraph(json: FunctionalJson, layers: readonly Layer[]): { nodes: Pla
 
 /** Every layer listed must lie on a path to an output (or be a listed input): Keras saves no others. */
 function assertConnected(json: FunctionalJson, nodes: readonly PlannedNode[], layers: readonly Layer[]): void {
-  const byKey = new Map(nodes.map((planned) => [key([layers[planned.layer].name, planned.node, 0]), planned]));
+  const byKey = new Map(nodes.map((planned) => [nodeKey([layers[planned.layer].name, planned.node, 0]), planned]));
   const reached = new Set<number>();
   const seen = new Set<string>();
-  const stack = [...json.outputLayers, ...json.inputLayers].map(key);
+  const stack = [...json.outputLayers, ...json.inputLayers].map(nodeKey);
   while (stack.length > 0) {
     const next = stack.pop() as string;
     if (seen.has(next)) continue;
     seen.add(next);
     const planned = byKey.get(next) as PlannedNode;
     reached.add(planned.layer);
-    for (const r of planned.refs) stack.push(key(r));
+    for (const r of planned.refs) stack.push(nodeKey(r));
   }
   const stray = layers.findIndex((_, i) => !reached.has(i));
   if (stray >= 0) {
@@ -161,8 +168,7 @@ function plannedWeights(json: FunctionalJson, layers: readonly Layer[], inputSha
   const keys = layerKeys(layers, 'position');
   const planned = layers.flatMap((layer, i) => atLayer(i, layer.className, () => {
     const shapes = inputShapes[i];
-    // Layers taking several inputs (the merge layers) make no weights.
-    return shapes && shapes.length === 1 ? layer.weightSpecs(shapes[0]).map((spec) => plannedEntry(keys[i], spec)) : [];
+    return shapes ? layer.weightSpecsFor(shapes).map((spec) => plannedEntry(keys[i], spec)) : [];
   }));
   const at = json.weights.findIndex((entry, i) => !sameWeight(entry, planned[i]));
   if (at >= 0 || json.weights.length !== planned.length) {

@@ -46,7 +46,7 @@ export async function saveModel(model: Sequential | Model): Promise<ModelArtifac
 
 /** The graph part of a functional model's JSON (save adds the weight list). */
 export function functionalJson(model: Model, weights: WeightEntry[]): FunctionalJson {
-  const ref = (t: SymbolicTensor): TensorRef => [t.name, nodeNumber(model.nodes, t.node), 0];
+  const ref = (t: SymbolicTensor): TensorRef => [t.layer.name, nodeNumber(model.nodes, t.node), t.index];
   return {
     format: FUNCTIONAL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,

@@ -52,6 +52,9 @@ export class Sequential extends ModelBase implements TrainableModel {
   /** Appends a layer; with a known input shape it is built now, so shape errors surface here. */
   add(layer: Layer): void {
     if (this.layers.includes(layer)) throw new ValueError(`${this.name}: layer '${layer.name}' was already added`);
+    if (layer.outputCount() !== 1) {
+      throw new ValueError(`${this.name}: layer '${layer.name}' returns ${layer.outputCount()} tensors; a Sequential model passes one from layer to layer (use the functional API, wg.model, for layers with several outputs)`);
+    }
     assertUniqueLayerNames(this.name, [...this.layers, layer]);
     if (this.layers.length === 0 && layer.inputShape) this.sampleShape = [...layer.inputShape];
     else if (layer.inputShape && this.outputShape && !shapesEqual(layer.inputShape, this.outputShape)) {

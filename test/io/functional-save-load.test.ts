@@ -75,7 +75,8 @@ describe('functional save / load', () => {
         sharedOtherShape: edit((_, layers) => { (find(layers, 'b').config as { shape: number[] }).shape = [5]; }),
         inputNotInputLayer: edit((json) => { json.inputLayers = [['a', 0, 0], ['shared', 0, 0]]; }),
         inputWithNodes: edit((_, layers) => { find(layers, 'a').inboundNodes = [[['b', 0, 0]]]; }),
-        badRef: edit((json) => { json.outputLayers = [['head', 0, 1]]; }),
+        badRef: edit((json) => { json.outputLayers = [['head', 0, -1]]; }),
+        missingOutput: edit((json) => { json.outputLayers = [['head', 0, 1]]; }),
         duplicateName: edit((_, layers) => { (find(layers, 'scaled').config as { name: string }).name = 'joined'; }),
         unknownClass: edit((_, layers) => { find(layers, 'scaled').className = 'Unregistered'; }),
         extraKey: edit((json) => { json.graph = {}; }),
@@ -115,7 +116,9 @@ describe('functional save / load', () => {
     expect(h.sharedOtherShape).toMatch(/^ModelFormatError: .*\(Dense\): node 1 reads shapes \[5\], but the layer's first node read \[4\]/);
     expect(h.inputNotInputLayer).toMatch(/^ModelFormatError: .*inputLayers\[1\] names 'shared', which is not an InputLayer/);
     expect(h.inputWithNodes).toMatch(/^ModelFormatError: .*\(InputLayer\): an InputLayer reads no tensors/);
-    expect(h.badRef).toMatch(/^ModelFormatError: loadModel: model JSON has outputLayers .*expected a non-empty array of \[layer, node, 0\]/);
+    expect(h.badRef).toMatch(/^ModelFormatError: loadModel: model JSON has outputLayers .*expected a non-empty array of \[layer, node, tensor\]/);
+    // 'head' is a Dense layer: one output, so output 1 does not exist.
+    expect(h.missingOutput).toMatch(/^ModelFormatError: loadModel: outputLayers\[0\] reads output 1 of 'head', which has 1/);
     expect(h.duplicateName).toMatch(/^ModelFormatError: .*the name "joined" is used 2 times/);
     expect(h.unknownClass).toMatch(/^ModelFormatError: .*unknown layer class "Unregistered"/);
     expect(h.extraKey).toMatch(/^ModelFormatError: loadModel: model JSON has unknown field "graph"/);

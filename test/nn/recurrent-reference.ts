@@ -26,11 +26,24 @@ function project(v: ArrayLike<number>, m: ArrayLike<number>, cols: number, bias:
 
 /** The layer's output for x [batch, steps, features]: [batch, steps, units] or [batch, units], flat. */
 export function recurrentForward(x: ArrayLike<number>, batch: number, steps: number, config: RecurrentConfig, w: RecurrentWeights): number[] {
+  return recurrentRun(x, batch, steps, config, w).output;
+}
+
+/**
+ * The output and the final states h and c ([batch, units] each, flat), starting from the states
+ * `initial` gives ([batch, units] each, flat; zeros when absent).
+ */
+export function recurrentRun(
+  x: ArrayLike<number>, batch: number, steps: number, config: RecurrentConfig, w: RecurrentWeights,
+  initial: { h?: ArrayLike<number>; c?: ArrayLike<number> } = {},
+): { output: number[]; h: number[]; c: number[] } {
   const { units: u, features } = config;
   const out: number[] = [];
+  const finalH: number[] = [];
+  const finalC: number[] = [];
   for (let b = 0; b < batch; b++) {
-    let h = new Array<number>(u).fill(0);
-    let c = new Array<number>(u).fill(0);
+    let h = Array.from({ length: u }, (_, j) => initial.h?.[b * u + j] ?? 0);
+    let c = Array.from({ length: u }, (_, j) => initial.c?.[b * u + j] ?? 0);
     const seq: number[][] = [];
     for (let s = 0; s < steps; s++) {
       const t = config.goBackwards ? steps - 1 - s : s;
@@ -66,6 +79,8 @@ export function recurrentForward(x: ArrayLike<number>, batch: number, steps: num
       seq.push(h);
     }
     out.push(...(config.returnSequences ? seq.flat() : h));
+    finalH.push(...h);
+    finalC.push(...c);
   }
-  return out;
+  return { output: out, h: finalH, c: finalC };
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/tensor';
 import { useGpuPage } from '../harness/gpu-page';
 import { expectClose } from '../reference';
-import { recurrentForward, type RecurrentConfig, type RecurrentWeights } from './recurrent-reference';
+import { recurrentForward, recurrentRun, type RecurrentConfig, type RecurrentWeights } from './recurrent-reference';
 
 const gpu = useGpuPage();
 const [BATCH, STEPS, FEATURES, UNITS] = [2, 4, 3, 5];
@@ -156,6 +156,79 @@ describe('LSTM and GRU', () => {
     expect(out.c.recurrent).not.toEqual(out.a.recurrent);
     // unitForgetBias: zeros for i, c and o, ones for f (Keras's LSTMCell bias_initializer).
     expect(out.a.bias).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('return their states and start from given ones: a Keras encoder-decoder as a functional model, vs float64, through save / load', async () => {
+    const out = await gpu.run(async (wg) => {
+      wg.setSeed(5);
+      const encoderInput = wg.input({ shape: [3, 2], name: 'source' });
+      const decoderInput = wg.input({ shape: [4, 3], name: 'target' });
+      const encoder = new wg.layers.LSTM(4, { returnState: true, name: 'encoder' });
+      // Typed as a list: returnState: true makes apply return [output, h, c].
+      const [, h, c] = encoder.apply(encoderInput);
+      const decoder = new wg.layers.LSTM(4, { returnSequences: true, name: 'decoder' });
+      const sequence = decoder.apply([decoderInput, h, c]);
+      const gru = new wg.layers.GRU(4, { returnState: true, name: 'gru' });
+      const [gruOut, gruState] = gru.apply([sequence, h]);
+      const model = wg.model({ inputs: [encoderInput, decoderInput], outputs: [sequence, gruOut, gruState, c] });
+      const xs = [wg.randn([2, 3, 2]), wg.randn([2, 4, 3])];
+      const predictions = model.predict(xs) as Tensor[];
+      const loaded = wg.loadModel(await model.save());
+      const reloaded = loaded.predict(xs) as Tensor[];
+      const weights: Record<string, Record<string, number[]>> = {};
+      for (const layer of [encoder, decoder, gru]) {
+        weights[layer.name] = {};
+        for (const [name, w] of layer.weights) weights[layer.name][name] = Array.from(await w.data());
+      }
+      const errors: Record<string, string> = {};
+      const attempts: Record<string, () => unknown> = {
+        sequential: () => new wg.Sequential([new wg.layers.GRU(2, { returnState: true, inputShape: [3, 2] })]),
+        stateShape: () => new wg.layers.LSTM(4).apply([decoderInput, h, wg.input({ shape: [5] })]),
+        stateCount: () => new wg.layers.GRU(4).apply([decoderInput, h, c]),
+      };
+      for (const [name, attempt] of Object.entries(attempts)) {
+        try {
+          attempt();
+          errors[name] = 'no error';
+        } catch (error) {
+          errors[name] = `${(error as Error).name}: ${(error as Error).message}`;
+        }
+      }
+      const result = {
+        xs: await Promise.all(xs.map(async (x) => Array.from(await x.data()))),
+        predictions: await Promise.all(predictions.map(async (p) => Array.from(await p.data()))),
+        shapes: predictions.map((p) => [...p.shape]),
+        reloaded: await Promise.all(reloaded.map(async (p) => Array.from(await p.data()))),
+        weights,
+        summary: model.summary(),
+        errors,
+      };
+      [...xs, ...predictions, ...reloaded].forEach((t) => t.dispose());
+      model.dispose();
+      loaded.dispose();
+      return result;
+    });
+    const weightsOf = (layer: string): RecurrentWeights => ({
+      kernel: out.weights[layer].kernel, recurrentKernel: out.weights[layer].recurrent_kernel, bias: out.weights[layer].bias,
+    });
+    const base = { units: 4, returnSequences: false, goBackwards: false };
+    const encoded = recurrentRun(out.xs[0], 2, 3, { ...base, kind: 'lstm', features: 2 }, weightsOf('encoder'));
+    const decoded = recurrentRun(out.xs[1], 2, 4, { ...base, kind: 'lstm', features: 3, returnSequences: true }, weightsOf('decoder'), encoded);
+    const gru = recurrentRun(decoded.output, 2, 4, { ...base, kind: 'gru', features: 4, resetAfter: true }, weightsOf('gru'), { h: encoded.h });
+    expect(out.shapes).toEqual([[2, 4, 4], [2, 4], [2, 4], [2, 4]]);
+    const tolerance = { rtol: 1e-5, atol: 2e-6 };
+    expectClose(out.predictions[0], decoded.output, tolerance, 'decoder sequence');
+    expectClose(out.predictions[1], gru.output, tolerance, 'gru output');
+    // A GRU's output without returnSequences is its final state.
+    expectClose(out.predictions[2], gru.h, tolerance, 'gru state');
+    expectClose(out.predictions[3], encoded.c, tolerance, 'encoder carry');
+    expect(out.reloaded).toEqual(out.predictions);
+    // Keras's "Connected to": the decoder reads the encoder's outputs 1 and 2 (h and c) of node 0.
+    expect(out.summary).toMatch(/decoder \(LSTM\).*target\[0\]\[0\], encoder\[0\]\[1\], encoder\[0\]\[2\]/);
+    expect(out.summary).toMatch(/encoder \(LSTM\)\s+\(None, 4\), \(None, 4\), \(None, 4\)/);
+    expect(out.errors.sequential).toMatch(/ValueError: .*returns 2 tensors; a Sequential model passes one/);
+    expect(out.errors.stateShape).toMatch(/ShapeError: .*initial state 1 must be \[batch, 4\], got samples of shape \[5\]/);
+    expect(out.errors.stateCount).toMatch(/ValueError: .*GRU takes a sequence, or \[x, h0\] to start from given states; got 3 inputs/);
   });
 
   it('refuse inputs that are not [batch, steps, features] and bad options, naming the layer', async () => {

@@ -59,7 +59,8 @@ export function runGraph(nodes: readonly GraphNode[], inputs: readonly SymbolicT
   const computed = new Map<SymbolicTensor, Tensor>(inputs.map((t, i) => [t, values[i]]));
   for (const node of nodes) {
     if (node.inputs.length === 0) continue;
-    computed.set(node.output, node.layer.callInputs(node.inputs.map((t) => computed.get(t) as Tensor), options));
+    const results = node.layer.callAll(node.inputs.map((t) => computed.get(t) as Tensor), options);
+    node.outputs.forEach((t, k) => computed.set(t, results[k]));
   }
   return outputs.map((t) => computed.get(t) as Tensor);
 }

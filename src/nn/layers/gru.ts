@@ -13,17 +13,17 @@ import type { WeightSpec, SampleShape } from '../layer';
 import { Recurrent, type RecurrentArgs, type RecurrentState } from './recurrent';
 import { checkBoolean } from './configChecks';
 
-export interface GruArgs extends RecurrentArgs {
+export interface GruArgs<ReturnState extends boolean = false> extends RecurrentArgs<ReturnState> {
   /** Apply the reset gate after the recurrent matmul (Keras 3's default true, cuDNN's form). */
   resetAfter?: boolean;
 }
 
-export class GRU extends Recurrent {
+export class GRU<ReturnState extends boolean = false> extends Recurrent<ReturnState> {
   readonly className = 'GRU';
   readonly resetAfter: boolean;
 
-  constructor(units: number, args: GruArgs = {}) {
-    super(units, args, 'gru', 'GRU', 3);
+  constructor(units: number, args: GruArgs<ReturnState> = {}) {
+    super(units, args, 'gru', 'GRU', 3, 1);
     this.resetAfter = checkBoolean('GRU', 'resetAfter', args.resetAfter, true);
   }
 

@@ -10,17 +10,17 @@ import type { WeightSpec, SampleShape } from '../layer';
 import { Recurrent, type RecurrentArgs, type RecurrentState } from './recurrent';
 import { checkBoolean } from './configChecks';
 
-export interface LstmArgs extends RecurrentArgs {
+export interface LstmArgs<ReturnState extends boolean = false> extends RecurrentArgs<ReturnState> {
   /** Start the forget gate's bias at 1 (Keras's default true): the cell keeps its carry early in training. */
   unitForgetBias?: boolean;
 }
 
-export class LSTM extends Recurrent {
+export class LSTM<ReturnState extends boolean = false> extends Recurrent<ReturnState> {
   readonly className = 'LSTM';
   readonly unitForgetBias: boolean;
 
-  constructor(units: number, args: LstmArgs = {}) {
-    super(units, args, 'lstm', 'LSTM', 4);
+  constructor(units: number, args: LstmArgs<ReturnState> = {}) {
+    super(units, args, 'lstm', 'LSTM', 4, 2);
     this.unitForgetBias = checkBoolean('LSTM', 'unitForgetBias', args.unitForgetBias, true);
   }
 

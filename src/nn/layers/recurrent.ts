@@ -3,16 +3,21 @@
 // part and applies the cell's gates, written with webgrad ops so the tape differentiates through
 // time. Keras's kernel layouts are kept ([features, gates·units], gates side by side), so Keras
 // weights load unchanged.
-import { ShapeError, formatShape } from '../../errors';
+import { ShapeError, ValueError, formatShape } from '../../errors';
 import type { Tensor } from '../../tensor';
 import { linear } from '../../ops/linear';
 import { concat, reshape, slice } from '../../ops/movement';
 import { getActivation, type ActivationFunction, type ActivationName } from '../activations';
 import { type Initializer, type InitializerName } from '../initializers';
-import { Layer, type CallOptions, type LayerArgs, type SampleShape } from '../layer';
+import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
 import { checkBoolean, checkInitializer, checkPositiveInteger } from './configChecks';
 
-export interface RecurrentArgs extends LayerArgs {
+export interface RecurrentArgs<ReturnState extends boolean = false> extends LayerArgs {
+  /**
+   * Also return the final state: `[output, h, c]` for an LSTM, `[output, h]` for a GRU (Keras's
+   * return_state), so another recurrent layer can start from it.
+   */
+  returnState?: ReturnState;
   /** The cell's activation (Keras: tanh). */
   activation?: ActivationName;
   /** The gates' activation (Keras 3: sigmoid). */
@@ -33,7 +38,14 @@ export interface RecurrentState {
   c?: Tensor;
 }
 
-export abstract class Recurrent extends Layer {
+/**
+ * A recurrent layer applied to one input reads its sequence from a zero state; applied to a list
+ * `[x, h0]` (GRU) or `[x, h0, c0]` (LSTM) it starts from those states (Keras's initial_state).
+ */
+export abstract class Recurrent<ReturnState extends boolean = false> extends Layer {
+  readonly returnState: ReturnState;
+  /** `apply` returns a list when returnState is true (see LayerOutput). */
+  readonly returnsList: ReturnState;
   protected readonly activation: ActivationFunction;
   protected readonly recurrentActivation: ActivationFunction;
   readonly activationName: ActivationName;
@@ -45,10 +57,15 @@ export abstract class Recurrent extends Layer {
   protected readonly recurrentInitializer: InitializerName | Initializer;
   protected readonly biasInitializer: InitializerName | Initializer;
 
-  /** `gates`: how many blocks of `units` columns the kernels hold (LSTM 4, GRU 3). */
-  constructor(readonly units: number, args: RecurrentArgs, baseName: string, className: string, protected readonly gates: number) {
+  /** `gates`: how many blocks of `units` columns the kernels hold (LSTM 4, GRU 3); `states`: h (and c). */
+  constructor(
+    readonly units: number, args: RecurrentArgs<ReturnState>, baseName: string, className: string,
+    protected readonly gates: number, private readonly states: number,
+  ) {
     super(args, baseName);
     checkPositiveInteger(className, 'units', units);
+    this.returnState = checkBoolean(className, 'returnState', args.returnState, false) as ReturnState;
+    this.returnsList = this.returnState;
     this.activationName = args.activation ?? 'tanh';
     this.recurrentActivationName = args.recurrentActivation ?? 'sigmoid';
     this.activation = getActivation(this.activationName);
@@ -68,6 +85,58 @@ export abstract class Recurrent extends Layer {
     return this.returnSequences ? [inputShape[0], this.units] : [this.units];
   }
 
+  /** The sequence's shape, after checking that any initial states given are [units] each. */
+  private sequenceShape(inputShapes: readonly SampleShape[]): SampleShape {
+    if (inputShapes.length !== 1 && inputShapes.length !== 1 + this.states) {
+      const list = this.states === 2 ? '[x, h0, c0]' : '[x, h0]';
+      throw new ValueError(`${this.name}: ${this.className} takes a sequence, or ${list} to start from given states; got ${inputShapes.length} inputs`);
+    }
+    inputShapes.slice(1).forEach((shape, k) => {
+      if (shape.length !== 1 || shape[0] !== this.units) {
+        throw new ShapeError(`${this.name}: initial state ${k} must be [batch, ${this.units}], got samples of shape ${formatShape(shape)}`);
+      }
+    });
+    return inputShapes[0];
+  }
+
+  override outputCount(): number {
+    return this.returnState ? 1 + this.states : 1;
+  }
+
+  override computeOutputShapes(inputShapes: readonly SampleShape[]): number[] {
+    return this.computeOutputShape(this.sequenceShape(inputShapes));
+  }
+
+  override outputShapesFor(inputShapes: readonly SampleShape[]): number[][] {
+    const output = this.computeOutputShapes(inputShapes);
+    return this.returnState ? [output, ...new Array<number[]>(this.states).fill([this.units])] : [output];
+  }
+
+  override buildInputs(inputShapes: readonly SampleShape[]): void {
+    this.build(this.sequenceShape(inputShapes));
+  }
+
+  override weightSpecsFor(inputShapes: readonly SampleShape[]): WeightSpec[] {
+    return this.weightSpecs(this.sequenceShape(inputShapes));
+  }
+
+  override callInputs(inputs: readonly Tensor[], options: CallOptions): Tensor {
+    return this.callAll(inputs, options)[0];
+  }
+
+  override callAll(inputs: readonly Tensor[], _options: CallOptions): Tensor[] {
+    this.sequenceShape(inputs.map((t) => t.shape.slice(1)));
+    const [x, ...initial] = inputs;
+    for (const state of initial) {
+      if (state.shape[0] !== x.shape[0]) {
+        throw new ShapeError(`${this.name}: initial states ${formatShape(state.shape)} do not match the batch of the sequence ${formatShape(x.shape)}`);
+      }
+    }
+    const { output, state } = this.run(x, initial.length > 0 ? { h: initial[0], c: initial[1] } : null);
+    if (!this.returnState) return [output];
+    return this.states === 2 ? [output, state.h, state.c as Tensor] : [output, state.h];
+  }
+
   /** The bias added to the input projection of every step (null: none). */
   protected abstract inputBias(): Tensor | null;
 
@@ -75,6 +144,11 @@ export abstract class Recurrent extends Layer {
   protected abstract step(projected: Tensor, state: RecurrentState | null): RecurrentState;
 
   call(x: Tensor, _options: CallOptions): Tensor {
+    return this.run(x, null).output;
+  }
+
+  /** The output (last state or every step's) and the final state, from `initial` (null: zeros). */
+  private run(x: Tensor, initial: RecurrentState | null): { output: Tensor; state: RecurrentState } {
     const kernel = this.weights.get('kernel') as Tensor;
     if (x.rank !== 3 || x.shape[2] !== kernel.shape[0]) {
       throw new ShapeError(`${this.name}: expected inputs [batch, steps, ${kernel.shape[0]}], got ${formatShape(x.shape)}`);
@@ -82,14 +156,15 @@ export abstract class Recurrent extends Layer {
     const [batch, steps, features] = x.shape;
     const width = this.gates * this.units;
     const projected = reshape(linear(reshape(x, [batch * steps, features]), kernel, this.inputBias()), [batch, steps, width]);
-    let state: RecurrentState | null = null;
+    let state: RecurrentState | null = initial;
     const outputs: Tensor[] = [];
     for (let s = 0; s < steps; s++) {
       const t = this.goBackwards ? steps - 1 - s : s;
       state = this.step(reshape(slice(projected, [0, t, 0], [batch, 1, width]), [batch, width]), state);
       if (this.returnSequences) outputs.push(reshape(state.h, [batch, 1, this.units]));
     }
-    return this.returnSequences ? concat(outputs, 1) : (state as RecurrentState).h;
+    const last = state as RecurrentState;
+    return { output: this.returnSequences ? concat(outputs, 1) : last.h, state: last };
   }
 
   /** Columns [k·units, (k+1)·units) of a [batch, gates·units] tensor: gate k's block. */
@@ -104,6 +179,7 @@ export abstract class Recurrent extends Layer {
       recurrentActivation: this.recurrentActivationName,
       useBias: this.useBias,
       returnSequences: this.returnSequences,
+      returnState: this.returnState,
       goBackwards: this.goBackwards,
       ...(typeof this.kernelInitializer === 'string' ? { kernelInitializer: this.kernelInitializer } : {}),
       ...(typeof this.recurrentInitializer === 'string' ? { recurrentInitializer: this.recurrentInitializer } : {}),
