@@ -36,6 +36,7 @@ export function recurrentForward(x: ArrayLike<number>, batch: number, steps: num
 export function recurrentRun(
   x: ArrayLike<number>, batch: number, steps: number, config: RecurrentConfig, w: RecurrentWeights,
   initial: { h?: ArrayLike<number>; c?: ArrayLike<number> } = {},
+  masks: { input?: ArrayLike<number>; state?: ArrayLike<number> } = {},
 ): { output: number[]; h: number[]; c: number[] } {
   const { units: u, features } = config;
   const out: number[] = [];
@@ -47,10 +48,12 @@ export function recurrentRun(
     const seq: number[][] = [];
     for (let s = 0; s < steps; s++) {
       const t = config.goBackwards ? steps - 1 - s : s;
-      const xt = Array.from({ length: features }, (_, f) => x[(b * steps + t) * features + f]);
+      // Dropout masks ([batch, features] and [batch, units], already scaled): the same at every step.
+      const xt = Array.from({ length: features }, (_, f) => x[(b * steps + t) * features + f] * (masks.input?.[b * features + f] ?? 1));
+      const hr = h.map((hv, j) => hv * (masks.state?.[b * u + j] ?? 1));
       if (config.kind === 'lstm') {
         const z = project(xt, w.kernel, 4 * u, w.bias);
-        const r = project(h, w.recurrentKernel, 4 * u, null);
+        const r = project(hr, w.recurrentKernel, 4 * u, null);
         const g = z.map((v, j) => v + r[j]);
         const i = g.slice(0, u).map(sigmoid);
         const f = g.slice(u, 2 * u).map(sigmoid);
@@ -60,7 +63,7 @@ export function recurrentRun(
         h = c.map((cv, j) => o[j] * Math.tanh(cv));
       } else if (config.resetAfter ?? true) {
         const xz = project(xt, w.kernel, 3 * u, w.bias, 0);
-        const inner = project(h, w.recurrentKernel, 3 * u, w.bias, 3 * u);
+        const inner = project(hr, w.recurrentKernel, 3 * u, w.bias, 3 * u);
         const z = xz.slice(0, u).map((v, j) => sigmoid(v + inner[j]));
         const r = xz.slice(u, 2 * u).map((v, j) => sigmoid(v + inner[u + j]));
         const hh = xz.slice(2 * u).map((v, j) => Math.tanh(v + r[j] * inner[2 * u + j]));
@@ -68,10 +71,10 @@ export function recurrentRun(
       } else {
         const xz = project(xt, w.kernel, 3 * u, w.bias);
         // recurrent_kernel[:, :2u] for z and r; recurrent_kernel[:, 2u:] applied to r·h.
-        const rec = project(h, w.recurrentKernel, 3 * u, null);
+        const rec = project(hr, w.recurrentKernel, 3 * u, null);
         const z = xz.slice(0, u).map((v, j) => sigmoid(v + rec[j]));
         const r = xz.slice(u, 2 * u).map((v, j) => sigmoid(v + rec[u + j]));
-        const rh = h.map((hv, j) => r[j] * hv);
+        const rh = hr.map((hv, j) => r[j] * hv);
         const candidate = project(rh, w.recurrentKernel, 3 * u, null);
         const hh = xz.slice(2 * u).map((v, j) => Math.tanh(v + candidate[2 * u + j]));
         h = h.map((hv, j) => z[j] * hv + (1 - z[j]) * hh[j]);

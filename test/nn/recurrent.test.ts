@@ -231,6 +231,47 @@ describe('LSTM and GRU', () => {
     expect(out.errors.stateCount).toMatch(/ValueError: .*GRU takes a sequence, or \[x, h0\] to start from given states; got 3 inputs/);
   });
 
+  it('drop inputs and states in training with one mask per call, shared by every step, as Keras; none in inference', async () => {
+    const out = await gpu.run(async (wg) => {
+      wg.setSeed(9);
+      const runs: Record<string, { weights: Record<string, number[]>; x: number[]; training: number[][]; inference: number[] }> = {};
+      for (const kind of ['lstm', 'gru', 'gruBefore'] as const) {
+        const options = { dropout: 0.5, recurrentDropout: 0.5, returnSequences: true };
+        const layer = kind === 'lstm' ? new wg.layers.LSTM(2, options) : new wg.layers.GRU(2, { ...options, resetAfter: kind === 'gru' });
+        const x = wg.randn([1, 3, 2]);
+        const inference = layer.apply(x);
+        const training: number[][] = [];
+        for (let call = 0; call < 12; call++) {
+          const y = layer.apply(x, { training: true });
+          training.push(Array.from(await y.data()));
+          y.dispose();
+        }
+        const weights: Record<string, number[]> = {};
+        for (const [name, w] of layer.weights) weights[name] = Array.from(await w.data());
+        runs[kind] = { weights, x: Array.from(await x.data()), training, inference: Array.from(await inference.data()) };
+        [x, inference].forEach((t) => t.dispose());
+        layer.dispose();
+      }
+      return runs;
+    });
+    // Every mask a rate of 0.5 can draw over 2 features and 2 units: each element 0 or 1/(1 − 0.5) = 2.
+    const masks = [0, 1, 2, 3].map((bits) => [bits & 1 ? 2 : 0, bits & 2 ? 2 : 0]);
+    for (const [kind, run] of Object.entries(out)) {
+      const config: RecurrentConfig = { kind: kind === 'lstm' ? 'lstm' : 'gru', units: 2, features: 2, returnSequences: true, goBackwards: false, resetAfter: kind === 'gru' };
+      const weights: RecurrentWeights = { kernel: run.weights.kernel, recurrentKernel: run.weights.recurrent_kernel, bias: run.weights.bias };
+      expectClose(run.inference, recurrentForward(run.x, 1, 3, config, weights), { rtol: 1e-5, atol: 2e-6 }, `${kind} inference`);
+      const candidates = masks.flatMap((input) => masks.map((state) => ({ key: `${input}|${state}`, y: recurrentRun(run.x, 1, 3, config, weights, {}, { input, state }).output })));
+      const drawn = run.training.map((y) => {
+        // The one mask pair whose float64 run the output matches, at every step of the sequence.
+        const matches = candidates.filter((candidate) => candidate.y.every((v, i) => Math.abs(v - y[i]) < 1e-5));
+        expect(matches.length, `${kind}: masks matching ${y}`).toBeGreaterThan(0);
+        return matches[0].key;
+      });
+      // 12 calls draw fresh masks: P(all equal) = 16 · 16^-12, negligible.
+      expect(new Set(drawn).size, kind).toBeGreaterThan(1);
+    }
+  });
+
   it('refuse inputs that are not [batch, steps, features] and bad options, naming the layer', async () => {
     const errors = await gpu.run(async (wg) => {
       const attempts: Record<string, () => unknown> = {

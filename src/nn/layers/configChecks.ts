@@ -37,3 +37,10 @@ export function checkNumber(op: string, name: string, value: unknown, fallback: 
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${op}: ${name} must be a finite number, got ${formatValue(value)}`);
   return value;
 }
+
+/** A dropout rate in [0, 1) (0 when undefined). */
+export function checkRate(op: string, name: string, value: unknown): number {
+  const rate = checkNumber(op, name, value, 0);
+  if (!(rate >= 0 && rate < 1)) throw new ValueError(`${op}: ${name} must be in [0, 1), got ${rate}`);
+  return rate;
+}

@@ -50,7 +50,7 @@ export class GRU<ReturnState extends boolean = false> extends Recurrent<ReturnSt
     return this.biasRow(0);
   }
 
-  protected step(projected: Tensor, state: RecurrentState | null): RecurrentState {
+  protected step(projected: Tensor, state: RecurrentState | null, recurrentH: Tensor | null): RecurrentState {
     const kernel = this.weights.get('recurrent_kernel') as Tensor;
     const units = this.units;
     const withRecurrent = (k: number, recurrent: Tensor | null): Tensor => (recurrent ? add(this.gate(projected, k), recurrent) : this.gate(projected, k));
@@ -59,7 +59,7 @@ export class GRU<ReturnState extends boolean = false> extends Recurrent<ReturnSt
     if (this.resetAfter) {
       // u = h₋₁·U + b_rec; with h₋₁ = 0 it is b_rec alone (or nothing).
       const recurrentBias = this.biasRow(1);
-      const inner = state ? (recurrentBias ? add(matmul(state.h, kernel), recurrentBias) : matmul(state.h, kernel)) : recurrentBias;
+      const inner = recurrentH ? (recurrentBias ? add(matmul(recurrentH, kernel), recurrentBias) : matmul(recurrentH, kernel)) : recurrentBias;
       // Before the first step's matmul, inner is the [3·units] bias itself.
       const innerGate = (k: number): Tensor | null => {
         if (!inner) return null;
@@ -70,7 +70,7 @@ export class GRU<ReturnState extends boolean = false> extends Recurrent<ReturnSt
       const innerCandidate = innerGate(2);
       candidate = this.activation(innerCandidate ? add(this.gate(projected, 2), mul(reset, innerCandidate)) : this.gate(projected, 2));
     } else {
-      const previous = state?.h ?? null;
+      const previous = recurrentH;
       const recurrentGates = previous ? matmul(previous, slice(kernel, [0, 0], [units, 2 * units])) : null;
       const recurrentGate = (k: number): Tensor | null => (recurrentGates ? slice(recurrentGates, [0, k * units], [recurrentGates.shape[0], units]) : null);
       update = this.recurrentActivation(withRecurrent(0, recurrentGate(0)));

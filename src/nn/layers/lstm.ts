@@ -45,8 +45,8 @@ export class LSTM<ReturnState extends boolean = false> extends Recurrent<ReturnS
     return this.weights.get('bias') ?? null;
   }
 
-  protected step(projected: Tensor, state: RecurrentState | null): RecurrentState {
-    const z = state ? add(projected, matmul(state.h, this.weights.get('recurrent_kernel') as Tensor)) : projected;
+  protected step(projected: Tensor, state: RecurrentState | null, recurrentH: Tensor | null): RecurrentState {
+    const z = recurrentH ? add(projected, matmul(recurrentH, this.weights.get('recurrent_kernel') as Tensor)) : projected;
     const input = this.recurrentActivation(this.gate(z, 0));
     const candidate = mul(input, this.activation(this.gate(z, 2)));
     // With a zero carry, f·c₋₁ vanishes: the first step skips it.

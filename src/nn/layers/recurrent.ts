@@ -7,10 +7,13 @@ import { ShapeError, ValueError, formatShape } from '../../errors';
 import type { Tensor } from '../../tensor';
 import { linear } from '../../ops/linear';
 import { concat, reshape, slice } from '../../ops/movement';
+import { mul } from '../../ops/binary';
+import { ones } from '../../ops/creation';
+import { dropout } from '../../ops/dropout';
 import { getActivation, type ActivationFunction, type ActivationName } from '../activations';
 import { type Initializer, type InitializerName } from '../initializers';
 import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
-import { checkBoolean, checkInitializer, checkPositiveInteger } from './configChecks';
+import { checkBoolean, checkInitializer, checkPositiveInteger, checkRate } from './configChecks';
 
 export interface RecurrentArgs<ReturnState extends boolean = false> extends LayerArgs {
   /**
@@ -30,6 +33,10 @@ export interface RecurrentArgs<ReturnState extends boolean = false> extends Laye
   returnSequences?: boolean;
   /** Read the sequence from its last step to its first (outputs then come in that order, as Keras). */
   goBackwards?: boolean;
+  /** In training, the fraction of input features dropped: one mask per sequence, the same at every step (Keras). */
+  dropout?: number;
+  /** In training, the fraction of the state's units dropped where the state enters the recurrent matmul. */
+  recurrentDropout?: number;
 }
 
 /** The state after a step: h, and the LSTM's carry c. */
@@ -53,6 +60,8 @@ export abstract class Recurrent<ReturnState extends boolean = false> extends Lay
   readonly useBias: boolean;
   readonly returnSequences: boolean;
   readonly goBackwards: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
   protected readonly kernelInitializer: InitializerName | Initializer;
   protected readonly recurrentInitializer: InitializerName | Initializer;
   protected readonly biasInitializer: InitializerName | Initializer;
@@ -73,6 +82,8 @@ export abstract class Recurrent<ReturnState extends boolean = false> extends Lay
     this.useBias = checkBoolean(className, 'useBias', args.useBias, true);
     this.returnSequences = checkBoolean(className, 'returnSequences', args.returnSequences, false);
     this.goBackwards = checkBoolean(className, 'goBackwards', args.goBackwards, false);
+    this.dropout = checkRate(className, 'dropout', args.dropout);
+    this.recurrentDropout = checkRate(className, 'recurrentDropout', args.recurrentDropout);
     this.kernelInitializer = checkInitializer(className, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
     this.recurrentInitializer = checkInitializer(className, 'recurrentInitializer', args.recurrentInitializer, 'orthogonal');
     this.biasInitializer = checkInitializer(className, 'biasInitializer', args.biasInitializer, 'zeros');
@@ -124,7 +135,7 @@ export abstract class Recurrent<ReturnState extends boolean = false> extends Lay
     return this.callAll(inputs, options)[0];
   }
 
-  override callAll(inputs: readonly Tensor[], _options: CallOptions): Tensor[] {
+  override callAll(inputs: readonly Tensor[], options: CallOptions): Tensor[] {
     this.sequenceShape(inputs.map((t) => t.shape.slice(1)));
     const [x, ...initial] = inputs;
     for (const state of initial) {
@@ -132,7 +143,7 @@ export abstract class Recurrent<ReturnState extends boolean = false> extends Lay
         throw new ShapeError(`${this.name}: initial states ${formatShape(state.shape)} do not match the batch of the sequence ${formatShape(x.shape)}`);
       }
     }
-    const { output, state } = this.run(x, initial.length > 0 ? { h: initial[0], c: initial[1] } : null);
+    const { output, state } = this.run(x, initial.length > 0 ? { h: initial[0], c: initial[1] } : null, options);
     if (!this.returnState) return [output];
     return this.states === 2 ? [output, state.h, state.c as Tensor] : [output, state.h];
   }
@@ -140,27 +151,35 @@ export abstract class Recurrent<ReturnState extends boolean = false> extends Lay
   /** The bias added to the input projection of every step (null: none). */
   protected abstract inputBias(): Tensor | null;
 
-  /** One step: the projected input [batch, gates·units] and the previous state (null: all zeros). */
-  protected abstract step(projected: Tensor, state: RecurrentState | null): RecurrentState;
+  /**
+   * One step: the projected input [batch, gates·units], the previous state (null: all zeros), and
+   * the h that enters the recurrent matmul (state.h, or with recurrent dropout a masked copy).
+   */
+  protected abstract step(projected: Tensor, state: RecurrentState | null, recurrentH: Tensor | null): RecurrentState;
 
-  call(x: Tensor, _options: CallOptions): Tensor {
-    return this.run(x, null).output;
+  call(x: Tensor, options: CallOptions): Tensor {
+    return this.run(x, null, options).output;
   }
 
   /** The output (last state or every step's) and the final state, from `initial` (null: zeros). */
-  private run(x: Tensor, initial: RecurrentState | null): { output: Tensor; state: RecurrentState } {
+  private run(x: Tensor, initial: RecurrentState | null, options: CallOptions): { output: Tensor; state: RecurrentState } {
     const kernel = this.weights.get('kernel') as Tensor;
     if (x.rank !== 3 || x.shape[2] !== kernel.shape[0]) {
       throw new ShapeError(`${this.name}: expected inputs [batch, steps, ${kernel.shape[0]}], got ${formatShape(x.shape)}`);
     }
     const [batch, steps, features] = x.shape;
     const width = this.gates * this.units;
-    const projected = reshape(linear(reshape(x, [batch * steps, features]), kernel, this.inputBias()), [batch, steps, width]);
+    // Keras's masks: drawn once per call, scaled by 1/(1 − rate), shared by every step (and every gate).
+    const inputMask = options.training && this.dropout > 0 ? dropout(ones([batch, 1, features]), this.dropout) : null;
+    const stateMask = options.training && this.recurrentDropout > 0 ? dropout(ones([batch, this.units]), this.recurrentDropout) : null;
+    const inputs = inputMask ? mul(x, inputMask) : x;
+    const projected = reshape(linear(reshape(inputs, [batch * steps, features]), kernel, this.inputBias()), [batch, steps, width]);
     let state: RecurrentState | null = initial;
     const outputs: Tensor[] = [];
     for (let s = 0; s < steps; s++) {
       const t = this.goBackwards ? steps - 1 - s : s;
-      state = this.step(reshape(slice(projected, [0, t, 0], [batch, 1, width]), [batch, width]), state);
+      const recurrentH = state && stateMask ? mul(state.h, stateMask) : state?.h ?? null;
+      state = this.step(reshape(slice(projected, [0, t, 0], [batch, 1, width]), [batch, width]), state, recurrentH);
       if (this.returnSequences) outputs.push(reshape(state.h, [batch, 1, this.units]));
     }
     const last = state as RecurrentState;
@@ -180,6 +199,8 @@ export abstract class Recurrent<ReturnState extends boolean = false> extends Lay
       useBias: this.useBias,
       returnSequences: this.returnSequences,
       returnState: this.returnState,
+      dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
       goBackwards: this.goBackwards,
       ...(typeof this.kernelInitializer === 'string' ? { kernelInitializer: this.kernelInitializer } : {}),
       ...(typeof this.recurrentInitializer === 'string' ? { recurrentInitializer: this.recurrentInitializer } : {}),
