@@ -3,7 +3,7 @@ import { ValueError, formatShape, formatValue } from '../errors';
 import { keep } from '../memory';
 import type { Tensor } from '../tensor';
 import { sizeOf } from '../shape';
-import type { Initializer } from './initializers';
+import { getInitializer, type Initializer, type InitializerName } from './initializers';
 import { SymbolicTensor, connect } from './functional/symbolic';
 
 /** Shapes without the batch dimension (Keras's inputShape convention). */
@@ -61,6 +61,8 @@ export abstract class Layer {
   /** Weights by short name ('kernel', 'bias'), in creation order. */
   readonly weights = new Map<string, Tensor>();
   private builtFor: SampleShape | null = null;
+  /** Whether the subclass overrides build (and makes its weights there with addWeight). */
+  private readonly buildsItself: boolean = false;
 
   constructor(args: LayerArgs, baseName: string) {
     const { name, inputShape } = args as { name?: unknown; inputShape?: unknown };
@@ -73,6 +75,14 @@ export abstract class Layer {
       throw new ValueError(`${name ?? baseName}: inputShape must be an array of positive integers (without the batch dimension), got ${formatValue(inputShape)}`);
     }
     this.name = name ?? uniqueLayerName(baseName);
+    // Keras's way to write a layer: override build(inputShape) and call this.addWeight there. Such a
+    // build is wrapped (as Keras's build wrapper does) so it runs once, with the same checks and
+    // clean-up as the built-in layers' build.
+    if (this.build !== Layer.prototype.build) {
+      const ownBuild = this.build;
+      this.buildsItself = true;
+      this.build = (inputShape: SampleShape) => this.buildOnce(inputShape, () => ownBuild.call(this, inputShape));
+    }
     this.inputShape = Array.isArray(inputShape) ? [...inputShape as number[]] : undefined;
   }
 
@@ -143,8 +153,17 @@ export abstract class Layer {
     return inputs[0];
   }
 
-  /** Creates weights for `inputShape` (those weightSpecs describes); none are left if one fails. */
+  /**
+   * Creates the weights for `inputShape` (those weightSpecs describes); none are left if one fails.
+   * A subclass may override it, Keras's way, to create its weights with `this.addWeight(name,
+   * shape, initializer)`: it then still runs once per layer.
+   */
   build(inputShape: SampleShape): void {
+    this.buildOnce(inputShape, () => this.createWeights(inputShape));
+  }
+
+  /** Runs `create` unless built already (for the same shape), disposing what it made if it throws. */
+  private buildOnce(inputShape: SampleShape, create: () => void): void {
     if (this.builtFor) {
       if (formatShape(this.builtFor) !== formatShape(inputShape)) {
         throw new ValueError(`${this.name}: already built for input ${formatShape(this.builtFor)}, cannot take ${formatShape(inputShape)}`);
@@ -153,10 +172,12 @@ export abstract class Layer {
     }
     this.computeOutputShape(inputShape);
     try {
-      this.createWeights(inputShape);
+      create();
       // Loaders plan allocations from weightSpecs, so what build made must be exactly that.
       const made = [...this.weights].map(([name, weight]) => `${name} ${formatShape(weight.shape)}`).join(', ');
-      const described = this.weightSpecs(inputShape).map(({ name, shape }) => `${name} ${formatShape(shape)}`).join(', ');
+      const described = this.buildsItself && this.weightSpecs === Layer.prototype.weightSpecs
+        ? made
+        : this.weightSpecs(inputShape).map(({ name, shape }) => `${name} ${formatShape(shape)}`).join(', ');
       if (made !== described) {
         throw new ValueError(`${this.name}: build made weights [${made}] but weightSpecs describes [${described}]; a layer that overrides createWeights must describe the same weights in weightSpecs`);
       }
@@ -171,17 +192,50 @@ export abstract class Layer {
     return this.builtFor !== null;
   }
 
-  /** The weights build(inputShape) creates, in order; none by default. */
-  weightSpecs(_inputShape: SampleShape): WeightSpec[] {
-    return [];
+  /**
+   * The weights build(inputShape) creates, in order; none by default. A layer that builds itself
+   * (overrides build) is described by building it: loaders then allocate its weights while they
+   * plan, and dispose them if the file is refused.
+   */
+  weightSpecs(inputShape: SampleShape): WeightSpec[] {
+    if (!this.buildsItself) return [];
+    this.build(inputShape);
+    return [...this.weights].map(([name, weight]) => ({
+      name, shape: [...weight.shape], trainable: weight.trainable,
+      initializer: () => {
+        throw new ValueError(`${this.name}: builds its own weights in build(); weightSpecs only describes them`);
+      },
+    }));
   }
 
   protected createWeights(inputShape: SampleShape): void {
     for (const { name, shape, initializer, trainable } of this.weightSpecs(inputShape)) this.addWeight(name, initializer(shape), trainable);
   }
 
-  /** Registers a weight: kept alive outside every tidy, trainable unless said otherwise. */
-  protected addWeight(name: string, value: Tensor, trainable = true): Tensor {
+  /**
+   * Registers a weight: kept alive outside every tidy, trainable unless said otherwise. Given a
+   * shape, creates it with `initializer` (default 'glorotUniform', Keras's) — the form to use in
+   * an overridden build.
+   */
+  protected addWeight(name: string, value: Tensor, trainable?: boolean): Tensor;
+  protected addWeight(name: string, shape: readonly number[], initializer?: InitializerName | Initializer, trainable?: boolean): Tensor;
+  protected addWeight(name: string, valueOrShape: Tensor | readonly number[], initializerOrTrainable?: InitializerName | Initializer | boolean, trainableIfShape = true): Tensor {
+    if (typeof name !== 'string' || name === '' || this.weights.has(name)) {
+      throw new ValueError(`${this.name}: addWeight needs a new, non-empty weight name, got ${formatValue(name)}${this.weights.has(name) ? ' (already a weight of this layer)' : ''}`);
+    }
+    let value: Tensor;
+    let trainable: boolean;
+    if (Array.isArray(valueOrShape)) {
+      if (!valueOrShape.every((dim) => Number.isSafeInteger(dim) && dim > 0)) {
+        throw new ValueError(`${this.name}: addWeight('${name}') needs a shape of positive integers, got ${formatValue(valueOrShape)}`);
+      }
+      const initializer = initializerOrTrainable === undefined || typeof initializerOrTrainable === 'boolean' ? 'glorotUniform' : initializerOrTrainable;
+      value = getInitializer(initializer)(valueOrShape);
+      trainable = trainableIfShape;
+    } else {
+      value = valueOrShape as Tensor;
+      trainable = typeof initializerOrTrainable === 'boolean' ? initializerOrTrainable : true;
+    }
     keep(value);
     value.trainable = trainable;
     this.weights.set(name, value);

@@ -26,8 +26,9 @@ export function loadFunctional(value: unknown, arrays: readonly NamedArray[]): M
   })));
   atLayer(null, '', () => assertUniqueLayerNames(`model '${json.name}'`, layers));
   const order = planGraph(json, layers);
-  const matched = matchFile('loadModel', plannedWeights(json, layers, order.inputShapes), arrays);
+  // Layers that build themselves (a custom build) make their weights while planning.
   try {
+    const matched = matchFile('loadModel', plannedWeights(json, layers, order.inputShapes), arrays);
     const tensors = new Map<string, SymbolicTensor>();
     for (const { layer, node, refs } of order.nodes) {
       const target = layers[layer];

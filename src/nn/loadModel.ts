@@ -34,14 +34,16 @@ export function loadModel(artifacts: ModelArtifacts | FunctionalArtifacts): Sequ
   if (layers[0]?.inputShape && modelJson.inputShape && !shapesEqual(layers[0].inputShape, modelJson.inputShape)) {
     throw new ModelFormatError(`loadModel: model JSON has inputShape ${formatShape(modelJson.inputShape)} but its first layer ${formatShape(layers[0].inputShape)}`);
   }
-  const planned = sampleShape ? plannedWeights(layers, sampleShape, namingOf(modelJson.formatVersion)) : [];
-  const listed = modelJson.weights.findIndex((entry, i) => !sameWeight(entry, planned[i]));
-  if (listed >= 0 || modelJson.weights.length !== planned.length) {
-    const at = listed >= 0 ? listed : Math.min(modelJson.weights.length, planned.length);
-    throw new ModelFormatError(`loadModel: model JSON lists weights[${at}] as ${showWeight(modelJson.weights[at])}, but its layers make ${showWeight(planned[at])}`);
-  }
-  const arrays = matchFile('loadModel', planned, file.arrays);
+  // Layers that build themselves (a custom build) make their weights while planning: dispose
+  // them too when the file is refused.
   try {
+    const planned = sampleShape ? plannedWeights(layers, sampleShape, namingOf(modelJson.formatVersion)) : [];
+    const listed = modelJson.weights.findIndex((entry, i) => !sameWeight(entry, planned[i]));
+    if (listed >= 0 || modelJson.weights.length !== planned.length) {
+      const at = listed >= 0 ? listed : Math.min(modelJson.weights.length, planned.length);
+      throw new ModelFormatError(`loadModel: model JSON lists weights[${at}] as ${showWeight(modelJson.weights[at])}, but its layers make ${showWeight(planned[at])}`);
+    }
+    const arrays = matchFile('loadModel', planned, file.arrays);
     const model = new Sequential(layers, { name: modelJson.name });
     if (sampleShape) model.build(sampleShape);
     writeWeights(fileWeights(model, namingOf(modelJson.formatVersion)).map(({ tensor: t }) => t), arrays);
