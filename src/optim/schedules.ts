@@ -48,27 +48,30 @@ export interface ExponentialDecayOptions {
   name?: string;
 }
 
-/** initialLearningRate · decayRate^(step / decaySteps), the exponent floored when staircase. */
-export class ExponentialDecay extends LearningRateSchedule {
-  readonly className = 'ExponentialDecay';
+export type InverseTimeDecayOptions = ExponentialDecayOptions;
+
+/** What ExponentialDecay and InverseTimeDecay share: the same options, a progress step / decaySteps floored when staircase. */
+abstract class StepDecay extends LearningRateSchedule {
+  readonly className: string;
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
   readonly staircase: boolean;
   readonly name: string;
 
-  constructor(options: ExponentialDecayOptions) {
+  constructor(className: string, options: ExponentialDecayOptions) {
     super();
-    this.initialLearningRate = checkNumber(this.className, 'initialLearningRate', options.initialLearningRate);
-    this.decaySteps = checkNumber(this.className, 'decaySteps', options.decaySteps, true);
-    this.decayRate = checkNumber(this.className, 'decayRate', options.decayRate);
-    this.staircase = checkBoolean(this.className, 'staircase', options.staircase ?? false);
-    this.name = checkName(this.className, options.name ?? 'ExponentialDecay');
+    this.className = className;
+    this.initialLearningRate = checkNumber(className, 'initialLearningRate', options.initialLearningRate);
+    this.decaySteps = checkNumber(className, 'decaySteps', options.decaySteps, true);
+    this.decayRate = checkNumber(className, 'decayRate', options.decayRate);
+    this.staircase = checkBoolean(className, 'staircase', options.staircase ?? false);
+    this.name = checkName(className, options.name ?? className);
   }
 
-  call(step: number): number {
+  protected progress(step: number): number {
     const p = step / this.decaySteps;
-    return this.initialLearningRate * this.decayRate ** (this.staircase ? Math.floor(p) : p);
+    return this.staircase ? Math.floor(p) : p;
   }
 
   getConfig(): SerializedSchedule['config'] {
@@ -77,34 +80,25 @@ export class ExponentialDecay extends LearningRateSchedule {
   }
 }
 
-export type InverseTimeDecayOptions = ExponentialDecayOptions;
-
-/** initialLearningRate / (1 + decayRate · step / decaySteps), the quotient floored when staircase. */
-export class InverseTimeDecay extends LearningRateSchedule {
-  readonly className = 'InverseTimeDecay';
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
-  readonly name: string;
-
-  constructor(options: InverseTimeDecayOptions) {
-    super();
-    this.initialLearningRate = checkNumber(this.className, 'initialLearningRate', options.initialLearningRate);
-    this.decaySteps = checkNumber(this.className, 'decaySteps', options.decaySteps, true);
-    this.decayRate = checkNumber(this.className, 'decayRate', options.decayRate);
-    this.staircase = checkBoolean(this.className, 'staircase', options.staircase ?? false);
-    this.name = checkName(this.className, options.name ?? 'InverseTimeDecay');
+/** initialLearningRate · decayRate^(step / decaySteps), the exponent floored when staircase. */
+export class ExponentialDecay extends StepDecay {
+  constructor(options: ExponentialDecayOptions) {
+    super('ExponentialDecay', options);
   }
 
   call(step: number): number {
-    const p = step / this.decaySteps;
-    return this.initialLearningRate / (1 + this.decayRate * (this.staircase ? Math.floor(p) : p));
+    return this.initialLearningRate * this.decayRate ** this.progress(step);
+  }
+}
+
+/** initialLearningRate / (1 + decayRate · step / decaySteps), the quotient floored when staircase. */
+export class InverseTimeDecay extends StepDecay {
+  constructor(options: InverseTimeDecayOptions) {
+    super('InverseTimeDecay', options);
   }
 
-  getConfig(): SerializedSchedule['config'] {
-    const { initialLearningRate, decaySteps, decayRate, staircase, name } = this;
-    return { initialLearningRate, decaySteps, decayRate, staircase, name };
+  call(step: number): number {
+    return this.initialLearningRate / (1 + this.decayRate * this.progress(step));
   }
 }
 
