@@ -43,6 +43,8 @@ const clipCases: GradientCase[] = [
   makeCase('SGD globalClipnorm, Inf', 'SGD', { ...sgd, globalClipnorm: 1 }, 3, 9, valueAt(1, Number.POSITIVE_INFINITY)),
   makeCase('Adam globalClipnorm, NaN', 'Adam', { ...adam, globalClipnorm: 1 }, 3, 10, valueAt(1, Number.NaN)),
   makeCase('Adam clipvalue, NaN', 'Adam', { ...adam, clipvalue: 0.3 }, 3, 11, valueAt(1, Number.NaN)),
+  // −Inf clamps to −clipvalue: the update stays finite.
+  makeCase('SGD clipvalue, −Inf', 'SGD', { ...sgd, clipvalue: 0.3 }, 3, 16, valueAt(1, Number.NEGATIVE_INFINITY)),
 ];
 
 const exponential: ScheduleCase = { label: '', className: 'ExponentialDecay', options: { initialLearningRate: 0.05, decaySteps: 1, decayRate: 0.7 } };
@@ -126,6 +128,7 @@ describe('gradient clipping matches Keras', () => {
     expect(runs[8].trace[1].map(nanCount)).toEqual([12, 7, 0]);
     expect(runs[9].trace[1].map(nanCount)).toEqual([12, 7, 0]);
     expect(runs[10].trace[1].map(nanCount)).toEqual([1, 0, 0]);
+    expect(runs[11].trace[2].every((values) => values.every(Number.isFinite))).toBe(true);
   });
 });
 

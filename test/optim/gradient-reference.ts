@@ -3,7 +3,8 @@
 // average (g + acc) / N), _clip_gradients (_clip_by_norm, clip_by_global_norm, ops.clip), the
 // learning rate from the schedule at _iterations (every call counted) and the rule's step
 // iterations + 1 with iterations = _iterations // N. Math.max and Math.min propagate NaN, as
-// ops.maximum / ops.minimum do.
+// ops.maximum / ops.minimum do (NumPy, JAX and torch; TF since 2.4, tensorflow/tfjs#4883); Keras's
+// TF backend calls tf.clip_by_norm, the same formula as the generic _clip_by_norm.
 import type { GradientOptions } from '../../src/optim';
 import { kerasRule, type Kind, type Options } from './keras-rules';
 import { kerasSchedule, type ScheduleCase } from './schedule-reference';
