@@ -1,5 +1,7 @@
-// Training callbacks (Keras's hooks), EarlyStopping, TerminateOnNaN, and the History fit returns.
+// Training callbacks (Keras's hooks), EarlyStopping, ReduceLROnPlateau, TerminateOnNaN, and the
+// History fit returns.
 import { ValueError } from '../errors';
+import type { Optimizer } from '../optim';
 
 /**
  * Per-epoch or per-batch figures as plain numbers: loss, metrics, val_ versions. `loss` is always
@@ -22,6 +24,8 @@ export interface CallbackHandlers {
 /** What a callback can see and steer of the model being trained. */
 export interface TrainingTarget {
   stopTraining: boolean;
+  /** The compiled optimizer (ReduceLROnPlateau sets its learning rate). */
+  readonly optimizer: Optimizer | null;
 }
 
 /** Base class for callbacks that need the model (to stop training, for example). */
@@ -86,6 +90,112 @@ export class EarlyStopping extends Callback {
       this.model.stopTraining = true;
       this.stoppedEpoch = epoch;
     }
+  }
+}
+
+export interface ReduceLROnPlateauOptions {
+  /** Default 'val_loss'. */
+  monitor?: string;
+  /** New rate = rate · factor, in [0, 1). Default 0.1. */
+  factor?: number;
+  /** Epochs without improvement before a reduction. Default 10. */
+  patience?: number;
+  /** 1 prints each reduction. Default 0. */
+  verbose?: number;
+  /** 'auto' maximizes a monitor whose name contains 'acc' and minimizes any other. Default 'auto'. */
+  mode?: 'auto' | 'min' | 'max';
+  /** An improvement must beat the best by more than this. Default 1e-4. */
+  minDelta?: number;
+  /** Epochs after a reduction during which no epoch counts as a wait. Default 0. */
+  cooldown?: number;
+  /** The rate is never reduced below this. Default 0. */
+  minLr?: number;
+}
+
+/**
+ * keras.callbacks.ReduceLROnPlateau, step for step as keras/src/callbacks/reduce_lr_on_plateau.py:
+ * after `patience` epochs without improvement (and outside a cooldown) the optimizer's learning
+ * rate becomes max(rate · factor, minLr), if it is above minLr. Keras keeps the rate in a float32
+ * variable, so the rate is read and stored rounded to float32 here too. Adds `learning_rate` to the
+ * epoch logs later callbacks see. An optimizer whose rate follows a schedule cannot be reduced:
+ * the first reduction throws a TypeError, as in Keras.
+ */
+export class ReduceLROnPlateau extends Callback {
+  readonly monitor: string;
+  readonly factor: number;
+  readonly patience: number;
+  readonly verbose: number;
+  readonly mode: 'auto' | 'min' | 'max';
+  readonly minDelta: number;
+  readonly cooldown: number;
+  readonly minLr: number;
+  private best = Infinity;
+  private wait = 0;
+  private cooldownCounter = 0;
+
+  constructor(options: ReduceLROnPlateauOptions = {}) {
+    super();
+    this.monitor = options.monitor ?? 'val_loss';
+    this.factor = options.factor ?? 0.1;
+    this.patience = options.patience ?? 10;
+    this.verbose = options.verbose ?? 0;
+    this.mode = options.mode ?? 'auto';
+    this.minDelta = options.minDelta ?? 1e-4;
+    this.cooldown = options.cooldown ?? 0;
+    this.minLr = options.minLr ?? 0;
+    const numbers: [string, number, boolean][] = [['factor', this.factor, this.factor >= 0 && this.factor < 1], ['patience', this.patience, this.patience >= 0],
+      ['minDelta', this.minDelta, true], ['cooldown', this.cooldown, this.cooldown >= 0], ['minLr', this.minLr, this.minLr >= 0], ['verbose', this.verbose, true]];
+    for (const [option, value, inRange] of numbers) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || !inRange) {
+        throw new ValueError(`ReduceLROnPlateau: ${option} ${value} is out of range${option === 'factor' ? ' (Keras refuses a factor ≥ 1)' : ''}`);
+      }
+    }
+    if (!['auto', 'min', 'max'].includes(this.mode)) throw new ValueError(`ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', got '${this.mode}'`);
+    this.reset();
+  }
+
+  private get maximize(): boolean {
+    return this.mode === 'max' || (this.mode === 'auto' && this.monitor.includes('acc'));
+  }
+
+  private reset(): void {
+    this.best = this.maximize ? -Infinity : Infinity;
+    this.wait = 0;
+    this.cooldownCounter = 0;
+  }
+
+  override onTrainBegin(): void {
+    this.reset();
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs): void {
+    const optimizer = this.model?.optimizer;
+    if (!optimizer) throw new ValueError('ReduceLROnPlateau: the model has no compiled optimizer');
+    logs.learning_rate = Math.fround(optimizer.learningRate);
+    const current = logs[this.monitor];
+    if (current === undefined) {
+      throw new ValueError(`ReduceLROnPlateau: monitored quantity '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')})`);
+    }
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.wait = 0;
+    }
+    const improved = this.maximize ? current > this.best + this.minDelta : current < this.best - this.minDelta;
+    if (improved) {
+      this.best = current;
+      this.wait = 0;
+      return;
+    }
+    if (this.cooldownCounter > 0) return;
+    this.wait++;
+    if (this.wait < this.patience) return;
+    const oldLr = Math.fround(optimizer.learningRate);
+    if (!(oldLr > Math.fround(this.minLr))) return;
+    const newLr = Math.fround(Math.max(oldLr * this.factor, this.minLr));
+    optimizer.learningRate = newLr;
+    if (this.verbose > 0) console.log(`Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${newLr}.`);
+    this.cooldownCounter = this.cooldown;
+    this.wait = 0;
   }
 }
 

@@ -1,7 +1,7 @@
 // The Keras-like layer: Sequential, layers, callbacks.
 export { Sequential, type CompileArgs } from './sequential';
 export type { FitOptions, EvaluateOptions } from './training';
-export { Callback, EarlyStopping, TerminateOnNaN, History, type Logs, type CallbackHandlers, type EarlyStoppingOptions } from './callbacks';
+export { Callback, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN, History, type Logs, type CallbackHandlers, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from './callbacks';
 export { Layer, type LayerArgs, type LayerConfig, type SampleShape, type CallOptions, type WeightSpec } from './layer';
 export { getActivation, type ActivationName } from './activations';
 export { getInitializer, type InitializerName, type Initializer } from './initializers';

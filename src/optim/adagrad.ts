@@ -1,10 +1,11 @@
 // Adagrad: per-element step sizes that shrink with the sum of squared gradients, as keras.optimizers.Adagrad.
+import type { LearningRateSchedule } from './schedules';
 import { Optimizer, type OptimizerOptions, type Ranged } from './optimizer';
 import type { UpdateRule } from './updateKernel';
 
 export interface AdagradOptions extends OptimizerOptions {
   /** Default 0.001. */
-  learningRate?: number;
+  learningRate?: number | LearningRateSchedule;
   /** Starting value of every accumulator, ≥ 0. Default 0.1. */
   initialAccumulatorValue?: number;
   /** Added under the square root. Default 1e-7. */

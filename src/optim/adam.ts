@@ -1,10 +1,11 @@
 // Adam, and AdamW as Adam with weight decay on by default, as keras.optimizers.Adam / AdamW.
+import type { LearningRateSchedule } from './schedules';
 import { Optimizer, type OptimizerDefaults, type OptimizerOptions, type Ranged } from './optimizer';
 import type { UpdateRule } from './updateKernel';
 
 export interface AdamOptions extends OptimizerOptions {
   /** Default 0.001. */
-  learningRate?: number;
+  learningRate?: number | LearningRateSchedule;
   /** Decay rate of the first-moment average, in [0, 1). Default 0.9. */
   beta1?: number;
   /** Decay rate of the second-moment average, in [0, 1). Default 0.999. */

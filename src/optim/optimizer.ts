@@ -1,19 +1,24 @@
 // The optimizer base: checks parameters against gradients and hyperparameters against their ranges,
 // keeps per-parameter slot state (moments, accumulators) on the GPU, applies the decoupled weight
-// decay, counts steps and reports the config. An optimizer itself is data: its hyperparameters and
-// its UpdateRule (slots, double-precision constants, WGSL body) for the one kernel template.
+// decay, counts steps, evaluates the learning-rate schedule and reports the config. An optimizer
+// itself is data: its hyperparameters and its UpdateRule (slots, double-precision constants, WGSL
+// body) for the one kernel template, behind the gradient part every optimizer shares
+// (gradientTransform.ts: accumulation and clipping).
 import { noGrad } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
-import { keep } from '../memory';
+import { keep, tidy } from '../memory';
 import { full } from '../ops/creation';
 import { launch } from '../runtime/launch';
 import { shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
+import { checkGradientOptions, gradientConfig, gradientKernelPart, gradientUniforms, squaredNorms, type GradientOptions, type GradientTransform } from './gradientTransform';
+import { LearningRateSchedule, serialize, type SerializedSchedule } from './schedules';
 import { updateKernel, type UpdateRule } from './updateKernel';
 
 /** Options every optimizer takes, as Keras's base optimizer does. */
-export interface OptimizerOptions {
-  learningRate?: number;
+export interface OptimizerOptions extends GradientOptions {
+  /** A number, or a schedule evaluated at every step (see schedules.ts). */
+  learningRate?: number | LearningRateSchedule;
   /**
    * Decoupled weight decay: before each update, p ← p − p·learningRate·weightDecay (Keras's
    * `weight_decay`). 0 turns it off; AdamW defaults to 0.004.
@@ -31,19 +36,67 @@ export interface OptimizerDefaults {
   weightDecay?: number;
 }
 
+/** getConfig's result: numbers and switches, the learning rate possibly a serialized schedule. */
+export type OptimizerConfig = Record<string, number | boolean | SerializedSchedule>;
+
 export abstract class Optimizer {
   readonly name: string;
-  /** Read on every step, so it may be changed between steps (learning-rate schedules). */
-  learningRate: number;
   weightDecay: number;
-  /** Steps applied so far (Keras's `iterations`); Adam's bias correction uses iterations + 1. */
-  iterations = 0;
+  readonly clipnorm: number | null;
+  readonly clipvalue: number | null;
+  readonly globalClipnorm: number | null;
+  readonly gradientAccumulationSteps: number | null;
+  private readonly transform: GradientTransform;
+  private fixedLearningRate = 0;
+  private schedule: LearningRateSchedule | null = null;
+  /**
+   * applyGradients calls so far, accumulating ones included (Keras's `_iterations`): the step a
+   * schedule sees, as Keras's "real" iterations.
+   */
+  private calls = 0;
   private readonly slots = new Map<Tensor, Map<string, Tensor>>();
 
   constructor(defaults: OptimizerDefaults, options: OptimizerOptions) {
     this.name = defaults.name;
     this.learningRate = options.learningRate ?? defaults.learningRate;
     this.weightDecay = options.weightDecay ?? defaults.weightDecay ?? 0;
+    this.transform = checkGradientOptions(this.name, options);
+    ({ clipnorm: this.clipnorm, clipvalue: this.clipvalue, globalClipnorm: this.globalClipnorm, gradientAccumulationSteps: this.gradientAccumulationSteps } = this.transform);
+  }
+
+  /**
+   * Updates applied so far (Keras's `iterations`): with gradient accumulation, the applyGradients
+   * calls divided by gradientAccumulationSteps, rounded down. Adam's bias correction uses iterations + 1.
+   */
+  get iterations(): number {
+    const steps = this.gradientAccumulationSteps;
+    return steps === null ? this.calls : Math.floor(this.calls / steps);
+  }
+
+  /**
+   * The learning rate of the next step: the schedule's value at the steps taken so far, or the fixed
+   * value. Read on every step, so a number may be changed between steps (ReduceLROnPlateau does);
+   * assigning a schedule replaces the rate. An optimizer made with a schedule refuses a number
+   * (TypeError, as Keras).
+   */
+  get learningRate(): number {
+    return this.schedule ? this.schedule.call(this.calls) : this.fixedLearningRate;
+  }
+
+  set learningRate(value: number | LearningRateSchedule) {
+    if (value instanceof LearningRateSchedule) {
+      this.schedule = value;
+      return;
+    }
+    if (this.schedule) {
+      throw new TypeError(`${this.name}: this optimizer was created with a ${this.schedule.className} schedule as its learningRate, so its learning rate cannot be set to ${value}; create it with a number to set the rate`);
+    }
+    this.fixedLearningRate = value;
+  }
+
+  /** The schedule the learning rate follows, or null for a fixed rate. */
+  get learningRateSchedule(): LearningRateSchedule | null {
+    return this.schedule;
   }
 
   /** This optimizer's own numeric hyperparameters with their ranges, checked on every step (they are mutable). */
@@ -57,7 +110,9 @@ export abstract class Optimizer {
 
   /**
    * One update of every parameter in place, one kernel each, from its gradient (same shape, float32).
-   * Validates everything before launching anything; reads nothing back to the CPU.
+   * Validates everything before launching anything; reads nothing back to the CPU. With gradient
+   * accumulation, every step launches the same kernels: all but every N-th only add the gradient
+   * to the accumulator (a uniform says which), so a recorded step replays unchanged.
    */
   applyGradients(params: readonly Tensor[], grads: readonly Tensor[]): void {
     this.checkHyperparameters();
@@ -65,25 +120,36 @@ export abstract class Optimizer {
       throw new ValueError(`${this.name}.applyGradients: ${params.length} parameters but ${grads.length} gradients`);
     }
     params.forEach((param, k) => this.checkPair(param, grads[k]));
+    const steps = this.gradientAccumulationSteps;
+    // Keras: the update runs when (_iterations + 1) % N == 0, with iterations = _iterations // N.
+    const apply = steps === null || (this.calls + 1) % steps === 0;
     const rule = this.rule(this.iterations + 1);
-    const kernel = updateKernel(this.name, rule);
+    const kernel = updateKernel(this.name, rule, gradientKernelPart(this.transform));
     // In double precision, like every constant: the fraction of each weight removed this step.
-    const uniforms = { decay: this.learningRate * this.weightDecay, ...rule.constants };
-    noGrad(() =>
+    const uniforms = { decay: this.learningRate * this.weightDecay, ...rule.constants, ...gradientUniforms(this.transform, apply) };
+    noGrad(() => tidy(() => {
+      const accumulators = steps === null ? null : params.map((param) => this.slot(param, 'gradientAccumulator', 0));
+      const norms = squaredNorms(this.transform, grads, accumulators);
       params.forEach((param, k) => {
         const buffers: Record<string, GPUBuffer> = { param: param.buffer, grad: grads[k].buffer };
+        if (accumulators) buffers.gradientAccumulator = accumulators[k].buffer;
+        if (norms) buffers.squaredNorm = norms[k].buffer;
         for (const [name, initialValue] of Object.entries(rule.slots)) buffers[name] = this.slot(param, name, initialValue).buffer;
         const count = Math.ceil(param.size / 4);
         launch(kernel, { buffers, uniforms: { count, ...uniforms }, threads: count });
-      }),
-    );
-    this.iterations++;
+      });
+    }));
+    this.calls++;
   }
 
-  /** Keras's config: learning rate, this optimizer's hyperparameters and switches, weight decay. */
-  getConfig(): Record<string, number | boolean> {
+  /**
+   * Keras's config: learning rate (a serialized schedule when there is one), this optimizer's
+   * hyperparameters and switches, weight decay, and the gradient options that are set.
+   */
+  getConfig(): OptimizerConfig {
     const values = Object.entries(this.hyperparameters()).map(([option, [value]]) => [option, value]);
-    return { learningRate: this.learningRate, ...Object.fromEntries(values), ...this.flags(), weightDecay: this.weightDecay };
+    const learningRate = this.schedule ? serialize(this.schedule) : this.fixedLearningRate;
+    return { learningRate, ...Object.fromEntries(values), ...this.flags(), weightDecay: this.weightDecay, ...gradientConfig(this.transform) };
   }
 
   /** Throws ValueError for a hyperparameter out of range. */
@@ -127,10 +193,10 @@ export abstract class Optimizer {
     return state;
   }
 
-  /** Frees every slot and resets `iterations`: the next step starts from fresh state. */
+  /** Frees every slot (gradient accumulators included) and resets `iterations`: the next step starts from fresh state. */
   dispose(): void {
     for (const slots of this.slots.values()) for (const state of slots.values()) state.dispose();
     this.slots.clear();
-    this.iterations = 0;
+    this.calls = 0;
   }
 }

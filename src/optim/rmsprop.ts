@@ -1,10 +1,11 @@
 // RMSprop with optional momentum and centering, as keras.optimizers.RMSprop.
+import type { LearningRateSchedule } from './schedules';
 import { Optimizer, type OptimizerOptions, type Ranged } from './optimizer';
 import type { UpdateRule } from './updateKernel';
 
 export interface RMSpropOptions extends OptimizerOptions {
   /** Default 0.001. */
-  learningRate?: number;
+  learningRate?: number | LearningRateSchedule;
   /** Decay rate of the mean square (and mean gradient), in [0, 1]. Default 0.9. */
   rho?: number;
   /** In [0, 1]; 0 (the default) keeps no velocity. */

@@ -1,10 +1,11 @@
 // Stochastic gradient descent with optional (Nesterov) momentum, as keras.optimizers.SGD.
+import type { LearningRateSchedule } from './schedules';
 import { Optimizer, type OptimizerOptions, type Ranged } from './optimizer';
 import type { UpdateRule } from './updateKernel';
 
 export interface SGDOptions extends OptimizerOptions {
   /** Default 0.01. */
-  learningRate?: number;
+  learningRate?: number | LearningRateSchedule;
   /** In [0, 1]; 0 (the default) is plain gradient descent. */
   momentum?: number;
   /** Nesterov momentum (default false). */

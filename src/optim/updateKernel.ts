@@ -1,7 +1,11 @@
 // An optimizer's update as data, and the one kernel template (shaders/optim/update.wgsl) that turns
-// it into WGSL: each optimizer states its slots, its per-step constants and its update body.
+// it into WGSL: each optimizer states its slots, its per-step constants and its update body; the
+// gradient part (accumulation, clipping) comes from the options every optimizer shares.
+import ieeeSource from '../../shaders/ieee.wgsl';
+import clipSource from '../../shaders/optim/clip.wgsl';
 import updateTemplate from '../../shaders/optim/update.wgsl';
 import { defineKernel, type Kernel } from '../runtime/kernel';
+import type { GradientKernelPart } from './gradientTransform';
 
 /** One step of one optimizer, as the shared kernel template needs it. */
 export interface UpdateRule {
@@ -22,20 +26,22 @@ export interface UpdateRule {
 
 const kernels = new Map<string, Kernel>();
 
-/** The kernel of one rule's shape (its slots, constant names and body), generated once and cached. */
-export function updateKernel(name: string, rule: UpdateRule): Kernel {
+/** The kernel of one rule's shape (its slots, constant names and body) with one gradient part, generated once and cached. */
+export function updateKernel(name: string, rule: UpdateRule, gradient: GradientKernelPart): Kernel {
   const slots = Object.keys(rule.slots);
   const constants = Object.keys(rule.constants);
-  const key = `${name}|${slots.join(',')}|${constants.join(',')}|${rule.body}`;
+  const key = `${name}|${slots.join(',')}|${constants.join(',')}|${rule.body}|${gradient.code}`;
   let kernel = kernels.get(key);
   if (!kernel) {
+    const storage = [...gradient.storage, ...slots.map((slot) => ({ name: slot, access: 'read_write', type: 'vec4<f32>' }))];
     const source = updateTemplate
-      .replace('{{CONSTANT_MEMBERS}}', constants.map((constant) => `${constant}: f32,`).join(' '))
-      .replace('{{SLOT_BINDINGS}}', slots.map((slot, k) => `@group(0) @binding(${k + 2}) var<storage, read_write> ${slot}: array<vec4<f32>>;`).join('\n'))
-      .replace('{{PARAMS_BINDING}}', String(slots.length + 2))
+      .replace('{{CONSTANT_MEMBERS}}', [...constants, ...gradient.uniforms].map((constant) => `${constant}: f32,`).join(' '))
+      .replace('{{STORAGE_BINDINGS}}', storage.map((s, k) => `@group(0) @binding(${k + 2}) var<storage, ${s.access}> ${s.name}: array<${s.type}>;`).join('\n'))
+      .replace('{{PARAMS_BINDING}}', String(storage.length + 2))
+      .replace('{{GRADIENT}}', gradient.code)
       .replace('{{CONSTANT_LETS}}', constants.map((constant) => `  let ${constant} = params.${constant};`).join('\n'))
       .replace('{{BODY}}', rule.body);
-    kernel = defineKernel(name, source);
+    kernel = defineKernel(name, ieeeSource + clipSource + source);
     kernels.set(key, kernel);
   }
   return kernel;

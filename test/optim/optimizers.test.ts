@@ -1,7 +1,7 @@
 // Each optimizer's fused GPU update against a float64 CPU reference of Keras's rule, step by step,
 // on two parameters of different shapes; name resolution, configs and errors.
 import { describe, expect, it } from 'vitest';
-import type { Optimizer } from '../../src/optim';
+import type { Optimizer, OptimizerConfig } from '../../src/optim';
 import { useGpuPage } from '../harness/gpu-page';
 import { expectClose, mulberry32, randomUniform, sizeOf, type Rng } from '../reference';
 import { kerasRule, type Kind, type Options } from './keras-rules';
@@ -22,7 +22,7 @@ interface OptimizerRun {
   steps: number[][][];
   iterations: number;
   name: string;
-  config: Record<string, number | boolean>;
+  config: OptimizerConfig;
   leakedTensors: number;
 }
 
