@@ -81,11 +81,14 @@ export async function readPendingEpochs(
     const batchLosses = flat.subarray(offset + logCount, offset + logCount + entry.batches);
     offset += logCount + entry.batches;
     const badBatch = batchLosses.findIndex((loss) => !Number.isFinite(loss));
-    history.record(entry.epoch, logs);
     if (badBatch >= 0 && !stopTraining()) {
+      history.record(entry.epoch, logs);
       throw new NonFiniteLossError(`fit: the loss became ${batchLosses[badBatch]} at epoch ${entry.epoch + 1}, batch ${badBatch + 1}; lower the learning rate or check the data for NaN/Inf`);
     }
     await onEpochEnd(entry.epoch, logs);
+    // After the callbacks, as Keras's History (the last callback): what they add to the logs
+    // (ReduceLROnPlateau's learning_rate) is recorded too.
+    history.record(entry.epoch, logs);
   }
 }
 

@@ -111,12 +111,14 @@ describe('ReduceLROnPlateau', () => {
       [x, y].forEach((t) => t.dispose());
       model.dispose();
       scheduled.dispose();
-      return { seen, losses: history.history.loss, scheduleLogs, refused };
+      return { seen, losses: history.history.loss, historyRates: history.history.learning_rate, scheduleLogs, refused };
     });
     const expected = kerasPlateau({ monitor: 'loss', factor: 0.5, patience: 2, minDelta: 10, minLr: 0.1 }, 0.5, out.losses);
     expect(out.seen.map((s) => s.lr)).toEqual(expected);
     expect(expected).toEqual([0.5, 0.5, 0.25, 0.25, Math.fround(0.125), Math.fround(0.125), Math.fround(0.1), Math.fround(0.1)].map(Math.fround));
     expect(out.seen.map((s) => s.logged)).toEqual([0.5, ...expected.slice(0, -1)]);
+    // History records after the callbacks (Keras runs it last), so it keeps what they logged.
+    expect(out.historyRates).toEqual(out.seen.map((s) => s.logged));
     // Two batches per epoch: after epoch e the schedule stands at step 2(e + 1), 0.5 · 0.5^(e + 1).
     expect(out.scheduleLogs).toEqual([0.25, 0.125, 0.0625]);
     expect(out.refused).toMatch(/^TypeError: sgd: .*ExponentialDecay schedule/);
