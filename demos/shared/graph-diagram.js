@@ -72,9 +72,13 @@ export function drawMermaid(text, { nodeWidth = 150, nodeHeight = 34, gapX = 24,
   for (const [from, to] of edges) {
     const a = position.get(from);
     const b = position.get(to);
-    svg.append(svgElement('line', {
-      x1: a.x + nodeWidth / 2, y1: a.y + nodeHeight, x2: b.x + nodeWidth / 2, y2: b.y,
-      stroke: '#555', 'stroke-width': 1.2, 'marker-end': 'url(#arrow)',
+    const [x1, y1, x2, y2] = [a.x + nodeWidth / 2, a.y + nodeHeight, b.x + nodeWidth / 2, b.y];
+    // An edge that skips layers (a residual connection) bows out to the right of the boxes it passes.
+    const skips = layer.get(to) - layer.get(from) > 1;
+    const bow = nodeWidth / 2 + gapX;
+    svg.append(svgElement('path', {
+      d: skips ? `M ${x1 + nodeWidth / 4} ${y1} C ${x1 + bow} ${y1 + gapY}, ${x2 + bow} ${y2 - gapY}, ${x2 + nodeWidth / 4} ${y2}` : `M ${x1} ${y1} L ${x2} ${y2}`,
+      fill: 'none', stroke: '#555', 'stroke-width': 1.2, 'marker-end': 'url(#arrow)',
     }));
   }
   for (const [id, { label, rounded }] of nodes) {
