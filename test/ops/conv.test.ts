@@ -11,9 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { useGpuPage, type Webgrad } from '../harness/gpu-page';
 import * as ref from '../reference';
 import { thrownInPage } from './op-calls';
-
-const FLOAT32_EPSILON = 2 ** -23;
-const SAFETY = 4;
+import { absolute, expectWithinRounding, float32 } from './rounding';
 
 interface ConvCase {
   xShape: number[];
@@ -26,26 +24,10 @@ interface PreparedCase extends ConvCase {
   w: ref.NdArray;
 }
 
-const float32 = (x: ref.NdArray): ref.NdArray => ({ shape: x.shape, data: Float64Array.from(Float32Array.from(x.data)) });
-const absolute = (x: ref.NdArray): ref.NdArray => ref.unary(x, Math.abs);
-
 /** Random inputs in [-1, 1), rounded to float32 so the GPU and the reference see the same values. */
 function prepare(cases: ConvCase[], seed: number): PreparedCase[] {
   const rng = ref.mulberry32(seed);
   return cases.map((c) => ({ ...c, x: float32(ref.randomArray(c.xShape, rng)), w: float32(ref.randomArray(c.wShape, rng)) }));
-}
-
-/** Checks each element against SAFETY·sqrt(terms)·2^-23·scale (scale: the same sum over |values|). */
-function expectWithinRounding(actual: ArrayLike<number>, expected: ref.NdArray, scale: ref.NdArray, terms: number, label: string): void {
-  expect(actual.length, `${label}: element count`).toBe(expected.data.length);
-  const perUnitScale = SAFETY * Math.sqrt(Math.max(terms, 1)) * FLOAT32_EPSILON;
-  for (let i = 0; i < actual.length; i++) {
-    const error = Math.abs(actual[i] - expected.data[i]);
-    const allowed = perUnitScale * scale.data[i];
-    if (!(error <= allowed)) {
-      throw new Error(`${label}: element ${i} is ${actual[i]}, expected ${expected.data[i]} (error ${error}, allowed ${allowed})`);
-    }
-  }
 }
 
 const describeCase = (c: ConvCase): string => `x [${c.xShape}] ⋆ w [${c.wShape}] ${JSON.stringify(c.options)}`;
