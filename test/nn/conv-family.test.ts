@@ -266,6 +266,35 @@ describe('Conv1D, DepthwiseConv2D, SeparableConv2D, UpSampling2D, ZeroPadding2D'
     expect(sequences.layersAfter[1].config).toMatchObject({ filters: 2, kernelSize: 3, dilationRate: 2, padding: 'same', kernelInitializer: 'heNormal' });
   });
 
+  it('train inside fit: a model of all five fits a fixed target and leaves no tensors behind', async () => {
+    const out = await gpu.run(async (wg) => {
+      wg.setSeed(8);
+      const { Conv1D, DepthwiseConv2D, SeparableConv2D, UpSampling2D, ZeroPadding2D, Flatten, Dense, Reshape } = wg.layers;
+      const model = new wg.Sequential([
+        new ZeroPadding2D({ padding: 1, inputShape: [4, 4, 2] }),
+        new DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2, activation: 'relu' }),
+        new UpSampling2D({ interpolation: 'bilinear' }),
+        new SeparableConv2D(3, { kernelSize: 3, strides: 2, padding: 'same' }),
+        new Reshape([16, 3]),
+        new Conv1D(2, { kernelSize: 3, padding: 'causal', activation: 'tanh' }),
+        new Flatten(),
+        new Dense(1),
+      ]);
+      model.compile({ optimizer: new wg.optimizers.Adam({ learningRate: 0.01 }), loss: 'meanSquaredError' });
+      const x = wg.randn([16, 4, 4, 2]);
+      const y = wg.randn([16, 1]);
+      const live = wg.memory().numTensors;
+      const history = await model.fit(x, y, { epochs: 8, batchSize: 8, verbose: 0 });
+      const after = wg.memory().numTensors;
+      model.dispose();
+      return { losses: history.history.loss as number[], grown: after - live };
+    });
+    // 16 random targets and more parameters than targets: training drives the loss well below its start.
+    expect(out.losses.at(-1)!).toBeLessThan(0.5 * out.losses[0]);
+    // Only the optimizer's state (created on the first step) outlives fit: Adam's two slots for each of the 9 weights.
+    expect(out.grown).toBe(2 * 9);
+  });
+
   it('rejects bad configurations and inputs, naming the layer and the shapes', async () => {
     const thrown = (attempt: (wg: Webgrad) => unknown): Promise<string> => thrownInPage(gpu, attempt);
     // Conv1D
