@@ -118,6 +118,30 @@ describe('depthwiseConv2d', () => {
     });
   });
 
+  it('splits the batch of the filter gradient into uneven parts and sums them', async () => {
+    // w [3, 3, 32, 3]: 9 taps × 24 groups of 4 columns = 216 invocations per batch part, so the
+    // filter gradient splits the batch of 7 into 5 parts of 2, 2, 2, 1 and 0 images. Checked against
+    // the analytic references (which the test above checks against finite differences).
+    const [c] = prepare([{ xShape: [7, 4, 5, 32], wShape: [3, 3, 32, 3], options: { padding: 'same' } }], 6);
+    const dy = float32(ref.randomArray(ref.depthwiseConv2d(c.x, c.w, c.options).shape, ref.mulberry32(7)));
+    const result = await gpu.run(async (wg, args) => {
+      const x = wg.tensor(args.x, args.xShape);
+      const w = wg.tensor(args.w, args.wShape);
+      const tape = new wg.Tape();
+      const y = tape.record(() => wg.depthwiseConv2d(x, w, args.options));
+      const outputGradient = wg.tensor(args.dy, [...y.shape]);
+      const [gx, gw] = tape.gradient(y, [x, w], { outputGradient });
+      const values = [Array.from(await gx.data()), Array.from(await gw.data())];
+      for (const t of [x, w, y, outputGradient, gx, gw]) t.dispose();
+      return values;
+    }, { ...c, x: Float32Array.from(c.x.data), w: Float32Array.from(c.w.data), dy: Float32Array.from(dy.data) });
+    const [, OH, OW] = dy.shape;
+    expectWithinRounding(result[0], ref.depthwiseConv2dInputGradient(dy, c.w, c.xShape, c.options),
+      ref.depthwiseConv2dInputGradient(absolute(dy), absolute(c.w), c.xShape, c.options), 9 * 3, 'dx');
+    expectWithinRounding(result[1], ref.depthwiseConv2dFilterGradient(c.x, dy, c.wShape, c.options),
+      ref.depthwiseConv2dFilterGradient(absolute(c.x), absolute(dy), c.wShape, c.options), 7 * OH * OW, 'dw');
+  });
+
   it('differentiates its own gradients (second derivatives through both backward ops)', async () => {
     // (gx, gw) = the gradients of Σ dy·depthwise(x, w); L2 = Σ cx·gx + Σ cw·gw, differentiated for
     // dy, w and x. L2 is linear in each of them separately, so central differences are exact.
