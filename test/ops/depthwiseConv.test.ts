@@ -181,6 +181,19 @@ describe('depthwiseConv2d', () => {
     ['dy', 'w', 'x'].forEach((name, k) => expectWithinRounding(result[k], expected[k], scale[k], terms, `second derivative for ${name}`));
   });
 
+  it('handles an empty batch: an empty output, and a zero filter gradient', async () => {
+    const result = await gpu.run(async (wg) => {
+      const x = wg.ones([0, 5, 5, 2]);
+      const w = wg.ones([3, 3, 2, 2]);
+      const tape = new wg.Tape();
+      const y = tape.record(() => wg.depthwiseConv2d(x, w, { padding: 'same' }));
+      const [gx, gw] = tape.gradient(y, [x, w], { outputGradient: wg.ones([0, 5, 5, 4]) });
+      return { y: [...y.shape], gx: [...gx.shape], gw: Array.from(await gw.data()) };
+    });
+    // Σ over no images is 0 for every filter element.
+    expect(result).toEqual({ y: [0, 5, 5, 4], gx: [0, 5, 5, 2], gw: new Array(36).fill(0) });
+  });
+
   it('rejects bad shapes and options, naming the op and the shapes', async () => {
     const thrown = (attempt: (wg: Webgrad) => unknown): Promise<string> => thrownInPage(gpu, attempt);
     expect(await thrown((wg) => wg.depthwiseConv2d(wg.zeros([5, 5, 3]), wg.zeros([3, 3, 3, 1]))))
