@@ -9,32 +9,21 @@ import { describe, expect, it } from 'vitest';
 import { useGpuPage, type Webgrad } from '../harness/gpu-page';
 import * as ref from '../reference';
 import { thrownInPage } from './op-calls';
+import { checkFirstGradients, checkSecondDerivatives, prepare, tapeGradients, type ConvCase, type ConvReference } from './conv-gradient-checks';
 import { absolute, expectWithinRounding, float32 } from './rounding';
 
-interface DepthwiseCase {
-  xShape: number[];
-  wShape: number[];
-  options: ref.WindowOptions;
-}
+const reference: ConvReference = {
+  op: 'depthwiseConv2d', forward: ref.depthwiseConv2d, inputGradient: ref.depthwiseConv2dInputGradient, filterGradient: ref.depthwiseConv2dFilterGradient,
+};
 
-interface PreparedCase extends DepthwiseCase {
-  x: ref.NdArray;
-  w: ref.NdArray;
-}
-
-function prepare(cases: DepthwiseCase[], seed: number): PreparedCase[] {
-  const rng = ref.mulberry32(seed);
-  return cases.map((c) => ({ ...c, x: float32(ref.randomArray(c.xShape, rng)), w: float32(ref.randomArray(c.wShape, rng)) }));
-}
-
-const describeCase = (c: DepthwiseCase): string => `x [${c.xShape}] ⋆ depthwise w [${c.wShape}] ${JSON.stringify(c.options)}`;
+const describeCase = (c: ConvCase): string => `x [${c.xShape}] ⋆ depthwise w [${c.wShape}] ${JSON.stringify(c.options)}`;
 
 describe('depthwiseConv2d', () => {
   const gpu = useGpuPage();
 
   it('matches the reference over strides, paddings, dilation and depth multipliers', async () => {
     const odd = { xShape: [2, 7, 9, 3], wShape: [3, 2, 3, 2] };
-    const cases: DepthwiseCase[] = [
+    const cases: ConvCase[] = [
       { ...odd, options: {} },
       { ...odd, options: { strides: 2, padding: 'same' } },
       { ...odd, options: { strides: [2, 3], padding: [[2, 0], [1, 3]] } },
@@ -72,50 +61,14 @@ describe('depthwiseConv2d', () => {
   });
 
   it('has x and w gradients that match finite differences of the reference', async () => {
-    const cases: DepthwiseCase[] = [
+    const cases: ConvCase[] = [
       { xShape: [1, 6, 7, 3], wShape: [3, 2, 3, 2], options: {} },
       { xShape: [2, 6, 7, 3], wShape: [3, 2, 3, 2], options: { strides: 2, padding: 'same' } },
       { xShape: [2, 5, 6, 5], wShape: [2, 3, 5, 1], options: { strides: [1, 2], padding: [[0, 2], [3, 1]], dilation: [2, 1] } },
       { xShape: [1, 6, 6, 2], wShape: [2, 2, 2, 3], options: { strides: 3 } }, // some pixels feed no output
       { xShape: [3, 4, 5, 4], wShape: [3, 3, 4, 1], options: { padding: 'same', dilation: 2 } },
     ];
-    const prepared = prepare(cases, 2);
-    const rng = ref.mulberry32(3);
-    const outputGradients = prepared.map((c) => float32(ref.randomArray(ref.depthwiseConv2d(c.x, c.w, c.options).shape, rng)));
-    const gradients = await gpu.run(
-      async (wg, list) => {
-        const out = [];
-        for (const c of list) {
-          const x = wg.tensor(c.x, c.xShape);
-          const w = wg.tensor(c.w, c.wShape);
-          const tape = new wg.Tape();
-          const y = tape.record(() => wg.depthwiseConv2d(x, w, c.options));
-          const outputGradient = wg.tensor(c.dy, [...y.shape]);
-          const [gx, gw] = tape.gradient(y, [x, w], { outputGradient });
-          out.push({ shapes: [[...gx.shape], [...gw.shape]], values: [Array.from(await gx.data()), Array.from(await gw.data())] });
-          for (const t of [x, w, y, outputGradient, gx, gw]) t.dispose();
-        }
-        return out;
-      },
-      prepared.map((c, i) => ({ ...c, x: Float32Array.from(c.x.data), w: Float32Array.from(c.w.data), dy: Float32Array.from(outputGradients[i].data) })),
-    );
-    prepared.forEach((c, i) => {
-      const label = `grad of ${describeCase(c)}`;
-      // L = Σ dy·depthwise(x, w) is linear in each element, so central differences are exact up to float64 rounding.
-      const loss = (dy: ref.NdArray) => ([x, w]: ref.NdArray[]): number =>
-        ref.depthwiseConv2d(x, w, c.options).data.reduce((total, value, j) => total + value * dy.data[j], 0);
-      const expected = ref.numericGradient(loss(outputGradients[i]), [c.x, c.w], 1e-3);
-      const scale = ref.numericGradient(loss(absolute(outputGradients[i])), [absolute(c.x), absolute(c.w)], 1e-3);
-      // The analytic references (used for the second derivatives below) agree with the finite differences.
-      ref.expectClose(ref.depthwiseConv2dInputGradient(outputGradients[i], c.w, c.xShape, c.options).data, expected[0].data, { rtol: 1e-7, atol: 1e-7 }, `${label}: reference dx`);
-      ref.expectClose(ref.depthwiseConv2dFilterGradient(c.x, outputGradients[i], c.wShape, c.options).data, expected[1].data, { rtol: 1e-7, atol: 1e-7 }, `${label}: reference dw`);
-      const [, OH, OW] = outputGradients[i].shape;
-      const terms = [c.wShape[0] * c.wShape[1] * c.wShape[3], c.xShape[0] * OH * OW];
-      [0, 1].forEach((input) => {
-        expect(gradients[i].shapes[input], `${label}: input ${input} shape`).toEqual(input === 0 ? c.xShape : c.wShape);
-        expectWithinRounding(gradients[i].values[input], expected[input], scale[input], terms[input], `${label}: input ${input}`);
-      });
-    });
+    await checkFirstGradients(gpu, reference, cases, 2, (c, [, OH, OW]) => [c.wShape[0] * c.wShape[1] * c.wShape[3], c.xShape[0] * OH * OW]);
   });
 
   it('splits the batch of the filter gradient into uneven parts and sums them', async () => {
@@ -124,17 +77,7 @@ describe('depthwiseConv2d', () => {
     // the analytic references (which the test above checks against finite differences).
     const [c] = prepare([{ xShape: [7, 4, 5, 32], wShape: [3, 3, 32, 3], options: { padding: 'same' } }], 6);
     const dy = float32(ref.randomArray(ref.depthwiseConv2d(c.x, c.w, c.options).shape, ref.mulberry32(7)));
-    const result = await gpu.run(async (wg, args) => {
-      const x = wg.tensor(args.x, args.xShape);
-      const w = wg.tensor(args.w, args.wShape);
-      const tape = new wg.Tape();
-      const y = tape.record(() => wg.depthwiseConv2d(x, w, args.options));
-      const outputGradient = wg.tensor(args.dy, [...y.shape]);
-      const [gx, gw] = tape.gradient(y, [x, w], { outputGradient });
-      const values = [Array.from(await gx.data()), Array.from(await gw.data())];
-      for (const t of [x, w, y, outputGradient, gx, gw]) t.dispose();
-      return values;
-    }, { ...c, x: Float32Array.from(c.x.data), w: Float32Array.from(c.w.data), dy: Float32Array.from(dy.data) });
+    const [{ values: result }] = await tapeGradients(gpu, 'depthwiseConv2d', [c], [dy]);
     const [, OH, OW] = dy.shape;
     expectWithinRounding(result[0], ref.depthwiseConv2dInputGradient(dy, c.w, c.xShape, c.options),
       ref.depthwiseConv2dInputGradient(absolute(dy), absolute(c.w), c.xShape, c.options), 9 * 3, 'dx');
@@ -145,40 +88,9 @@ describe('depthwiseConv2d', () => {
   it('differentiates its own gradients (second derivatives through both backward ops)', async () => {
     // (gx, gw) = the gradients of Σ dy·depthwise(x, w); L2 = Σ cx·gx + Σ cw·gw, differentiated for
     // dy, w and x. L2 is linear in each of them separately, so central differences are exact.
-    const c: DepthwiseCase = { xShape: [2, 5, 6, 3], wShape: [3, 2, 3, 2], options: { strides: 2, padding: 'same', dilation: [1, 2] } };
-    const [prepared] = prepare([c], 4);
-    const rng = ref.mulberry32(5);
-    const dy = float32(ref.randomArray(ref.depthwiseConv2d(prepared.x, prepared.w, c.options).shape, rng));
-    const cx = float32(ref.randomArray(c.xShape, rng));
-    const cw = float32(ref.randomArray(c.wShape, rng));
-    const result = await gpu.run(
-      async (wg, args) => {
-        const x = wg.tensor(args.x, args.xShape);
-        const w = wg.tensor(args.w, args.wShape);
-        const dy = wg.tensor(args.dy, args.dyShape);
-        const cx = wg.tensor(args.cx, args.xShape);
-        const cw = wg.tensor(args.cw, args.wShape);
-        const outer = new wg.Tape();
-        const l2 = outer.record(() => {
-          const inner = new wg.Tape();
-          const y = inner.record(() => wg.depthwiseConv2d(x, w, args.options));
-          const [gx, gw] = inner.gradient(y, [x, w], { outputGradient: dy });
-          return wg.add(wg.sum(wg.mul(gx, cx)), wg.sum(wg.mul(gw, cw)));
-        });
-        const gradients = outer.gradient(l2, [dy, w, x]);
-        return Promise.all(gradients.map(async (t) => Array.from(await t.data())));
-      },
-      { ...c, x: Float32Array.from(prepared.x.data), w: Float32Array.from(prepared.w.data), dy: Float32Array.from(dy.data), dyShape: dy.shape, cx: Float32Array.from(cx.data), cw: Float32Array.from(cw.data) },
-    );
-    const dot = (a: ref.NdArray, b: ref.NdArray): number => a.data.reduce((total, value, j) => total + value * b.data[j], 0);
-    const l2 = (weightX: ref.NdArray, weightW: ref.NdArray) => ([d, w, x]: ref.NdArray[]): number =>
-      dot(ref.depthwiseConv2dInputGradient(d, w, c.xShape, c.options), weightX) + dot(ref.depthwiseConv2dFilterGradient(x, d, c.wShape, c.options), weightW);
-    const inputs = [dy, prepared.w, prepared.x];
-    const expected = ref.numericGradient(l2(cx, cw), inputs, 1e-3);
-    const scale = ref.numericGradient(l2(absolute(cx), absolute(cw)), inputs.map(absolute), 1e-3);
-    const [batch, outHeight, outWidth] = dy.shape;
-    const terms = c.wShape[0] * c.wShape[1] * c.wShape[3] + batch * outHeight * outWidth;
-    ['dy', 'w', 'x'].forEach((name, k) => expectWithinRounding(result[k], expected[k], scale[k], terms, `second derivative for ${name}`));
+    const c: ConvCase = { xShape: [2, 5, 6, 3], wShape: [3, 2, 3, 2], options: { strides: 2, padding: 'same', dilation: [1, 2] } };
+    const [batch, outHeight, outWidth] = ref.depthwiseConv2d(ref.zeros(c.xShape), ref.zeros(c.wShape), c.options).shape;
+    await checkSecondDerivatives(gpu, reference, c, 4, c.wShape[0] * c.wShape[1] * c.wShape[3] + batch * outHeight * outWidth);
   });
 
   it('handles an empty batch: an empty output, and a zero filter gradient', async () => {
