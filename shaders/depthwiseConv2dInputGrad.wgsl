@@ -33,12 +33,6 @@ fn gradient4(pixel: u32, o: vec4<u32>, mask: f32) -> vec4<f32> {
   return vec4<f32>(dy[base + o.x], dy[base + o.y], dy[base + o.z], dy[base + o.w]) * mask;
 }
 
-// Output column of tap kw for input column iw, −1 when none (or when iw is past the image).
-fn outputColumn(iw: u32, kw: u32) -> i32 {
-  if (iw >= params.inSize.y) { return -1; }
-  return outputFor(iw, kw, params.strides.y, params.dilation.y, params.padStart.y, params.outSize.y);
-}
-
 fn store4(pixel: u32, c: u32, value: vec4<f32>) {
   for (var r = 0u; r < 4u; r++) {
     if (c + r < params.channels) { dx[pixel * params.channels + c + r] = value[r]; }
