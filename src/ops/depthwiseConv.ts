@@ -74,14 +74,17 @@ function inputGradient(dy: Tensor, w: Tensor, g: DepthwiseGeometry): Tensor {
   return dx;
 }
 
-/** Below this many invocations the filter gradient splits the batch (a GPU needs the parallelism). */
+/**
+ * Below this many invocations the filter gradient splits the batch's output rows into parts (a
+ * GPU needs the parallelism; a depthwise filter alone gives only KH·KW·C·M / 4 invocations).
+ */
 const MIN_FILTER_GRAD_THREADS = 1024;
 
 /** F(x, dy): dw [KH, KW, C, M] = Σ over images and output pixels of x-patch · dy, channel by channel. */
 function filterGradient(x: Tensor, dy: Tensor, g: DepthwiseGeometry): Tensor {
   const filterShape = [g.window[0], g.window[1], g.channels, g.outChannels / g.channels];
   const perChunk = g.window[0] * g.window[1] * Math.ceil(g.outChannels / 4);
-  const chunks = Math.max(1, Math.min(g.batch, Math.ceil(MIN_FILTER_GRAD_THREADS / perChunk)));
+  const chunks = Math.max(1, Math.min(g.batch * g.outSize[0], Math.ceil(MIN_FILTER_GRAD_THREADS / perChunk)));
   const partial = Tensor.empty([chunks, ...filterShape], 'float32');
   launch(filterGradKernel, {
     buffers: { x: x.buffer, dy: dy.buffer, partial: partial.buffer },

@@ -71,10 +71,11 @@ describe('depthwiseConv2d', () => {
     await checkFirstGradients(gpu, reference, cases, 2, (c, [, OH, OW]) => [c.wShape[0] * c.wShape[1] * c.wShape[3], c.xShape[0] * OH * OW]);
   });
 
-  it('splits the batch of the filter gradient into uneven parts and sums them', async () => {
-    // w [3, 3, 32, 3]: 9 taps × 24 groups of 4 columns = 216 invocations per batch part, so the
-    // filter gradient splits the batch of 7 into 5 parts of 2, 2, 2, 1 and 0 images. Checked against
-    // the analytic references (which the test above checks against finite differences).
+  it('splits the filter gradient over uneven parts of the output rows and sums them', async () => {
+    // w [3, 3, 32, 3]: 9 taps × 24 groups of 4 columns = 216 invocations per part, so the filter
+    // gradient splits the 7·4 output rows into 5 parts of 6, 6, 6, 6 and 4 rows, most of them
+    // crossing from one image into the next. Checked against the analytic references (which the
+    // test above checks against finite differences).
     const [c] = prepare([{ xShape: [7, 4, 5, 32], wShape: [3, 3, 32, 3], options: { padding: 'same' } }], 6);
     const dy = float32(ref.randomArray(ref.depthwiseConv2d(c.x, c.w, c.options).shape, ref.mulberry32(7)));
     const [{ values: result }] = await tapeGradients(gpu, 'depthwiseConv2d', [c], [dy]);
