@@ -234,13 +234,19 @@ describe('Conv1D, DepthwiseConv2D, SeparableConv2D, UpSampling2D, ZeroPadding2D'
           new Conv1D(2, { kernelSize: 3, dilationRate: 2, padding: 'same', kernelInitializer: 'heNormal' }),
         ]),
       ];
+      // A residual block as Keras's functional API writes it.
+      const input = wg.input({ shape: [6, 6, 4] });
+      const branch = new SeparableConv2D(4, { kernelSize: 3, padding: 'same' }).apply(new DepthwiseConv2D({ kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input));
+      const merged = new wg.layers.Add().apply([input, branch]);
+      const residual = wg.model({ inputs: input, outputs: new ZeroPadding2D().apply(new UpSampling2D().apply(merged)) });
       const results = [];
-      for (const model of models) {
-        const x = wg.randn([2, ...(model.inputShape as number[])]);
+      const inputShapes = [[5, 4, 2], [6, 2], [6, 6, 4]];
+      for (const [i, model] of [...models, residual].entries()) {
+        const x = wg.randn([2, ...inputShapes[i]]);
         const loaded = wg.loadModel(await model.save());
         results.push({
-          before: Array.from(await model.predict(x).data()),
-          after: Array.from(await loaded.predict(x).data()),
+          before: Array.from(await (model.predict(x) as Tensor).data()),
+          after: Array.from(await (loaded.predict(x) as Tensor).data()),
           layersBefore: model.layers.map((layer) => layer.serialize()),
           layersAfter: loaded.layers.map((layer) => layer.serialize()),
           summaryBefore: model.summary(),
@@ -256,7 +262,8 @@ describe('Conv1D, DepthwiseConv2D, SeparableConv2D, UpSampling2D, ZeroPadding2D'
       expect(result.layersAfter).toEqual(result.layersBefore);
       expect(result.summaryAfter).toBe(result.summaryBefore);
     }
-    const [images, sequences] = out;
+    const [images, sequences, residual] = out;
+    expect(residual.layersAfter.map((layer) => layer.className)).toEqual(['InputLayer', 'DepthwiseConv2D', 'SeparableConv2D', 'Add', 'UpSampling2D', 'ZeroPadding2D']);
     expect(images.layersAfter.map((layer) => layer.className)).toEqual(['ZeroPadding2D', 'DepthwiseConv2D', 'UpSampling2D', 'SeparableConv2D', 'Flatten', 'Dense']);
     expect(images.layersAfter[0].config).toMatchObject({ padding: [[1, 1], [2, 2]] });
     expect(images.layersAfter[1].config).toMatchObject({ kernelSize: [2, 3], strides: [1, 1], padding: 'valid', depthMultiplier: 3, dilationRate: [1, 1], activation: 'tanh', useBias: true, biasInitializer: 'ones' });
