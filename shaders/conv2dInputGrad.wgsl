@@ -39,12 +39,6 @@ fn filter4(row: u32, co: u32, valid: bool) -> vec4<f32> {
   return vec4<f32>(wAt(base, co < last), wAt(base + 1u, co + 1u < last), wAt(base + 2u, co + 2u < last), wAt(base + 3u, co + 3u < last));
 }
 
-// Output column of tap kw for input column iw, −1 when none (or when iw is past the image).
-fn outputColumn(iw: u32, kw: u32) -> i32 {
-  if (iw >= params.inSize.y) { return -1; }
-  return outputFor(iw, kw, params.strides.y, params.dilation.y, params.padStart.y, params.outSize.y);
-}
-
 fn store4(pixel: u32, ci: u32, value: vec4<f32>) {
   for (var r = 0u; r < 4u; r++) {
     if (ci + r < params.channels) { dx[pixel * params.channels + ci + r] = value[r]; }

@@ -25,6 +25,13 @@ fn outputFor(p: u32, k: u32, stride: u32, dilation: u32, padStart: u32, outSize:
   return select(-1, i32(o), o < outSize);
 }
 
+// The output column whose tap kw reads input column iw, −1 when none (or when iw is past the image):
+// the input gradients' gather along the width, 4 columns at a time.
+fn outputColumn(iw: u32, kw: u32) -> i32 {
+  if (iw >= params.inSize.y) { return -1; }
+  return outputFor(iw, kw, params.strides.y, params.dilation.y, params.padStart.y, params.outSize.y);
+}
+
 // Along one axis: the outputs [first, end) whose tap k reads inside the image (0 ≤ o·stride + k·dilation − padStart < inSize).
 fn outputsInside(k: u32, stride: u32, dilation: u32, padStart: u32, inSize: u32, outSize: u32) -> vec2<u32> {
   let offset = i32(k * dilation) - i32(padStart);

@@ -32,6 +32,7 @@ export * from './ops/softmax';
 export * from './ops/matmul';
 export * from './ops/indexing';
 export * from './ops/conv';
+export * from './ops/depthwiseConv';
 export * from './ops/pool';
 export type { PerAxis, Padding } from './ops/windows';
 export { setSeed, rand, randn, randomInt } from './ops/random';

@@ -11,42 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { useGpuPage, type Webgrad } from '../harness/gpu-page';
 import * as ref from '../reference';
 import { thrownInPage } from './op-calls';
+import { checkFirstGradients, checkSecondDerivatives, prepare, type ConvCase, type ConvReference } from './conv-gradient-checks';
+import { absolute, expectWithinRounding, float32 } from './rounding';
 
-const FLOAT32_EPSILON = 2 ** -23;
-const SAFETY = 4;
-
-interface ConvCase {
-  xShape: number[];
-  wShape: number[];
-  options: ref.WindowOptions;
-}
-
-interface PreparedCase extends ConvCase {
-  x: ref.NdArray;
-  w: ref.NdArray;
-}
-
-const float32 = (x: ref.NdArray): ref.NdArray => ({ shape: x.shape, data: Float64Array.from(Float32Array.from(x.data)) });
-const absolute = (x: ref.NdArray): ref.NdArray => ref.unary(x, Math.abs);
-
-/** Random inputs in [-1, 1), rounded to float32 so the GPU and the reference see the same values. */
-function prepare(cases: ConvCase[], seed: number): PreparedCase[] {
-  const rng = ref.mulberry32(seed);
-  return cases.map((c) => ({ ...c, x: float32(ref.randomArray(c.xShape, rng)), w: float32(ref.randomArray(c.wShape, rng)) }));
-}
-
-/** Checks each element against SAFETY·sqrt(terms)·2^-23·scale (scale: the same sum over |values|). */
-function expectWithinRounding(actual: ArrayLike<number>, expected: ref.NdArray, scale: ref.NdArray, terms: number, label: string): void {
-  expect(actual.length, `${label}: element count`).toBe(expected.data.length);
-  const perUnitScale = SAFETY * Math.sqrt(Math.max(terms, 1)) * FLOAT32_EPSILON;
-  for (let i = 0; i < actual.length; i++) {
-    const error = Math.abs(actual[i] - expected.data[i]);
-    const allowed = perUnitScale * scale.data[i];
-    if (!(error <= allowed)) {
-      throw new Error(`${label}: element ${i} is ${actual[i]}, expected ${expected.data[i]} (error ${error}, allowed ${allowed})`);
-    }
-  }
-}
+const reference: ConvReference = { op: 'conv2d', forward: ref.conv2d, inputGradient: ref.conv2dInputGradient, filterGradient: ref.conv2dFilterGradient };
 
 const describeCase = (c: ConvCase): string => `x [${c.xShape}] ⋆ w [${c.wShape}] ${JSON.stringify(c.options)}`;
 
@@ -167,43 +135,7 @@ describe('conv2d', () => {
       { xShape: [2, 5, 6, 4], wShape: [3, 3, 4, 8], options: { padding: 'same' } },
       { xShape: [1, 6, 7, 5], wShape: [2, 3, 5, 6], options: { strides: [1, 2], padding: 'same' } },
     ];
-    const prepared = prepare(cases, 2);
-    const rng = ref.mulberry32(3);
-    const outputGradients = prepared.map((c) => float32(ref.randomArray(ref.conv2d(c.x, c.w, c.options).shape, rng)));
-    const gradients = await gpu.run(
-      async (wg, list) => {
-        const out = [];
-        for (const c of list) {
-          const x = wg.tensor(c.x, c.xShape);
-          const w = wg.tensor(c.w, c.wShape);
-          const tape = new wg.Tape();
-          const y = tape.record(() => wg.conv2d(x, w, c.options));
-          const outputGradient = wg.tensor(c.dy, [...y.shape]);
-          const [gx, gw] = tape.gradient(y, [x, w], { outputGradient });
-          out.push({ shapes: [[...gx.shape], [...gw.shape]], values: [Array.from(await gx.data()), Array.from(await gw.data())] });
-          for (const t of [x, w, y, outputGradient, gx, gw]) t.dispose();
-        }
-        return out;
-      },
-      prepared.map((c, i) => ({ ...c, x: Float32Array.from(c.x.data), w: Float32Array.from(c.w.data), dy: Float32Array.from(outputGradients[i].data) })),
-    );
-    prepared.forEach((c, i) => {
-      const label = `grad of ${describeCase(c)}`;
-      // L = Σ dy·conv(x, w) is linear in each element, so central differences are exact up to float64 rounding.
-      const loss = (dy: ref.NdArray) => ([x, w]: ref.NdArray[]): number =>
-        ref.conv2d(x, w, c.options).data.reduce((total, value, j) => total + value * dy.data[j], 0);
-      const expected = ref.numericGradient(loss(outputGradients[i]), [c.x, c.w], 1e-3);
-      const scale = ref.numericGradient(loss(absolute(outputGradients[i])), [absolute(c.x), absolute(c.w)], 1e-3);
-      // The analytic references (used below for larger shapes) agree with the finite differences.
-      ref.expectClose(ref.conv2dInputGradient(outputGradients[i], c.w, c.xShape, c.options).data, expected[0].data, { rtol: 1e-7, atol: 1e-7 }, `${label}: reference dx`);
-      ref.expectClose(ref.conv2dFilterGradient(c.x, outputGradients[i], c.wShape, c.options).data, expected[1].data, { rtol: 1e-7, atol: 1e-7 }, `${label}: reference dw`);
-      const [, OH, OW, CO] = outputGradients[i].shape;
-      const terms = [c.wShape[0] * c.wShape[1] * CO, c.xShape[0] * OH * OW];
-      [0, 1].forEach((input) => {
-        expect(gradients[i].shapes[input], `${label}: input ${input} shape`).toEqual(input === 0 ? c.xShape : c.wShape);
-        expectWithinRounding(gradients[i].values[input], expected[input], scale[input], terms[input], `${label}: input ${input}`);
-      });
-    });
+    await checkFirstGradients(gpu, reference, cases, 2, (c, [, OH, OW, CO]) => [c.wShape[0] * c.wShape[1] * CO, c.xShape[0] * OH * OW]);
   });
 
   it('exports both gradients as ops (conv2dBackpropInput/Filter), here on shapes that split the batch', async () => {
@@ -249,40 +181,9 @@ describe('conv2d', () => {
     // (gx, gw) = the gradients of Σ dy·conv(x, w); then L2 = Σ cx·gx + Σ cw·gw, differentiated for
     // dy, w and x. L2 is linear in each of them separately, so central differences are exact.
     const c: ConvCase = { xShape: [2, 6, 5, 2], wShape: [3, 2, 2, 3], options: { strides: 2, padding: 'same', dilation: [1, 2] } };
-    const [prepared] = prepare([c], 4);
-    const rng = ref.mulberry32(5);
-    const dy = float32(ref.randomArray(ref.conv2d(prepared.x, prepared.w, c.options).shape, rng));
-    const cx = float32(ref.randomArray(c.xShape, rng));
-    const cw = float32(ref.randomArray(c.wShape, rng));
-    const result = await gpu.run(
-      async (wg, args) => {
-        const x = wg.tensor(args.x, args.xShape);
-        const w = wg.tensor(args.w, args.wShape);
-        const dy = wg.tensor(args.dy, args.dyShape);
-        const cx = wg.tensor(args.cx, args.xShape);
-        const cw = wg.tensor(args.cw, args.wShape);
-        const outer = new wg.Tape();
-        const l2 = outer.record(() => {
-          const inner = new wg.Tape();
-          const y = inner.record(() => wg.conv2d(x, w, args.options));
-          const [gx, gw] = inner.gradient(y, [x, w], { outputGradient: dy });
-          return wg.add(wg.sum(wg.mul(gx, cx)), wg.sum(wg.mul(gw, cw)));
-        });
-        const gradients = outer.gradient(l2, [dy, w, x]);
-        return Promise.all(gradients.map(async (t) => Array.from(await t.data())));
-      },
-      { ...c, x: Float32Array.from(prepared.x.data), w: Float32Array.from(prepared.w.data), dy: Float32Array.from(dy.data), dyShape: dy.shape, cx: Float32Array.from(cx.data), cw: Float32Array.from(cw.data) },
-    );
-    const dot = (a: ref.NdArray, b: ref.NdArray): number => a.data.reduce((total, value, j) => total + value * b.data[j], 0);
-    const l2 = (weightX: ref.NdArray, weightW: ref.NdArray) => ([d, w, x]: ref.NdArray[]): number =>
-      dot(ref.conv2dInputGradient(d, w, c.xShape, c.options), weightX) + dot(ref.conv2dFilterGradient(x, d, c.wShape, c.options), weightW);
-    const inputs = [dy, prepared.w, prepared.x];
-    const expected = ref.numericGradient(l2(cx, cw), inputs, 1e-3);
-    const scale = ref.numericGradient(l2(absolute(cx), absolute(cw)), inputs.map(absolute), 1e-3);
     // Each element sums products over at most the taps and the batch's output pixels.
-    const [batch, outHeight, outWidth, outChannels] = dy.shape;
-    const terms = c.wShape[0] * c.wShape[1] * Math.max(c.wShape[2], outChannels) + batch * outHeight * outWidth;
-    ['dy', 'w', 'x'].forEach((name, k) => expectWithinRounding(result[k], expected[k], scale[k], terms, `second derivative for ${name}`));
+    const [batch, outHeight, outWidth, outChannels] = ref.conv2d(ref.zeros(c.xShape), ref.zeros(c.wShape), c.options).shape;
+    await checkSecondDerivatives(gpu, reference, c, 4, c.wShape[0] * c.wShape[1] * Math.max(c.wShape[2], outChannels) + batch * outHeight * outWidth);
   });
 
   it('has logged no console errors', () => {

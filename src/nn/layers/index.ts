@@ -17,6 +17,11 @@ import { Permute, Reshape } from './reshaping';
 import { LSTM } from './lstm';
 import { GRU } from './gru';
 import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D } from './globalPooling';
+import { Conv1D } from './conv1d';
+import { DepthwiseConv2D } from './depthwiseConv2d';
+import { SeparableConv2D } from './separableConv2d';
+import { UpSampling2D } from './upSampling2d';
+import { ZeroPadding2D } from './zeroPadding2d';
 
 export { Activation, Dense, Dropout, Flatten };
 export { BatchNormalization, LayerNormalization, Embedding, PositionalEmbedding, MultiHeadAttention, TransformerBlock };
@@ -24,6 +29,7 @@ export { Conv2D, MaxPooling2D, AveragePooling2D };
 export { Add, Multiply, Concatenate, InputLayer };
 export { Reshape, Permute, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export { LSTM, GRU };
+export { Conv1D, DepthwiseConv2D, SeparableConv2D, UpSampling2D, ZeroPadding2D };
 export { Layer } from '../layer';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
@@ -54,6 +60,11 @@ const factories = new Map<string, LayerFactory>([
   ['GlobalAveragePooling1D', (c) => new GlobalAveragePooling1D(c)],
   ['LSTM', (c) => new LSTM(c.units as number, c)],
   ['GRU', (c) => new GRU(c.units as number, c)],
+  ['Conv1D', (c) => new Conv1D(c.filters as number, c as never)],
+  ['DepthwiseConv2D', (c) => new DepthwiseConv2D(c as never)],
+  ['SeparableConv2D', (c) => new SeparableConv2D(c.filters as number, c as never)],
+  ['UpSampling2D', (c) => new UpSampling2D(c)],
+  ['ZeroPadding2D', (c) => new ZeroPadding2D(c)],
 ]);
 
 /** Lets a user (or a later layer family) make its own layer class loadable. */
