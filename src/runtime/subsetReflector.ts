@@ -8,7 +8,8 @@
 //   - `@group(0) @binding(N) var<storage[, read | read_write]> name: T;`
 //   - at most one `@group(0) @binding(N) var<uniform> name: S;`, S a struct whose members are
 //     f32, i32, u32, vecN<T> (vecNf, vecNi, vecNu), array<T, count> of those, or an alias of one;
-//   - one `@compute @workgroup_size(x[, y[, z]]) fn name(`, sizes integer literals or WORKGROUP_SIZE.
+//   - one `@compute @workgroup_size(x[, y[, z]]) fn name(`, sizes unsuffixed integer literals or
+//     WORKGROUP_SIZE alone.
 // Anything else is refused with a KernelError naming it, never guessed. What it accepts it reads as
 // wgsl_reflect does: the test harness compares the two field by field for every kernel each GPU
 // test compiles (test/harness/reflection-check.ts), and test/runtime/uniforms.test.ts runs the
@@ -93,10 +94,9 @@ function workgroupSize(argumentText: string, refuse: (what: string) => never): n
   const parts = argumentText.split(',').map((part) => part.trim()).filter((part) => part !== '');
   if (parts.length === 1 && parts[0] === 'WORKGROUP_SIZE') return null;
   if (parts.length === 0 || parts.length > 3) refuse(`@workgroup_size(${argumentText})`);
-  return parts.map((part) => {
-    const literal = /^(\d+)[iu]?$/.exec(part);
-    return literal ? Number(literal[1]) : refuse(`the workgroup size '${part}' (integer literals or WORKGROUP_SIZE only)`);
-  });
+  // Suffixed literals (64u) are refused too: wgsl_reflect 1.6 reads them as 1, and this reader
+  // promises wgsl_reflect's answer.
+  return parts.map((part) => (/^\d+$/.test(part) ? Number(part) : refuse(`the workgroup size '${part}' (unsuffixed integer literals or WORKGROUP_SIZE only)`)));
 }
 
 /** Members at WGSL's offsets: each aligned to its type, the struct's size a multiple of its largest alignment. */

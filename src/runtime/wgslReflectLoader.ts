@@ -24,11 +24,6 @@ export function loadCustomOpSupport(): Promise<void> {
   return loading;
 }
 
-/** Whether loadCustomOpSupport() has finished. */
-export function isCustomOpSupportLoaded(): boolean {
-  return reflector !== null;
-}
-
 /** A user kernel's signature, read by wgsl_reflect; refuses clearly when it is not loaded yet. */
 export function reflectUserKernel(name: string, source: string): KernelSignature {
   if (!reflector) {

@@ -62,6 +62,21 @@ describe('generated kernels read alike by both reflectors', () => {
     expect(reflectionMismatches(sources, { remembered: false })).toEqual([]);
   });
 
+  it('uniform layouts beyond what webgrad writes today: arrays of vec3 and vec2, nested arrays, aliased vectors, a trailing comma', () => {
+    const structs = [
+      'struct P { a: array<vec3<f32>, 2>, b: f32 }',
+      'struct P { a: f32, b: array<vec2<u32>, 3>, c: u32 }',
+      'struct P { a: u32, b: array<array<vec4<i32>, 2>, 2>, c: vec3u, d: vec2f }',
+      'alias V = vec4<u32>;\nalias S = u32;\nstruct P { a: S, b: V, c: array<V, 2>, d: vec2<S> }',
+      'struct P {\n  a: vec3<f32>,\n}',
+    ];
+    const sources = structs.map((struct, k) => ({
+      label: `layout ${k}`,
+      code: `${struct}\n@group(0) @binding(0) var<uniform> p: P;\n@group(0) @binding(1) var<storage> q: array<f32>;\n@compute @workgroup_size(2, 3) fn main() {}`,
+    }));
+    expect(reflectionMismatches(sources, { remembered: false })).toEqual([]);
+  });
+
   it('declarations inside comments are not read, by either reflector', () => {
     const code = `// @group(0) @binding(3) var<storage, read> ghost: array<f32>;
 /* an old layout: /* nested */ @group(0) @binding(4) var<uniform> old: Params; */
@@ -92,6 +107,8 @@ describe('WGSL outside the subset is refused, never guessed', () => {
     ['a matrix member', 'struct P { m: mat2x2<f32> }\n@group(0) @binding(0) var<uniform> p: P;\n@compute @workgroup_size(1) fn main() {}', /'mat2x2<f32>' \(uniform field 'm'\)/],
     ['an array sized by a constant', 'const N = 2u;\nstruct P { a: array<vec4<u32>, N> }\n@group(0) @binding(0) var<uniform> p: P;\n@compute @workgroup_size(1) fn main() {}', /'array<vec4<u32>,N>' \(uniform field 'a'\)/],
     ['a workgroup size by a constant', kernel('const SIZE = 64u;', '@compute @workgroup_size(SIZE) fn main() {}'), /the workgroup size 'SIZE'/],
+    // WGSL's 64u is 64, but wgsl_reflect 1.6 reads it as 1: outside the subset, so never read differently.
+    ['a suffixed workgroup size', kernel('', '@compute @workgroup_size(64u) fn main() {}'), /the workgroup size '64u'/],
     ['attributes after the entry point', kernel('', '@workgroup_size(64) @compute fn main() {}'), /an entry point not written/],
     ['two compute entry points', kernel('', '@compute @workgroup_size(1) fn a() {}\n@compute @workgroup_size(1) fn b() {}'), /more than one/],
     ['an unterminated block comment', kernel('/* open'), /an unterminated block comment/],
