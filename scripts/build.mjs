@@ -2,8 +2,8 @@
 // text without its comments), webgrad-wgsl-reflect.js (wgsl_reflect, minified, which webgrad.js
 // imports dynamically when `loadCustomOpSupport()` is called: only user kernels need a full WGSL
 // parser, webgrad's own are read by src/runtime/subsetReflector.ts), webgrad.debug.js (all the
-// code in one readable file, shaders as written, for stack traces and stepping) and the .d.ts tree (scripts/lib/declarations.mjs fits it for every
-// consumer's moduleResolution).
+// code in one readable file, shaders as written, for stack traces and stepping) and the .d.ts tree
+// (scripts/lib/declarations.mjs fits it for every consumer's moduleResolution).
 // Also the package's `prepare` script, so `npm install <git url>` (which installs devDependencies
 // and runs prepare) gets a built dist/; it takes a few seconds.
 // @ts-check
@@ -47,6 +47,20 @@ const reflectorChunkAsSibling = {
   },
 };
 
+/**
+ * The chunk is built on its own, so a value it imported from webgrad would be a second copy (a
+ * second KernelError class, say, that `instanceof` does not recognise): refuse any but wgsl_reflect.
+ * @type {import('esbuild').Plugin}
+ */
+const onlyWgslReflect = {
+  name: 'only-wgsl-reflect',
+  setup(context) {
+    context.onResolve({ filter: /.*/ }, ({ path, kind }) => (kind === 'entry-point' || path.startsWith('wgsl_reflect/') ? undefined : {
+      errors: [{ text: `src/runtime/wgslReflectChunk.ts may import only wgsl_reflect and types, not '${path}' (see scripts/build.mjs)` }],
+    }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
@@ -62,7 +76,7 @@ const common = {
 await rm(distDir, { recursive: true, force: true });
 await Promise.all([
   build({ ...common, entryPoints: [join(repoRoot, 'src', 'index.ts')], outfile: join(distDir, 'webgrad.js'), minify: true, plugins: [wgslWithoutComments, reflectorChunkAsSibling] }),
-  build({ ...common, entryPoints: [reflectorChunk], outfile: join(distDir, REFLECTOR_CHUNK_FILE), minify: true }),
+  build({ ...common, entryPoints: [reflectorChunk], outfile: join(distDir, REFLECTOR_CHUNK_FILE), minify: true, plugins: [onlyWgslReflect] }),
   // The readable build bundles the reflector in (esbuild inlines the dynamic import): one file, the same loading API.
   build({ ...common, entryPoints: [join(repoRoot, 'src', 'index.ts')], outfile: join(distDir, 'webgrad.debug.js') }),
 ]);
