@@ -47,6 +47,6 @@ export * from './io';
 export * as optimizers from './optim';
 export * as losses from './losses';
 export * as metrics from './metrics';
-export { customOp, type CustomOpSpec } from './ops/custom';
+export { customOp, loadCustomOpSupport, type CustomOpSpec } from './ops/custom';
 export { profile, formatProfile, type ProfileReport, type KernelTiming } from './runtime/profiler';
 export type { EpilogueActivation } from './ops/linear';

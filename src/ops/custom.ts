@@ -3,6 +3,7 @@ import { recordOp } from '../autograd/recorder';
 import { ValueError } from '../errors';
 import { defineKernel, type Kernel, type KernelVariant } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
+import { reflectUserKernel } from '../runtime/wgslReflectLoader';
 import type { UniformValues } from '../runtime/uniforms';
 import { assertValidShape } from '../shape';
 import { Tensor, type DType } from '../tensor';
@@ -31,9 +32,15 @@ export interface CustomOpSpec {
   backward?: (outputGradient: Tensor, inputs: Record<string, Tensor>, output: Tensor) => Record<string, Tensor | null>;
 }
 
+export { loadCustomOpSupport } from '../runtime/wgslReflectLoader';
+
 const kernels = new Map<string, Kernel>();
 
-/** Runs a user-written WGSL kernel as a webgrad op: batched, pooled, and recorded on tapes. */
+/**
+ * Runs a user-written WGSL kernel as a webgrad op: batched, pooled, and recorded on tapes. The
+ * WGSL is reflected by wgsl_reflect, which is not in the core bundle: `await loadCustomOpSupport()`
+ * once before the first call.
+ */
 export function customOp(spec: CustomOpSpec): Tensor {
   const names = Object.keys(spec.inputs);
   if (names.includes(spec.output.name)) throw new ValueError(`${spec.name}: output '${spec.output.name}' has the same name as an input`);
@@ -42,7 +49,7 @@ export function customOp(spec: CustomOpSpec): Tensor {
   const key = `${spec.name}\n${spec.wgsl}`;
   let kernel = kernels.get(key);
   if (!kernel) {
-    kernel = defineKernel(spec.name, spec.wgsl);
+    kernel = defineKernel(spec.name, spec.wgsl, reflectUserKernel);
     kernels.set(key, kernel);
   }
   // Compiling first (cached) refuses a bad shader before anything is allocated.

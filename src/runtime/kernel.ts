@@ -1,32 +1,25 @@
 // A compute kernel from WGSL: its bindings and uniform layout are read from the source itself,
 // pipelines are built lazily and cached per variant (type aliases rebound, override constants set).
-import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import invocationSource from '../../shaders/invocation.wgsl';
 import { KernelError } from '../errors';
 import { checkErrorScope, deviceGeneration, getDevice } from './device';
-import { uniformLayoutFromMembers, type UniformLayout } from './uniforms';
+import { signatureOf, WORKGROUP_SIZE, type KernelSignature } from './reflection';
+import { reflectSubset } from './subsetReflector';
 
-/**
- * Threads per workgroup of every 1-D kernel: the value of shaders/invocation.wgsl's WORKGROUP_SIZE
- * override, which kernels use for `@workgroup_size` and flatIndex, and so for how launch splits grids.
- */
-export const WORKGROUP_SIZE = 64;
+export { WORKGROUP_SIZE, type KernelSignature, type StorageBinding } from './reflection';
 const DECLARES_WORKGROUP_SIZE = /\boverride\s+WORKGROUP_SIZE\b/;
-const USES_WORKGROUP_SIZE = /@workgroup_size\(\s*WORKGROUP_SIZE\s*\)/;
 
 /** The source with shaders/invocation.wgsl prepended when it calls flatIndex without defining it. */
 function withInvocationHelper(source: string): string {
   return /\bflatIndex\s*\(/.test(source) && !/\bfn\s+flatIndex\b/.test(source) ? invocationSource + source : source;
 }
 
-export interface StorageBinding { name: string; binding: number; readOnly: boolean }
+/** Reads a kernel source's signature (the source as compiled: helpers prepended, aliases rebound). */
+export type Reflector = (name: string, source: string) => KernelSignature;
 
-/** What reflection tells us about one kernel source. */
-export interface KernelSignature {
-  storage: StorageBinding[];
-  uniform: { name: string; binding: number; layout: UniformLayout } | null;
-  workgroupSize: [number, number, number];
-  entryPoint: string;
+/** Reflects webgrad's own kernels, written in the WGSL subset subsetReflector.ts reads. */
+export function reflectKernel(name: string, source: string): KernelSignature {
+  return signatureOf(name, source, reflectSubset(name, source));
 }
 
 /** Type aliases a variant may rebind (`alias Element = f32;` → i32), and override constants. */
@@ -51,35 +44,6 @@ export interface CompiledKernel {
   failure: KernelError | null;
 }
 
-/** Reads bindings (group 0), the uniform struct layout and the workgroup size from WGSL source. */
-export function reflectKernel(name: string, source: string): KernelSignature {
-  let reflection: WgslReflect;
-  try {
-    reflection = new WgslReflect(source);
-  } catch (error) {
-    throw new KernelError(`kernel '${name}': WGSL parse error: ${(error as Error).message}`);
-  }
-  const entry = reflection.entry.compute[0];
-  if (!entry) throw new KernelError(`kernel '${name}': the WGSL has no @compute entry point`);
-  const storage = reflection.storage.map((variable) => ({
-    name: variable.name,
-    binding: variable.binding,
-    readOnly: variable.access !== 'read_write',
-  }));
-  if (reflection.uniforms.length > 1) throw new KernelError(`kernel '${name}': at most one uniform struct is supported`);
-  const uniformVariable = reflection.uniforms[0];
-  const uniform = uniformVariable
-    ? {
-        name: uniformVariable.name,
-        binding: uniformVariable.binding,
-        layout: uniformLayoutFromMembers(uniformVariable.members ?? [], uniformVariable.size, name),
-      }
-    : null;
-  // Reflection cannot evaluate an override; WORKGROUP_SIZE is the runtime's own.
-  const size = USES_WORKGROUP_SIZE.test(source) ? [WORKGROUP_SIZE] : entry.workgroupSize ?? [1, 1, 1];
-  return { storage, uniform, workgroupSize: [size[0], size[1] ?? 1, size[2] ?? 1], entryPoint: entry.name };
-}
-
 /** Rewrites `alias NAME = ...;` lines so one source serves several element types. */
 export function rebindAliases(source: string, aliases: Record<string, string>): string {
   let result = source;
@@ -99,7 +63,7 @@ export class Kernel {
 
   readonly source: string;
 
-  constructor(readonly name: string, source: string) {
+  constructor(readonly name: string, source: string, private readonly reflect: Reflector = reflectKernel) {
     this.source = withInvocationHelper(source);
   }
 
@@ -113,7 +77,7 @@ export class Kernel {
     const cached = this.compiled.get(key);
     if (cached) return cached;
     const source = variant.aliases ? rebindAliases(this.source, variant.aliases) : this.source;
-    const signature = reflectKernel(this.name, source);
+    const signature = this.reflect(this.name, source);
     const kernel = this.createPipeline(source, signature, variant.constants ?? {});
     this.compiled.set(key, kernel);
     return kernel;
@@ -164,7 +128,10 @@ function variantKey(variant: KernelVariant): string {
   return key;
 }
 
-/** Declares a kernel from its WGSL source (imported as text from shaders/). */
-export function defineKernel(name: string, source: string): Kernel {
-  return new Kernel(name, source);
+/**
+ * Declares a kernel from its WGSL source (imported as text from shaders/, or generated from such a
+ * template), reflected by `reflectKernel`; user kernels pass wgsl_reflect's reflector instead.
+ */
+export function defineKernel(name: string, source: string, reflect: Reflector = reflectKernel): Kernel {
+  return new Kernel(name, source, reflect);
 }

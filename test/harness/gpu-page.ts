@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { decodePageJson, encodePageJson, pageJsonReplacer, pageJsonReviver } from './page-json';
+import { reflectionMismatches, type CompiledSource } from './reflection-check';
 
 /** The webgrad module as the page sees it (type-only: nothing from src/ is loaded in Node). */
 export type Webgrad = typeof import('../../src/index');
@@ -116,8 +117,17 @@ export async function openGpuPage(): Promise<GpuPage> {
   });
 
   const close = async (): Promise<void> => {
-    if (!page.isClosed()) await page.close();
+    let mismatches: string[] = [];
+    if (!page.isClosed()) {
+      // A page that crashed or navigated away has nothing to give: its kernels go unchecked.
+      const sources = (await page.evaluate('[...(window.wgShaderSources ?? [])].map(([code, label]) => ({ code, label }))').catch(() => [])) as CompiledSource[];
+      mismatches = reflectionMismatches(sources);
+      await page.close();
+    }
     await browser.disconnect();
+    if (mismatches.length > 0) {
+      throw new Error(`webgrad's subset reflector and wgsl_reflect read ${mismatches.length} kernel(s) of this file differently:\n${mismatches.join('\n')}`);
+    }
   };
 
   try {

@@ -1,6 +1,6 @@
 // The npm package as a user gets it: only dist/, README and LICENSE ship; the tarball installs
-// offline (wgsl_reflect is bundled; the one dependency, @webgpu/types, is types only) and imports
-// in plain Node by its `exports` map; init() without WebGPU fails with the typed error the README
+// offline (wgsl_reflect is bundled, in the chunk customOp loads; the one dependency, @webgpu/types,
+// is types only) and imports in plain Node by its `exports` map, the chunk included; init() without WebGPU fails with the typed error the README
 // promises.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ describe('npm package', () => {
     const paths = packed.pack.files.map((file) => file.path);
     const outside = paths.filter((path) => !path.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(path));
     expect(outside).toEqual([]);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/webgrad.js', 'dist/webgrad.debug.js', 'dist/index.d.ts']));
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/webgrad.js', 'dist/webgrad-wgsl-reflect.js', 'dist/webgrad.debug.js', 'dist/index.d.ts']));
     // Sourcemaps would be the largest files (1.65 MB before) and point at src/, which does not ship.
     expect(paths.filter((path) => path.endsWith('.map'))).toEqual([]);
     expect(paths.filter((path) => /(^|\/)(test|bench|demos)\//.test(path))).toEqual([]);
@@ -45,6 +45,10 @@ describe('npm package', () => {
       const debug = await import('webgrad/debug');
       const report = { resolved: import.meta.resolve('webgrad'), debugResolved: import.meta.resolve('webgrad/debug'), debugSequential: typeof debug.Sequential, init: typeof wg.init, tensor: typeof wg.tensor, Sequential: typeof wg.Sequential };
       report.supported = await wg.isSupported();
+      // customOp's reflector chunk resolves beside the entry file (no device needed to load it).
+      await wg.loadCustomOpSupport();
+      await debug.loadCustomOpSupport();
+      report.customOpSupport = 'loaded';
       try {
         await wg.init();
         report.error = null;
@@ -54,7 +58,7 @@ describe('npm package', () => {
       console.log(JSON.stringify(report));
     `);
     const report = JSON.parse(await packed.exec(process.execPath, ['check.mjs'])) as Record<string, unknown>;
-    expect(report).toMatchObject({ init: 'function', tensor: 'function', Sequential: 'function', supported: false });
+    expect(report).toMatchObject({ init: 'function', tensor: 'function', Sequential: 'function', supported: false, customOpSupport: 'loaded' });
     expect(report.resolved).toMatch(/\/node_modules\/webgrad\/dist\/webgrad\.js$/);
     expect(report.debugResolved).toMatch(/\/node_modules\/webgrad\/dist\/webgrad\.debug\.js$/);
     expect(report.debugSequential).toBe('function');

@@ -58,6 +58,8 @@ interface Outcome {
 
 async function runCase(call: string): Promise<Outcome> {
   return gpu.run(async (wg, { call, wgsl }) => {
+    // customOp's WGSL reflector loads on demand (once per page; later calls return at once).
+    await wg.loadCustomOpSupport();
     type T = ReturnType<typeof wg.tensor>;
     type Model = InstanceType<typeof wg.Sequential>;
     const counts = () => { const m = wg.memory(); return { numTensors: m.numTensors, numBytes: m.numBytes }; };

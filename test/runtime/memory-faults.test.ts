@@ -124,6 +124,7 @@ describe('buffer limits', () => {
 describe('after a rejected batch', () => {
   it('a broken customOp called twice: the second call is refused, and reads are correct or an error, never zeros', async () => {
     const out = await gpu.run(async (wg, { wgsl, broken }) => {
+      await wg.loadCustomOpSupport();
       const outcome = async (fn: () => unknown): Promise<string> => {
         try {
           const value = await fn();
@@ -175,6 +176,7 @@ describe('after a rejected batch', () => {
 describe('input checks', () => {
   it('a customOp input declared read_write is refused (it would overwrite the caller\'s tensor); an unknown dtype is refused naming the allowed ones', async () => {
     const out = await gpu.run(async (wg, { wgsl }) => {
+      await wg.loadCustomOpSupport();
       const attempt = (fn: () => unknown): string => {
         try {
           fn();

@@ -56,6 +56,7 @@ describe('kernels written by the user', () => {
   it('customOp runs user WGSL bound by name, and its backward rule matches finite differences', async () => {
     const x = [-2, -0.5, 0.25, 3, -1e-3, 7];
     const result = await gpu.run(async (wg, args) => {
+      await wg.loadCustomOpSupport();
       const leaky = (t: ReturnType<typeof wg.tensor>) => wg.customOp({
         name: 'leakyRelu', wgsl: args.wgsl, inputs: { x: t }, output: { name: 'out', shape: t.shape },
         uniforms: { count: t.size, slope: 0.1 },
@@ -79,6 +80,7 @@ describe('kernels written by the user', () => {
 
   it('a WGSL compile error surfaces as a KernelError with the kernel name and the compiler message, and spoils no other work', async () => {
     const result = await gpu.run(async (wg, args) => {
+      await wg.loadCustomOpSupport();
       const x = wg.tensor([1, 2, 3, 4]);
       const fine = wg.mul(x, 3);
       let error: { name: string; message: string } | null = null;
@@ -103,6 +105,7 @@ describe('kernels written by the user', () => {
 
   it('a WGSL parse error, a missing binding and an unknown uniform field are errors naming the kernel', async () => {
     const messages = await gpu.run(async (wg, args) => {
+      await wg.loadCustomOpSupport();
       const x = wg.tensor([1, 2]);
       const attempt = (spec: Partial<Parameters<typeof wg.customOp>[0]>): string => {
         try {

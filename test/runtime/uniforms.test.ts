@@ -1,22 +1,31 @@
-// Uniform packing (src/runtime/uniforms.ts): layouts reflected by wgsl_reflect from small WGSL
-// structs must put each value at the offset WGSL's uniform layout rules give (worked out by hand
-// in the comments: scalars align to 4, vec2 to 8, vec3/vec4 to 16, uniform array strides to 16).
+// Uniform packing (src/runtime/uniforms.ts): layouts reflected from small WGSL structs must put
+// each value at the offset WGSL's uniform layout rules give (worked out by hand in the comments:
+// scalars align to 4, vec2 to 8, vec3/vec4 to 16, uniform array strides to 16). Both reflectors
+// run every layout case: the subset reader of webgrad's own kernels and wgsl_reflect (customOp).
 // Pure Node: no browser.
-import { describe, expect, it } from 'vitest';
-import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import { ValueError } from '../../src/errors';
-import { packUniforms, uniformLayoutFromMembers, type UniformLayout } from '../../src/runtime/uniforms';
-import { reflectKernel } from '../../src/runtime/kernel';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KernelError, ValueError } from '../../src/errors';
+import { packUniforms, type UniformLayout } from '../../src/runtime/uniforms';
+import { reflectKernel, type Reflector } from '../../src/runtime/kernel';
+import { loadCustomOpSupport, reflectUserKernel } from '../../src/runtime/wgslReflectLoader';
 import whereSource from '../../shaders/where.wgsl';
 
+beforeAll(async () => { await loadCustomOpSupport(); });
+
 /** The layout of the one uniform struct in a compute shader whose uniform is `params: <structName>`. */
-function layoutOf(structSource: string, structName = 'Params'): UniformLayout {
+function layoutOfWith(structSource: string, structName: string, reflect: Reflector): UniformLayout {
   const source = `${structSource}
 @group(0) @binding(0) var<uniform> params: ${structName};
 @compute @workgroup_size(1) fn main() { _ = params; }`;
-  const uniform = new WgslReflect(source).uniforms[0];
-  return uniformLayoutFromMembers(uniform.members ?? [], uniform.size, 'test');
+  return reflect('test', source).uniform!.layout;
 }
+
+/** Each reflector, with the error it gives for a member type packing cannot write. */
+const reflectors: { name: string; reflect: Reflector; unsupported: typeof ValueError | typeof KernelError }[] = [
+  // A user's shader is user input (ValueError); webgrad's own kernels never use such types (KernelError: a webgrad bug).
+  { name: 'wgsl_reflect (customOp)', reflect: reflectUserKernel, unsupported: ValueError },
+  { name: "the subset reflector (webgrad's kernels)", reflect: reflectKernel, unsupported: KernelError },
+];
 
 /** Packs into a buffer pre-filled with 0xAB bytes, so unwritten bytes stand out. */
 function pack(layout: UniformLayout, values: Record<string, number | number[]>): DataView {
@@ -28,7 +37,8 @@ function pack(layout: UniformLayout, values: Record<string, number | number[]>):
 
 const offsetsOf = (layout: UniformLayout, field: string): number[] => layout.fields.get(field)!.slots.map((slot) => slot.offset);
 
-describe('uniform layout', () => {
+describe.each(reflectors)('uniform layout read by $name', ({ reflect, unsupported }) => {
+  const layoutOf = (structSource: string, structName = 'Params'): UniformLayout => layoutOfWith(structSource, structName, reflect);
   it('places scalars and vec4 arrays as the broadcasting kernels declare them', () => {
     const layout = layoutOf('struct Params { count: u32, rank: u32, outShape: array<vec4<u32>, 2>, strides: array<vec4<u32>, 2> }');
     // count@0, rank@4, outShape aligned to 16 → 16..47 (8 u32 slots), strides 48..79; size 80.
@@ -62,13 +72,13 @@ describe('uniform layout', () => {
   });
 
   it('rejects member types it cannot pack, naming the field', () => {
-    expect(() => layoutOf('struct Params { count: u32, m: mat2x2<f32> }')).toThrow(ValueError);
+    expect(() => layoutOf('struct Params { count: u32, m: mat2x2<f32> }')).toThrow(unsupported);
     expect(() => layoutOf('struct Params { count: u32, m: mat2x2<f32> }')).toThrow(/uniform field 'm'/);
     expect(() => layoutOf('struct Inner { x: f32 }\nstruct Params { count: u32, inner: Inner }')).toThrow(/uniform field 'inner'/);
   });
 
   it('reads a real shader: where.wgsl has three stride arrays after count and rank', () => {
-    const signature = reflectKernel('where', whereSource);
+    const signature = reflect('where', whereSource);
     const layout = signature.uniform!.layout;
     expect(offsetsOf(layout, 'count')).toEqual([0]);
     expect(offsetsOf(layout, 'outShape')[0]).toBe(16);
@@ -84,7 +94,7 @@ describe('uniform layout', () => {
 });
 
 describe('packUniforms', () => {
-  const layout = layoutOf('struct Params { count: u32, offset: i32, scale: f32, shape: array<vec4<u32>, 2>, origin: vec2<f32> }');
+  const layout = layoutOfWith('struct Params { count: u32, offset: i32, scale: f32, shape: array<vec4<u32>, 2>, origin: vec2<f32> }', 'Params', reflectKernel);
 
   it('writes u32, i32 and f32 little-endian at their offsets', () => {
     const view = pack(layout, { count: 0xffffffff, offset: -123456, scale: 0.1, shape: [1, 2, 3, 4, 5, 6, 7, 8], origin: [1.5, -2] });
