@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelError } from '../../src/errors';
 import { elementwiseSource, elementwiseVectorSource } from '../../src/ops/elementwise';
+import { checkGradientOptions, gradientKernelPart } from '../../src/optim/gradientTransform';
 import { updateKernel } from '../../src/optim/updateKernel';
 import { reflectKernel } from '../../src/runtime/kernel';
 import { plainSignature, reflectionMismatches } from '../harness/reflection-check';
@@ -49,14 +50,18 @@ describe('generated kernels read alike by both reflectors', () => {
     expect(reflectionMismatches(sources, { remembered: false })).toEqual([]);
   });
 
-  it('optimizer updates with 0 to 3 slots and 0 to 4 constants', () => {
+  it('optimizer updates with 0 to 3 slots, 0 to 4 constants and every gradient option', () => {
     const sources = [];
-    for (let slotCount = 0; slotCount <= 3; slotCount++) {
-      for (let constantCount = 0; constantCount <= 4; constantCount++) {
-        const slots = Object.fromEntries(Array.from({ length: slotCount }, (_, k) => [`s${k}`, 0]));
-        const constants = Object.fromEntries(Array.from({ length: constantCount }, (_, k) => [`c${k}`, 1]));
-        const name = `update ${slotCount} ${constantCount}`;
-        sources.push({ label: name, code: updateKernel(name, { slots, constants, body: '  p -= g;' }).source });
+    const transforms = [{}, { clipnorm: 1 }, { clipvalue: 0.5 }, { globalClipnorm: 2 }, { gradientAccumulationSteps: 3 }, { clipnorm: 1, gradientAccumulationSteps: 2 }]
+      .map((options) => ({ label: JSON.stringify(options), part: gradientKernelPart(checkGradientOptions('sgd', options)) }));
+    for (const transform of transforms) {
+      for (let slotCount = 0; slotCount <= 3; slotCount++) {
+        for (let constantCount = 0; constantCount <= 4; constantCount++) {
+          const slots = Object.fromEntries(Array.from({ length: slotCount }, (_, k) => [`s${k}`, 0]));
+          const constants = Object.fromEntries(Array.from({ length: constantCount }, (_, k) => [`c${k}`, 1]));
+          const name = `update ${slotCount} ${constantCount} ${transform.label}`;
+          sources.push({ label: name, code: updateKernel(name, { slots, constants, body: '  p -= g;' }, transform.part).source });
+        }
       }
     }
     expect(reflectionMismatches(sources, { remembered: false })).toEqual([]);
