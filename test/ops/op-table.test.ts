@@ -36,6 +36,15 @@ describe('the op table', () => {
     }
   });
 
+  it('installs every row flagged as a method on Tensor, and no other row', () => {
+    for (const [name, row] of rows) {
+      const installed = typeof (wg.Tensor.prototype as unknown as Record<string, unknown>)[name] === 'function';
+      // gelu, clip and cast are methods through their wrappers (options, bounds, a dtype).
+      if (!['gelu', 'clip', 'cast'].includes(name)) expect(installed, `Tensor.prototype.${name}`).toBe(row.declaration.method === true);
+    }
+    expect(rows.get('log1p')?.declaration.method).toBe(true);
+  });
+
   it('names, for each row tested elsewhere, a test file that calls it', () => {
     for (const [name, { file, through }] of Object.entries(testedElsewhere)) {
       expect(rows.has(name), `${name} is no row`).toBe(true);
