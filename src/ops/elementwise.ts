@@ -91,30 +91,32 @@ function argumentOf(input: KernelInput, loaded: string): string {
   return input.element === 'f32' ? `((bitcast<u32>(${loaded}) & 0x7fffffffu) != 0u)` : `(${loaded} != 0)`;
 }
 
-/** Generated WGSL reading every input through broadcast strides. */
-export function elementwiseSource(inputs: readonly KernelInput[], body: string, prelude: string, output: Scalar): string {
-  return ieeeSource + prelude + broadcastIndexSource + elementwiseTemplate
-    .replace('{{STRIDE_VECTORS}}', String(2 * inputs.length))
-    .replace('{{INPUT_COUNT}}', String(inputs.length))
-    .replace('{{INPUT_BINDINGS}}', inputs.map((input, k) => `@group(0) @binding(${k}) var<storage, read> ${input.name}_: array<${input.element}>;`).join('\n'))
+/**
+ * The {{…}} parts both templates share: input bindings (each input's array element given by
+ * `stored`), the out and params bindings, and compute's parameters and body.
+ */
+function fillShared(template: string, inputs: readonly KernelInput[], stored: (input: KernelInput, k: number) => string, body: string, output: Scalar): string {
+  return template
+    .replace('{{INPUT_BINDINGS}}', inputs.map((input, k) => `@group(0) @binding(${k}) var<storage, read> ${input.name}_: array<${stored(input, k)}>;`).join('\n'))
     .replace('{{OUT_BINDING}}', String(inputs.length))
     .replaceAll('{{OUTPUT}}', output)
     .replace('{{PARAMS_BINDING}}', String(inputs.length + 1))
     .replace('{{PARAMETERS}}', inputs.map(parameterOf).join(', '))
-    .replace('{{BODY}}', body)
+    .replace('{{BODY}}', body);
+}
+
+/** Generated WGSL reading every input through broadcast strides. */
+export function elementwiseSource(inputs: readonly KernelInput[], body: string, prelude: string, output: Scalar): string {
+  return ieeeSource + prelude + broadcastIndexSource + fillShared(elementwiseTemplate, inputs, (input) => input.element, body, output)
+    .replace('{{STRIDE_VECTORS}}', String(2 * inputs.length))
+    .replace('{{INPUT_COUNT}}', String(inputs.length))
     .replace('{{ARGUMENTS}}', inputs.map((input, k) => argumentOf(input, `${input.name}_[offsets[${k}]]`)).join(', '));
 }
 
 /** Generated WGSL for contiguous inputs read as vec4s, except those marked `splat` (one element). */
 export function elementwiseVectorSource(inputs: readonly KernelInput[], splat: readonly boolean[], body: string, prelude: string, output: Scalar): string {
   const lane = (component: string): string => `compute(${inputs.map((input, k) => argumentOf(input, `v${k}.${component}`)).join(', ')})`;
-  return ieeeSource + prelude + elementwiseVectorTemplate
-    .replace('{{INPUT_BINDINGS}}', inputs.map((input, k) => `@group(0) @binding(${k}) var<storage, read> ${input.name}_: array<${splat[k] ? input.element : `vec4<${input.element}>`}>;`).join('\n'))
-    .replace('{{OUT_BINDING}}', String(inputs.length))
-    .replaceAll('{{OUTPUT}}', output)
-    .replace('{{PARAMS_BINDING}}', String(inputs.length + 1))
-    .replace('{{PARAMETERS}}', inputs.map(parameterOf).join(', '))
-    .replace('{{BODY}}', body)
+  return ieeeSource + prelude + fillShared(elementwiseVectorTemplate, inputs, (input, k) => (splat[k] ? input.element : `vec4<${input.element}>`), body, output)
     .replace('{{LOADS}}', inputs.map((input, k) => `  let v${k} = ${splat[k] ? `vec4<${input.element}>(${input.name}_[0])` : `${input.name}_[j]`};`).join('\n'))
     .replace('{{LANES}}', ['x', 'y', 'z', 'w'].map(lane).join(', '));
 }
