@@ -1,7 +1,7 @@
 // Installs the ops as Tensor methods (typed by the Tensor interface in src/tensor.ts): every row of
 // the op table flagged `method`, read from the modules that export rows, and the other ops listed
-// below. The tensor
-// module imports no op, so ops import it without a cycle, as TF.js's chained ops do.
+// below. The tensor module imports no op, so ops import it without a cycle, as TF.js's chained ops
+// do.
 import { Tensor, type DType, type TensorMethods } from '../tensor';
 import * as binaryRows from './binary';
 import { cast } from './cast';
