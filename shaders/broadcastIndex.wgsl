@@ -1,6 +1,6 @@
 // Reading inputs of other shapes as if broadcast to the output's shape (rank ≤ 8, shapes and strides
 // as two vec4<u32>): the output index is decomposed once, then each input's offset is that index
-// dotted with the input's strides (stride 0 on broadcast dims). Prepended to binary, compare, where.
+// dotted with the input's strides (stride 0 on broadcast dims). Prepended to elementwise.wgsl.
 fn outputIndex(i: u32, rank: u32, shape: array<vec4<u32>, 2>) -> array<u32, 8> {
   var index: array<u32, 8>;
   var remaining = i;

@@ -1,7 +1,7 @@
-// A declared elementwise op: out[i] = compute(inputs at i), every input read through its own strides
+// A row of the op table: out[i] = compute(inputs at i), every input read through its own strides
 // over out's shape (stride 0 on broadcast dims). Contiguous inputs take elementwiseVector.wgsl.
-// src/ops/elementwise.ts fills in the {{…}} parts from the op's declaration: its inputs, WGSL body and
-// element types (f32, or i32 for an op's int32 form).
+// src/ops/elementwise.ts fills in the {{…}} parts from the row: its inputs, WGSL body and element
+// types (f32 or i32 per input and for out; a 'truth' input is passed to compute as a bool).
 struct Params {
   count: u32,
   rank: u32,

@@ -1,6 +1,6 @@
-// A declared elementwise op over contiguous inputs: four outputs per invocation through vec4 loads
-// and stores (on CPU adapters that doubles the throughput of one scalar per invocation). Inputs of
-// one element are splatted. src/ops/elementwise.ts fills in the {{…}} parts from the declaration.
+// A row of the op table over contiguous inputs: four outputs per invocation through vec4 loads and
+// stores, so each invocation's fixed cost is shared by four elements (measurements: bench/notes/).
+// Inputs of one element are splatted. src/ops/elementwise.ts fills in the {{…}} parts from the row.
 struct Params { count4: u32 }
 
 {{INPUT_BINDINGS}}

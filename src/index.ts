@@ -11,17 +11,17 @@ export * from './errors';
 export { tensor, full, zeros, ones, arange, eye, type TensorData } from './ops/creation';
 export type { TensorLike, NumericArray } from './ops/operand';
 // Every op taking tensors, accepting TensorLike arguments (these names shadow the same names in the
-// `export *` lines below, which bring the option types).
+// `export *` lines below, which bring the option types). The op table's rows take TensorLike
+// themselves and come through the `export *` lines (unary, binary, pow, gelu, compare).
 export {
-  neg, abs, square, exp, log, sqrt, rsqrt, sin, cos, relu,
-  sigmoid, tanh, softplus, reciprocal, sign, gelu, add, sub, mul, div,
-  pow, maximum, minimum, equal, notEqual, greater, greaterEqual, less, lessEqual, where,
   clip, sum, mean, max, min, argmax, softmax, logSoftmax, reshape, transpose,
   broadcastTo, slice, concat, cast, matmul, linear, gather, oneHot, conv2d, conv2dBackpropInput,
   conv2dBackpropFilter, maxPool2d, avgPool2d, moments, batchNorm, layerNorm, dropout, scaledDotProductAttention, zerosLike, onesLike,
   dot, outerProduct,
 } from './ops/public';
 export * from './ops/unary';
+export * from './ops/binary';
+export * from './ops/pow';
 export * from './ops/gelu';
 export * from './ops/compare';
 export * from './ops/reduce';

@@ -8,6 +8,7 @@ import { trackBytes, trackTensor, untrackTensor } from './memory';
 import { sizeOf, type Shape } from './shape';
 import type { GeluOptions } from './ops/gelu';
 import type { MatmulOptions } from './ops/matmul';
+import type { ElementwiseMethods } from './ops/methods';
 import type { TensorLike } from './ops/operand';
 import type { Axes } from './ops/reduce';
 
@@ -168,36 +169,12 @@ export class Tensor {
 
 /**
  * Every op as a method where that reads naturally: a.add(b).relu().sum(). Declared here so the
- * type is whole wherever Tensor is; installed on the prototype by src/ops/methods.ts, so this
- * module imports no op (the ops import it).
+ * type is whole wherever Tensor is (the elementwise ones derived from the op table's rows flagged
+ * `method`); installed on the prototype by src/ops/methods.ts, so this module imports no op (the
+ * ops import it).
  */
-export interface TensorMethods {
-  add(other: TensorLike): Tensor;
-  sub(other: TensorLike): Tensor;
-  mul(other: TensorLike): Tensor;
-  div(other: TensorLike): Tensor;
-  pow(other: TensorLike): Tensor;
-  maximum(other: TensorLike): Tensor;
-  minimum(other: TensorLike): Tensor;
-  neg(): Tensor;
-  abs(): Tensor;
-  exp(): Tensor;
-  log(): Tensor;
-  sqrt(): Tensor;
-  rsqrt(): Tensor;
-  square(): Tensor;
-  sin(): Tensor;
-  cos(): Tensor;
-  relu(): Tensor;
-  sigmoid(): Tensor;
-  tanh(): Tensor;
+export interface TensorMethods extends ElementwiseMethods {
   gelu(options?: GeluOptions): Tensor;
-  softplus(): Tensor;
-  equal(other: TensorLike): Tensor;
-  greater(other: TensorLike): Tensor;
-  greaterEqual(other: TensorLike): Tensor;
-  less(other: TensorLike): Tensor;
-  lessEqual(other: TensorLike): Tensor;
   clip(lo: number, hi: number): Tensor;
   sum(axes?: Axes, keepDims?: boolean): Tensor;
   mean(axes?: Axes, keepDims?: boolean): Tensor;

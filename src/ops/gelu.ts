@@ -1,5 +1,5 @@
 // GELU in both forms Keras offers: exact x·Φ(x) (activation 'gelu', the default) and the tanh
-// approximation (approximate=True), each a declared elementwise op with its fused derivative.
+// approximation (approximate=True), each a row of the op table with its fused derivative.
 import geluSource from '../../shaders/gelu.wgsl';
 import stableMathSource from '../../shaders/stableMath.wgsl';
 import type { Tensor } from '../tensor';

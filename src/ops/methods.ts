@@ -1,48 +1,37 @@
-// Installs every op as a Tensor method (declared by the Tensor interface in src/tensor.ts): the
-// tensor module imports no op, so ops import it without a cycle, as TF.js's chained ops do.
+// Installs the ops as Tensor methods (typed by the Tensor interface in src/tensor.ts): every row of
+// the op table flagged `method`, read from the modules that export rows, and the other ops listed
+// below. The tensor module imports no op, so ops import it without a cycle, as TF.js's chained ops
+// do.
 import { Tensor, type DType, type TensorMethods } from '../tensor';
-import * as binaryOps from './binary';
+import * as binaryRows from './binary';
 import { cast } from './cast';
 import { clip } from './clip';
-import * as compareOps from './compare';
+import * as compareRows from './compare';
+import type { ElementwiseOp } from './elementwise';
 import { gelu, type GeluOptions } from './gelu';
 import * as indexingOps from './indexing';
 import { matmul, type MatmulOptions } from './matmul';
 import * as movementOps from './movement';
-import { pow } from './pow';
-import { asTensor, withOperand, type TensorLike } from './operand';
+import { asTensor, Conversions, withOperand, type TensorLike } from './operand';
+import * as powRows from './pow';
 import * as reduceOps from './reduce';
 import type { Axes } from './reduce';
 import * as softmaxOps from './softmax';
-import * as unaryOps from './unary';
+import * as unaryRows from './unary';
 
-const methods: TensorMethods & ThisType<Tensor> = {
-  add(other: TensorLike): Tensor { return withOperand('add', other, 'other', (b) => binaryOps.add(this, b)); },
-  sub(other: TensorLike): Tensor { return withOperand('sub', other, 'other', (b) => binaryOps.sub(this, b)); },
-  mul(other: TensorLike): Tensor { return withOperand('mul', other, 'other', (b) => binaryOps.mul(this, b)); },
-  div(other: TensorLike): Tensor { return withOperand('div', other, 'other', (b) => binaryOps.div(this, b)); },
-  pow(other: TensorLike): Tensor { return withOperand('pow', other, 'other', (b) => pow(this, b)); },
-  maximum(other: TensorLike): Tensor { return withOperand('maximum', other, 'other', (b) => binaryOps.maximum(this, b)); },
-  minimum(other: TensorLike): Tensor { return withOperand('minimum', other, 'other', (b) => binaryOps.minimum(this, b)); },
-  neg(): Tensor { return unaryOps.neg(this); },
-  abs(): Tensor { return unaryOps.abs(this); },
-  exp(): Tensor { return unaryOps.exp(this); },
-  log(): Tensor { return unaryOps.log(this); },
-  sqrt(): Tensor { return unaryOps.sqrt(this); },
-  rsqrt(): Tensor { return unaryOps.rsqrt(this); },
-  square(): Tensor { return unaryOps.square(this); },
-  sin(): Tensor { return unaryOps.sin(this); },
-  cos(): Tensor { return unaryOps.cos(this); },
-  relu(): Tensor { return unaryOps.relu(this); },
-  sigmoid(): Tensor { return unaryOps.sigmoid(this); },
-  tanh(): Tensor { return unaryOps.tanh(this); },
+/** The modules whose exported rows may be methods: the types below and the install read the same ones. */
+const rowModules = [binaryRows, compareRows, powRows, unaryRows];
+type RowModules = typeof binaryRows & typeof compareRows & typeof powRows & typeof unaryRows;
+
+/** `x.name(...others)` for every row flagged `method`: the row's inputs after the first, as TensorLike. */
+export type ElementwiseMethods = {
+  [K in keyof RowModules as RowModules[K] extends { declaration: { method?: true } } ? K : never]:
+    RowModules[K] extends (first: TensorLike, ...others: infer Others extends readonly TensorLike[]) => Tensor ? (...others: Others) => Tensor : never;
+};
+
+/** The methods that are not one row: ops with options, bounds or dtypes, and the non-elementwise ops. */
+const methods: Omit<TensorMethods, keyof ElementwiseMethods> & ThisType<Tensor> = {
   gelu(options?: GeluOptions): Tensor { return gelu(this, options); },
-  softplus(): Tensor { return unaryOps.softplus(this); },
-  equal(other: TensorLike): Tensor { return withOperand('equal', other, 'other', (b) => compareOps.equal(this, b)); },
-  greater(other: TensorLike): Tensor { return withOperand('greater', other, 'other', (b) => compareOps.greater(this, b)); },
-  greaterEqual(other: TensorLike): Tensor { return withOperand('greaterEqual', other, 'other', (b) => compareOps.greaterEqual(this, b)); },
-  less(other: TensorLike): Tensor { return withOperand('less', other, 'other', (b) => compareOps.less(this, b)); },
-  lessEqual(other: TensorLike): Tensor { return withOperand('lessEqual', other, 'other', (b) => compareOps.lessEqual(this, b)); },
   clip(lo: number, hi: number): Tensor { return clip(this, lo, hi); },
   sum(axes?: Axes, keepDims = false): Tensor { return reduceOps.sum(this, axes, keepDims); },
   mean(axes?: Axes, keepDims = false): Tensor { return reduceOps.mean(this, axes, keepDims); },
@@ -61,11 +50,26 @@ const methods: TensorMethods & ThisType<Tensor> = {
 };
 
 /**
+ * A row as a method: `x.op(...others)` is `op(x, ...others)`. Numbers stay numbers (for the dtype
+ * rules) and arrays become tensors for the call; a lone operand is named 'other' in errors.
+ */
+function rowMethod(name: string, op: ElementwiseOp): (this: Tensor, ...others: unknown[]) => Tensor {
+  const names = op.declaration.inputs;
+  return function (this: Tensor, ...others: unknown[]): Tensor {
+    const conversions = new Conversions(name);
+    return conversions.around(() => op(this, ...others.map((other, k) =>
+      (typeof other === 'number' ? other : conversions.convert(other, others.length === 1 ? 'other' : names[k + 1])))));
+  };
+}
+
+/**
  * Puts the methods on Tensor.prototype, non-enumerable as class methods are; src/index.ts calls it
  * once, before any user code runs.
  */
 export function installTensorMethods(): void {
-  for (const [name, method] of Object.entries(methods)) {
+  const isMethodRow = (value: unknown): value is ElementwiseOp => typeof value === 'function' && 'declaration' in value && (value as ElementwiseOp).declaration.method === true;
+  const rows = rowModules.flatMap((module) => Object.values(module).filter(isMethodRow)).map((op) => [op.declaration.name, rowMethod(op.declaration.name, op)] as const);
+  for (const [name, method] of [...rows, ...Object.entries(methods)]) {
     Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
   }
 }

@@ -29,7 +29,7 @@ function describeValue(value: unknown): string {
  * A tensor for `value`. A number becomes a scalar of `dtype` (the other operand's dtype) when it
  * is an integer, else float32; an array becomes a new tensor (int32 when `dtype` asks for it, as for
  * indices, or for an integer typed array). Anything else is a TypeError naming the op and `argument`.
- * A tensor made here is the caller's to release (releaseTemporary).
+ * A tensor made here is the caller's to dispose.
  */
 export function asTensor(op: string, value: unknown, dtype: DType = 'float32', argument?: string): Tensor {
   const what = argument ? `argument '${argument}'` : 'an argument';
@@ -80,16 +80,6 @@ function scalarConstant(value: number, dtype: DType): Tensor {
     scalarConstants.set(key, constant);
   }
   return constant;
-}
-
-/** The dtype two operands compute in: int32 only when both are int32 (as NumPy/PyTorch promote). */
-export function resultDtype(a: TensorLike, b: TensorLike): DType {
-  const dtypeOf = (value: TensorLike): DType =>
-    value instanceof Tensor ? value.dtype : typeof value === 'number' && Number.isInteger(value) ? 'int32' : 'float32';
-  if (a instanceof Tensor || b instanceof Tensor) {
-    return dtypeOf(a) === 'int32' && dtypeOf(b) === 'int32' ? 'int32' : 'float32';
-  }
-  return 'float32';
 }
 
 /** WGSL element type for a dtype, for rebinding a kernel's `Element` alias. */
@@ -143,9 +133,4 @@ export function withOperand<R>(op: string, value: unknown, argument: string, cal
   if (typeof value === 'number') return call(value);
   const conversions = new Conversions(op);
   return conversions.around(() => call(conversions.convert(value, argument, dtype)));
-}
-
-/** Disposes `used` when the op made it from `given` (a number turned tensor, a cast copy). */
-export function releaseTemporary(given: TensorLike, used: Tensor): void {
-  if (used !== given) used.dispose();
 }

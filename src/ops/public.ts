@@ -1,17 +1,15 @@
 // The ops as the public API exports them: every tensor argument also takes a TensorLike (a number,
 // nested array or typed array), converted once by asTensor and disposed after the call, as TF.js's
-// convertToTensor does. Internal code calls the ops directly, with tensors.
+// convertToTensor does. Internal code calls the ops directly, with tensors. (The op table's rows,
+// src/ops/elementwise.ts, take TensorLike arguments themselves.)
 import { Tensor } from '../tensor';
 import * as attentionOps from './attention';
-import * as binaryOps from './binary';
 import * as castOps from './cast';
 import * as clipOps from './clip';
-import * as compareOps from './compare';
 import * as convOps from './conv';
 import * as creationOps from './creation';
 import * as dotOps from './dot';
 import * as dropoutOps from './dropout';
-import * as geluOps from './gelu';
 import * as indexingOps from './indexing';
 import * as linearOps from './linear';
 import * as matmulOps from './matmul';
@@ -19,10 +17,8 @@ import * as movementOps from './movement';
 import * as normalizationOps from './normalization';
 import { Conversions, type TensorLike } from './operand';
 import * as poolOps from './pool';
-import * as powOps from './pow';
 import * as reduceOps from './reduce';
 import * as softmaxOps from './softmax';
-import * as unaryOps from './unary';
 
 /** A parameter typed Tensor (or a list of them) accepts TensorLike; others are unchanged. */
 type Like<T> = T extends Tensor ? TensorLike : T extends readonly Tensor[] ? readonly TensorLike[] : T;
@@ -56,39 +52,6 @@ export function acceptTensorLike<A extends unknown[], R>(op: string, parameters:
   };
 }
 
-const elementwise = <A extends unknown[]>(op: string, parameters: readonly string[], fn: (...args: A) => Tensor) =>
-  acceptTensorLike(op, parameters, fn, true);
-
-export const neg = elementwise('neg', ['x'], unaryOps.neg);
-export const abs = elementwise('abs', ['x'], unaryOps.abs);
-export const square = elementwise('square', ['x'], unaryOps.square);
-export const exp = elementwise('exp', ['x'], unaryOps.exp);
-export const log = elementwise('log', ['x'], unaryOps.log);
-export const sqrt = elementwise('sqrt', ['x'], unaryOps.sqrt);
-export const rsqrt = elementwise('rsqrt', ['x'], unaryOps.rsqrt);
-export const sin = elementwise('sin', ['x'], unaryOps.sin);
-export const cos = elementwise('cos', ['x'], unaryOps.cos);
-export const relu = elementwise('relu', ['x'], unaryOps.relu);
-export const sigmoid = elementwise('sigmoid', ['x'], unaryOps.sigmoid);
-export const tanh = elementwise('tanh', ['x'], unaryOps.tanh);
-export const softplus = elementwise('softplus', ['x'], unaryOps.softplus);
-export const reciprocal = elementwise('reciprocal', ['x'], unaryOps.reciprocal);
-export const sign = elementwise('sign', ['x'], unaryOps.sign);
-export const gelu = acceptTensorLike('gelu', ['x', null], geluOps.gelu, true);
-export const add = elementwise('add', ['a', 'b'], binaryOps.add);
-export const sub = elementwise('sub', ['a', 'b'], binaryOps.sub);
-export const mul = elementwise('mul', ['a', 'b'], binaryOps.mul);
-export const div = elementwise('div', ['a', 'b'], binaryOps.div);
-export const pow = elementwise('pow', ['a', 'b'], powOps.pow);
-export const maximum = elementwise('maximum', ['a', 'b'], binaryOps.maximum);
-export const minimum = elementwise('minimum', ['a', 'b'], binaryOps.minimum);
-export const equal = elementwise('equal', ['a', 'b'], compareOps.equal);
-export const notEqual = elementwise('notEqual', ['a', 'b'], compareOps.notEqual);
-export const greater = elementwise('greater', ['a', 'b'], compareOps.greater);
-export const greaterEqual = elementwise('greaterEqual', ['a', 'b'], compareOps.greaterEqual);
-export const less = elementwise('less', ['a', 'b'], compareOps.less);
-export const lessEqual = elementwise('lessEqual', ['a', 'b'], compareOps.lessEqual);
-export const where = elementwise('where', ['condition', 'a', 'b'], compareOps.where);
 export const clip = acceptTensorLike('clip', ['x', null, null], clipOps.clip, true);
 
 export const sum = acceptTensorLike('sum', ['x'], reduceOps.sum);

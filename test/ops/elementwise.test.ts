@@ -1,101 +1,29 @@
-// Unary and binary elementwise ops against float64 references: shapes that broadcast in every
-// direction, size-0 / size-1 / odd sizes and one 2^24-element op, int32 paths, inputs where naive
-// formulas overflow, and every gradient through the Tape against finite differences.
-//
-// Tolerances follow the WGSL spec's f32 accuracy (https://www.w3.org/TR/WGSL/#floating-point-accuracy):
-// + − × are correctly rounded (½ ulp), x / y is 2.5 ulp, exp 3 + 2|x| ulp, log 3 ulp (absolute
-// 2^-21 on [0.5, 2]), inverseSqrt 2 ulp, sqrt inherits 1 / inverseSqrt, pow inherits
-// exp2(y·log2 x), sin/cos absolute 2^-11 on [-π, π]. 1 ulp of a float32 near v is at most 2^-23·|v|
-// ≈ 1.19e-7·|v|. The reference runs in float64 on exactly the float32 inputs the GPU saw.
+// Unary and binary elementwise ops against float64 references, every op from its test row
+// (elementwise-cases.ts, which gives the tolerances and their reasons): shapes that broadcast in
+// every direction, size-0 / size-1 / odd sizes and one 2^24-element op, int32 forms, inputs where
+// naive formulas overflow, and every gradient through the Tape against finite differences.
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
-import { geluExact } from '../reference/erf';
-import { binary, expectClose, mulberry32, randomArray, randomIntArray, unary, type NdArray, type Rng } from '../reference';
+import { binary, expectClose, mapBroadcast, mulberry32, randomArray, randomIntArray, unary, type NdArray, type Rng } from '../reference';
+import { awayFromZero, binaryCases, uniformIn, unaryCases, ULP, type ElementwiseCase, type Tolerance } from './elementwise-cases';
 import {
   argArray, asNdArray, broadcastPairs, callOps, describeCall, gradientsInPage, numericGradientsOf, operand, randomFrom, tensorArg, type GradientCall, type OpCall,
 } from './op-calls';
 
 const gpu = useGpuPage();
 
-interface Tolerance { rtol: number; atol: number }
-const ULP = 2 ** -23;
-const EXACT: Tolerance = { rtol: 0, atol: 0 };
-
-const uniformIn = (lo: number, hi: number) => (rng: Rng): number => lo + (hi - lo) * rng();
-/** Magnitude in [lo, hi] with a random sign: keeps inputs away from a kink or pole at 0. */
-const awayFromZero = (lo: number, hi: number) => (rng: Rng): number => (rng() < 0.5 ? -1 : 1) * (lo + (hi - lo) * rng());
-
-const stableSoftplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
-interface UnaryCase { reference: (x: number) => number; tolerance: Tolerance; domain: (rng: Rng) => number }
-
-/** Each unary op: its float64 reference, its tolerance on its domain (why: see each comment), its inputs. */
-const unaryOps: Record<string, UnaryCase> = {
-  neg: { reference: (x) => -x, tolerance: EXACT, domain: awayFromZero(0.05, 4) },
-  abs: { reference: Math.abs, tolerance: EXACT, domain: awayFromZero(0.05, 4) },
-  // exp on |x| ≤ 10: 3 + 2·10 = 23 ulp.
-  exp: { reference: Math.exp, tolerance: { rtol: 23 * ULP, atol: 0 }, domain: uniformIn(-10, 10) },
-  // log: 2^-21 absolute on [0.5, 2], 3 ulp elsewhere.
-  log: { reference: Math.log, tolerance: { rtol: 3 * ULP, atol: 2 ** -21 }, domain: uniformIn(0.05, 10) },
-  // 1 / inverseSqrt: 2 ulp, then 2.5 ulp for the division.
-  sqrt: { reference: Math.sqrt, tolerance: { rtol: 4.5 * ULP, atol: 0 }, domain: uniformIn(0.05, 10) },
-  rsqrt: { reference: (x) => 1 / Math.sqrt(x), tolerance: { rtol: 2 * ULP, atol: 0 }, domain: uniformIn(0.05, 10) },
-  // One correctly rounded product.
-  square: { reference: (x) => x * x, tolerance: { rtol: 0.5 * ULP, atol: 0 }, domain: uniformIn(-4, 4) },
-  // The spec bounds sin/cos only on [-π, π] (2^-11 absolute); the test uses that bound on |x| ≤ 10 too.
-  // (SwiftShader's error is about 1.9e-4 ≈ 2^-12.4 throughout [-10, 10].)
-  sin: { reference: Math.sin, tolerance: { rtol: 0, atol: 2 ** -11 }, domain: uniformIn(-10, 10) },
-  cos: { reference: Math.cos, tolerance: { rtol: 0, atol: 2 ** -11 }, domain: uniformIn(-10, 10) },
-  relu: { reference: (x) => Math.max(x, 0), tolerance: EXACT, domain: awayFromZero(0.05, 4) },
-  // 1 / (1 + exp(−|x|)) (or e / (1 + e)): exp of |x| ≤ 10 (23 ulp), an add and a 2.5 ulp division.
-  sigmoid: { reference: sigmoid, tolerance: { rtol: 27 * ULP, atol: 0 }, domain: uniformIn(-10, 10) },
-  // (1 − e) / (1 + e) with e = exp(−2|x|): near 0, 1 − e loses relative precision, so a few ulp of
-  // 1 absolute; elsewhere exp of |2x| ≤ 20 (43 ulp) plus the division.
-  tanh: { reference: Math.tanh, tolerance: { rtol: 46 * ULP, atol: 4 * ULP }, domain: uniformIn(-10, 10) },
-  // Exact gelu x·Φ(x) (its tanh form and the bounds' derivation: gelu.test.ts): 4 ulp, plus exp's
-  // 3 + x² ulp in the lower tail, x ≥ −5.
-  gelu: { reference: geluExact, tolerance: { rtol: 32 * ULP, atol: 0 }, domain: uniformIn(-5, 5) },
-  // max(x, 0) + log(1 + exp(−|x|)): log's 2^-21 absolute on [1, 2] dominates.
-  softplus: { reference: stableSoftplus, tolerance: { rtol: 4 * ULP, atol: 2 ** -21 + 2 * ULP }, domain: uniformIn(-10, 10) },
-  reciprocal: { reference: (x) => 1 / x, tolerance: { rtol: 2.5 * ULP, atol: 0 }, domain: awayFromZero(0.1, 10) },
-  sign: { reference: Math.sign, tolerance: EXACT, domain: awayFromZero(0.05, 4) },
-};
-
-/** Everything but sign (zero gradient, checked too) is differentiable; all are checked. */
-const unaryNames = Object.keys(unaryOps);
-
-interface BinaryCase {
-  reference: (a: number, b: number) => number;
-  tolerance: Tolerance;
-  domainA: (rng: Rng) => number;
-  domainB: (rng: Rng) => number;
-}
-
-const binaryOps: Record<string, BinaryCase> = {
-  add: { reference: (a, b) => a + b, tolerance: { rtol: 0.5 * ULP, atol: 0 }, domainA: uniformIn(-3, 3), domainB: uniformIn(-3, 3) },
-  sub: { reference: (a, b) => a - b, tolerance: { rtol: 0.5 * ULP, atol: 0 }, domainA: uniformIn(-3, 3), domainB: uniformIn(-3, 3) },
-  mul: { reference: (a, b) => a * b, tolerance: { rtol: 0.5 * ULP, atol: 0 }, domainA: uniformIn(-3, 3), domainB: uniformIn(-3, 3) },
-  div: { reference: (a, b) => a / b, tolerance: { rtol: 2.5 * ULP, atol: 0 }, domainA: uniformIn(-3, 3), domainB: awayFromZero(0.25, 4) },
-  // exp2(y·log2 x) with |y| ≤ 3, x in [0.25, 4]: log2's 3 ulp of |log2 x| ≤ 2, times |y| ≤ 3, times
-  // ln 2 relative in the result, plus exp2's 3 + 2·6 ulp: about 33 ulp; allow 40.
-  pow: { reference: Math.pow, tolerance: { rtol: 40 * ULP, atol: 0 }, domainA: uniformIn(0.25, 4), domainB: uniformIn(-3, 3) },
-  maximum: { reference: Math.max, tolerance: EXACT, domainA: uniformIn(-3, 3), domainB: uniformIn(-3, 3) },
-  minimum: { reference: Math.min, tolerance: EXACT, domainA: uniformIn(-3, 3), domainB: uniformIn(-3, 3) },
-};
-const binaryNames = Object.keys(binaryOps);
+const unaryNames = Object.keys(unaryCases);
+const binaryNames = Object.keys(binaryCases);
+const caseOf = (op: string): ElementwiseCase => unaryCases[op] ?? binaryCases[op];
 
 /** Float64 reference of a unary or binary op on float64 arguments. */
 function evaluate(op: string, args: NdArray[]): NdArray {
-  if (op in unaryOps) return unary(args[0], unaryOps[op].reference);
-  return binary(args[0], args[1], binaryOps[op].reference);
+  return mapBroadcast(args, (values) => caseOf(op).reference(...values));
 }
 
 const referenceOf = (call: OpCall): NdArray => evaluate(call.op, call.args.map(argArray));
 
-function toleranceOf(op: string): Tolerance {
-  return op in unaryOps ? unaryOps[op].tolerance : binaryOps[op].tolerance;
-}
+const toleranceOf = (op: string): Tolerance => caseOf(op).tolerance;
 
 async function checkForward(calls: OpCall[]): Promise<void> {
   const results = await callOps(gpu, calls);
@@ -113,7 +41,7 @@ describe('unary ops forward', () => {
     const rng = mulberry32(1);
     const shapes = [[], [1], [65], [7, 13], [2, 3, 4], [0], [3, 0, 2], [1000]];
     const calls = unaryNames.flatMap((op) =>
-      shapes.map((shape) => ({ op, args: [tensorArg(randomFrom(shape, rng, unaryOps[op].domain))] })),
+      shapes.map((shape) => ({ op, args: [tensorArg(randomFrom(shape, rng, unaryCases[op].domains[0]))] })),
     );
     await checkForward(calls);
   });
@@ -128,21 +56,30 @@ describe('unary ops forward', () => {
     ['sigmoid', 'softplus', 'tanh', 'gelu'].forEach((op, i) => {
       const values = Array.from(results[i].values);
       expect(values.every(Number.isFinite), `${op}: ${values.join(', ')}`).toBe(true);
-      const expected = unary(argArray(extremes), unaryOps[op].reference);
+      const expected = unary(argArray(extremes), unaryCases[op].reference);
       // Absolute 1e-6 covers values that underflow to 0 in float32 (sigmoid(−100) ≈ 3.7e-44).
       expectClose(results[i].values, expected.data, { rtol: 46 * ULP, atol: 1e-6 }, op);
     });
   });
 
-  it('keep int32 for neg, abs and square and give float32 signs; other ops reject int32', async () => {
+  it('run their int32 forms exactly where declared (neg, abs, square stay int32; sign gives float32); the others reject int32', async () => {
     const values = tensorArg({ shape: [5], data: Float64Array.from([-7, -1, 0, 3, 46340]) }, 'int32');
-    const results = await callOps(gpu, ['neg', 'abs', 'square', 'sign'].map((op) => ({ op, args: [values] })));
-    expect(results.map((r) => r.dtype)).toEqual(['int32', 'int32', 'int32', 'float32']);
-    expect(Array.from(results[0].values)).toEqual([7, 1, 0, -3, -46340]);
-    expect(Array.from(results[1].values)).toEqual([7, 1, 0, 3, 46340]);
-    expect(Array.from(results[2].values)).toEqual([49, 1, 0, 9, 46340 * 46340]);
-    expect(Array.from(results[3].values)).toEqual([-1, -1, 0, 1, 1]);
-    await expect(gpu.run((wg) => wg.exp(wg.tensor(new Int32Array([1, 2]))))).rejects.toThrow(/ValueError: exp: .*int32/);
+    const withInt32 = unaryNames.filter((op) => unaryCases[op].int32);
+    const results = await callOps(gpu, withInt32.map((op) => ({ op, args: [values] })));
+    withInt32.forEach((op, i) => {
+      expect(results[i].dtype, op).toBe(unaryCases[op].int32);
+      // + 0: integers have no −0 (neg(0) is 0).
+      expect(Array.from(results[i].values), op).toEqual(Array.from(argArray(values).data, (x) => unaryCases[op].reference(x) + 0));
+    });
+    const refused = await gpu.run((wg, ops) => ops.map((op) => {
+      try {
+        (wg as unknown as Record<string, (x: unknown) => unknown>)[op](wg.tensor(new Int32Array([1, 2])));
+        return 'no error';
+      } catch (error) {
+        return `${(error as Error).name}: ${(error as Error).message}`;
+      }
+    }), unaryNames.filter((op) => !unaryCases[op].int32));
+    refused.forEach((message) => expect(message).toMatch(/^ValueError: \w+: .*int32/));
   });
 });
 
@@ -153,7 +90,7 @@ describe('binary ops forward', () => {
     const calls = binaryNames.flatMap((op) =>
       pairs.map(([shapeA, shapeB]) => ({
         op,
-        args: [operand(shapeA, rng, binaryOps[op].domainA), operand(shapeB, rng, binaryOps[op].domainB)],
+        args: [operand(shapeA, rng, binaryCases[op].domains[0]), operand(shapeB, rng, binaryCases[op].domains[1])],
       })),
     );
     await checkForward(calls);
@@ -172,11 +109,11 @@ describe('binary ops forward', () => {
     await checkForward(calls);
   });
 
-  it('keep int32 for add, sub, mul, maximum and minimum of int32 operands and integer numbers', async () => {
+  it('keep int32 where declared (add, sub, mul, maximum, minimum) for int32 operands and integer numbers', async () => {
     const rng = mulberry32(4);
     const a = randomIntArray([3, 1, 5], rng, -1000, 1000);
     const b = randomIntArray([4, 1], rng, -1000, 1000);
-    const ops = ['add', 'sub', 'mul', 'maximum', 'minimum'];
+    const ops = binaryNames.filter((op) => binaryCases[op].int32);
     const calls: OpCall[] = ops.flatMap((op) => [
       { op, args: [tensorArg(a, 'int32'), tensorArg(b, 'int32')] },
       { op, args: [tensorArg(b, 'int32'), 7] },
@@ -186,7 +123,7 @@ describe('binary ops forward', () => {
     calls.forEach((call, i) => {
       const label = describeCall(call);
       const expected = referenceOf(call);
-      expect(results[i].dtype, label).toBe('int32');
+      expect(results[i].dtype, label).toBe(binaryCases[call.op].int32);
       expect(results[i].shape, label).toEqual(expected.shape);
       expect(Array.from(results[i].values), label).toEqual(Array.from(expected.data));
     });
@@ -284,12 +221,10 @@ describe('binary ops forward', () => {
   });
 });
 
-// Gradients: the Tape's float32 backward against central differences of the float64 reference.
-// The backward rules chain 2–8 float32 ops of ≤ ~45 ulp each (≈ 1e-5 relative); central
-// differences with eps = 1e-6 in float64 are good to ~1e-9. rtol 1e-4 and atol 1e-5 leave margin.
-// sin' = cos and cos' = −sin carry the 2^-11 absolute error of sin/cos (weights are in [−1, 1]).
-const gradientTolerance = (op: string): Tolerance =>
-  op === 'sin' || op === 'cos' ? { rtol: 1e-4, atol: 2 ** -11 } : { rtol: 1e-4, atol: 1e-5 };
+// Gradients: the Tape's float32 backward against central differences of the float64 reference,
+// to each row's gradient tolerance.
+const gradientTolerance = (op: string): Tolerance => caseOf(op).gradientTolerance ?? { rtol: 1e-4, atol: 1e-5 };
+const gradientDomains = (op: string): ((rng: Rng) => number)[] => caseOf(op).gradientDomains ?? caseOf(op).domains;
 
 async function checkGradients(calls: GradientCall[]): Promise<void> {
   const gradients = await gradientsInPage(gpu, calls);
@@ -312,7 +247,7 @@ describe('gradients', () => {
     const rng = mulberry32(6);
     const calls = unaryNames.map((op): GradientCall => {
       // Gradient domains stay inside where the float32 forward is smooth and well conditioned.
-      const call: OpCall = { op, args: [tensorArg(randomFrom([4, 5], rng, gradientDomain(op)))] };
+      const call: OpCall = { op, args: [tensorArg(randomFrom([4, 5], rng, gradientDomains(op)[0]))] };
       return { ...call, outputGradient: weightsFor(call, rng) };
     });
     await checkGradients(calls);
@@ -323,9 +258,8 @@ describe('gradients', () => {
     const pairs: [number[] | null, number[] | null][] = [[[3, 1, 5], [4, 1]], [[2, 3], []], [[], [4]], [[2, 3], null], [null, [3, 2]]];
     const calls = binaryNames.flatMap((op) =>
       pairs.map(([shapeA, shapeB]): GradientCall => {
-        const domainA = op === 'maximum' || op === 'minimum' ? uniformIn(-3, -0.1) : binaryOps[op].domainA;
-        // maximum/minimum: a in [−3, −0.1], b in [0.1, 3] and flipped halves below keep ties away.
-        const domainB = op === 'maximum' || op === 'minimum' ? uniformIn(0.1, 3) : binaryOps[op].domainB;
+        const [domainA, domainB] = gradientDomains(op);
+        // Drawn flipped half the time, so each input sees the other's domain too (maximum's ties stay away).
         const flip = rng() < 0.5;
         const call: OpCall = {
           op,
@@ -337,9 +271,3 @@ describe('gradients', () => {
     await checkGradients(calls);
   });
 });
-
-function gradientDomain(op: string): (rng: Rng) => number {
-  if (op === 'exp' || op === 'sigmoid' || op === 'tanh' || op === 'softplus') return uniformIn(-3, 3);
-  if (op === 'sin' || op === 'cos') return uniformIn(-3, 3);
-  return unaryOps[op].domain;
-}

@@ -1,9 +1,11 @@
-// NaN, ±Inf, ±0 and domain edges of every elementwise op, comparison, clip, where, reduction,
-// softmax and layerNorm, against JavaScript's Math on the same float32 inputs (float64 IEEE-754,
-// rounded to float32): WGSL leaves its built-ins undefined there, so webgrad spells each case out.
+// NaN, ±Inf, ±0 and domain edges of every elementwise op (each from its test row,
+// elementwise-cases.ts), comparison, clip, where, reduction, softmax and layerNorm, against
+// JavaScript's Math on the same float32 inputs (float64 IEEE-754, rounded to float32): WGSL leaves
+// its built-ins undefined there, so webgrad spells each case out.
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
 import { comparisons } from '../reference';
+import { binaryCases, FINITE, unaryCases, type Tolerance } from './elementwise-cases';
 import { callOps, tensorArg, type OpCall } from './op-calls';
 
 const gpu = useGpuPage();
@@ -17,46 +19,15 @@ const f32 = Math.fround;
  */
 const EDGES = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2, -3, 10, 89, -87, -104].map(f32);
 
-/**
- * Finite results are compared to rtol 1e-5 / atol 1e-6: WGSL allows exp 3 + 2|x| ULP and sin/cos
- * 2^-11 absolute, and the finite accuracy of each op is tested in elementwise.test.ts with its own
- * bound; here what must hold exactly is the class of each result (NaN, ±Inf, ±0).
- */
-const FINITE = { rtol: 1e-5, atol: 1e-6 };
-/** WGSL bounds sin and cos by 2^-11 absolute (SwiftShader is off by up to 5e-5 here). */
-const TRIGONOMETRIC = { rtol: 0, atol: 2 ** -11 };
-
-/** Float64 references (JavaScript's Math is IEEE-754 double) of the unary ops. */
-const unaryReferences: Record<string, (x: number) => number> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  rsqrt: (x) => 1 / Math.sqrt(x),
-  square: (x) => x * x,
-  sin: Math.sin,
-  cos: Math.cos,
-  relu: (x) => Math.max(x, 0),
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  tanh: Math.tanh,
-  softplus: (x) => Math.log1p(Math.exp(x)),
-  reciprocal: (x) => 1 / x,
-  sign: Math.sign,
-};
-
-/** The sign of a zero result is part of IEEE's answer except for sin and cos, whose built-ins may drop it. */
-const zeroSignMatters = (op: string): boolean => op !== 'sin' && op !== 'cos';
-
 /** Whether a float32 result is the reference's: same NaN-ness, same infinity, same zero (optionally its sign), else close. */
-function sameValue(actual: number, expected: number, signOfZero: boolean, tolerance = FINITE): boolean {
+function sameValue(actual: number, expected: number, signOfZero: boolean, tolerance: Tolerance): boolean {
   if (Number.isNaN(expected)) return Number.isNaN(actual);
   if (!Number.isFinite(expected)) return actual === expected;
   if (expected === 0 && signOfZero) return Object.is(actual, expected);
   return Math.abs(actual - expected) <= tolerance.atol + tolerance.rtol * Math.abs(expected);
 }
 
-function expectSameValues(label: string, actual: ArrayLike<number>, expected: number[], inputs: string[], signOfZero: boolean, tolerance = FINITE): void {
+function expectSameValues(label: string, actual: ArrayLike<number>, expected: number[], inputs: string[], signOfZero: boolean, tolerance: Tolerance = FINITE): void {
   const wrong = expected.flatMap((value, i) => (sameValue(actual[i], value, signOfZero, tolerance) ? [] : [`${inputs[i]}: got ${actual[i]}, expected ${value}`]));
   expect(wrong, label).toEqual([]);
 }
@@ -64,36 +35,20 @@ function expectSameValues(label: string, actual: ArrayLike<number>, expected: nu
 const vector = (values: number[]) => tensorArg({ shape: [values.length], data: Float64Array.from(values) });
 
 describe('unary ops', () => {
-  it('give NaN for NaN, IEEE limits at ±Inf, signed zeros and NaN outside their domain, as Math does', async () => {
-    const ops = Object.keys(unaryReferences);
+  it('give NaN for NaN, IEEE limits at ±Inf, signed zeros and NaN outside their domain, as their references do', async () => {
+    const ops = Object.keys(unaryCases);
     // The vec4 kernel; the broadcasting one runs the same body (binary ops below test both).
     const results = await callOps(gpu, ops.map((op) => ({ op, args: [vector(EDGES)] })));
     ops.forEach((op, k) => {
-      const expected = EDGES.map((x) => f32(unaryReferences[op](x)));
-      expectSameValues(op, results[k].values, expected, EDGES.map(String), zeroSignMatters(op), op === 'sin' || op === 'cos' ? TRIGONOMETRIC : FINITE);
+      const { reference, edges } = unaryCases[op];
+      const expected = EDGES.map((x) => f32(reference(x)));
+      expectSameValues(op, results[k].values, expected, EDGES.map(String), edges?.signOfZero ?? true, edges?.tolerance);
     });
-  });
-
-  it('gelu (whose formula is tested elsewhere) also gives NaN for NaN', async () => {
-    const [result] = await callOps(gpu, [{ op: 'gelu', args: [vector([NaN, 1, NaN, -1])] }]);
-    expect(Number.isNaN(result.values[0]) && Number.isNaN(result.values[2])).toBe(true);
   });
 });
 
 /** Inputs for the binary ops: every pair of these. */
 const PAIR_VALUES = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 2, -2, 0.5, 3, -3, 2.5, 0.25].map(f32);
-
-const binaryReferences: Record<string, { fn: (a: number, b: number) => number; tolerance: { rtol: number; atol: number } }> = {
-  // Arithmetic is one IEEE rounding: exact (division is within 2.5 ULP in WGSL).
-  add: { fn: (a, b) => a + b, tolerance: { rtol: 0, atol: 0 } },
-  sub: { fn: (a, b) => a - b, tolerance: { rtol: 0, atol: 0 } },
-  mul: { fn: (a, b) => a * b, tolerance: { rtol: 0, atol: 0 } },
-  div: { fn: (a, b) => a / b, tolerance: { rtol: 3e-7, atol: 0 } },
-  // pow of a positive base runs WGSL's pow (exp2(y·log2 x)): a few ULP for these small results.
-  pow: { fn: Math.pow, tolerance: { rtol: 2e-6, atol: 0 } },
-  maximum: { fn: Math.max, tolerance: { rtol: 0, atol: 0 } },
-  minimum: { fn: Math.min, tolerance: { rtol: 0, atol: 0 } },
-};
 
 describe('binary ops and comparisons', () => {
   const n = PAIR_VALUES.length;
@@ -110,13 +65,13 @@ describe('binary ops and comparisons', () => {
   ];
 
   it('add, sub, mul, div, pow, maximum and minimum match Math on every pair of edge values', async () => {
-    const ops = Object.keys(binaryReferences);
+    const ops = Object.keys(binaryCases);
     for (const [layout, call] of layouts) {
       const results = await callOps(gpu, ops.map(call));
       ops.forEach((op, k) => {
-        const { fn, tolerance } = binaryReferences[op];
-        const expected = lefts.map((a, i) => f32(fn(a, rights[i])));
-        expectSameValues(`${op} (${layout})`, results[k].values, expected, pairs, true, tolerance);
+        const { reference, edges } = binaryCases[op];
+        const expected = lefts.map((a, i) => f32(reference(a, rights[i])));
+        expectSameValues(`${op} (${layout})`, results[k].values, expected, pairs, edges?.signOfZero ?? true, edges?.tolerance);
       });
     }
   });

@@ -4,6 +4,7 @@
 // no tensor (a string, an object, a ragged array) is a TypeError naming the op and the argument.
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
+import { binaryCases, unaryCases } from './elementwise-cases';
 
 const gpu = useGpuPage();
 
@@ -16,8 +17,8 @@ const t = (tensor: unknown, dtype?: 'int32'): Operand => ({ tensor, ...(dtype ? 
 const m = [[-1.5, 0.5, 2], [2, -0.25, 1]];
 const v = [0.5, 3, -1];
 const image = [[[[1], [2], [0]], [[-1], [3], [1]], [[2], [0], [4]]]];
-const unaryNames = ['neg', 'abs', 'square', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'relu', 'sigmoid', 'tanh', 'softplus', 'reciprocal', 'sign', 'gelu'];
-const binaryNames = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual'];
+const unaryNames = Object.keys(unaryCases);
+const binaryNames = [...Object.keys(binaryCases), 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual'];
 
 const cases: Case[] = [
   ...unaryNames.map((op) => ({ op, args: [t([[0.5, 1.5], [2, 0.25]])], bad: 'x' })),

@@ -6,30 +6,30 @@
 // (test/harness/reflection-check.ts). Pure Node: no browser.
 import { describe, expect, it } from 'vitest';
 import { KernelError } from '../../src/errors';
-import { elementwiseSource, elementwiseVectorSource } from '../../src/ops/elementwise';
+import { elementwiseSource, elementwiseVectorSource, type KernelInput } from '../../src/ops/elementwise';
 import { checkGradientOptions, gradientKernelPart } from '../../src/optim/gradientTransform';
 import { updateKernel } from '../../src/optim/updateKernel';
 import { reflectKernel } from '../../src/runtime/kernel';
 import { plainSignature, reflectionMismatches } from '../harness/reflection-check';
 
-/** Input names as the generators get them: `x0`, `x1`, … */
-const inputs = (count: number): string[] => Array.from({ length: count }, (_, k) => `x${k}`);
-const body = (names: readonly string[]): string => `return ${names.join(' + ')};`;
+/** Inputs as the generators get them: `x0`, `x1`, … of one element type. */
+const inputs = (count: number, element: 'f32' | 'i32' = 'f32'): KernelInput[] => Array.from({ length: count }, (_, k) => ({ name: `x${k}`, element }));
+const body = (list: readonly KernelInput[]): string => `return ${list.map((input) => input.name).join(' + ')};`;
 
 describe('generated kernels read alike by both reflectors', () => {
   it('elementwise with broadcast strides, 1 to 8 inputs, f32 and i32, float output', () => {
     const sources = [];
     for (let count = 1; count <= 8; count++) {
       for (const [element, output] of [['f32', 'f32'], ['i32', 'i32'], ['i32', 'f32']] as const) {
-        sources.push({ label: `broadcast ${count} ${element}→${output}`, code: elementwiseSource(inputs(count), body(inputs(count)), '', element, output) });
+        sources.push({ label: `broadcast ${count} ${element}→${output}`, code: elementwiseSource(inputs(count, element), body(inputs(count)), '', output) });
       }
     }
     expect(reflectionMismatches(sources, { remembered: false })).toEqual([]);
     // The uniform holds 2 vec4 of strides per input: count, rank, outShape (2 vec4), then 2·n vec4.
-    const eight = reflectKernel('eight', elementwiseSource(inputs(8), body(inputs(8))));
+    const eight = reflectKernel('eight', elementwiseSource(inputs(8), body(inputs(8)), '', 'f32'));
     expect(eight.uniform?.layout.byteSize).toBe(16 + 32 + 8 * 32);
     expect(eight.storage.map((binding) => [binding.name, binding.binding, binding.readOnly])).toEqual([
-      ...inputs(8).map((name, k) => [`${name}_`, k, true]), ['out', 8, false],
+      ...inputs(8).map((input, k) => [`${input.name}_`, k, true]), ['out', 8, false],
     ]);
   });
 
@@ -43,7 +43,7 @@ describe('generated kernels read alike by both reflectors', () => {
       ];
       for (const splat of patterns) {
         for (const element of ['f32', 'i32'] as const) {
-          sources.push({ label: `vector ${count} ${splat.map(Number).join('')} ${element}`, code: elementwiseVectorSource(inputs(count), splat, body(inputs(count)), '', element) });
+          sources.push({ label: `vector ${count} ${splat.map(Number).join('')} ${element}`, code: elementwiseVectorSource(inputs(count, element), splat, body(inputs(count)), '', element) });
         }
       }
     }

@@ -8,7 +8,7 @@ import { KernelError, ValueError } from '../../src/errors';
 import { packUniforms, type UniformLayout } from '../../src/runtime/uniforms';
 import { reflectKernel, type Reflector } from '../../src/runtime/kernel';
 import { loadCustomOpSupport, reflectUserKernel } from '../../src/runtime/wgslReflectLoader';
-import whereSource from '../../shaders/where.wgsl';
+import { elementwiseSource } from '../../src/ops/elementwise';
 
 beforeAll(async () => { await loadCustomOpSupport(); });
 
@@ -77,17 +77,18 @@ describe.each(reflectors)('uniform layout read by $name', ({ reflect, unsupporte
     expect(() => layoutOf('struct Inner { x: f32 }\nstruct Params { count: u32, inner: Inner }')).toThrow(/uniform field 'inner'/);
   });
 
-  it('reads a real shader: where.wgsl has three stride arrays after count and rank', () => {
-    const signature = reflect('where', whereSource);
+  it('reads a real shader: where\'s generated broadcasting kernel has its three inputs\' strides after count, rank and outShape', () => {
+    const inputs = [{ name: 'condition', element: 'i32', truth: true }, { name: 'a', element: 'f32' }, { name: 'b', element: 'f32' }] as const;
+    const signature = reflect('where', elementwiseSource(inputs, 'return select(b, a, condition);', '', 'f32'));
     const layout = signature.uniform!.layout;
     expect(offsetsOf(layout, 'count')).toEqual([0]);
+    expect(offsetsOf(layout, 'rank')).toEqual([4]);
     expect(offsetsOf(layout, 'outShape')[0]).toBe(16);
-    expect(offsetsOf(layout, 'stridesCondition')[0]).toBe(48);
-    expect(offsetsOf(layout, 'stridesA')[0]).toBe(80);
-    expect(offsetsOf(layout, 'stridesB')).toEqual([112, 116, 120, 124, 128, 132, 136, 140]);
+    // Two vec4<u32> (8 dims) per input: condition's at 48, a's at 80, b's at 112.
+    expect(offsetsOf(layout, 'strides').filter((_, k) => k % 8 === 0)).toEqual([48, 80, 112]);
     expect(layout.byteSize).toBe(144);
     expect(signature.storage.map((binding) => [binding.name, binding.binding, binding.readOnly])).toEqual([
-      ['condition', 0, true], ['a', 1, true], ['b', 2, true], ['out', 3, false],
+      ['condition_', 0, true], ['a_', 1, true], ['b_', 2, true], ['out', 3, false],
     ]);
     expect(signature.workgroupSize).toEqual([64, 1, 1]);
   });
