@@ -3,29 +3,49 @@
 // `webgpu`; users pass Dawn's GPU object to `wg.init({ gpu })`, as this does.
 // @ts-check
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { locateBrowser } from './find-browser.mjs';
 
 /** Chromium's SwiftShader Vulkan driver (Debian's chromium package): WebGPU on the CPU. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
+ * Where a SwiftShader driver may be: Debian's chromium's, then the one Chrome builds (Chrome for
+ * Testing, Chrome Headless Shell) keep beside their executable.
+ * @returns {string[]}
+ */
+function swiftShaderCandidates() {
+  const candidates = [SWIFTSHADER_ICD];
+  try {
+    const browser = locateBrowser();
+    if (browser) candidates.push(join(dirname(realpathSync(browser)), 'vk_swiftshader_icd.json'));
+  } catch {
+    // A CHROME_PATH naming no file: the browser tests report it; here it only means one place fewer.
+  }
+  return candidates;
+}
+
+/**
  * The drivers to try, in order. With VK_ICD_FILENAMES set, only what it names. Otherwise the
- * system's own Vulkan drivers first (a real GPU), then SwiftShader where Chromium installed it:
+ * system's own Vulkan drivers first (a real GPU), then the first SwiftShader driver that exists:
  * a machine without a GPU still runs, and one with a GPU is not hidden behind the CPU driver.
  * @param {Record<string, string | undefined>} env
  * @param {(path: string) => boolean} fileExists
+ * @param {string[]} swiftShaderIcds where SwiftShader's driver manifest may be, in order
  * @returns {{ icd: string | undefined, label: string }[]} icd undefined: leave VK_ICD_FILENAMES as it is
  */
-export function vulkanDriverAttempts(env, fileExists) {
+export function vulkanDriverAttempts(env, fileExists, swiftShaderIcds) {
   if (env.VK_ICD_FILENAMES) return [{ icd: undefined, label: `VK_ICD_FILENAMES=${env.VK_ICD_FILENAMES}` }];
   /** @type {{ icd: string | undefined, label: string }[]} */
   const attempts = [{ icd: undefined, label: "the system's Vulkan drivers" }];
-  if (fileExists(SWIFTSHADER_ICD)) attempts.push({ icd: SWIFTSHADER_ICD, label: `SwiftShader (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})` });
+  const icd = swiftShaderIcds.find(fileExists);
+  if (icd) attempts.push({ icd, label: `SwiftShader (VK_ICD_FILENAMES=${icd})` });
   return attempts;
 }
 
-/** Whether the dynamic linker knows libvulkan.so.1 (the Vulkan loader Dawn opens); null if unknown. */
-function hasVulkanLoader() {
+/** Whether the dynamic linker knows libvulkan.so.1 (the Vulkan loader Dawn opens on Linux); null if unknown. */
+export function hasVulkanLoader() {
   if (process.platform !== 'linux') return null;
   try {
     return execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('libvulkan.so.1');
@@ -54,6 +74,7 @@ export function noAdapterReason(attempts, loaderPresent) {
 /**
  * Dawn's GPU object, checked to give an adapter, and the adapter's description; or, when there
  * is none, the reason and what to install. Sets VK_ICD_FILENAMES when it falls back to SwiftShader.
+ * Throws when the `webgpu` package itself cannot be loaded (it is a devDependency: a broken install).
  * @returns {Promise<{ gpu: GPU, adapter: string, driver: string } | { gpu: null, reason: string }>}
  */
 export async function openDawnGpu() {
@@ -62,9 +83,9 @@ export async function openDawnGpu() {
   try {
     webgpu = await import('webgpu');
   } catch (error) {
-    return { gpu: null, reason: `the \`webgpu\` package (Dawn for Node) could not be loaded: ${error instanceof Error ? error.message : String(error)}` };
+    throw new Error(`the \`webgpu\` package (Dawn for Node) could not be loaded (npm install webgpu): ${error instanceof Error ? error.message : String(error)}`);
   }
-  const attempts = vulkanDriverAttempts(process.env, existsSync);
+  const attempts = vulkanDriverAttempts(process.env, existsSync, swiftShaderCandidates());
   for (const attempt of attempts) {
     // The Vulkan loader reads VK_ICD_FILENAMES each time Dawn creates an instance, so a second
     // create() in the same process sees the fallback.
