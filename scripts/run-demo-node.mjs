@@ -5,8 +5,9 @@
 //
 // Without a GPU, Dawn runs on Chromium's SwiftShader Vulkan driver (scripts/lib/dawn-gpu.mjs sets
 // VK_ICD_FILENAMES when it is unset), which is slow, so by default the CNN trains one epoch on the
-// first 1,000 of the page's 8,000 training digits; the page's run is --train 8000 --epochs 4.
-//   npm run demo:node -- [--train <digits>] [--epochs <n>] [--batch <size>]
+// first 1,000 of the page's 8,000 training digits and is tested on 500 of its 2,000 held-out ones;
+// the page's run is --train 8000 --test 2000 --epochs 4.
+//   npm run demo:node -- [--train <digits>] [--test <digits>] [--epochs <n>] [--batch <size>]
 // @ts-check
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -102,15 +103,16 @@ async function runReferenceExample(wg) {
 
 /**
  * @param {Webgrad} wg
- * @param {{ train: number, epochs: number, batch: number }} settings
+ * @param {{ train: number, test: number, epochs: number, batch: number }} settings
  */
-async function runDigits(wg, { train, epochs, batch }) {
+async function runDigits(wg, { train, test, epochs, batch }) {
   const { LEARNING_RATE, SAMPLES, TEST_SAMPLES, buildModel, parseDigits, toTensors } = /** @type {DigitsModule} */ (await importFromRepo('demos/digits/model.js'));
   const digits = parseDigits(new Uint8Array(readFileSync(digitsPath)), digitsPath);
   const trainSet = toTensors(digits, 0, train);
-  const testSet = toTensors(digits, SAMPLES - TEST_SAMPLES, TEST_SAMPLES);
+  // The first `test` of the page's held-out digits (it tests on all TEST_SAMPLES).
+  const testSet = toTensors(digits, SAMPLES - TEST_SAMPLES, test);
   const { model, optimizer } = buildModel();
-  console.log(`\nDigits CNN (the digits demo's model): ${train} MNIST training digits, ${TEST_SAMPLES} held-out test digits, ` +
+  console.log(`\nDigits CNN (the digits demo's model): ${train} MNIST training digits, ${test} held-out test digits, ` +
     `${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batch}, Adam ${LEARNING_RATE} halved after each epoch`);
   const batches = Math.ceil(train / batch);
   /** @type {ProgressBar} */
@@ -145,10 +147,16 @@ async function runDigits(wg, { train, epochs, batch }) {
 
 async function main() {
   const { values } = parseArgs({
-    options: { train: { type: 'string', default: '1000' }, epochs: { type: 'string', default: '1' }, batch: { type: 'string', default: '64' } },
+    options: {
+      train: { type: 'string', default: '1000' },
+      test: { type: 'string', default: '500' },
+      epochs: { type: 'string', default: '1' },
+      batch: { type: 'string', default: '64' },
+    },
   });
   const settings = {
     train: integerOption('train', values.train, 1, 8000),
+    test: integerOption('test', values.test, 1, 2000),
     epochs: integerOption('epochs', values.epochs, 1, 100),
     batch: integerOption('batch', values.batch, 1, 8000),
   };
@@ -169,7 +177,8 @@ async function main() {
   const seconds = (performance.now() - started) / 1000;
   console.log(`\ndemo:node finished in ${seconds.toFixed(1)} s: reference example as written loss ${figure(reference.asWritten.loss)} ` +
     `accuracy ${reference.asWritten.accuracy.toFixed(2)}, standardized loss ${figure(reference.standardized.loss)} accuracy ` +
-    `${reference.standardized.accuracy.toFixed(2)}; digits test accuracy ${figure(digits.testAccuracy)} after ${settings.epochs} epoch(s) on ${settings.train} digits`);
+    `${reference.standardized.accuracy.toFixed(2)}; digits test accuracy ${figure(digits.testAccuracy)} on ${settings.test} held-out digits after ` +
+    `${settings.epochs} epoch(s) on ${settings.train}`);
   return 0;
 }
 

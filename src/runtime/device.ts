@@ -64,7 +64,7 @@ export function gpuEntryPoint(): GPU | undefined {
 async function acquireDevice(): Promise<GPUDevice> {
   const gpu = gpuEntryPoint();
   if (!gpu) {
-    throw new WebGPUUnavailableError(isNode() ? `no GPU object was given. ${HOW_TO_ENABLE_IN_NODE}` : `navigator.gpu is not available. ${HOW_TO_ENABLE}`);
+    throw new WebGPUUnavailableError(`navigator.gpu is not available${isNode() ? ` and no GPU object was given. ${HOW_TO_ENABLE_IN_NODE}` : `. ${HOW_TO_ENABLE}`}`);
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new WebGPUUnavailableError(`requestAdapter() returned no adapter. ${isNode() ? NO_ADAPTER_IN_NODE : HOW_TO_ENABLE}`);
