@@ -1,6 +1,6 @@
 // The in-page half of `npm run bench`: loads one library adapter (bench/libs/<lib>.js, chosen by
-// ?lib=) and exposes window.bench.run(spec), which builds the seeded inputs, warms up, times
-// repetitions and checks outputs against float64 references. bench/run.mjs drives it.
+// ?lib=) and exposes window.bench.run(spec), which runs one case through it (bench/cases.js:
+// seeded inputs, warm-up, timed repetitions, checks against float64). bench/run.mjs drives it.
 //
 // An adapter's default export:
 //   init() -> { adapter: GPUAdapterInfo fields }       starts the library on its WebGPU backend
@@ -12,152 +12,7 @@
 //     Session: fit(epochs) resolves, when training is done, to the number of epochs it ran (a
 //              History's length); loss() -> mean loss over all samples
 //              (not timed); dispose()
-import { REFERENCE_DATA, classificationData, denseWeights, sampleIndices, uniform } from './inputs.js';
-import { chainReference, compareEntries, matmulEntries } from './reference.js';
-
-const now = () => performance.now();
-
-/**
- * Calls op.step() `calls` times per repetition and waits for all of them (the last one is read
- * back). One untimed repetition first compiles pipelines and fills the libraries' buffer pools.
- * Stops after maxReps, or once budgetMs is spent and minReps are done. Times are per call, in ms;
- * the outputs returned for checking are the last ones of the warm-up and of the final repetition.
- */
-async function timeKernel(op, { calls, minReps, maxReps, budgetMs }) {
-  const repetition = async () => {
-    const start = now();
-    const handles = Array.from({ length: calls }, () => op.step());
-    const earlier = handles.slice(0, -1);
-    await op.settle(earlier);
-    const output = await op.read(handles[handles.length - 1]);
-    const ms = (now() - start) / calls;
-    earlier.forEach((handle) => op.release(handle));
-    return { ms, output };
-  };
-  const warmup = (await repetition()).output;
-  const times = [];
-  let last;
-  const started = now();
-  while (times.length < maxReps) {
-    const { ms, output } = await repetition();
-    times.push(ms);
-    last = output;
-    if (times.length >= minReps && now() - started > budgetMs) break;
-  }
-  return { times, outputs: { warmup, timed: last } };
-}
-
-/** Checks each named output at `indices` against `expected` (float64) within `tolerance`. */
-function checkOutputs(outputs, indices, expected, tolerance) {
-  const checks = {};
-  for (const [name, output] of Object.entries(outputs)) {
-    const actual = Float64Array.from(indices, (i) => output[i]);
-    checks[name] = compareEntries(actual, expected, tolerance, indices);
-  }
-  return { ok: Object.values(checks).every((check) => check.ok), ...checks };
-}
-
-const MATMUL_CHECK_ENTRIES = 2048;
-
-async function runMatmul(library, { m, k, n, seed, timing }) {
-  const a = uniform(seed, m * k);
-  const b = uniform(seed + 1, k * n);
-  const op = await library.matmul(a, b, m, k, n);
-  try {
-    const { times, outputs } = await timeKernel(op, timing);
-    const indices = sampleIndices(m * n, MATMUL_CHECK_ENTRIES);
-    const { values, scales } = matmulEntries(a, b, k, n, indices);
-    // float32 accumulation over k terms: error bounded by a small multiple of eps * sum |a*b|.
-    const tolerance = scales.map((scale) => 1e-5 * scale + 1e-6);
-    return { times, check: checkOutputs(outputs, indices, values, tolerance) };
-  } finally {
-    op.dispose();
-  }
-}
-
-async function runElementwise(library, { op: name, count, seed, timing }) {
-  const a = uniform(seed, count);
-  const b = uniform(seed + 1, count);
-  const op = await library[name](a, b);
-  try {
-    const { times, outputs } = await timeKernel(op, timing);
-    const indices = sampleIndices(count, count);
-    const expected = name === 'add' ? Float64Array.from(indices, (i) => a[i] + b[i]) : Float64Array.from(indices, (i) => chainReference(a, b, i));
-    // A few float32 roundings of values no larger than |a| + |b| + |a*b|.
-    const tolerance = Float64Array.from(indices, (i) => 1e-6 * (Math.abs(a[i]) + Math.abs(b[i]) + Math.abs(a[i] * b[i])) + 1e-7);
-    return { times, check: checkOutputs(outputs, indices, expected, tolerance) };
-  } finally {
-    op.dispose();
-  }
-}
-
-/**
- * The MLP workload: the loss over all samples before training, one untimed warm-up epoch, the
- * loss after it (bench/run.mjs compares both with a float64 simulation), then timed epochs that
- * continue training; the final loss must be finite and below the warm-up one.
- */
-async function runMlp(library, { samples, units, batchSize, learningRate, seed, timing }) {
-  const { x, y } = classificationData(seed, samples, units[0], units[units.length - 1]);
-  const weights = denseWeights(seed + 10, units);
-  const spec = { x, y, samples, units, activations: ['relu', 'relu', 'softmax'], loss: 'categorical', batchSize, learningRate, weights };
-  const session = await library.train(spec);
-  try {
-    const initial = await session.loss();
-    const warmupStart = now();
-    const warmupEpochs = await session.fit(1);
-    const warmupMs = now() - warmupStart;
-    const afterWarmup = await session.loss();
-    const times = [];
-    const started = now();
-    for (let rep = 0; rep < timing.maxReps; rep++) {
-      const start = now();
-      await session.fit(1);
-      times.push(now() - start);
-      if (times.length >= timing.minReps && now() - started > timing.budgetMs) break;
-    }
-    const final = await session.loss();
-    return { times, warmupMs, warmupEpochs, losses: { initial, afterWarmup, final } };
-  } finally {
-    session.dispose();
-  }
-}
-
-/**
- * The reference workload: each repetition builds the model afresh from the same seeded weights
- * and times one whole fit; a short fit on a throwaway model first compiles the pipelines.
- */
-async function runReference(library, { epochs, warmupEpochs, learningRate, seed, timing }) {
-  const units = [2, 2, 1];
-  const spec = {
-    x: REFERENCE_DATA.x, y: REFERENCE_DATA.y, samples: 4, units, activations: ['sigmoid', 'sigmoid'], loss: 'binary',
-    batchSize: 4, learningRate, weights: denseWeights(seed, units),
-  };
-  const warmup = await library.train(spec);
-  await warmup.fit(warmupEpochs);
-  warmup.dispose();
-  const times = [];
-  const finalLosses = [];
-  const epochsRun = [];
-  const started = now();
-  for (let rep = 0; rep < timing.maxReps; rep++) {
-    const session = await library.train(spec);
-    try {
-      const start = now();
-      epochsRun.push(await session.fit(epochs));
-      times.push(now() - start);
-      finalLosses.push(await session.loss());
-    } finally {
-      session.dispose();
-    }
-    if (times.length >= timing.minReps && now() - started > timing.budgetMs) break;
-  }
-  return { times, finalLosses, epochsRun };
-}
-
-const RUNNERS = { matmul: runMatmul, elementwise: runElementwise, mlp: runMlp, reference: runReference };
-
-/** "Name: message" for anything thrown. */
-const describe = (error) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+import { describeError, runCase } from './cases.js';
 
 window.bench = { status: 'loading' };
 try {
@@ -167,17 +22,9 @@ try {
   window.bench = {
     status: 'ready',
     info,
-    /** Runs one case; resolves to its figures, or to { error } when the library throws. */
-    async run(spec) {
-      try {
-        return await RUNNERS[spec.kind](library, spec);
-      } catch (error) {
-        console.error(error instanceof Error && error.stack ? error.stack : describe(error));
-        return { error: describe(error) };
-      }
-    },
+    run: (spec) => runCase(library, spec),
   };
 } catch (error) {
-  console.error(error instanceof Error && error.stack ? error.stack : describe(error));
-  window.bench = { status: 'failed', error: describe(error) };
+  console.error(error instanceof Error && error.stack ? error.stack : describeError(error));
+  window.bench = { status: 'failed', error: describeError(error) };
 }

@@ -3,18 +3,24 @@
 // per workload, on the same adapter and seeded inputs. Every result is checked against a float64
 // CPU reference before its time counts. Prints a Markdown table and writes it, with the JSON,
 // to bench/results/latest.{md,json} (a full run) or bench/results/dev.{md,json} (--quick or filtered).
+// With --node, webgrad's rows run in this Node process through Dawn (the `webgpu` package) instead
+// of Chromium: figures on a machine's own GPU where no Chrome is installed (results *-node.{md,json}).
 // @ts-check
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer';
+import { openDawnGpu } from '../scripts/lib/dawn-gpu.mjs';
 import { chromeLaunchArgs, findBrowser } from '../scripts/lib/find-browser.mjs';
 import { buildBundle, repoRoot } from '../scripts/lib/repo.mjs';
 import { startStaticServer } from '../scripts/lib/static-server.mjs';
 import { markdownReport, speedRatio, summarize } from './report.mjs';
 import { LIBRARIES, defineWorkloads, simulation } from './workloads.mjs';
+import { runCase } from './cases.js';
+import { webgradAdapter } from './libs/webgrad-adapter.js';
 
 /** @typedef {import('./workloads.mjs').Case} Case */
 /** @typedef {import('./workloads.mjs').Workload} Workload */
@@ -22,12 +28,15 @@ import { LIBRARIES, defineWorkloads, simulation } from './workloads.mjs';
 /** @typedef {import('./report.mjs').Outcome} Outcome */
 /** @typedef {import('./report.mjs').CaseReport} CaseReport */
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=<workloads>] [--libs=<libraries>] [--note=<text>]
+const USAGE = `Usage: npm run bench -- [--node] [--quick] [--only=<workloads>] [--libs=<libraries>] [--note=<text>]
+  --node           webgrad only, in Node through Dawn (the webgpu package) instead of Chromium:
+                   the machine's GPU through its Vulkan driver (SwiftShader's on the CPU without one)
   --quick          fewer repetitions and a 100-epoch reference workload, for development
   --note=<text>    a line for the report's header (what was measured, if not plain HEAD)
   --only=a,b       workloads: matmul, elementwise, mlp, reference, transformer
   --libs=a,b       libraries: ${LIBRARIES.map((library) => library.id).join(', ')}
-A full run (no flags but --note) writes bench/results/latest.{md,json}; others bench/results/dev.{md,json}.`;
+A full run (no flags but --note) writes bench/results/latest.{md,json}; others bench/results/dev.{md,json};
+with --node, latest-node.{md,json} and dev-node.{md,json}.`;
 
 /** Longest a single case may take before its tab is abandoned. */
 const CASE_TIMEOUT_MS = 10 * 60 * 1000;
@@ -36,7 +45,7 @@ const CASE_TIMEOUT_MS = 10 * 60 * 1000;
 function parseArgs(argv) {
   const workloadNames = defineWorkloads({ quick: false }).map((workload) => workload.name);
   const libraryIds = LIBRARIES.map((library) => library.id);
-  const options = { quick: false, only: workloadNames, libs: libraryIds, filtered: false, note: '' };
+  const options = { quick: false, node: false, only: workloadNames, libs: libraryIds, filtered: false, note: '' };
   /** @param {string} flag @param {string} text @param {string[]} allowed */
   const list = (flag, text, allowed) => {
     const names = text.split(',').filter(Boolean);
@@ -49,12 +58,18 @@ function parseArgs(argv) {
       console.log(USAGE);
       process.exit(0);
     } else if (arg === '--quick') options.quick = true;
+    else if (arg === '--node') options.node = true;
     else if (arg.startsWith('--only=')) options.only = list('--only', arg.slice(7), workloadNames);
     else if (arg.startsWith('--libs=')) options.libs = list('--libs', arg.slice(7), libraryIds);
     else if (arg.startsWith('--note=')) options.note = arg.slice(7);
     else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
-  options.filtered = options.quick || options.only.length < workloadNames.length || options.libs.length < libraryIds.length;
+  if (options.node) {
+    const explicit = argv.some((arg) => arg.startsWith('--libs='));
+    if (explicit && options.libs.some((id) => id !== 'webgrad')) throw new Error(`--node runs webgrad only; drop --libs=${options.libs.join(',')}`);
+    options.libs = ['webgrad'];
+  }
+  options.filtered = options.quick || options.only.length < workloadNames.length || (!options.node && options.libs.length < libraryIds.length);
   return options;
 }
 
@@ -123,6 +138,50 @@ function progressLine(outcome, unit) {
 }
 
 /**
+ * Files a case's outcome under its row and prints its progress line.
+ * @param {Map<string, CaseReport>} reports @param {Library} library @param {Case} testCase @param {Outcome} outcome
+ */
+function recordOutcome(reports, library, testCase, outcome) {
+  /** @type {CaseReport} */ (reports.get(testCase.label)).outcomes[library.id] = outcome;
+  console.log(`  ${library.title.padEnd(8)} ${testCase.label}: ${progressLine(outcome, testCase.unit)}`);
+}
+
+/**
+ * Runs one workload's cases for webgrad in this process (--node), through the adapter the tabs use.
+ * @param {ReturnType<typeof webgradAdapter>} adapter @param {Workload} workload
+ * @param {Library} library @param {Map<string, CaseReport>} reports
+ */
+async function runInNode(adapter, workload, library, reports) {
+  for (const testCase of workload.cases) {
+    try {
+      const raw = await withTimeout(runCase(adapter, testCase.spec), CASE_TIMEOUT_MS, testCase.label);
+      recordOutcome(reports, library, testCase, judge(testCase, raw, library));
+    } catch (error) {
+      recordOutcome(reports, library, testCase, { status: 'error', detail: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+/**
+ * Runs every workload that can run, each library's cases through runCases, with the float64
+ * simulations the training checks need computed first (while nothing is timing).
+ * @param {Workload[]} workloads @param {Library[]} libraries
+ * @param {(workload: Workload, library: Library) => Promise<void>} runCases
+ */
+async function runWorkloads(workloads, libraries, runCases) {
+  for (const workload of workloads.filter((w) => !w.skipReason)) {
+    console.log(`\n${workload.title}`);
+    if (workload.name === 'mlp' || workload.name === 'reference') {
+      const simulationStart = Date.now();
+      const spec = /** @type {{ epochs?: number }} */ (workload.cases[0].spec);
+      for (const library of libraries) simulation(workload.name, spec.epochs ?? 0, library.adamRule);
+      console.log(`  (float64 simulation for the checks: ${((Date.now() - simulationStart) / 1000).toFixed(1)} s)`);
+    }
+    for (const library of libraries) await runCases(workload, library);
+  }
+}
+
+/**
  * Runs one workload's cases for one library in a fresh tab.
  * @param {import('puppeteer').Browser} browser @param {string} baseUrl
  * @param {string} bundleQuery  '&bundle=<url>' of webgrad's private build, or ''
@@ -145,10 +204,7 @@ async function runInTab(browser, baseUrl, bundleQuery, workload, library, report
   const crashed = new Promise((_, reject) => page.once('error', (error) => reject(new Error(`the tab crashed: ${error.message}`))));
   crashed.catch(() => {});
   /** @param {Case} testCase @param {Outcome} outcome */
-  const record = (testCase, outcome) => {
-    /** @type {CaseReport} */ (reports.get(testCase.label)).outcomes[library.id] = outcome;
-    console.log(`  ${library.title.padEnd(8)} ${testCase.label}: ${progressLine(outcome, testCase.unit)}`);
-  };
+  const record = (testCase, outcome) => recordOutcome(reports, library, testCase, outcome);
   let startError = '';
   try {
     await page.goto(`${baseUrl}/bench/page.html?lib=${library.id}${library.id === 'webgrad' ? bundleQuery : ''}`);
@@ -223,34 +279,39 @@ async function main() {
     }
   }
 
-  const server = await startStaticServer(repoRoot);
-  const userDataDir = await mkdtemp(join(tmpdir(), 'webgrad-bench-'));
   /** @type {Record<string, unknown>} */
   const adapters = {};
-  let chromium = '';
-  try {
-    const browser = await puppeteer.launch({ executablePath: findBrowser(), args: chromeLaunchArgs(userDataDir), headless: true, protocolTimeout: CASE_TIMEOUT_MS + 60_000 });
+  /** What ran the libraries: the Chromium version, or Node and Dawn (--node). */
+  let runtime = '';
+  if (options.node) {
     try {
-      chromium = await browser.version();
-      console.log(`${chromium}, ${libraries.map((library) => library.title).join(' / ')}${options.quick ? ', --quick' : ''}`);
-      for (const workload of workloads.filter((w) => !w.skipReason)) {
-        console.log(`\n${workload.title}`);
-        if (workload.name === 'mlp' || workload.name === 'reference') {
-          // The float64 simulations the checks compare against (one per Adam rule): run now, while no tab is timing.
-          const simulationStart = Date.now();
-          const spec = /** @type {{ epochs?: number }} */ (workload.cases[0].spec);
-          for (const library of libraries) simulation(workload.name, spec.epochs ?? 0, library.adamRule);
-          console.log(`  (float64 simulation for the checks: ${((Date.now() - simulationStart) / 1000).toFixed(1)} s)`);
-        }
-        for (const library of libraries) await runInTab(browser, server.url, bundleQuery, workload, library, reports, adapters);
+      const dawn = await openDawnGpu();
+      if (!dawn.gpu) throw new Error(`--node: ${dawn.reason}`);
+      const adapter = webgradAdapter(await import(pathToFileURL(join(bundleDir, 'webgrad.js')).href), { gpu: dawn.gpu });
+      adapters.webgrad = (await adapter.init()).adapter;
+      runtime = `Node ${process.version} + Dawn (webgpu ${await packageVersion('webgpu')}, ${dawn.driver})`;
+      console.log(`${runtime}, webgrad${options.quick ? ', --quick' : ''}`);
+      await runWorkloads(workloads, libraries, (workload, library) => runInNode(adapter, workload, library, reports));
+    } finally {
+      await rm(bundleDir, { recursive: true, force: true });
+    }
+  } else {
+    const server = await startStaticServer(repoRoot);
+    const userDataDir = await mkdtemp(join(tmpdir(), 'webgrad-bench-'));
+    try {
+      const browser = await puppeteer.launch({ executablePath: findBrowser(), args: chromeLaunchArgs(userDataDir), headless: true, protocolTimeout: CASE_TIMEOUT_MS + 60_000 });
+      try {
+        runtime = await browser.version();
+        console.log(`${runtime}, ${libraries.map((library) => library.title).join(' / ')}${options.quick ? ', --quick' : ''}`);
+        await runWorkloads(workloads, libraries, (workload, library) => runInTab(browser, server.url, bundleQuery, workload, library, reports, adapters));
+      } finally {
+        await browser.close();
       }
     } finally {
-      await browser.close();
+      await server.close();
+      await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
     }
-  } finally {
-    await server.close();
-    await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
   }
 
   const seconds = (Date.now() - started) / 1000;
@@ -263,12 +324,12 @@ async function main() {
   const date = new Date().toISOString();
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
   const header = [
-    `# webgrad benchmark: webgrad vs TF.js vs jax-js`,
+    options.node ? '# webgrad benchmark in Node through Dawn (webgrad only)' : `# webgrad benchmark: webgrad vs TF.js vs jax-js`,
     '',
     `${date.slice(0, 16).replace('T', ' ')} UTC · ${options.filtered ? `partial run (${process.argv.slice(2).filter((arg) => !arg.startsWith('--note=')).join(' ')})` : 'full run'} · ${(seconds / 60).toFixed(1)} min`,
-    `${chromium} · WebGPU adapter: ${describeAdapters(adapters)}`,
+    `${runtime} · WebGPU adapter: ${describeAdapters(adapters)}`,
     `${cpus().length} × ${cpuModel} · load average ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`,
-    `webgrad ${versions.webgrad} · @tensorflow/tfjs ${versions['@tensorflow/tfjs']} + tfjs-backend-webgpu ${versions['@tensorflow/tfjs-backend-webgpu']} · @jax-js/jax ${versions['@jax-js/jax']}`,
+    options.node ? `webgrad ${versions.webgrad}` : `webgrad ${versions.webgrad} · @tensorflow/tfjs ${versions['@tensorflow/tfjs']} + tfjs-backend-webgpu ${versions['@tensorflow/tfjs-backend-webgpu']} · @jax-js/jax ${versions['@jax-js/jax']}`,
   ];
   if (options.note) header.push('', options.note);
   if (loadAtStart > cpus().length) {
@@ -277,13 +338,14 @@ async function main() {
       `⚠ The machine was busy (load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores): other processes competed for the CPUs that run WebGPU here, so the medians are noisy; the bests are the least disturbed repetitions.`,
     );
   }
-  const notes = [...NOTES.map((note) => `- ${note}`), ...skipped.map((workload) => `- Skipped: ${workload.title}: ${workload.skipReason}.`)];
+  const nodeNote = 'Run with --node: webgrad in the benchmark\'s own Node process through Dawn (the `webgpu` package), with the same cases, inputs and checks as the browser tabs (bench/cases.js); no TF.js or jax-js rows.';
+  const notes = [...(options.node ? [`- ${nodeNote}`] : []), ...NOTES.map((note) => `- ${note}`), ...skipped.map((workload) => `- Skipped: ${workload.title}: ${workload.skipReason}.`)];
   const cases = [...reports.values()];
   const markdown = markdownReport({ cases, libraries, notes, header });
   console.log(`\n${markdown}`);
 
   const resultsDir = join(repoRoot, 'bench', 'results');
-  const base = join(resultsDir, options.filtered ? 'dev' : 'latest');
+  const base = join(resultsDir, `${options.filtered ? 'dev' : 'latest'}${options.node ? '-node' : ''}`);
   await mkdir(resultsDir, { recursive: true });
   const json = {
     date,
@@ -291,7 +353,8 @@ async function main() {
     mode: options.quick ? 'quick' : 'full',
     arguments: process.argv.slice(2),
     note: options.note,
-    chromium,
+    runtime: options.node ? 'node' : 'chromium',
+    [options.node ? 'node' : 'chromium']: runtime,
     adapters,
     machine: { cpus: cpus().length, cpuModel, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg()[0] },
     versions,

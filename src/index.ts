@@ -1,5 +1,5 @@
 // webgrad's public API: `import * as wg from './dist/webgrad.js'`.
-export { init, isInitialized, getAdapterInfo, getDevice } from './runtime/device';
+export { init, isInitialized, getAdapterInfo, getDevice, type InitOptions } from './runtime/device';
 export { isSupported } from './runtime/support';
 export { releasePool, setPoolLimit } from './runtime/bufferPool';
 export { synchronize, commandStats } from './runtime/commands';

@@ -4,30 +4,7 @@
 import * as wg from '../../dist/webgrad.js';
 import { LinePlot } from '../shared/line-plot.js';
 import { log, runDemo, setStatus } from '../shared/page.js';
-
-const EPOCHS = 1000;
-const INPUTS = [[1, 2], [2, 3], [3, 4], [4, 5]];
-const TARGETS = [[0], [1], [1], [0]];
-
-/** The reference model, compiled, its weights drawn from seed 42 so both runs start alike. */
-function referenceModel(optimizer) {
-  wg.setSeed(42);
-  const model = new wg.Sequential([
-    new wg.layers.Dense(2, { activation: 'sigmoid', inputShape: [2] }),
-    new wg.layers.Dense(1, { activation: 'sigmoid' }),
-  ]);
-  model.compile({ optimizer, loss: 'binary_crossentropy', metrics: ['accuracy'] });
-  return model;
-}
-
-/** Each column shifted to mean 0 and scaled to variance 1 (the population variance of the data). */
-function standardize(x) {
-  return wg.tidy(() => {
-    const mean = x.mean(0);
-    const std = x.sub(mean).square().mean(0).sqrt();
-    return { standardized: x.sub(mean).div(std), mean, std };
-  });
-}
+import { EPOCHS, INPUTS, TARGETS, referenceModel, standardize } from './reference-model.js';
 
 /** Trains `model` on (x, y) while its panel's canvas plots the loss, then shows the final figures. */
 async function trainAndShow(panelId, model, x, y, color) {

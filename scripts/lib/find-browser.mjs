@@ -20,39 +20,47 @@ export const SYSTEM_BROWSER_PATHS = [
   '/Applications/Chromium.app/Contents/MacOS/Chromium',
 ];
 
+/** Where puppeteer keeps the browsers it downloads (its default cache directory). */
+export const PUPPETEER_CACHE_DIR = join(homedir(), '.cache', 'puppeteer');
+
 /**
- * Browsers puppeteer downloaded earlier: ~/.cache/puppeteer/chrome/<version>/chrome-<platform>/chrome…
+ * Browsers puppeteer downloaded earlier, newest version first: Chrome for Testing at
+ * ~/.cache/puppeteer/chrome/<version>/chrome-<platform>/chrome…, then Chrome Headless Shell at
+ * ~/.cache/puppeteer/chrome-headless-shell/<version>/chrome-headless-shell-<platform>/chrome-headless-shell
+ * (what `npm test` downloads when it finds no browser, scripts/lib/ensure-browser.mjs).
  * @returns {string[]}
  */
 function puppeteerCacheBrowsers() {
-  const chromeDir = join(homedir(), '.cache', 'puppeteer', 'chrome');
-  if (!existsSync(chromeDir)) return [];
   /** @type {string[]} */
   const found = [];
-  for (const version of readdirSync(chromeDir).sort().reverse()) {
-    const versionDir = join(chromeDir, version);
-    let platformDirs;
-    try {
-      platformDirs = readdirSync(versionDir).filter((name) => name.startsWith('chrome-'));
-    } catch {
-      continue;
-    }
-    for (const platformDir of platformDirs) {
-      found.push(
-        join(versionDir, platformDir, 'chrome'),
-        join(versionDir, platformDir, 'chrome.exe'),
-        join(versionDir, platformDir, 'Google Chrome for Testing.app', 'Contents', 'MacOS', 'Google Chrome for Testing'),
-      );
+  /** @type {[string, string[]][]} */
+  const kinds = [
+    ['chrome', ['chrome', 'chrome.exe', join('Google Chrome for Testing.app', 'Contents', 'MacOS', 'Google Chrome for Testing')]],
+    ['chrome-headless-shell', ['chrome-headless-shell', 'chrome-headless-shell.exe']],
+  ];
+  for (const [kind, executables] of kinds) {
+    const kindDir = join(PUPPETEER_CACHE_DIR, kind);
+    if (!existsSync(kindDir)) continue;
+    for (const version of readdirSync(kindDir).sort().reverse()) {
+      const versionDir = join(kindDir, version);
+      let platformDirs;
+      try {
+        platformDirs = readdirSync(versionDir).filter((name) => name.startsWith(`${kind}-`));
+      } catch {
+        continue;
+      }
+      for (const platformDir of platformDirs) found.push(...executables.map((executable) => join(versionDir, platformDir, executable)));
     }
   }
   return found;
 }
 
 /**
- * Returns the path of a Chrome/Chromium executable, or throws an Error saying how to get one.
- * @returns {string}
+ * The path of a Chrome/Chromium executable already on this machine, or null when there is none.
+ * Throws when CHROME_PATH or PUPPETEER_EXECUTABLE_PATH names a file that does not exist.
+ * @returns {string | null}
  */
-export function findBrowser() {
+export function locateBrowser() {
   for (const variable of ['CHROME_PATH', 'PUPPETEER_EXECUTABLE_PATH']) {
     const path = process.env[variable];
     if (!path) continue;
@@ -62,11 +70,21 @@ export function findBrowser() {
   for (const path of [...SYSTEM_BROWSER_PATHS, ...puppeteerCacheBrowsers()]) {
     if (existsSync(path)) return path;
   }
+  return null;
+}
+
+/**
+ * Returns the path of a Chrome/Chromium executable, or throws an Error saying how to get one.
+ * @returns {string}
+ */
+export function findBrowser() {
+  const path = locateBrowser();
+  if (path) return path;
   throw new Error(
     'No Chrome or Chromium found; webgrad runs its GPU tests in headless Chromium. ' +
       'Install one (Debian/Ubuntu: `apt-get install -y chromium`) ' +
       'or set CHROME_PATH=/path/to/chrome. ' +
-      `Looked in: CHROME_PATH, PUPPETEER_EXECUTABLE_PATH, ${SYSTEM_BROWSER_PATHS.join(', ')}, ~/.cache/puppeteer/chrome.`,
+      `Looked in: CHROME_PATH, PUPPETEER_EXECUTABLE_PATH, ${SYSTEM_BROWSER_PATHS.join(', ')}, ~/.cache/puppeteer/chrome, ~/.cache/puppeteer/chrome-headless-shell.`,
   );
 }
 

@@ -3,6 +3,7 @@
 import { OutOfMemoryError, ValueError } from '../errors';
 import { currentEncoder, destroyAfterSubmit, noteCreated, onAllocationFailure } from './commands';
 import { getDevice, onDeviceLost } from './device';
+import { BufferUsage } from './gpuFlags';
 import { isUnallocated, markUnallocated, startLifetime } from './poison';
 
 const MIN_BUFFER_BYTES = 16;
@@ -84,7 +85,7 @@ export function acquireBuffer(byteLength: number): GPUBuffer {
 function createBuffer(device: GPUDevice, size: number): GPUBuffer {
   // Created inside the open batch's out-of-memory error scope (see commands.ts).
   currentEncoder();
-  const buffer = device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  const buffer = device.createBuffer({ size, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
   noteCreated(buffer);
   ownBuffers.add(buffer);
   return buffer;

@@ -4,6 +4,7 @@
 // computed from that) is marked poisoned instead of being read back as zeros.
 import { KernelError, OutOfMemoryError } from '../errors';
 import { checkErrorScope, explainFailure, getDevice, onDeviceLost, settleErrorChecks, takePendingGpuErrors, throwPendingGpuErrors } from './device';
+import { BufferUsage, MapMode } from './gpuFlags';
 import { isUnallocated, lifetimeOf, poison, poisonOf, poisonedReadError } from './poison';
 
 const UNIFORM_ARENA_BYTES = 1 << 18;
@@ -95,7 +96,7 @@ export function reserveUniforms(byteSize: number): { view: DataView; offset: num
   const alignment = device.limits.minUniformBufferOffsetAlignment;
   const slot = Math.ceil(byteSize / alignment) * alignment;
   if (uniformBytesUsed + slot > UNIFORM_ARENA_BYTES) flush();
-  uniformArena ??= device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  uniformArena ??= device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
   const offset = uniformBytesUsed;
   uniformBytesUsed += slot;
   return { view: new DataView(uniformStaging, offset, byteSize), offset, buffer: uniformArena };
@@ -162,7 +163,7 @@ export function encodeUpload(target: GPUBuffer, data: ArrayBufferView): void {
   const byteLength = data.byteLength;
   if (byteLength === 0) return;
   const paddedLength = Math.ceil(byteLength / 4) * 4;
-  const staging = getDevice().createBuffer({ size: paddedLength, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+  const staging = getDevice().createBuffer({ size: paddedLength, usage: BufferUsage.COPY_SRC, mappedAtCreation: true });
   new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, byteLength));
   staging.unmap();
   encodeCopy(staging, 0, target, 0, paddedLength);
@@ -234,7 +235,7 @@ export function destroyAfterSubmit(buffer: GPUBuffer): void {
  */
 async function mapForRead(device: GPUDevice, buffer: GPUBuffer): Promise<void> {
   try {
-    await buffer.mapAsync(GPUMapMode.READ);
+    await buffer.mapAsync(MapMode.READ);
   } catch (failure) {
     throw await explainFailure(device, failure);
   }
@@ -252,7 +253,7 @@ export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLeng
   const knownPoison = poisonOf(source);
   if (knownPoison) throw poisonedRead(knownPoison);
   const paddedLength = Math.max(4, Math.ceil(byteLength / 4) * 4);
-  const readback = device.createBuffer({ size: paddedLength, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  const readback = device.createBuffer({ size: paddedLength, usage: BufferUsage.COPY_DST | BufferUsage.MAP_READ });
   if (byteLength > 0) encodeCopy(source, byteOffset, readback, 0, paddedLength);
   currentEncoder();
   flush();
@@ -284,7 +285,7 @@ export async function synchronize(): Promise<void> {
   flush();
   await device.queue.onSubmittedWorkDone();
   // onSubmittedWorkDone resolves even on a lost device; a map does not, so it tells the two apart.
-  const fence = device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  const fence = device.createBuffer({ size: 4, usage: BufferUsage.COPY_DST | BufferUsage.MAP_READ });
   try {
     await mapForRead(device, fence);
   } finally {

@@ -18,22 +18,56 @@ const asyncErrors: Error[] = [];
 const HOW_TO_ENABLE =
   'WebGPU needs a browser that supports it (Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu), ' +
   'and a secure context: serve the page from https:// or http://localhost, not file://.';
+const HOW_TO_ENABLE_IN_NODE =
+  "Node has no WebGPU of its own: install the `webgpu` package (Dawn) and pass its GPU object, " +
+  "`import { create } from 'webgpu'; await wg.init({ gpu: create([]) })`.";
+const NO_ADAPTER_IN_NODE =
+  'Dawn finds GPUs through Vulkan on Linux: it needs the Vulkan loader (Debian/Ubuntu: `apt-get install libvulkan1`) ' +
+  "and a Vulkan driver it accepts: a real GPU's, or Chromium's SwiftShader on the CPU " +
+  '(set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json).';
+
+export interface InitOptions {
+  /**
+   * The WebGPU entry point to take the adapter from, where there is no `navigator.gpu`: in Node,
+   * the `webgpu` package's `create([])` (Dawn). Remembered, so a later `init()` after a device
+   * loss uses it again. Defaults to `navigator.gpu`.
+   */
+  gpu?: GPU;
+}
+
+/** The GPU object `init({ gpu })` was given last; null until then (navigator.gpu is used). */
+let givenGpu: GPU | null = null;
 
 /**
  * Acquires the adapter and device; later calls return the same device until it is lost, after
  * which the next call acquires a new one.
  */
-export function init(): Promise<GPUDevice> {
+export function init(options: InitOptions = {}): Promise<GPUDevice> {
+  if (options.gpu) givenGpu = options.gpu;
   if (device) return Promise.resolve(device);
   pendingInit ??= acquireDevice().finally(() => { pendingInit = null; });
   return pendingInit;
 }
 
+/** True in Node (and runtimes that pose as it), where the setup advice differs from a browser's. */
+function isNode(): boolean {
+  // Read off globalThis: the browser build has no Node types.
+  const { process } = globalThis as { process?: { versions?: { node?: unknown } } };
+  return typeof process?.versions?.node === 'string';
+}
+
+/** The GPU object init() asks for an adapter: the one the user gave, else navigator.gpu. */
+export function gpuEntryPoint(): GPU | undefined {
+  return givenGpu ?? (typeof navigator !== 'undefined' ? navigator.gpu : undefined);
+}
+
 async function acquireDevice(): Promise<GPUDevice> {
-  const gpu = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
-  if (!gpu) throw new WebGPUUnavailableError(`navigator.gpu is not available. ${HOW_TO_ENABLE}`);
+  const gpu = gpuEntryPoint();
+  if (!gpu) {
+    throw new WebGPUUnavailableError(`navigator.gpu is not available${isNode() ? ` and no GPU object was given. ${HOW_TO_ENABLE_IN_NODE}` : `. ${HOW_TO_ENABLE}`}`);
+  }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new WebGPUUnavailableError(`requestAdapter() returned no adapter. ${HOW_TO_ENABLE}`);
+  if (!adapter) throw new WebGPUUnavailableError(`requestAdapter() returned no adapter. ${isNode() ? NO_ADAPTER_IN_NODE : HOW_TO_ENABLE}`);
   // The defaults are far below what real adapters offer; ask for what large tensors and tiled kernels need.
   const wanted: (keyof GPUSupportedLimits)[] = [
     'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',

@@ -3,6 +3,7 @@
 import invocationSource from '../../shaders/invocation.wgsl';
 import { KernelError } from '../errors';
 import { checkErrorScope, deviceGeneration, getDevice } from './device';
+import { ShaderStage } from './gpuFlags';
 import { signatureOf, WORKGROUP_SIZE, type KernelSignature } from './reflection';
 import { reflectSubset } from './subsetReflector';
 
@@ -87,12 +88,12 @@ export class Kernel {
     const device = getDevice();
     const entries: GPUBindGroupLayoutEntry[] = signature.storage.map((binding) => ({
       binding: binding.binding,
-      visibility: GPUShaderStage.COMPUTE,
+      visibility: ShaderStage.COMPUTE,
       buffer: { type: binding.readOnly ? 'read-only-storage' : 'storage' },
     }));
     if (signature.uniform) {
       // A dynamic offset lets one bind group serve every slot of the uniform arena.
-      entries.push({ binding: signature.uniform.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } });
+      entries.push({ binding: signature.uniform.binding, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } });
     }
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ label: this.name, code: source });

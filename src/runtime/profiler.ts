@@ -1,5 +1,6 @@
 // wg.profile(fn): per-kernel GPU time from timestamp queries, and dispatch counts, for what fn runs.
 import { getDevice } from './device';
+import { BufferUsage, MapMode } from './gpuFlags';
 import { commandStats, setDispatchObserver, synchronize } from './commands';
 
 export interface KernelTiming {
@@ -39,8 +40,8 @@ class TimestampCollector {
     if (!this.querySet || this.labels.length === 0) return;
     const device = getDevice();
     const bytes = this.labels.length * 2 * 8;
-    const resolveBuffer = device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-    const readback = device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const resolveBuffer = device.createBuffer({ size: bytes, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC });
+    const readback = device.createBuffer({ size: bytes, usage: BufferUsage.COPY_DST | BufferUsage.MAP_READ });
     encoder.resolveQuerySet(this.querySet, 0, this.labels.length * 2, resolveBuffer, 0);
     encoder.copyBufferToBuffer(resolveBuffer, 0, readback, 0, bytes);
     this.resolved.push({ readback, labels: this.labels });
@@ -52,7 +53,7 @@ class TimestampCollector {
   async timings(): Promise<Map<string, { dispatches: number; totalMs: number }>> {
     const byKernel = new Map<string, { dispatches: number; totalMs: number }>();
     for (const { readback, labels } of this.resolved) {
-      await readback.mapAsync(GPUMapMode.READ);
+      await readback.mapAsync(MapMode.READ);
       const stamps = new BigInt64Array(readback.getMappedRange());
       labels.forEach((label, i) => {
         const ms = Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6;

@@ -1,13 +1,15 @@
 // vitest globalSetup: one static server on the repo root and one headless Chromium, shared by
-// every test file. Each file connects to the browser over its WebSocket (see gpu-page.ts), which
-// is much cheaper than launching Chromium per file.
+// every test file (a browser is gotten first where the machine has none: scripts/lib/ensure-browser.mjs).
+// Each file connects to the browser over its WebSocket (see gpu-page.ts), which is much cheaper
+// than launching Chromium per file.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer';
 import type { TestProject } from 'vitest/node';
-import { chromeLaunchArgs, findBrowser } from '../../scripts/lib/find-browser.mjs';
+import { ensureBrowser } from '../../scripts/lib/ensure-browser.mjs';
+import { chromeLaunchArgs } from '../../scripts/lib/find-browser.mjs';
 import { startStaticServer } from '../../scripts/lib/static-server.mjs';
 
 declare module 'vitest' {
@@ -30,7 +32,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let browserError = '';
   try {
     browser = await puppeteer.launch({
-      executablePath: findBrowser(),
+      // On a fresh machine this downloads or installs a browser first, saying so.
+      executablePath: await ensureBrowser(),
       args: chromeLaunchArgs(userDataDir),
       headless: true,
     });
