@@ -3,15 +3,20 @@
 // Reading follows the reference implementation's checks: byte ranges may be listed in any order
 // but must tile the data section exactly (no gaps, overlaps or trailing bytes), and each range
 // must hold exactly its shape's bytes. Everything is checked before any tensor data is copied.
+// F16 and BF16 tensors (what PyTorch and Hugging Face mostly publish) are widened to float32 on
+// read, exactly, and rounded to nearest even on write.
 import { ModelFormatError, ValueError, formatValue } from '../errors';
+import { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from './halfFloats';
 import { parseStrictJson } from './strictJson';
 
-export type SafetensorsDtype = 'F32' | 'I32';
+export type SafetensorsDtype = 'F32' | 'I32' | 'F16' | 'BF16';
 
 export interface NamedArray {
   name: string;
+  /** How the file stores the tensor. */
   dtype: SafetensorsDtype;
   shape: number[];
+  /** The values: Int32Array for I32, else Float32Array (F16 and BF16 widened on read, rounded on write). */
   data: Float32Array | Int32Array;
 }
 
@@ -20,7 +25,7 @@ interface HeaderEntry { dtype: SafetensorsDtype; shape: number[]; data_offsets: 
 const HEADER_ALIGNMENT = 8;
 /** The reference reader refuses headers over 100 MB; so do we, before decoding any of it. */
 const MAX_HEADER_BYTES = 100_000_000;
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, I32: 4 };
+const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, I32: 4, F16: 2, BF16: 2 };
 const METADATA_KEY = '__metadata__';
 
 export function encodeSafetensors(arrays: readonly NamedArray[], metadata: Record<string, string> = {}): ArrayBuffer {
@@ -28,13 +33,14 @@ export function encodeSafetensors(arrays: readonly NamedArray[], metadata: Recor
   const header = Object.create(null) as Record<string, HeaderEntry | Record<string, string>>;
   if (Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
   let offset = 0;
-  for (const array of arrays) {
+  const stored = arrays.map(storedBytes);
+  arrays.forEach((array, i) => {
     if (array.name === METADATA_KEY || Object.hasOwn(header, array.name)) {
       throw new ValueError(`encodeSafetensors: the tensor name '${array.name}' is ${array.name === METADATA_KEY ? 'reserved' : 'used twice'}`);
     }
-    header[array.name] = { dtype: array.dtype, shape: array.shape, data_offsets: [offset, offset + array.data.byteLength] };
-    offset += array.data.byteLength;
-  }
+    header[array.name] = { dtype: array.dtype, shape: array.shape, data_offsets: [offset, offset + stored[i].byteLength] };
+    offset += stored[i].byteLength;
+  });
   let headerText = JSON.stringify(header);
   // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
   headerText += ' '.repeat((HEADER_ALIGNMENT - ((8 + new TextEncoder().encode(headerText).length) % HEADER_ALIGNMENT)) % HEADER_ALIGNMENT);
@@ -44,11 +50,32 @@ export function encodeSafetensors(arrays: readonly NamedArray[], metadata: Recor
   view.setBigUint64(0, BigInt(headerBytes.length), true);
   new Uint8Array(buffer, 8, headerBytes.length).set(headerBytes);
   let position = 8 + headerBytes.length;
-  for (const array of arrays) {
-    new Uint8Array(buffer, position, array.data.byteLength).set(new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength));
-    position += array.data.byteLength;
+  for (const bytes of stored) {
+    new Uint8Array(buffer, position, bytes.byteLength).set(bytes);
+    position += bytes.byteLength;
   }
   return buffer;
+}
+
+/** The bytes an array takes in the file, after checking its values fit its dtype and shape. */
+function storedBytes({ name, dtype, shape, data }: NamedArray): Uint8Array {
+  const fail = (problem: string) => new ValueError(`encodeSafetensors: tensor '${name}' ${problem}`);
+  if (!Object.hasOwn(BYTES_PER_ELEMENT, dtype)) throw fail(`has dtype ${formatValue(dtype)}; webgrad writes ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`);
+  if (!(data instanceof (dtype === 'I32' ? Int32Array : Float32Array))) throw fail(`is ${dtype} but its data is not ${dtype === 'I32' ? 'an Int32Array' : 'a Float32Array'}`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== count) throw fail(`has shape [${shape.join(',')}] (${count} elements) but ${data.length} values`);
+  const narrowed = dtype === 'F16' ? float32ToFloat16(data as Float32Array) : dtype === 'BF16' ? float32ToBfloat16(data as Float32Array) : data;
+  return new Uint8Array(narrowed.buffer, narrowed.byteOffset, narrowed.byteLength);
+}
+
+/** The values of a tensor's bytes (a copy of its own), widening 16-bit floats to float32. */
+function readValues(dtype: SafetensorsDtype, bytes: ArrayBuffer): Float32Array | Int32Array {
+  switch (dtype) {
+    case 'F32': return new Float32Array(bytes);
+    case 'I32': return new Int32Array(bytes);
+    case 'F16': return float16ToFloat32(new Uint16Array(bytes));
+    case 'BF16': return bfloat16ToFloat32(new Uint16Array(bytes));
+  }
 }
 
 /** Reads safetensors bytes; anything malformed is a ModelFormatError naming the tensor and the value at fault. */
@@ -92,7 +119,7 @@ export function decodeSafetensors(input: ArrayBuffer | ArrayBufferView): { array
   if (covered !== dataLength) throw new ModelFormatError(`safetensors: the tensors cover ${covered} of the ${dataLength} data bytes; the rest belongs to no tensor`);
   const arrays = entries.map(([name, { dtype, shape, data_offsets: [begin, end] }]): NamedArray => {
     const bytes = buffer.slice(dataStart + begin, dataStart + end);
-    return { name, dtype, shape, data: dtype === 'F32' ? new Float32Array(bytes) : new Int32Array(bytes) };
+    return { name, dtype, shape, data: readValues(dtype, bytes) };
   });
   return { arrays, metadata };
 }
@@ -104,7 +131,7 @@ function checkEntry(name: string, value: unknown): HeaderEntry {
   if (unknown.length > 0) throw fail(`has unknown field ${JSON.stringify(unknown[0])}`);
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string' || !Object.hasOwn(BYTES_PER_ELEMENT, dtype)) {
-    throw fail(`has dtype ${formatValue(dtype)}; webgrad reads ${Object.keys(BYTES_PER_ELEMENT).join(' and ')}`);
+    throw fail(`has dtype ${formatValue(dtype)}; webgrad reads ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`);
   }
   if (!Array.isArray(shape) || !shape.every(isCount)) throw fail(`has shape ${formatValue(shape)}; expected an array of non-negative integers`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
