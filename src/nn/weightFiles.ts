@@ -4,7 +4,7 @@
 import { ModelFormatError, ValueError, formatShape } from '../errors';
 import { noGrad } from '../autograd/recorder';
 import { tidy } from '../memory';
-import { snakeCase } from '../names';
+import { layerWeights, positionKeys, type NamedWeight } from './modelWeights';
 import { tensor } from '../ops/creation';
 import { getDevice } from '../runtime/device';
 import { shapesEqual } from '../shape';
@@ -22,24 +22,17 @@ import type { NamedArray } from '../io/safetensors';
 export type Naming = 'position' | 'layer name';
 
 export function layerKeys(layers: readonly Layer[], naming: Naming): string[] {
-  if (naming === 'layer name') return layers.map((layer) => layer.name);
-  const used = new Map<string, number>();
-  return layers.map((layer) => {
-    const base = snakeCase(layer.className);
-    const count = used.get(base);
-    used.set(base, count === undefined ? 0 : count + 1);
-    return count === undefined ? base : `${base}_${count + 1}`;
-  });
+  return naming === 'layer name' ? layers.map((layer) => layer.name) : positionKeys(layers);
 }
 
 export function namingOf(formatVersion: number): Naming {
   return formatVersion >= 2 ? 'position' : 'layer name';
 }
 
-/** The model's weights under the names a file gives them, in model order. */
-export function fileWeights(model: { layers: readonly Layer[] }, naming: Naming): { name: string; tensor: Tensor }[] {
-  const keys = layerKeys(model.layers, naming);
-  return model.layers.flatMap((layer, i) => [...layer.weights].map(([name, weight]) => ({ name: `${keys[i]}/${name}`, tensor: weight })));
+/** The model's weights under the names a file gives them, in model order ('position': model.namedWeights()). */
+export function fileWeights(model: { layers: readonly Layer[] }, naming: Naming): NamedWeight[] {
+  if (naming === 'position') return layerWeights(model.layers);
+  return model.layers.flatMap((layer) => [...layer.weights].map(([name, weight]) => ({ name: `${layer.name}/${name}`, tensor: weight })));
 }
 
 /** Runs a step of rebuilding layer `index`, turning any error into a ModelFormatError that names the layer. */

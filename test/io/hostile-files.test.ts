@@ -146,24 +146,41 @@ describe('layer names', () => {
     expect(error).toBe('ValueError: m: the name "twin" is used 2 times in the model. All layer names should be unique.');
   });
 
-  it('the same architecture built after other models (so its layers get other names) loads the first one\'s file', async () => {
+  it('the same architecture built after other models (so its layers get other names) has the same weight names and loads the first one\'s file', async () => {
     const out = await gpu.run(async (wg) => {
-      const build = () => new wg.Sequential([new wg.layers.Dense(4, { inputShape: [3], activation: 'tanh' }), new wg.layers.Dense(2)]);
-      wg.setSeed(1);
-      const first = build();
-      const { weights } = await first.save();
-      const other = build(); // takes the next page-wide names
-      const second = build();
-      wg.loadWeights(second, weights);
-      const x = wg.randn([5, 3]);
-      const [a, b] = [first.predict(x), second.predict(x)];
-      const result = { names: [first.layers[0].name, second.layers[0].name], a: Array.from(await a.data()), b: Array.from(await b.data()) };
-      [x, a, b].forEach((t) => t.dispose());
-      [first, other, second].forEach((m) => m.dispose());
-      return result;
+      const sequential = () => new wg.Sequential([new wg.layers.Dense(4, { inputShape: [3], activation: 'tanh' }), new wg.layers.Dense(2)]);
+      const functional = () => {
+        const input = wg.input({ shape: [3] });
+        const hidden = new wg.layers.Dense(4, { activation: 'tanh' }).apply(input);
+        return new wg.Model({ inputs: input, outputs: new wg.layers.Dense(2).apply(new wg.layers.Concatenate().apply([hidden, input])) });
+      };
+      const results = [];
+      for (const build of [sequential, functional]) {
+        wg.setSeed(1);
+        const first = build();
+        const { weights } = await first.save();
+        const other = build(); // takes the next page-wide layer names
+        const second = build();
+        wg.loadWeights(second, weights);
+        const x = wg.randn([5, 3]);
+        const [a, b] = [first.predict(x), second.predict(x)] as ReturnType<typeof wg.zeros>[];
+        results.push({
+          layerNames: [first.layers, second.layers].map((layers) => layers.map((layer) => layer.name).join(',')),
+          weightNames: [first, second].map((model) => model.namedWeights().map(({ name }) => name)),
+          a: Array.from(await a.data()), b: Array.from(await b.data()),
+        });
+        [x, a, b].forEach((t) => t.dispose());
+        [first, other, second].forEach((m) => m.dispose());
+      }
+      return results;
     });
-    expect(out.names[0]).not.toBe(out.names[1]);
-    expect(out.b).toEqual(out.a);
+    for (const { layerNames, weightNames, a, b } of out) {
+      expect(layerNames[0]).not.toBe(layerNames[1]);
+      expect(weightNames[1]).toEqual(weightNames[0]);
+      expect(b).toEqual(a);
+    }
+    expect(out[0].weightNames[0]).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias']);
+    expect(out[1].weightNames[0]).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias']);
   });
 
   it('files written before formatVersion 2 (weights named by layer name, no formatVersion metadata) still load', async () => {
