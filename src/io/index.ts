@@ -1,6 +1,7 @@
 // Saving and loading models: nn (de)serializes architectures, io moves the bytes.
 export { saveModel, saveWeights, type SaveOptions } from '../nn/saveModel';
 export { loadModel, loadWeights } from '../nn/loadModel';
+export type { LoadWeightsOptions } from '../nn/weightMatching';
 export type { ModelArtifacts, ModelJson } from './modelJson';
 export type { FunctionalArtifacts, FunctionalJson } from './functionalJson';
 export { loadModelFromUrl, saveModelToUrl, saveModelToIndexedDB, loadModelFromIndexedDB, downloadModel } from './storage';

@@ -78,7 +78,10 @@ function readValues(dtype: SafetensorsDtype, bytes: ArrayBuffer): Float32Array |
   }
 }
 
-/** Reads safetensors bytes; anything malformed is a ModelFormatError naming the tensor and the value at fault. */
+/**
+ * Reads safetensors bytes; anything malformed is a ModelFormatError naming the tensor and the value
+ * at fault. The arrays come in the order of their bytes in the data section.
+ */
 export function decodeSafetensors(input: ArrayBuffer | ArrayBufferView): { arrays: NamedArray[]; metadata: Record<string, string> } {
   const buffer = ArrayBuffer.isView(input) && input.buffer instanceof ArrayBuffer ? input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) : input;
   if (!(buffer instanceof ArrayBuffer)) throw new ModelFormatError(`safetensors: expected an ArrayBuffer, got ${formatValue(buffer)}`);
@@ -117,7 +120,8 @@ export function decodeSafetensors(input: ArrayBuffer | ArrayBufferView): { array
     covered = end;
   }
   if (covered !== dataLength) throw new ModelFormatError(`safetensors: the tensors cover ${covered} of the ${dataLength} data bytes; the rest belongs to no tensor`);
-  const arrays = entries.map(([name, { dtype, shape, data_offsets: [begin, end] }]): NamedArray => {
+  // In the order of their bytes: the order the writer laid them out (model order for webgrad's files).
+  const arrays = sorted.map(([name, { dtype, shape, data_offsets: [begin, end] }]): NamedArray => {
     const bytes = buffer.slice(dataStart + begin, dataStart + end);
     return { name, dtype, shape, data: readValues(dtype, bytes) };
   });

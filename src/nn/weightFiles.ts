@@ -1,5 +1,5 @@
 // What Sequential and functional model files share: how weights are named in the safetensors
-// file, matching a file's arrays to the weights a model makes, writing them, and turning a
+// file, writing a file's arrays into them (weightMatching.ts pairs them up), and turning a
 // rebuilding error into a ModelFormatError naming the layer.
 import { ModelFormatError, ValueError, formatShape } from '../errors';
 import { noGrad } from '../autograd/recorder';
@@ -8,7 +8,7 @@ import { layerWeights, positionKeys, type NamedWeight } from './modelWeights';
 import { tensor } from '../ops/creation';
 import { getDevice } from '../runtime/device';
 import { shapesEqual } from '../shape';
-import type { DType, Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import type { Layer, WeightSpec } from './layer';
 import type { WeightEntry } from '../io/modelJson';
 import type { NamedArray } from '../io/safetensors';
@@ -46,38 +46,12 @@ export function atLayer<T>(index: number | null, className: string, step: () => 
   }
 }
 
-/** The file's array for each expected weight, in order; any name, shape or dtype difference throws. */
-export function matchFile(op: string, expected: readonly WeightEntry[], arrays: readonly NamedArray[]): NamedArray[] {
-  const names = new Set(expected.map(({ name }) => name));
-  if (names.size !== expected.length) throw new ValueError(`${op}: the model has two weights with one name (${expected.map(({ name }) => name).join(', ')})`);
-  const byName = new Map(arrays.map((array) => [array.name, array]));
-  const missing = [...names].filter((name) => !byName.has(name));
-  const unexpected = arrays.map(({ name }) => name).filter((name) => !names.has(name));
-  if (missing.length > 0 || unexpected.length > 0) {
-    throw new ModelFormatError(`${op}: weight names do not match the model (missing: ${listNames(missing)}; unexpected: ${listNames(unexpected)})`);
-  }
-  return expected.map((entry) => {
-    const array = byName.get(entry.name) as NamedArray;
-    const dtype: DType = array.dtype === 'I32' ? 'int32' : 'float32';
-    if (!shapesEqual(array.shape, entry.shape) || dtype !== entry.dtype) {
-      throw new ModelFormatError(`${op}: ${entry.name} is ${formatShape(entry.shape)} ${entry.dtype} in the model but ${formatShape(array.shape)} ${dtype} in the file`);
-    }
-    return array;
-  });
-}
-
 /** Uploads every array first and only then overwrites, so a failed upload writes nothing. */
 export function writeWeights(targets: readonly Tensor[], arrays: readonly NamedArray[]): void {
   noGrad(() => tidy(() => {
     const uploaded = arrays.map((array, i) => tensor(array.data, array.shape, targets[i].dtype));
     targets.forEach((target, i) => target.assign(uploaded[i]));
   }));
-}
-
-/** Up to ten names for a message (a hostile file may hold millions). */
-function listNames(names: readonly string[]): string {
-  if (names.length === 0) return 'none';
-  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
 }
 
 /** A planned weight's entry; one over the device's buffer limit is refused before anything is made. */
