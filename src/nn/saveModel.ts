@@ -21,7 +21,7 @@ export interface SaveOptions {
   dtype?: 'float32' | 'float16' | 'bfloat16';
 }
 
-const FILE_DTYPES: Record<NonNullable<SaveOptions['dtype']>, SafetensorsDtype> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
+export const FILE_DTYPES: Record<NonNullable<SaveOptions['dtype']>, SafetensorsDtype> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
 
 function isFunctional(model: Sequential | Model): model is Model {
   return (model as { className?: string }).className === 'Functional';
@@ -50,10 +50,7 @@ export async function saveModel(model: Sequential | Model, options: SaveOptions 
 
 /** The model's weights as safetensors bytes, named as save() names them (what wg.loadWeights reads). */
 export async function saveWeights(model: Sequential | Model, options: SaveOptions = {}): Promise<ArrayBuffer> {
-  const floatDtype = options.dtype ?? 'float32';
-  if (!Object.hasOwn(FILE_DTYPES, floatDtype)) {
-    throw new ValueError(`saveWeights: dtype must be 'float32', 'float16' or 'bfloat16', got ${formatValue(floatDtype)}`);
-  }
+  const floatDtype = checkSaveOptions('saveWeights', options);
   const arrays: NamedArray[] = await Promise.all(fileWeights(model, 'position').map(async ({ name, tensor: t }) => ({
     name,
     dtype: t.dtype === 'int32' ? 'I32' as const : FILE_DTYPES[floatDtype],
@@ -62,6 +59,13 @@ export async function saveWeights(model: Sequential | Model, options: SaveOption
   })));
   const format = isFunctional(model) ? FUNCTIONAL_FORMAT : MODEL_FORMAT;
   return encodeSafetensors(arrays, { format, formatVersion: String(MODEL_FORMAT_VERSION) });
+}
+
+/** The float dtype the options ask for, or a ValueError naming `op`. */
+export function checkSaveOptions(op: string, options: SaveOptions): NonNullable<SaveOptions['dtype']> {
+  const dtype = options.dtype ?? 'float32';
+  if (!Object.hasOwn(FILE_DTYPES, dtype)) throw new ValueError(`${op}: dtype must be 'float32', 'float16' or 'bfloat16', got ${formatValue(dtype)}`);
+  return dtype;
 }
 
 /** The graph part of a functional model's JSON (save adds the weight list). */
