@@ -4,19 +4,20 @@
 // but must tile the data section exactly (no gaps, overlaps or trailing bytes), and each range
 // must hold exactly its shape's bytes. Everything is checked before any tensor data is copied.
 // F16 and BF16 tensors (what PyTorch and Hugging Face mostly publish) are widened to float32 on
-// read, exactly, and rounded to nearest even on write.
+// read, exactly, and rounded to nearest even on write; I64 (PyTorch's integer default) is read
+// into int32 when every value fits, else refused.
 import { ModelFormatError, ValueError, formatValue } from '../errors';
 import { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from './halfFloats';
 import { parseStrictJson } from './strictJson';
 
-export type SafetensorsDtype = 'F32' | 'I32' | 'F16' | 'BF16';
+export type SafetensorsDtype = 'F32' | 'I32' | 'F16' | 'BF16' | 'I64';
 
 export interface NamedArray {
   name: string;
   /** How the file stores the tensor. */
   dtype: SafetensorsDtype;
   shape: number[];
-  /** The values: Int32Array for I32, else Float32Array (F16 and BF16 widened on read, rounded on write). */
+  /** The values: Int32Array for I32 and I64, else Float32Array (F16 and BF16 widened on read, rounded on write). */
   data: Float32Array | Int32Array;
 }
 
@@ -25,7 +26,7 @@ interface HeaderEntry { dtype: SafetensorsDtype; shape: number[]; data_offsets: 
 const HEADER_ALIGNMENT = 8;
 /** The reference reader refuses headers over 100 MB; so do we, before decoding any of it. */
 const MAX_HEADER_BYTES = 100_000_000;
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, I32: 4, F16: 2, BF16: 2 };
+const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, I32: 4, F16: 2, BF16: 2, I64: 8 };
 const METADATA_KEY = '__metadata__';
 
 export function encodeSafetensors(arrays: readonly NamedArray[], metadata: Record<string, string> = {}): ArrayBuffer {
@@ -61,16 +62,25 @@ export function encodeSafetensors(arrays: readonly NamedArray[], metadata: Recor
 function storedBytes({ name, dtype, shape, data }: NamedArray): Uint8Array {
   const fail = (problem: string) => new ValueError(`encodeSafetensors: tensor '${name}' ${problem}`);
   if (!Object.hasOwn(BYTES_PER_ELEMENT, dtype)) throw fail(`has dtype ${formatValue(dtype)}; webgrad writes ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`);
-  if (!(data instanceof (dtype === 'I32' ? Int32Array : Float32Array))) throw fail(`is ${dtype} but its data is not ${dtype === 'I32' ? 'an Int32Array' : 'a Float32Array'}`);
+  const integer = isIntegerDtype(dtype);
+  if (!(data instanceof (integer ? Int32Array : Float32Array))) throw fail(`is ${dtype} but its data is not ${integer ? 'an Int32Array' : 'a Float32Array'}`);
   const count = shape.reduce((a, b) => a * b, 1);
   if (data.length !== count) throw fail(`has shape [${shape.join(',')}] (${count} elements) but ${data.length} values`);
-  const narrowed = dtype === 'F16' ? float32ToFloat16(data as Float32Array) : dtype === 'BF16' ? float32ToBfloat16(data as Float32Array) : data;
-  return new Uint8Array(narrowed.buffer, narrowed.byteOffset, narrowed.byteLength);
+  const converted = dtype === 'F16' ? float32ToFloat16(data as Float32Array)
+    : dtype === 'BF16' ? float32ToBfloat16(data as Float32Array)
+      : dtype === 'I64' ? BigInt64Array.from(data as Int32Array, (value) => BigInt(value)) : data;
+  return new Uint8Array(converted.buffer, converted.byteOffset, converted.byteLength);
+}
+
+/** I32 and I64 hold integers (read into Int32Array); the rest floats. */
+export function isIntegerDtype(dtype: SafetensorsDtype): boolean {
+  return dtype === 'I32' || dtype === 'I64';
 }
 
 /** The values of a tensor's bytes (a copy of its own), widening 16-bit floats to float32. */
-function readValues(dtype: SafetensorsDtype, bytes: ArrayBuffer): Float32Array | Int32Array {
+function readValues(name: string, dtype: SafetensorsDtype, bytes: ArrayBuffer): Float32Array | Int32Array {
   switch (dtype) {
+    case 'I64': return narrowIntegers(name, new BigInt64Array(bytes));
     case 'F32': return new Float32Array(bytes);
     case 'I32': return new Int32Array(bytes);
     case 'F16': return float16ToFloat32(new Uint16Array(bytes));
@@ -123,9 +133,22 @@ export function decodeSafetensors(input: ArrayBuffer | ArrayBufferView): { array
   // In the order of their bytes: the order the writer laid them out (model order for webgrad's files).
   const arrays = sorted.map(([name, { dtype, shape, data_offsets: [begin, end] }]): NamedArray => {
     const bytes = buffer.slice(dataStart + begin, dataStart + end);
-    return { name, dtype, shape, data: readValues(dtype, bytes) };
+    return { name, dtype, shape, data: readValues(name, dtype, bytes) };
   });
   return { arrays, metadata };
+}
+
+/** int64 values as int32, webgrad's integer dtype; one that does not fit is a ModelFormatError naming it. */
+function narrowIntegers(name: string, wide: BigInt64Array): Int32Array {
+  const out = new Int32Array(wide.length);
+  for (let i = 0; i < wide.length; i++) {
+    const value = wide[i];
+    if (value < -2147483648n || value > 2147483647n) {
+      throw new ModelFormatError(`safetensors: tensor '${name}' is I64 and holds ${value} at index ${i}, outside int32 (webgrad's integer dtype)`);
+    }
+    out[i] = Number(value);
+  }
+  return out;
 }
 
 function checkEntry(name: string, value: unknown): HeaderEntry {

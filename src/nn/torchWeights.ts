@@ -4,7 +4,7 @@
 // under other names. The user says which PyTorch module each layer is: { fc1: model.layers[0] }.
 import { ModelFormatError, ValueError, formatShape, formatValue } from '../errors';
 import { shapesEqual } from '../shape';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors';
+import { decodeSafetensors, encodeSafetensors, isIntegerDtype, type NamedArray } from '../io/safetensors';
 import { Layer } from './layer';
 import { FILE_DTYPES, checkSaveOptions, type SaveOptions } from './saveModel';
 import { writeWeights } from './weightFiles';
@@ -52,13 +52,15 @@ export function loadTorchWeights(stateDict: ArrayBuffer | ArrayBufferView | read
       return null;
     }
     const torchShape = axes ? axes.map((axis) => target.shape[axis]) : [...target.shape];
-    if (!shapesEqual(array.shape, torchShape) || array.dtype === 'I32') {
+    if (!shapesEqual(array.shape, torchShape) || isIntegerDtype(array.dtype)) {
       problems.push(`${key} is ${formatShape(array.shape)} ${array.dtype} in the state dict, but ${layer.className} '${layer.name}' ${weight} ${formatShape(target.shape)} needs ${formatShape(torchShape)} float`);
       return null;
     }
     return axes ? permute(array, inverse(axes)) : array;
   });
-  for (const key of byKey.keys()) problems.push(`unexpected ${key} (no listed module takes it)`);
+  for (const key of byKey.keys()) {
+    if (!isStepCounter(key, modules)) problems.push(`unexpected ${key} (no listed module takes it)`);
+  }
   if (problems.length > 0) {
     const shown = problems.length <= 10 ? problems : [...problems.slice(0, 10), `and ${problems.length - 10} more`];
     throw new ModelFormatError(`${op}: the state dict does not fit the layers: ${shown.join('; ')}`);
@@ -76,6 +78,14 @@ export async function saveTorchWeights(modules: TorchModules, options: SaveOptio
     return axes ? permute(array, axes) : array;
   }));
   return encodeSafetensors(arrays);
+}
+
+/** BatchNorm's step counter (`<module>.num_batches_tracked`, int64): webgrad's layer keeps none, so it is skipped. */
+function isStepCounter(key: string, modules: TorchModules): boolean {
+  const suffix = '.num_batches_tracked';
+  if (!key.endsWith(suffix)) return false;
+  const prefix = key.slice(0, -suffix.length);
+  return Object.hasOwn(modules, prefix) && modules[prefix]?.className === 'BatchNormalization';
 }
 
 /** Each weight of each listed layer with its state-dict key; an unbuilt or unsupported layer is refused. */

@@ -5,7 +5,7 @@ import { ModelFormatError, ValueError, formatShape, formatValue } from '../error
 import { shapesEqual } from '../shape';
 import type { DType } from '../tensor';
 import type { WeightEntry } from '../io/modelJson';
-import type { NamedArray } from '../io/safetensors';
+import { isIntegerDtype, type NamedArray } from '../io/safetensors';
 
 export interface LoadWeightsOptions {
   /**
@@ -32,7 +32,7 @@ export function matchFile(op: string, expected: readonly WeightEntry[], arrays: 
   const matched = (options.match ?? 'name') === 'order' ? byOrder(op, expected, renamed) : byName(op, expected, renamed);
   const mismatches = expected.flatMap((entry, i) => {
     const { array, fileName } = matched[i];
-    const dtype: DType = array.dtype === 'I32' ? 'int32' : 'float32';
+    const dtype: DType = isIntegerDtype(array.dtype) ? 'int32' : 'float32';
     if (shapesEqual(array.shape, entry.shape) && dtype === entry.dtype) return [];
     const source = fileName === entry.name ? '' : ` (file tensor '${fileName}')`;
     const transposed = entry.shape.length >= 2 && shapesEqual([...entry.shape].reverse(), array.shape) ? ', its transpose: a PyTorch layout? see wg.loadTorchWeights' : '';

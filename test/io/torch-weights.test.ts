@@ -29,6 +29,11 @@ const state = {
   'norm.running_var': { shape: [CONV.out], values: values(CONV.out).map((v) => Math.fround(1 + Math.abs(v))) },
 };
 const stateFile = (entries: Record<string, { shape: number[]; values: number[] }>) => writeSafetensors(Object.entries(entries).map(([name, t]) => ({ name, ...t })));
+// What model.state_dict() also holds for a BatchNorm: an int64 step counter webgrad has no use for.
+const withStepCounter = () => writeSafetensors([
+  ...Object.entries(state).map(([name, t]) => ({ name, ...t })),
+  { name: 'norm.num_batches_tracked', shape: [], values: [120], dtype: 'I64' as const },
+]);
 const linearInput = values(N * LINEAR.in);
 const convInput = values(N * CONV.in * CONV.size * CONV.size); // NCHW
 
@@ -62,7 +67,7 @@ function convReference(): number[] {
 }
 
 describe('PyTorch weights', () => {
-  it('a Linear and a Conv2d state dict load into Dense and Conv2D, whose outputs match float64 passes in PyTorch\'s layout; saveTorchWeights gives the state dict back bit for bit', async () => {
+  it('a Linear and a Conv2d state dict (with BatchNorm\'s int64 step counter) load into Dense and Conv2D, whose outputs match float64 passes in PyTorch\'s layout; saveTorchWeights gives the float weights back bit for bit', async () => {
     const out = await gpu.run(async (wg, { bytes, linearInput, convInput, N, LINEAR, CONV }) => {
       const dense = new wg.Sequential([new wg.layers.Dense(LINEAR.out, { inputShape: [LINEAR.in] })]);
       const conv = new wg.Sequential([
@@ -81,7 +86,7 @@ describe('PyTorch weights', () => {
       [x, image, y, feature].forEach((t) => t.dispose());
       [dense, conv].forEach((m) => m.dispose());
       return result;
-    }, { bytes: stateFile(state), linearInput, convInput, N, LINEAR, CONV });
+    }, { bytes: withStepCounter(), linearInput, convInput, N, LINEAR, CONV });
     // Sums of at most 19 float32 products of values in [-1, 1]: each rounding ≤ 2^-24 relative to
     // partial sums below 19, so 1e-5 absolute bounds the float32 error with room.
     expectClose(out.y, linearReference(), { rtol: 1e-6, atol: 1e-5 }, 'Dense from nn.Linear');
