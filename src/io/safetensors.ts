@@ -59,17 +59,26 @@ export function encodeSafetensors(arrays: readonly NamedArray[], metadata: Recor
 }
 
 /** The bytes an array takes in the file, after checking its values fit its dtype and shape. */
-function storedBytes({ name, dtype, shape, data }: NamedArray): Uint8Array {
-  const fail = (problem: string) => new ValueError(`encodeSafetensors: tensor '${name}' ${problem}`);
-  if (!Object.hasOwn(BYTES_PER_ELEMENT, dtype)) throw fail(`has dtype ${formatValue(dtype)}; webgrad writes ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`);
-  const integer = isIntegerDtype(dtype);
-  if (!(data instanceof (integer ? Int32Array : Float32Array))) throw fail(`is ${dtype} but its data is not ${integer ? 'an Int32Array' : 'a Float32Array'}`);
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== count) throw fail(`has shape [${shape.join(',')}] (${count} elements) but ${data.length} values`);
+function storedBytes(array: NamedArray): Uint8Array {
+  const { dtype, data } = checkNamedArray('encodeSafetensors', array);
   const converted = dtype === 'F16' ? float32ToFloat16(data as Float32Array)
     : dtype === 'BF16' ? float32ToBfloat16(data as Float32Array)
       : dtype === 'I64' ? BigInt64Array.from(data as Int32Array, (value) => BigInt(value)) : data;
   return new Uint8Array(converted.buffer, converted.byteOffset, converted.byteLength);
+}
+
+/** `array` if it is a well-formed NamedArray (a user may build one by hand), else a ValueError naming `op` and the tensor. */
+export function checkNamedArray(op: string, array: NamedArray): NamedArray {
+  if (!isPlainObject(array) || typeof array.name !== 'string') throw new ValueError(`${op}: expected { name, dtype, shape, data }, got ${formatValue(array)}`);
+  const { name, dtype, shape, data } = array;
+  const fail = (problem: string) => new ValueError(`${op}: tensor '${name}' ${problem}`);
+  if (!Object.hasOwn(BYTES_PER_ELEMENT, dtype)) throw fail(`has dtype ${formatValue(dtype)}; the known dtypes are ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`);
+  if (!Array.isArray(shape) || !shape.every(isCount)) throw fail(`has shape ${formatValue(shape)}; expected an array of non-negative integers`);
+  const integer = isIntegerDtype(dtype);
+  if (!(data instanceof (integer ? Int32Array : Float32Array))) throw fail(`is ${dtype} but its data is not ${integer ? 'an Int32Array' : 'a Float32Array'}`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== count) throw fail(`has shape [${shape.join(',')}] (${count} elements) but ${data.length} values`);
+  return array;
 }
 
 /** I32 and I64 hold integers (read into Int32Array); the rest floats. */

@@ -4,7 +4,7 @@
 // under other names. The user says which PyTorch module each layer is: { fc1: model.layers[0] }.
 import { ModelFormatError, ValueError, formatShape, formatValue } from '../errors';
 import { shapesEqual } from '../shape';
-import { decodeSafetensors, encodeSafetensors, isIntegerDtype, type NamedArray } from '../io/safetensors';
+import { checkNamedArray, decodeSafetensors, encodeSafetensors, isIntegerDtype, type NamedArray } from '../io/safetensors';
 import { Layer } from './layer';
 import { FILE_DTYPES, checkSaveOptions, type SaveOptions } from './saveModel';
 import { writeWeights } from './weightFiles';
@@ -40,8 +40,11 @@ interface Pairing { layer: Layer; weight: string; key: string; axes: number[] | 
 export function loadTorchWeights(stateDict: ArrayBuffer | ArrayBufferView | readonly NamedArray[], modules: TorchModules): void {
   const op = 'loadTorchWeights';
   const pairings = pairModules(op, modules);
-  const arrays = Array.isArray(stateDict) ? stateDict as readonly NamedArray[] : decodeSafetensors(stateDict as ArrayBuffer | ArrayBufferView).arrays;
+  const arrays = Array.isArray(stateDict)
+    ? (stateDict as readonly NamedArray[]).map((array) => checkNamedArray(op, array))
+    : decodeSafetensors(stateDict as ArrayBuffer | ArrayBufferView).arrays;
   const byKey = new Map(arrays.map((array) => [array.name, array]));
+  if (byKey.size !== arrays.length) throw new ValueError(`${op}: the state dict names a tensor twice`);
   const problems: string[] = [];
   const converted = pairings.map(({ layer, weight, key, axes }) => {
     const target = layer.weights.get(weight)!;

@@ -122,11 +122,19 @@ describe('PyTorch weights', () => {
       attempt('unbuilt', () => wg.loadTorchWeights(files.missing.slice().buffer, { fc: new wg.layers.Dense(3) }));
       attempt('unknown', () => wg.loadTorchWeights(files.missing.slice().buffer, { drop: model.layers[1] }));
       const after = await read();
+      // Decoded arrays, filtered by the user, load too; a hand-made array that is not one is refused by name.
+      const decoded = wg.decodeSafetensors(files.unexpected.slice().buffer).arrays;
+      wg.loadTorchWeights(decoded.filter((array) => array.name !== 'fc2.weight'), { fc: model.layers[0] });
+      const fromArrays = await read();
+      attempt('junkArray', () => wg.loadTorchWeights([{ name: 'fc.bias', dtype: 'F32', shape: [3], data: [1, 2, 3] as unknown as Float32Array }], { fc: model.layers[0] }));
       model.dispose();
-      return { errors, before, after };
+      return { errors, before, after, fromArrays };
     }, { files, LINEAR });
     expect(out.after).toEqual(out.before);
+    const kernel = (values: number[]) => Array.from({ length: LINEAR.in * LINEAR.out }, (_, k) => values[(k % LINEAR.out) * LINEAR.in + Math.floor(k / LINEAR.out)]);
+    expect(out.fromArrays).toEqual([kernel(state['fc.weight'].values), state['fc.bias'].values]);
     expect(out.errors).toEqual({
+      junkArray: "ValueError: loadTorchWeights: tensor 'fc.bias' is F32 but its data is not a Float32Array",
       kerasLayout: `ModelFormatError: loadTorchWeights: the state dict does not fit the layers: fc.weight is [4,3] F32 in the state dict, but Dense '${out.errors.kerasLayout.match(/Dense '([^']+)'/)?.[1]}' kernel [4,3] needs [3,4] float`,
       missing: expect.stringMatching(/^ModelFormatError: loadTorchWeights: the state dict does not fit the layers: missing fc\.weight \(Dense '\w+' kernel\)$/),
       unexpected: 'ModelFormatError: loadTorchWeights: the state dict does not fit the layers: unexpected fc2.weight (no listed module takes it)',
