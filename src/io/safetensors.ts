@@ -9,6 +9,7 @@
 import { ModelFormatError, ValueError, formatValue } from '../errors';
 import { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from './halfFloats';
 import { parseStrictJson } from './strictJson';
+import { sizeOf } from '../shape';
 
 export type SafetensorsDtype = 'F32' | 'I32' | 'F16' | 'BF16' | 'I64';
 
@@ -76,7 +77,7 @@ export function checkNamedArray(op: string, array: NamedArray): NamedArray {
   if (!Array.isArray(shape) || !shape.every(isCount)) throw fail(`has shape ${formatValue(shape)}; expected an array of non-negative integers`);
   const integer = isIntegerDtype(dtype);
   if (!(data instanceof (integer ? Int32Array : Float32Array))) throw fail(`is ${dtype} but its data is not ${integer ? 'an Int32Array' : 'a Float32Array'}`);
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   if (data.length !== count) throw fail(`has shape [${shape.join(',')}] (${count} elements) but ${data.length} values`);
   return array;
 }

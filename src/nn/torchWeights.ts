@@ -3,7 +3,7 @@
 // where nn.Conv2d's is OIHW [out, in, kh, kw]. Biases, norms and embeddings match as they are,
 // under other names. The user says which PyTorch module each layer is: { fc1: model.layers[0] }.
 import { ModelFormatError, ValueError, formatShape, formatValue } from '../errors';
-import { shapesEqual } from '../shape';
+import { shapesEqual, stridesOf } from '../shape';
 import { checkNamedArray, decodeSafetensors, encodeSafetensors, isIntegerDtype, type NamedArray } from '../io/safetensors';
 import { Layer } from './layer';
 import { FILE_DTYPES, checkSaveOptions, type SaveOptions } from './saveModel';
@@ -117,7 +117,7 @@ function pairModules(op: string, modules: TorchModules): Pairing[] {
 function permute(array: NamedArray, axes: readonly number[]): NamedArray {
   const { shape, data } = array;
   const outShape = axes.map((axis) => shape[axis]);
-  const inStrides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+  const inStrides = stridesOf(shape);
   const strides = axes.map((axis) => inStrides[axis]);
   const out = new Float32Array(data.length);
   const index = outShape.map(() => 0);
