@@ -54,7 +54,7 @@ export function loadModel(artifacts: ModelArtifacts | FunctionalArtifacts): Sequ
 }
 
 /**
- * Overwrites a model's weights from safetensors bytes (F32, F16, BF16 or I32). Every name, shape
+ * Overwrites a model's weights from safetensors bytes (F32, F16, BF16, I32 or I64). Every name, shape
  * and dtype is checked before anything is written, so a bad file leaves the model as it was.
  * Names are those of `model.namedWeights()`; `options` can rename the file's tensors first
  * (stripPrefix, mapName) or match them by order instead.

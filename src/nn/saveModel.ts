@@ -33,7 +33,7 @@ export async function saveModel(model: Sequential | Model, options?: SaveOptions
 export async function saveModel(model: Sequential | Model, options: SaveOptions = {}): Promise<ModelArtifacts | FunctionalArtifacts> {
   const named = fileWeights(model, 'position');
   const weights: WeightEntry[] = named.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype }));
-  const bytes = await saveWeights(model, options);
+  const bytes = await encodeWeights('save', model, options);
   if (isFunctional(model)) return { modelJson: functionalJson(model, weights), weights: bytes };
   return {
     modelJson: {
@@ -49,8 +49,12 @@ export async function saveModel(model: Sequential | Model, options: SaveOptions 
 }
 
 /** The model's weights as safetensors bytes, named as save() names them (what wg.loadWeights reads). */
-export async function saveWeights(model: Sequential | Model, options: SaveOptions = {}): Promise<ArrayBuffer> {
-  const floatDtype = checkSaveOptions('saveWeights', options);
+export function saveWeights(model: Sequential | Model, options: SaveOptions = {}): Promise<ArrayBuffer> {
+  return encodeWeights('saveWeights', model, options);
+}
+
+async function encodeWeights(op: string, model: Sequential | Model, options: SaveOptions): Promise<ArrayBuffer> {
+  const floatDtype = checkSaveOptions(op, options);
   const arrays: NamedArray[] = await Promise.all(fileWeights(model, 'position').map(async ({ name, tensor: t }) => ({
     name,
     dtype: t.dtype === 'int32' ? 'I32' as const : FILE_DTYPES[floatDtype],
