@@ -5,6 +5,11 @@ export class WebGPUUnavailableError extends Error {
   override name = 'WebGPUUnavailableError';
 }
 
+/** An op, tensor or layer was used before `await wg.init()` brought up a GPU device. */
+export class NotInitializedError extends Error {
+  override name = 'NotInitializedError';
+}
+
 /** Shapes that do not fit the op (broadcasting, matmul inner dims, reshape sizes, ...). */
 export class ShapeError extends Error {
   override name = 'ShapeError';

@@ -19,8 +19,19 @@ export interface GradientOptions {
   outputGradient?: Tensor;
 }
 
+/** What toMermaid draws of one recorded op: ids and shapes only, so it outlives the released tensors. */
+interface GraphStep {
+  op: string;
+  output: TensorSketch;
+  inputs: TensorSketch[];
+}
+
+interface TensorSketch { id: number; shape: readonly number[] }
+
 export class Tape implements Recorder {
   private nodes: TapeNode[] = [];
+  /** The recorded graph's outline, kept after gradient() releases the nodes so toMermaid still draws it. */
+  private steps: GraphStep[] = [];
   /** Tensors created inside `record` that its result does not return: freed when the tape is. */
   private intermediates: Disposable[] = [];
   private released = false;
@@ -42,6 +53,8 @@ export class Tape implements Recorder {
     for (const input of node.inputs) input.holdForTape();
     node.output.holdForTape();
     this.nodes.push(node);
+    const sketch = ({ id, shape }: Tensor): TensorSketch => ({ id, shape });
+    this.steps.push({ op: node.op, output: sketch(node.output), inputs: node.inputs.map(sketch) });
   }
 
   /**
@@ -120,12 +133,15 @@ export class Tape implements Recorder {
     return { any, differentiable, blockedBy };
   }
 
-  /** The recorded graph as a Mermaid flowchart: one node per op, labelled with its output shape. */
+  /**
+   * The recorded graph as a Mermaid flowchart: one node per op, labelled with its output shape.
+   * Works after gradient() or dispose() too: it draws from ids and shapes, not the released tensors.
+   */
   toMermaid(): string {
     const lines = ['graph TD'];
     const producer = new Map<number, string>();
     const declared = new Set<string>();
-    this.nodes.forEach((node, index) => {
+    this.steps.forEach((node, index) => {
       const opId = `op${index}`;
       lines.push(`  ${opId}["${node.op} ${formatShape(node.output.shape)}"]`);
       for (const input of node.inputs) {
@@ -144,7 +160,7 @@ export class Tape implements Recorder {
     return lines.join('\n');
   }
 
-  /** The number of ops recorded (useful for tests and debugging). */
+  /** The number of ops the tape holds for backward (0 once released; useful for tests and debugging). */
   get size(): number {
     return this.nodes.length;
   }

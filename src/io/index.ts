@@ -1,6 +1,8 @@
 // Saving and loading models: nn (de)serializes architectures, io moves the bytes.
-export { saveModel } from '../nn/saveModel';
+export { saveModel, saveWeights, type SaveOptions } from '../nn/saveModel';
 export { loadModel, loadWeights } from '../nn/loadModel';
+export type { LoadWeightsOptions } from '../nn/weightMatching';
+export { loadTorchWeights, saveTorchWeights, type TorchModules } from '../nn/torchWeights';
 export type { ModelArtifacts, ModelJson } from './modelJson';
 export type { FunctionalArtifacts, FunctionalJson } from './functionalJson';
 export { loadModelFromUrl, saveModelToUrl, saveModelToIndexedDB, loadModelFromIndexedDB, downloadModel } from './storage';

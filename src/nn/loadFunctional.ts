@@ -13,7 +13,8 @@ import { addNode, connect, type SymbolicTensor } from './functional/symbolic';
 import { checkFunctionalJson, type FunctionalJson, type TensorRef } from '../io/functionalJson';
 import type { WeightEntry } from '../io/modelJson';
 import type { NamedArray } from '../io/safetensors';
-import { atLayer, fileWeights, layerKeys, matchFile, plannedEntry, sameWeight, showWeight, writeWeights } from './weightFiles';
+import { atLayer, fileWeights, layerKeys, plannedEntry, sameWeight, showWeight, writeWeights } from './weightFiles';
+import { matchFile } from './weightMatching';
 
 /** One application of a layer in the file: its layer's index and its node number there. */
 interface PlannedNode { layer: number; node: number; refs: TensorRef[] }

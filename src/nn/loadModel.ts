@@ -10,7 +10,8 @@ import { deserializeLayer } from './layers';
 import { Sequential, assertUniqueLayerNames } from './sequential';
 import { Model } from './functional/model';
 import { loadFunctional } from './loadFunctional';
-import { atLayer, fileWeights, layerKeys, matchFile, namingOf, plannedEntry, sameWeight, showWeight, writeWeights, type Naming } from './weightFiles';
+import { atLayer, fileWeights, layerKeys, namingOf, plannedEntry, sameWeight, showWeight, writeWeights, type Naming } from './weightFiles';
+import { matchFile, type LoadWeightsOptions } from './weightMatching';
 import { checkModelJson, type ModelArtifacts, type WeightEntry } from '../io/modelJson';
 import { FUNCTIONAL_FORMAT, type FunctionalArtifacts } from '../io/functionalJson';
 import { decodeSafetensors, isPlainObject } from '../io/safetensors';
@@ -55,14 +56,19 @@ export function loadModel(artifacts: ModelArtifacts | FunctionalArtifacts): Sequ
 }
 
 /**
- * Overwrites a model's weights from safetensors bytes. Every name, shape and dtype is checked
- * before anything is written, so a bad file leaves the model as it was.
+ * Overwrites a model's weights from safetensors bytes (F32, F16, BF16, I32 or I64). Every name, shape
+ * and dtype is checked before anything is written, so a bad file leaves the model as it was.
+ * Names are those of `model.namedWeights()`; `options` can rename the file's tensors first
+ * (stripPrefix, mapName) or match them by order instead.
  */
-export function loadWeights(model: Sequential | Model, weights: ArrayBuffer | ArrayBufferView): void {
+export function loadWeights(model: Sequential | Model, weights: ArrayBuffer | ArrayBufferView, options: LoadWeightsOptions = {}): void {
   if (!(model instanceof Sequential) && !(model instanceof Model)) throw new ValueError('loadWeights: the first argument must be a Sequential or functional model');
   const file = decodeSafetensors(weights);
-  const targets = fileWeights(model, namingOf(Number(file.metadata.formatVersion ?? 1)));
-  const arrays = matchFile('loadWeights', targets.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype })), file.arrays);
+  // A file without webgrad's formatVersion names weights by layer name (written before version 2);
+  // a user's renaming always targets the names namedWeights() shows.
+  const renames = options.stripPrefix !== undefined || options.mapName !== undefined || options.match === 'order';
+  const targets = fileWeights(model, renames ? 'position' : namingOf(Number(file.metadata.formatVersion ?? 1)));
+  const arrays = matchFile('loadWeights', targets.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype })), file.arrays, options);
   writeWeights(targets.map(({ tensor: t }) => t), arrays);
 }
 

@@ -50,7 +50,11 @@ export abstract class ModelBase {
     return this.layers.flatMap((layer) => layer.trainableWeights);
   }
 
-  /** Every weight once (a shared layer's once), named `<layer>/<weight>`, in layer order. */
+  /**
+   * Every weight once (a shared layer's once), in layer order, named as save() names them:
+   * `<layer key>/<weight>`, the key being the layer's class numbered within this model (dense/kernel,
+   * dense_1/bias), so the same architecture gives the same names however many models came before.
+   */
   namedWeights(): NamedWeight[] {
     return layerWeights(this.layers);
   }

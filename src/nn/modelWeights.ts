@@ -1,5 +1,6 @@
-// getWeights / setWeights for any model, from its weights named `<layer>/<weight>` in model order.
+// getWeights / setWeights for any model, from its weights named `<layer key>/<weight>` in model order.
 import { ShapeError, ValueError, formatShape } from '../errors';
+import { snakeCase } from '../names';
 import { noGrad } from '../autograd/recorder';
 import type { Tensor } from '../tensor';
 import { shapesEqual } from '../shape';
@@ -9,9 +10,26 @@ import type { Layer } from './layer';
 
 export interface NamedWeight { name: string; tensor: Tensor }
 
-/** Every weight of `layers`, named `<layer>/<weight>` (the names save() writes). */
+/**
+ * Each layer's key in weight names: its class in snake_case, numbered within the model (dense,
+ * dense_1, conv2d), as Keras 3 names layers in its weight files. Layer names come from a page-wide
+ * counter (dense_7 if six Dense layers were made before); keys depend on the architecture alone,
+ * so the same architecture built twice names its weights alike, and no two layers of a model share one.
+ */
+export function positionKeys(layers: readonly Layer[]): string[] {
+  const used = new Map<string, number>();
+  return layers.map((layer) => {
+    const base = snakeCase(layer.className);
+    const count = used.get(base);
+    used.set(base, count === undefined ? 0 : count + 1);
+    return count === undefined ? base : `${base}_${count + 1}`;
+  });
+}
+
+/** Every weight of `layers`, named `<layer key>/<weight>` (the names save() writes). */
 export function layerWeights(layers: readonly Layer[]): NamedWeight[] {
-  return layers.flatMap((layer) => [...layer.weights].map(([name, tensor]) => ({ name: `${layer.name}/${name}`, tensor })));
+  const keys = positionKeys(layers);
+  return layers.flatMap((layer, i) => [...layer.weights].map(([name, tensor]) => ({ name: `${keys[i]}/${name}`, tensor })));
 }
 
 /** Copies of `targets` (the caller owns them). */

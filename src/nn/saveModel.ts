@@ -7,29 +7,33 @@ import { nodeNumber } from './functional/graph';
 import type { SymbolicTensor } from './functional/symbolic';
 import type { Sequential } from './sequential';
 import { fileWeights } from './weightFiles';
+import { ValueError, formatValue } from '../errors';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifacts, type WeightEntry } from '../io/modelJson';
 import { FUNCTIONAL_FORMAT, type FunctionalArtifacts, type FunctionalJson, type TensorRef } from '../io/functionalJson';
-import { encodeSafetensors, type NamedArray } from '../io/safetensors';
+import { encodeSafetensors, type NamedArray, type SafetensorsDtype } from '../io/safetensors';
+
+export interface SaveOptions {
+  /**
+   * How float32 weights are stored: 'float32' (default, exact), or 'float16' / 'bfloat16' (half the
+   * bytes, rounded to nearest even; float16 overflows beyond ±65504 to ±Infinity). Loading widens
+   * them back to float32. int32 weights are always stored as they are.
+   */
+  dtype?: 'float32' | 'float16' | 'bfloat16';
+}
+
+export const FILE_DTYPES: Record<NonNullable<SaveOptions['dtype']>, SafetensorsDtype> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
 
 function isFunctional(model: Sequential | Model): model is Model {
   return (model as { className?: string }).className === 'Functional';
 }
 
-export async function saveModel(model: Sequential): Promise<ModelArtifacts>;
-export async function saveModel(model: Model): Promise<FunctionalArtifacts>;
-export async function saveModel(model: Sequential | Model): Promise<ModelArtifacts | FunctionalArtifacts>;
-export async function saveModel(model: Sequential | Model): Promise<ModelArtifacts | FunctionalArtifacts> {
+export async function saveModel(model: Sequential, options?: SaveOptions): Promise<ModelArtifacts>;
+export async function saveModel(model: Model, options?: SaveOptions): Promise<FunctionalArtifacts>;
+export async function saveModel(model: Sequential | Model, options?: SaveOptions): Promise<ModelArtifacts | FunctionalArtifacts>;
+export async function saveModel(model: Sequential | Model, options: SaveOptions = {}): Promise<ModelArtifacts | FunctionalArtifacts> {
   const named = fileWeights(model, 'position');
-  const arrays: NamedArray[] = await Promise.all(named.map(async ({ name, tensor: t }) => ({
-    name,
-    dtype: t.dtype === 'int32' ? 'I32' as const : 'F32' as const,
-    shape: [...t.shape],
-    data: await t.data(),
-  })));
   const weights: WeightEntry[] = named.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype }));
-  const functional = isFunctional(model);
-  const format = functional ? FUNCTIONAL_FORMAT : MODEL_FORMAT;
-  const bytes = encodeSafetensors(arrays, { format, formatVersion: String(MODEL_FORMAT_VERSION) });
+  const bytes = await encodeWeights('save', model, options);
   if (isFunctional(model)) return { modelJson: functionalJson(model, weights), weights: bytes };
   return {
     modelJson: {
@@ -42,6 +46,30 @@ export async function saveModel(model: Sequential | Model): Promise<ModelArtifac
     },
     weights: bytes,
   };
+}
+
+/** The model's weights as safetensors bytes, named as save() names them (what wg.loadWeights reads). */
+export function saveWeights(model: Sequential | Model, options: SaveOptions = {}): Promise<ArrayBuffer> {
+  return encodeWeights('saveWeights', model, options);
+}
+
+async function encodeWeights(op: string, model: Sequential | Model, options: SaveOptions): Promise<ArrayBuffer> {
+  const floatDtype = checkSaveOptions(op, options);
+  const arrays: NamedArray[] = await Promise.all(fileWeights(model, 'position').map(async ({ name, tensor: t }) => ({
+    name,
+    dtype: t.dtype === 'int32' ? 'I32' as const : FILE_DTYPES[floatDtype],
+    shape: [...t.shape],
+    data: await t.data(),
+  })));
+  const format = isFunctional(model) ? FUNCTIONAL_FORMAT : MODEL_FORMAT;
+  return encodeSafetensors(arrays, { format, formatVersion: String(MODEL_FORMAT_VERSION) });
+}
+
+/** The float dtype the options ask for, or a ValueError naming `op`. */
+export function checkSaveOptions(op: string, options: SaveOptions): NonNullable<SaveOptions['dtype']> {
+  const dtype = options.dtype ?? 'float32';
+  if (!Object.hasOwn(FILE_DTYPES, dtype)) throw new ValueError(`${op}: dtype must be 'float32', 'float16' or 'bfloat16', got ${formatValue(dtype)}`);
+  return dtype;
 }
 
 /** The graph part of a functional model's JSON (save adds the weight list). */

@@ -1,9 +1,11 @@
 // Owns the one GPUDevice: acquisition, the limits we ask for, device loss, and device-level error capture.
-import { DeviceLostError, KernelError, OutOfMemoryError, WebGPUUnavailableError } from '../errors';
+import { DeviceLostError, KernelError, NotInitializedError, OutOfMemoryError, WebGPUUnavailableError } from '../errors';
 
 let device: GPUDevice | null = null;
 let adapterInfo: GPUAdapterInfo | null = null;
 let pendingInit: Promise<GPUDevice> | null = null;
+/** Why the last `init()` failed, so an op used afterwards says so instead of only "call init". */
+let initFailure: Error | null = null;
 /**
  * Advances when a device is acquired and when it is lost: a tensor remembers the generation it
  * was made on and is usable only while that generation lasts.
@@ -45,7 +47,10 @@ let givenGpu: GPU | null = null;
 export function init(options: InitOptions = {}): Promise<GPUDevice> {
   if (options.gpu) givenGpu = options.gpu;
   if (device) return Promise.resolve(device);
-  pendingInit ??= acquireDevice().finally(() => { pendingInit = null; });
+  pendingInit ??= acquireDevice().then(
+    (acquired) => { initFailure = null; return acquired; },
+    (error: unknown) => { initFailure = error instanceof Error ? error : new Error(String(error)); throw error; },
+  ).finally(() => { pendingInit = null; });
   return pendingInit;
 }
 
@@ -110,11 +115,14 @@ export function onDeviceLost(listener: () => void): void {
   lostListeners.push(listener);
 }
 
-/** The device; throws DeviceLostError after a loss, WebGPUUnavailableError before `init()`. */
+/** The device; throws DeviceLostError after a loss, NotInitializedError before `init()` has succeeded. */
 export function getDevice(): GPUDevice {
   if (device) return device;
   if (lostError) throw lostError;
-  throw new WebGPUUnavailableError('webgrad is not initialized: call `await wg.init()` first.');
+  if (initFailure) {
+    throw new NotInitializedError(`webgrad is not initialized: \`await wg.init()\` failed (${initFailure.name}: ${initFailure.message})`, { cause: initFailure });
+  }
+  throw new NotInitializedError('webgrad is not initialized: call `await wg.init()` (once, before any op, tensor or layer) and wait for it to finish.');
 }
 
 export function isInitialized(): boolean {

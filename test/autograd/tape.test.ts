@@ -307,17 +307,25 @@ describe('tape semantics', () => {
     ref.expectClose([out.unrecorded], [Math.tanh(x.reduce((s, v) => s + v * v, 0))], { rtol: 1e-6, atol: 0 }, 'value computed under noGrad');
   });
 
-  it('toMermaid draws y = relu(x·w + b): one node per op with its output shape, leaf tensors, and the edges', async () => {
+  it('toMermaid draws y = relu(x·w + b): one node per op with its output shape, leaf tensors, and the edges, also after gradient() released the tape', async () => {
     const out = await gpu.run(async (wg) => {
       const x = wg.zeros([2, 3]);
       const w = wg.ones([3, 4]);
       const b = wg.ones([4]);
       const tape = new wg.Tape();
-      tape.record(() => wg.relu(wg.add(wg.matmul(x, w), b)));
+      const first = tape.record(() => wg.relu(wg.add(wg.matmul(x, w), b)));
       const square = new wg.Tape();
       square.record(() => wg.sum(wg.mul(x, x)));
-      const result = { ids: { x: x.id, w: w.id, b: b.id }, text: tape.toMermaid(), squareText: square.toMermaid(), emptyText: new wg.Tape().toMermaid() };
-      tape.dispose();
+      const before = tape.toMermaid();
+      // gradient() releases a one-shot tape's record; the drawing must not depend on it.
+      const y = tape.record(() => wg.relu(wg.add(wg.matmul(x, w), b)));
+      const [gw] = tape.gradient(y, [w]);
+      const afterGradient = tape.toMermaid();
+      const result = {
+        ids: { x: x.id, w: w.id, b: b.id }, before, afterGradient, sizeAfterGradient: tape.size,
+        squareText: square.toMermaid(), emptyText: new wg.Tape().toMermaid(),
+      };
+      [x, w, b, first, y, gw].forEach((t) => t.dispose());
       square.dispose();
       return result;
     });
@@ -331,7 +339,16 @@ describe('tape semantics', () => {
       '  op1["add [2,4]"]', '  op0 --> op1', ...leaf(b, '[4]'), `  t${b} --> op1`,
       '  op2["relu [2,4]"]', '  op1 --> op2',
     ];
-    expect(out.text.split('\n')).toEqual(expected);
+    expect(out.before.split('\n')).toEqual(expected);
+    // The second record (the same formula again) continues the numbering; its ops read op2's
+    // leaves again, not op2's output.
+    expect(out.afterGradient.split('\n')).toEqual([
+      ...expected,
+      '  op3["matmul [2,4]"]', `  t${x} --> op3`, `  t${w} --> op3`,
+      '  op4["add [2,4]"]', '  op3 --> op4', `  t${b} --> op4`,
+      '  op5["relu [2,4]"]', '  op4 --> op5',
+    ]);
+    expect(out.sizeAfterGradient).toBe(0);
     // x used twice by one op: declared once, two edges.
     expect(out.squareText.split('\n')).toEqual([
       'graph TD',

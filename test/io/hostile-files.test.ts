@@ -42,7 +42,10 @@ describe('hostile safetensors files in loadWeights', () => {
       ['overlapping offsets', editHeader(saved.bytes, (h) => { entry(h, 'dense/bias').data_offsets = [12, 24]; }), /tensor '.*' starts at byte 12 of the data section, expected 24 \(it overlaps the tensor before it\)/],
       ['reversed offsets', editHeader(saved.bytes, (h) => { const [b, e] = offsets('dense/bias'); entry(h, 'dense/bias').data_offsets = [e, b]; }), /tensor 'dense\/bias' has data_offsets \[36, 24\) that end before they begin/],
       ['a gap', editHeader(saved.bytes, (h) => { entry(h, 'dense/kernel').shape = [2, 2]; entry(h, 'dense/kernel').data_offsets = [0, 16]; }), /tensor 'dense\/bias' starts at byte 24 of the data section, expected 16 \(bytes before it belong to no tensor\)/],
-      ['unknown dtype', editHeader(saved.bytes, (h) => { entry(h, 'dense/bias').dtype = 'F16'; }), /tensor 'dense\/bias' has dtype "F16"; webgrad reads F32 and I32/],
+      ['unknown dtype', editHeader(saved.bytes, (h) => { entry(h, 'dense/bias').dtype = 'F64'; }), /tensor 'dense\/bias' has dtype "F64"; webgrad reads F32, I32, F16, BF16/],
+      // A 16-bit dtype over a float32 byte range: twice the bytes its shape takes.
+      ['F16 over float32 bytes', editHeader(saved.bytes, (h) => { entry(h, 'dense/bias').dtype = 'F16'; }), /tensor 'dense\/bias' has byte range \[24, 36\) of 12 bytes, but F16 \[3\] takes 6/],
+      ['BF16 with a float32 shape', editHeader(saved.bytes, (h) => { entry(h, 'dense/kernel').dtype = 'BF16'; entry(h, 'dense/kernel').shape = [2, 6]; }), /loadWeights: dense\/kernel is \[2,3\] float32 in the model but \[2,6\] float32 in the file/],
       ['dtype constructor', editHeader(saved.bytes, (h) => { entry(h, 'dense/bias').dtype = 'constructor'; }), /has dtype "constructor"/],
       ['null entry', editHeader(saved.bytes, (h) => { h['dense/bias'] = null; }), /tensor 'dense\/bias' must be an object \{ dtype, shape, data_offsets \}, got null/],
       ['no data_offsets', editHeader(saved.bytes, (h) => { delete (h['dense/bias'] as Record<string, unknown>).data_offsets; }), /tensor 'dense\/bias' has data_offsets undefined/],
@@ -59,7 +62,7 @@ describe('hostile safetensors files in loadWeights', () => {
     // Every case is malformed by the independent reader too, except the two that fit the format
     // but not the model's weight names or shapes.
     for (const [name, bytes] of cases) {
-      if (!['missing weight', 'extra weight', '__proto__ tensor', 'wrong shape'].includes(name)) expect(() => parseSafetensors(bytes), name).toThrow();
+      if (!['missing weight', 'extra weight', '__proto__ tensor', 'wrong shape', 'BF16 with a float32 shape'].includes(name)) expect(() => parseSafetensors(bytes), name).toThrow();
     }
     const { outcomes } = await gpu.run(loadWeightsCases, { saved, files: cases.map(([, bytes]) => bytes) });
     cases.forEach(([name, , message], i) => {
@@ -143,24 +146,41 @@ describe('layer names', () => {
     expect(error).toBe('ValueError: m: the name "twin" is used 2 times in the model. All layer names should be unique.');
   });
 
-  it('the same architecture built after other models (so its layers get other names) loads the first one\'s file', async () => {
+  it('the same architecture built after other models (so its layers get other names) has the same weight names and loads the first one\'s file', async () => {
     const out = await gpu.run(async (wg) => {
-      const build = () => new wg.Sequential([new wg.layers.Dense(4, { inputShape: [3], activation: 'tanh' }), new wg.layers.Dense(2)]);
-      wg.setSeed(1);
-      const first = build();
-      const { weights } = await first.save();
-      const other = build(); // takes the next page-wide names
-      const second = build();
-      wg.loadWeights(second, weights);
-      const x = wg.randn([5, 3]);
-      const [a, b] = [first.predict(x), second.predict(x)];
-      const result = { names: [first.layers[0].name, second.layers[0].name], a: Array.from(await a.data()), b: Array.from(await b.data()) };
-      [x, a, b].forEach((t) => t.dispose());
-      [first, other, second].forEach((m) => m.dispose());
-      return result;
+      const sequential = () => new wg.Sequential([new wg.layers.Dense(4, { inputShape: [3], activation: 'tanh' }), new wg.layers.Dense(2)]);
+      const functional = () => {
+        const input = wg.input({ shape: [3] });
+        const hidden = new wg.layers.Dense(4, { activation: 'tanh' }).apply(input);
+        return new wg.Model({ inputs: input, outputs: new wg.layers.Dense(2).apply(new wg.layers.Concatenate().apply([hidden, input])) });
+      };
+      const results = [];
+      for (const build of [sequential, functional]) {
+        wg.setSeed(1);
+        const first = build();
+        const { weights } = await first.save();
+        const other = build(); // takes the next page-wide layer names
+        const second = build();
+        wg.loadWeights(second, weights);
+        const x = wg.randn([5, 3]);
+        const [a, b] = [first.predict(x), second.predict(x)] as ReturnType<typeof wg.zeros>[];
+        results.push({
+          layerNames: [first.layers, second.layers].map((layers) => layers.map((layer) => layer.name).join(',')),
+          weightNames: [first, second].map((model) => model.namedWeights().map(({ name }) => name)),
+          a: Array.from(await a.data()), b: Array.from(await b.data()),
+        });
+        [x, a, b].forEach((t) => t.dispose());
+        [first, other, second].forEach((m) => m.dispose());
+      }
+      return results;
     });
-    expect(out.names[0]).not.toBe(out.names[1]);
-    expect(out.b).toEqual(out.a);
+    for (const { layerNames, weightNames, a, b } of out) {
+      expect(layerNames[0]).not.toBe(layerNames[1]);
+      expect(weightNames[1]).toEqual(weightNames[0]);
+      expect(b).toEqual(a);
+    }
+    expect(out[0].weightNames[0]).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias']);
+    expect(out[1].weightNames[0]).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias']);
   });
 
   it('files written before formatVersion 2 (weights named by layer name, no formatVersion metadata) still load', async () => {

@@ -1,7 +1,9 @@
 // A minimal safetensors reader and writer written from the format description, independent of
 // src/io/safetensors.ts: 8-byte little-endian header length N, N bytes of JSON header
 // { name: { dtype, shape, data_offsets: [begin, end) }, __metadata__?: {..} }, then the data
-// section, offsets relative to its start, little-endian elements, no holes.
+// section, offsets relative to its start, little-endian elements, no holes. F16 and BF16 values
+// are decoded by the float64 reference (test/reference/halfFloats.ts).
+import { BFLOAT16, FLOAT16, decodeHalf } from '../reference/halfFloats';
 
 export interface ParsedTensor {
   name: string;
@@ -44,17 +46,26 @@ export function parseSafetensors(bytes: Uint8Array): ParsedSafetensors {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Error(`${name}: entry is not an object`);
     if (Object.keys(entry).sort().join() !== 'data_offsets,dtype,shape') throw new Error(`${name}: fields ${Object.keys(entry)}`);
     const { dtype, shape, data_offsets: offsets } = entry as { dtype: unknown; shape: unknown; data_offsets: unknown };
-    if (dtype !== 'F32' && dtype !== 'I32') throw new Error(`${name}: unexpected dtype ${String(dtype)}`);
+    const widths: Record<string, number> = { F32: 4, I32: 4, F16: 2, BF16: 2, I64: 8 };
+    if (typeof dtype !== 'string' || !Object.hasOwn(widths, dtype)) throw new Error(`${name}: unexpected dtype ${String(dtype)}`);
+    const width = widths[dtype];
     if (!Array.isArray(shape) || !shape.every(isCount)) throw new Error(`${name}: bad shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) throw new Error(`${name}: bad offsets`);
     const [begin, end] = offsets as number[];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== count * 4) throw new Error(`${name}: ${end - begin} bytes for ${count} elements`);
+    if (end - begin !== count * width) throw new Error(`${name}: ${end - begin} bytes for ${count} elements`);
     if (begin < 0 || end > dataLength) throw new Error(`${name}: [${begin}, ${end}) outside the ${dataLength}-byte data section`);
-    const values = dtype === 'F32' ? new Float32Array(count) : new Int32Array(count);
+    const values = dtype === 'I32' || dtype === 'I64' ? new Int32Array(count) : new Float32Array(count);
     for (let i = 0; i < count; i++) {
-      const at = dataStart + begin + i * 4;
-      values[i] = dtype === 'F32' ? view.getFloat32(at, true) : view.getInt32(at, true);
+      const at = dataStart + begin + i * width;
+      if (dtype === 'F32') values[i] = view.getFloat32(at, true);
+      else if (dtype === 'I32') values[i] = view.getInt32(at, true);
+      else if (dtype === 'I64') {
+        const wide = view.getBigInt64(at, true);
+        if (BigInt.asIntN(32, wide) !== wide) throw new Error(`${name}: I64 value ${wide} does not fit int32`);
+        values[i] = Number(wide);
+      }
+      else values[i] = decodeHalf(dtype === 'F16' ? FLOAT16 : BFLOAT16, view.getUint16(at, true));
     }
     tensors.push({ name, dtype, shape: shape as number[], begin, end, values });
   }
@@ -123,13 +134,17 @@ export function parseJsonRejectingDuplicates(text: string): unknown {
   return result;
 }
 
-/** Writes float32 tensors in file order, for feeding hand-made (and deliberately wrong) files to the loader. */
-export function writeSafetensors(tensors: { name: string; shape: number[]; values: ArrayLike<number> }[]): Uint8Array {
+/**
+ * Writes float32 (or, given dtype 'I64', int64) tensors in file order, for feeding hand-made (and
+ * deliberately wrong) files to the loader.
+ */
+export function writeSafetensors(tensors: { name: string; shape: number[]; values: ArrayLike<number>; dtype?: 'F32' | 'I64' }[]): Uint8Array {
   const header: Record<string, unknown> = {};
   let offset = 0;
-  for (const { name, shape, values } of tensors) {
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + values.length * 4] };
-    offset += values.length * 4;
+  for (const { name, shape, values, dtype = 'F32' } of tensors) {
+    const width = dtype === 'I64' ? 8 : 4;
+    header[name] = { dtype, shape, data_offsets: [offset, offset + values.length * width] };
+    offset += values.length * width;
   }
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const bytes = new Uint8Array(8 + headerBytes.length + offset);
@@ -137,8 +152,9 @@ export function writeSafetensors(tensors: { name: string; shape: number[]; value
   view.setBigUint64(0, BigInt(headerBytes.length), true);
   bytes.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
-  for (const { values } of tensors) {
-    for (let i = 0; i < values.length; i++, at += 4) view.setFloat32(at, values[i], true);
+  for (const { values, dtype } of tensors) {
+    if (dtype === 'I64') for (let i = 0; i < values.length; i++, at += 8) view.setBigInt64(at, BigInt(values[i]), true);
+    else for (let i = 0; i < values.length; i++, at += 4) view.setFloat32(at, values[i], true);
   }
   return bytes;
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { useGpuPage } from '../harness/gpu-page';
 import { parseSafetensors, writeSafetensors } from './safetensors-reader';
+import { BFLOAT16, FLOAT16, decodeHalf, roundToHalf } from '../reference/halfFloats';
 
 const gpu = useGpuPage();
 
@@ -203,5 +204,45 @@ describe('save and load', () => {
     expect(out.errors[0]).toMatch(/^ShapeError: setWeights: dense\S*\/kernel is \[4,2\] float32, got \[3,2\] float32/);
     expect(out.errors[1]).toMatch(/^ValueError: setWeights: the model has 4 weights, got 1/);
     expect(out.targetAfterErrors).toEqual([Array(12).fill(0), Array(4).fill(0), Array(8).fill(0), Array(2).fill(0)]);
+  });
+
+  it("save({ dtype: 'float16' | 'bfloat16' }) writes F16 / BF16 rounded to nearest even; loadModel widens them back", async () => {
+    const out = await gpu.run(async (wg) => {
+      wg.setSeed(11);
+      const model = new wg.Sequential([new wg.layers.Dense(3, { inputShape: [4], activation: 'tanh' }), new wg.layers.Dense(2)]);
+      // Values that round differently in the two formats, one past float16's range, one tiny.
+      wg.tidy(() => model.layers[1].weights.get('bias')!.assign(wg.tensor([70000, 1e-7])));
+      const original = await Promise.all(model.getWeights().map(async (w) => { const d = Array.from(await w.data()); w.dispose(); return d; }));
+      const saved: Record<string, { bytes: Uint8Array; loaded: number[][]; dtypes: string[] }> = {};
+      for (const dtype of ['float16', 'bfloat16'] as const) {
+        const artifacts = await model.save({ dtype });
+        const loaded = wg.loadModel(artifacts);
+        const weights = await Promise.all(loaded.getWeights().map(async (w) => { const d = Array.from(await w.data()); w.dispose(); return d; }));
+        saved[dtype] = { bytes: new Uint8Array(artifacts.weights), loaded: weights, dtypes: artifacts.modelJson.weights.map((w) => w.dtype) };
+        loaded.dispose();
+      }
+      let refused = 'no error';
+      try {
+        await wg.saveWeights(model, { dtype: 'int8' as 'float16' });
+      } catch (error) {
+        refused = `${(error as Error).name}: ${(error as Error).message}`;
+      }
+      model.dispose();
+      return { original, saved, refused };
+    });
+    for (const [dtype, format] of [['float16', FLOAT16], ['bfloat16', BFLOAT16]] as const) {
+      const { bytes, loaded, dtypes } = out.saved[dtype];
+      const parsed = parseSafetensors(bytes);
+      expect(parsed.tensors.map((t) => t.dtype)).toEqual([format.name, format.name, format.name, format.name]);
+      expect(bytes.byteLength).toBe(8 + parsed.headerLength + 2 * (4 * 3 + 3 + 3 * 2 + 2));
+      // The model JSON still lists the weights as float32: that is what the model holds.
+      expect(dtypes).toEqual(['float32', 'float32', 'float32', 'float32']);
+      const expected = out.original.map((values) => values.map((v) => decodeHalf(format, roundToHalf(format, v))));
+      parsed.tensors.forEach((t, i) => expect(Array.from(t.values)).toEqual(expected[i]));
+      expect(loaded).toEqual(expected);
+    }
+    expect(out.saved.float16.loaded[3][0]).toBe(Infinity); // 70000 is past float16's 65504
+    expect(out.saved.bfloat16.loaded[3][0]).toBe(70144); // bfloat16's 8 significant bits: 70000 → 137·2^9
+    expect(out.refused).toBe("ValueError: saveWeights: dtype must be 'float32', 'float16' or 'bfloat16', got \"int8\"");
   });
 });

@@ -104,8 +104,8 @@ describe('functional models', () => {
       model.dispose();
       return result;
     }, { n, learningRate });
-    // The shared layer's weights exist once (Keras counts them once).
-    expect(out.weightNames).toEqual(['shared/kernel', 'shared/bias', 'reg/kernel', 'reg/bias', 'cls/kernel', 'cls/bias']);
+    // The shared layer's weights exist once (Keras counts them once); named by class within the model, as save() names them.
+    expect(out.weightNames).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias']);
     expect(out.countParams).toBe(denseParams(3, 4) + denseParams(8, 1) + denseParams(4, 2));
     const a = matrix(n, 3, out.xa);
     const b = matrix(n, 3, out.xb);

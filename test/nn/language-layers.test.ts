@@ -190,7 +190,8 @@ describe('attention layers', () => {
         const y = model.predict(input);
         const weights: Record<string, { shape: number[]; data: number[] }> = {};
         for (const { name, tensor } of model.namedWeights()) weights[name] = { shape: [...tensor.shape], data: Array.from(await tensor.data()) };
-        out.push({ y: Array.from(await y.data()), weights, layer: model.layers[0].name });
+        // The layer's key in weight names (its class within the model), not its page-wide name.
+        out.push({ y: Array.from(await y.data()), weights, layer: model.namedWeights()[0].name.split('/')[0] });
         y.dispose();
         model.dispose();
       }

@@ -31,21 +31,26 @@ describe('device', () => {
     expect(typeof result.info.vendor).toBe('string');
   });
 
-  it('without navigator.gpu, init throws WebGPUUnavailableError saying how to enable WebGPU, and ops say to call init', async () => {
+  it('without navigator.gpu, init throws WebGPUUnavailableError saying how to enable WebGPU; ops throw NotInitializedError saying to await init, and why it failed', async () => {
     const page = await gpu.page.browser().newPage({ type: 'window' });
     try {
       await page.goto(`${inject('baseUrl')}/test/runtime/no-webgpu.html`);
       await waitForPageValue(page, 'window.beforeInit !== undefined', { timeoutMs: 30_000, what: 'the page without WebGPU to try init()' });
       const outcome = (await page.evaluate('window.outcome')) as { ok: boolean; name: string; message: string; isTyped: boolean };
-      const beforeInit = (await page.evaluate('window.beforeInit')) as { ok: boolean; name: string; message: string };
+      type Attempt = { ok: boolean; name: string; message: string; isTyped: boolean };
+      const beforeAnyInit = (await page.evaluate('window.beforeAnyInit')) as Attempt;
+      const beforeInit = (await page.evaluate('window.beforeInit')) as Attempt;
       expect(outcome.ok).toBe(false);
       expect(outcome.isTyped).toBe(true);
       expect(outcome.name).toBe('WebGPUUnavailableError');
       expect(outcome.message).toMatch(/navigator\.gpu/);
       expect(outcome.message).toMatch(/secure context/);
       expect(outcome.message).toMatch(/--enable-unsafe-webgpu/);
-      expect(beforeInit.ok).toBe(false);
-      expect(beforeInit.message).toMatch(/wg\.init\(\)/);
+      expect(beforeAnyInit).toMatchObject({ ok: false, name: 'NotInitializedError', isTyped: true });
+      expect(beforeAnyInit.message).toMatch(/call `await wg\.init\(\)`/);
+      // After a failed init, the op's error carries init's reason rather than only "call init".
+      expect(beforeInit).toMatchObject({ ok: false, name: 'NotInitializedError', isTyped: true });
+      expect(beforeInit.message).toMatch(/`await wg\.init\(\)` failed \(WebGPUUnavailableError: navigator\.gpu is not available/);
     } finally {
       await page.close();
     }
