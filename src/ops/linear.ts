@@ -1,5 +1,6 @@
 // linear(x, kernel, bias, activation) = activation(x·kernel + bias) in one dispatch: the matmul
-// kernel's epilogue adds the bias and applies the activation. Dense layers run on it.
+// kernel's epilogue adds the bias and applies the activation. Dense layers run on it. While a tape
+// records, the activation is a second op, so its backward rule sees its own input.
 import { isRecording } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import type { Tensor } from '../tensor';
@@ -25,8 +26,7 @@ export function isEpilogueActivation(name: string): name is EpilogueActivation {
  * backward rule gets the input it is written for; otherwise the matmul epilogue applies it.
  */
 export function linear(x: Tensor, kernel: Tensor, bias: Tensor | null = null, activation: EpilogueActivation = 'linear'): Tensor {
-  if (!isEpilogueActivation(activation)) throw new ValueError(`linear: activation '${activation}' is not one of ${EPILOGUE_ACTIVATIONS.join(', ')}`);
-  if (activation !== 'linear' && isRecording()) {
+  if (isEpilogueActivation(activation) && activation !== 'linear' && isRecording()) {
     const z = affine(x, kernel, bias, 'linear');
     try {
       return activationOps[activation](z);
@@ -37,10 +37,11 @@ export function linear(x: Tensor, kernel: Tensor, bias: Tensor | null = null, ac
   return affine(x, kernel, bias, activation);
 }
 
-/** One product with the bias and activation epilogue. */
+/** One product with the bias and activation epilogue; differentiable without an activation. */
 function affine(x: Tensor, kernel: Tensor, bias: Tensor | null, activation: EpilogueActivation): Tensor {
   return kernelOp(`linear(${activation})`, bias ? [x, kernel, bias] : [x, kernel], () => {
     for (const t of [x, kernel, ...(bias ? [bias] : [])]) assertFloat('linear', t);
+    if (!isEpilogueActivation(activation)) throw new ValueError(`linear: activation '${activation}' is not one of ${EPILOGUE_ACTIVATIONS.join(', ')}`);
     if (x.rank !== 2 || kernel.rank !== 2 || x.shape[1] !== kernel.shape[0]) {
       throw new ShapeError(`linear: expected x [rows, in] and kernel [in, out], got ${formatShape(x.shape)} and ${formatShape(kernel.shape)}`);
     }
@@ -56,8 +57,8 @@ function affine(x: Tensor, kernel: Tensor, bias: Tensor | null, activation: Epil
         batchShape: [], batchStridesA: [], batchStridesB: [],
         bias, activation,
       })],
-      // Only reached untaped (inference) or for 'linear', whose output is z itself.
-      backward: (dz, needed) => [
+      // A tape records this op only without an activation (linear splits it off), so dy is dz.
+      backward: activation !== 'linear' ? null : (dz, needed) => [
         needed[0] ? matmul(dz, kernel, { transposeB: true }) : null,
         needed[1] ? matmul(x, dz, { transposeA: true }) : null,
         ...(bias ? [needed[2] ? sum(dz, 0) : null] : []),
