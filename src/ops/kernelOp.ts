@@ -1,8 +1,8 @@
 // The one way an op that is not an elementwise table row runs WGSL: its inputs are checked alive,
 // the op validates and plans, its outputs are allocated, its steps run (kernel launches and buffer
-// copies, one or several, sharing scratch tensors), and it is recorded on the tape with its backward rule. A launch that
-// throws frees everything the op allocated, so a failed call leaves no tensor behind. customOp is
-// the public face of the same helper.
+// copies, one or several, sharing scratch tensors), and it is recorded on the tape with its
+// backward rule. A launch that throws frees everything the op allocated, so a failed call leaves
+// no tensor behind. customOp is the public face of the same helper.
 import { recordOp } from '../autograd/recorder';
 import { placeholderBuffer } from '../runtime/bufferPool';
 import { encodeCopy } from '../runtime/commands';
@@ -60,7 +60,7 @@ export type Step = Dispatch | ElementCopy;
  */
 export type OutputSpec = { shape: Shape; dtype: DType } | Tensor;
 
-/** Allocates a tensor that the op's dispatches share and that is freed once they are queued. */
+/** Allocates a tensor that the op's steps share and that is freed once they are queued. */
 export type Scratch = (shape: Shape, dtype: DType) => Tensor;
 
 /** Input gradients from the output gradient; `needed[i]` says whether input i's is used. */
