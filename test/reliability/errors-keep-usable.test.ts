@@ -116,7 +116,7 @@ async function runCase(call: string): Promise<Outcome> {
         name: 'writesInput', wgsl: wgsl.replace('var<storage, read> x', 'var<storage, read_write> x'), inputs: { x }, output: { name: 'out', shape: [2, 3] },
       }),
       'customOp whose WGSL binds a tensor it is not given': () => wg.customOp({
-        name: 'readsY', wgsl: wgsl.replace('fn main', '@group(0) @binding(2) var<storage, read> y: array<f32>;\nfn main'), inputs: { x }, output: { name: 'out', shape: [2, 3] },
+        name: 'readsY', wgsl: wgsl.replace('@compute', '@group(0) @binding(2) var<storage, read> y: array<f32>;\n@compute'), inputs: { x }, output: { name: 'out', shape: [2, 3] },
       }),
       'grad through argmax': () => wg.grad((t) => wg.sum(wg.cast(wg.argmax(t, 1), 'float32')))(x),
       'grad of a non-scalar function': () => wg.grad((t) => wg.mul(t, 2))(x),
