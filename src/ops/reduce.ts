@@ -217,28 +217,27 @@ export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
  * argmax passes over chunks of the axis: each writes the best (value, index) of every chunk, and
  * the next pass picks among those until one index per output element is left.
  */
-function argmaxDispatches(x: Tensor, indices: Tensor, length: number, inner: number, scratch: Scratch): Dispatch[] {
+function argmaxDispatches(x: Tensor, indices: Tensor, axisLength: number, axisInner: number, scratch: Scratch): Dispatch[] {
   const dispatches: Dispatch[] = [];
   const outCount = indices.size;
-  let values = x;
-  let valueIndices = x;
-  let firstPass = true;
+  let pass = { values: x, valueIndices: x, length: axisLength, inner: axisInner, firstPass: true };
   for (;;) {
-    const chunks = Math.ceil(length / REDUCE_CHUNK);
+    const chunks = Math.ceil(pass.length / REDUCE_CHUNK);
     const last = chunks === 1;
-    const bestValues = scratch(last ? indices.shape : [outCount, chunks], values.dtype);
+    const bestValues = scratch(last ? indices.shape : [outCount, chunks], pass.values.dtype);
     const bestIndices = last ? indices : scratch([outCount, chunks], 'int32');
     dispatches.push({
       kernel: argmaxKernel,
-      tensors: { x: values, xIndices: valueIndices, values: bestValues, indices: bestIndices },
-      uniforms: { partialCount: outCount * chunks, chunks, chunkSize: REDUCE_CHUNK, length, inner },
+      tensors: { x: pass.values, xIndices: pass.valueIndices, values: bestValues, indices: bestIndices },
+      uniforms: { partialCount: outCount * chunks, chunks, chunkSize: REDUCE_CHUNK, length: pass.length, inner: pass.inner },
       variant: {
-        aliases: { Element: wgslType(values.dtype) },
-        constants: { FIRST_PASS: firstPass ? 1 : 0 },
+        aliases: { Element: wgslType(pass.values.dtype) },
+        constants: { FIRST_PASS: pass.firstPass ? 1 : 0 },
       },
       threads: outCount * chunks,
     });
     if (last) return dispatches;
-    [values, valueIndices, length, inner, firstPass] = [bestValues, bestIndices, chunks, 1, false];
+    // The next pass picks among the chunks' winners, contiguous per output element.
+    pass = { values: bestValues, valueIndices: bestIndices, length: chunks, inner: 1, firstPass: false };
   }
 }
