@@ -19,7 +19,7 @@ const tile = (blocksM: number, blocksN: number, groupX: number, groupY: number, 
  * Tile shapes tried beside the library's: `own`/`shared` = how A is loaded (each invocation, or
  * split across a subgroup's 4 lanes), rows×columns per invocation, workgroup (x along N × y along M).
  * The library's tile is 'shared 32x16 4x2' (lib:subgroupTile); the rest lost (numbers in
- * src/ops/matmulKernels.ts).
+ * bench/NOTES.md).
  */
 export const candidateShapes: Record<string, TileShape> = {
   'own 8x8 8x8': tile(2, 2, 8, 8, false),

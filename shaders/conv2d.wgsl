@@ -3,7 +3,7 @@
 // Each invocation computes 4 neighbouring output pixels along ow × 4 output channels in four named
 // vec4 accumulators (registers: an indexed array would live in memory on CPU adapters), loading each
 // filter vec4 once for the 4 pixels. Pixels in the padding read element 0 and multiply it by 0.
-// (Reading x as vec4s against 4×4 filter blocks when Cin % 4 == 0 measured slower on SwiftShader.)
+// (Reading x as vec4s against 4×4 filter blocks when Cin % 4 == 0 measured slower: bench/NOTES.md.)
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read> w4: array<vec4<f32>>;

@@ -10,8 +10,7 @@
 // multiply-adds, so the tile is as large as the compiler bears (per step of 4 in k, 32 loads of A
 // and 64 of B feed 2048 multiply-adds; larger tiles run a little faster but take seconds to
 // compile), workgroup barriers are avoided, and there is no edge branch. The accumulators are
-// named variables: an array indexed in a loop would live in memory. Measurements:
-// src/ops/matmulKernels.ts.
+// named variables: an array indexed in a loop would live in memory. Measurements: bench/NOTES.md.
 
 override TALL: bool = true;
 override WIDE: bool = true;

@@ -39,16 +39,16 @@ override VEC4_B: bool = false;
 // Whether K is not a multiple of 4: only then is there a partial last step to mask.
 override K_TAIL: bool = false;
 override HAS_BIAS: bool = false;
-// 0 none, 1 relu, 2 sigmoid, 3 tanh (codes in src/ops/linear.ts).
-override ACTIVATION: u32 = 0u;
+// LINEAR (none), RELU, SIGMOID or TANH, declared from src/ops/matmulKernels.ts's list.
+override ACTIVATION: u32 = LINEAR;
 
 fn epilogue(v: f32, j: u32) -> f32 {
   var z = v;
   if (HAS_BIAS) { z += bias[j]; }
   switch ACTIVATION {
-    case 1u: { return select(z, 0.0, z < 0.0); } // NaN passes through
-    case 2u: { return stableSigmoid(z); }
-    case 3u: { return stableTanh(z); }
+    case RELU: { return select(z, 0.0, z < 0.0); } // NaN passes through
+    case SIGMOID: { return stableSigmoid(z); }
+    case TANH: { return stableTanh(z); }
     default: { return z; }
   }
 }

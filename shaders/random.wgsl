@@ -1,7 +1,7 @@
 // Counter-based random numbers: thread t runs Philox-4x32-10 on counter (t, streamLo, streamHi, 0)
 // with key (seedLo, seedHi) and writes elements 4t .. 4t+3 of `out` (row-major; f32 or i32 bits).
-// DISTRIBUTION 0: uniform low + scale·u, u in [0, 1); 1: normal low + scale·z (Box–Muller);
-// 2: integers intLow + floor(u·intRange) (intRange 0 means the whole 2^32 range).
+// DISTRIBUTION UNIFORM: low + scale·u, u in [0, 1); NORMAL: low + scale·z (Box–Muller); INTEGER:
+// intLow + floor(u·intRange) (intRange 0 means the whole 2^32 range). The codes come from src/ops/random.ts.
 struct Params {
   count: u32,
   seedLo: u32,
@@ -66,11 +66,11 @@ fn normalPair(bitsRadius: u32, bitsAngle: u32) -> vec2<f32> {
 
 fn sample(bits: vec4<u32>) -> vec4<u32> {
   switch DISTRIBUTION {
-    case 0u: {
+    case UNIFORM: {
       let u = vec4<f32>(unitInterval(bits.x), unitInterval(bits.y), unitInterval(bits.z), unitInterval(bits.w));
       return bitcast<vec4<u32>>(params.low + params.scale * u);
     }
-    case 1u: {
+    case NORMAL: {
       let z = vec4<f32>(normalPair(bits.x, bits.y), normalPair(bits.z, bits.w));
       return bitcast<vec4<u32>>(params.low + params.scale * z);
     }

@@ -23,9 +23,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<Accumulator>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-const SUM = 0u;
-const MAX = 1u;
-const MIN = 2u;
+// SUM, MAX and MIN are declared from src/ops/reduce.ts's list.
 override OP: u32;
 
 // NaN by its bits (shaders/ieee.wgsl); an i32 converts to a finite f32, so int32 never is.
@@ -42,8 +40,8 @@ fn combine(accumulated: Accumulator, v: Accumulator) -> Accumulator {
 // block of 64, those into the chunk's total. Each float32 add then joins sums of similar size, so
 // rounding grows with the depth of that tree (8 + 8 + 16 adds for a 1024-term chunk) rather than
 // with the chunk's length; equal terms round the same way at every step of a plain loop, which
-// drifted by 1.4e-5 over 10^7 terms. (A pairwise stack in a private array was 2.5x slower on
-// SwiftShader for the same accuracy.)
+// drifted by 1.4e-5 over 10^7 terms. (A pairwise stack in a private array was slower for the
+// same accuracy: bench/NOTES.md.)
 var<private> blockOf8: Accumulator = Accumulator(0);
 var<private> blockOf64: Accumulator = Accumulator(0);
 var<private> blockedTotal: Accumulator = Accumulator(0);

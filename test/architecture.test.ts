@@ -1,9 +1,10 @@
-// The module graph of src/: no two modules import each other, directly or through others
-// (scripts/check-import-cycles.mjs, also runnable on its own). Checked against a hand-made
-// graph first, so a checker that finds nothing cannot pass unnoticed. Pure Node: no browser.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// The shape of src/: no two modules import each other, directly or through others
+// (scripts/check-import-cycles.mjs, also runnable on its own), and only a few files launch kernels.
+// Each checker runs on hand-made input first, so one that finds nothing cannot pass unnoticed.
+// Pure Node: no browser.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findImportCycles } from '../scripts/check-import-cycles.mjs';
@@ -30,5 +31,52 @@ describe('import cycles', () => {
 
   it('are absent from src/', () => {
     expect(findImportCycles(repoRoot)).toEqual([]);
+  });
+});
+
+/**
+ * Files under src/ that call `launch` or `defineKernel` outside comments. The pattern needs the
+ * bare name before its parenthesis, so `launchMatmul(` or `opKernel(` do not count.
+ */
+function kernelLaunchers(files: Record<string, string>): string[] {
+  const withoutComments = (text: string): string => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  return Object.entries(files)
+    .filter(([, text]) => /(?<![\w.$])(launch|defineKernel)\s*\(/.test(withoutComments(text)))
+    .map(([path]) => path)
+    .sort();
+}
+
+function sourceTexts(dir: string): Record<string, string> {
+  const texts: Record<string, string> = {};
+  const visit = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.name.endsWith('.ts')) texts[relative(repoRoot, path).split(sep).join('/')] = readFileSync(path, 'utf8');
+    }
+  };
+  visit(dir);
+  return texts;
+}
+
+describe('kernel launches', () => {
+  /**
+   * Outside src/runtime/, only these run WGSL: the elementwise op table, the kernel-op helper every
+   * other op goes through, customOp (its public face) and the optimizer template with the base
+   * class that launches it.
+   */
+  const allowed = ['src/ops/elementwise.ts', 'src/ops/kernelOp.ts', 'src/ops/custom.ts', 'src/optim/updateKernel.ts', 'src/optim/optimizer.ts'];
+
+  it('are found in calls, not in comments, longer names or methods', () => {
+    expect(kernelLaunchers({
+      'a.ts': 'launch(kernel, { threads: 1 });',
+      'b.ts': "const k = defineKernel ('x', source);",
+      'c.ts': '// launch(kernel) in a comment\n/* defineKernel(name) */ launchMatmul(variant, problem); opKernel(name, source); queue.launch(x);',
+    })).toEqual(['a.ts', 'b.ts']);
+  });
+
+  it('happen only in the runtime, the elementwise table, the kernel-op helper, customOp and the optimizer template', () => {
+    const launchers = kernelLaunchers(sourceTexts(join(repoRoot, 'src'))).filter((path) => !path.startsWith('src/runtime/'));
+    expect(launchers.filter((path) => !allowed.includes(path))).toEqual([]);
   });
 });

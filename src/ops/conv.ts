@@ -2,38 +2,24 @@
 // a direct register-blocked kernel. The three ops differentiate one another (below), so second
 // derivatives work too.
 //
-// Why direct kernels and not im2col + the tiled matmul: measured on SwiftShader (bench/conv-variants.*,
-// best of 8 interleaved rounds, 2 cores shared with other test runs, so ±25% noise), the digits
-// model's layers, 'same' padding, batch 64, ms per call:
-//                                  [64,28,28,1] ⋆ [3,3,1,8]   [64,14,14,8] ⋆ [3,3,8,16]
-//   forward  direct                         28                          37
-//            im2col + matmul                61                          32
-//   dX       direct                         (x is the data)             40
-//            dY·Wᵀ matmul + col2im                                      47
-//   dW       direct                         36                          18
-//            colsᵀ·dY matmul                59                          29
-//   training step (both layers' forward, dW, and dX of the second): direct 158 ms, im2col 229 ms.
-// The first layer decides it: a matmul with 8 output columns and K = 9 leaves most of a register
-// tile idle, and im2col writes 9 values per pixel. (That run used the 16×8-tile matmul then in
-// progress; against the earlier 4×4-tile one im2col was slower still: forward 86 and 49 ms.)
+// Direct kernels rather than im2col + the tiled matmul: a small-channel layer (8 output columns,
+// K = 9) leaves most of a matmul register tile idle while im2col writes 9 values per pixel;
+// measurements in bench/NOTES.md (bench/conv-variants.*).
 import windowSource from '../../shaders/window.wgsl';
 import conv2dSource from '../../shaders/conv2d.wgsl';
 import inputGradSource from '../../shaders/conv2dInputGrad.wgsl';
 import filterGradSource from '../../shaders/conv2dFilterGrad.wgsl';
-import { noGrad, recordOp } from '../autograd/recorder';
 import { ShapeError, formatShape } from '../errors';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { assertValidShape } from '../shape';
-import { reshape } from './movement';
+import { kernelOp, opKernel, type Kernel, type OpBackward } from './kernelOp';
 import { assertFloat } from './operand';
-import { sum } from './reduce';
+import { sumDispatches } from './reduce';
 import { assertImageBatch, perAxis, windowGeometry, windowUniforms, type Padding, type PerAxis, type WindowGeometry } from './windows';
 
-const conv2dKernel = defineKernel('conv2d', windowSource + conv2dSource);
-const inputGradKernel = defineKernel('conv2dInputGrad', windowSource + inputGradSource);
-const filterGradKernel = defineKernel('conv2dFilterGrad', windowSource + filterGradSource);
+const conv2dKernel = opKernel('conv2d', windowSource + conv2dSource);
+const inputGradKernel = opKernel('conv2dInputGrad', windowSource + inputGradSource);
+const filterGradKernel = opKernel('conv2dFilterGrad', windowSource + filterGradSource);
 
 export interface Conv2dOptions {
   /** Step between windows: one number or [height, width] (default 1). */
@@ -62,63 +48,77 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
 // satisfies ⟨h, F(x, dy)⟩ = ⟨A_h·x, dy⟩. Each rule below follows from those two identities.
 
 function convolve(x: Tensor, w: Tensor, g: ConvGeometry): Tensor {
-  const y = Tensor.empty([g.batch, g.outSize[0], g.outSize[1], g.outChannels], 'float32');
-  const threads = g.batch * g.outSize[0] * Math.ceil(g.outSize[1] / 4) * Math.ceil(g.outChannels / 4);
-  launch(conv2dKernel, {
-    buffers: { x: x.buffer, w: w.buffer, w4: w.buffer, y: y.buffer },
-    uniforms: windowUniforms(g, threads, g.outChannels),
-    variant: { constants: { VEC4_OUT: g.outChannels % 4 === 0 ? 1 : 0 } },
-    threads,
-  });
-  recordOp('conv2d', [x, w], y, (dy, needed) => [
+  return pixelBlocks('conv2d', conv2dKernel, [x, w], { x, w, w4: w }, 'y', g.outSize, g.outChannels, g, (dy, needed) => [
     needed[0] ? inputGradient(dy, w, g) : null,
     needed[1] ? filterGradient(x, dy, g) : null,
   ]);
-  return y;
 }
 
 /** A_wᵀ·dy: dy [N, OH, OW, Cout] → dx [N, H, W, Cin] (a transposed convolution). */
 function inputGradient(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
-  const dx = Tensor.empty([g.batch, g.inSize[0], g.inSize[1], g.channels], 'float32');
-  const threads = g.batch * g.inSize[0] * Math.ceil(g.inSize[1] / 4) * Math.ceil(g.channels / 4);
-  launch(inputGradKernel, {
-    buffers: { dy: dy.buffer, dy4: dy.buffer, w: w.buffer, w4: w.buffer, dx: dx.buffer },
-    uniforms: windowUniforms(g, threads, g.outChannels),
-    variant: { constants: { VEC4_OUT: g.outChannels % 4 === 0 ? 1 : 0 } },
-    threads,
-  });
   // ⟨h, A_wᵀ·dy⟩ = ⟨A_w·h, dy⟩: linear in dy with adjoint A_w, and in w with gradient F(h, dy).
-  recordOp('conv2dInputGrad', [dy, w], dx, (ddx, needed) => [
+  return pixelBlocks('conv2dInputGrad', inputGradKernel, [dy, w], { dy, dy4: dy, w, w4: w }, 'dx', g.inSize, g.channels, g, (ddx, needed) => [
     needed[0] ? convolve(ddx, w, g) : null,
     needed[1] ? filterGradient(ddx, dy, g) : null,
   ]);
-  return dx;
+}
+
+/**
+ * conv2d or its input gradient as an op on `inputs`: each invocation writes 4 neighbouring pixels
+ * along the width × 4 channels of the NHWC output [batch, ...size, channels], bound as `outName`
+ * beside `bindings` (the inputs, some also under a vec4 name).
+ */
+function pixelBlocks(
+  name: string, kernel: Kernel, inputs: Tensor[], bindings: Record<string, Tensor>, outName: string,
+  size: [number, number], channels: number, g: ConvGeometry, backward: OpBackward,
+): Tensor {
+  const threads = g.batch * size[0] * Math.ceil(size[1] / 4) * Math.ceil(channels / 4);
+  return kernelOp(name, inputs, () => ({
+    output: { shape: [g.batch, size[0], size[1], channels], dtype: 'float32' },
+    steps: (out) => [{
+      kernel,
+      tensors: { ...bindings, [outName]: out },
+      uniforms: windowUniforms(g, threads, g.outChannels),
+      variant: { constants: { VEC4_OUT: g.outChannels % 4 === 0 ? 1 : 0 } },
+      threads,
+    }],
+    backward,
+  }));
 }
 
 /** Below this many invocations the filter gradient splits the batch (a GPU needs the parallelism). */
 const MIN_FILTER_GRAD_THREADS = 1024;
 
-/** F(x, dy): dw [KH, KW, Cin, Cout] = Σ over images and output pixels of x-patch ⊗ dy. */
+/**
+ * F(x, dy): dw [KH, KW, Cin, Cout] = Σ over images and output pixels of x-patch ⊗ dy. The batch is
+ * split into chunks, each summed into a part of its own, and the parts are summed by the reduce kernel.
+ */
 function filterGradient(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor {
   const filterShape = [g.window[0], g.window[1], g.channels, g.outChannels];
   const perChunk = g.window[0] * g.window[1] * Math.ceil(g.channels / 4) * Math.ceil(g.outChannels / 4);
   const chunks = Math.max(1, Math.min(g.batch, Math.ceil(MIN_FILTER_GRAD_THREADS / perChunk)));
-  const partial = Tensor.empty([chunks, ...filterShape], 'float32');
-  launch(filterGradKernel, {
-    buffers: { x: x.buffer, x4: x.buffer, dy: dy.buffer, dy4: dy.buffer, partial: partial.buffer },
-    uniforms: windowUniforms(g, perChunk * chunks, g.outChannels, chunks),
-    variant: { constants: { VEC4_IN: g.channels % 4 === 0 ? 1 : 0, VEC4_OUT: g.outChannels % 4 === 0 ? 1 : 0 } },
-    threads: perChunk * chunks,
-  });
-  // The sum over parts belongs to this op: its gradient is recorded below as a whole.
-  const dw = noGrad(() => (chunks === 1 ? reshape(partial, filterShape) : sum(partial, [0])));
-  partial.dispose();
-  // ⟨h, F(x, dy)⟩ = ⟨A_h·x, dy⟩: linear in x with gradient A_hᵀ·dy, and in dy with gradient A_h·x.
-  recordOp('conv2dFilterGrad', [x, dy], dw, (ddw, needed) => [
-    needed[0] ? inputGradient(dy, ddw, g) : null,
-    needed[1] ? convolve(x, ddw, g) : null,
-  ]);
-  return dw;
+  return kernelOp('conv2dFilterGrad', [x, dy], () => ({
+    output: { shape: filterShape, dtype: 'float32' },
+    steps: (dw, scratch) => {
+      // One chunk writes dw itself: [1, ...filterShape] is laid out as filterShape.
+      const partial = chunks === 1 ? dw : scratch([chunks, ...filterShape], 'float32');
+      return [
+        {
+          kernel: filterGradKernel,
+          tensors: { x, x4: x, dy, dy4: dy, partial },
+          uniforms: windowUniforms(g, perChunk * chunks, g.outChannels, chunks),
+          variant: { constants: { VEC4_IN: g.channels % 4 === 0 ? 1 : 0, VEC4_OUT: g.outChannels % 4 === 0 ? 1 : 0 } },
+          threads: perChunk * chunks,
+        },
+        ...(chunks === 1 ? [] : sumDispatches(partial, [0], dw, scratch)),
+      ];
+    },
+    // ⟨h, F(x, dy)⟩ = ⟨A_h·x, dy⟩: linear in x with gradient A_hᵀ·dy, and in dy with gradient A_h·x.
+    backward: (ddw, needed) => [
+      needed[0] ? inputGradient(dy, ddw, g) : null,
+      needed[1] ? convolve(x, ddw, g) : null,
+    ],
+  }));
 }
 
 /**

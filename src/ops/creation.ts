@@ -3,13 +3,12 @@ import fillSource from '../../shaders/fill.wgsl';
 import arangeSource from '../../shaders/arange.wgsl';
 import eyeSource from '../../shaders/eye.wgsl';
 import { ShapeError, ValueError, formatShape } from '../errors';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
 import { encodeUpload } from '../runtime/commands';
 import { Tensor, type DType, type NestedArray } from '../tensor';
 import { assertValidShape, sizeOf, type Shape } from '../shape';
+import { kernelOp, opKernel, type Dispatch } from './kernelOp';
 
-const fillKernel = defineKernel('fill', fillSource);
+const fillKernel = opKernel('fill', fillSource);
 
 export type TensorData = NestedArray | Float32Array | Int32Array | Uint8Array | readonly number[];
 
@@ -64,15 +63,21 @@ function checkRagged(value: NestedArray, shape: number[], depth: number): void {
 
 /** A tensor with every element equal to `value`, written on the GPU. */
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
-  assertValidShape('full', shape);
-  return fillWith(Tensor.empty(shape, dtype), value);
+  return kernelOp('full', [], () => {
+    assertValidShape('full', shape);
+    return { output: { shape, dtype }, steps: (out) => [fillDispatch(out, value)] };
+  });
 }
 
 /** Writes `value` into every element of `target` (a fresh tensor) and returns it. */
 export function fillWith(target: Tensor, value: number): Tensor {
+  return kernelOp('fill', [], () => ({ output: target, steps: (out) => [fillDispatch(out, value)] }));
+}
+
+/** The launch that writes `value` (as target's dtype) into every element of `target`. */
+export function fillDispatch(target: Tensor, value: number): Dispatch {
   const bits = new Uint32Array(target.dtype === 'int32' ? Int32Array.of(value).buffer : Float32Array.of(value).buffer)[0];
-  launch(fillKernel, { buffers: { out: target.buffer }, uniforms: { count: target.size, bits }, threads: target.size });
-  return target;
+  return { kernel: fillKernel, tensors: { out: target }, uniforms: { count: target.size, bits }, threads: target.size };
 }
 
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
@@ -91,8 +96,8 @@ export function onesLike(t: Tensor): Tensor {
   return full(t.shape, 1, t.dtype);
 }
 
-const arangeKernel = defineKernel('arange', arangeSource);
-const eyeKernel = defineKernel('eye', eyeSource);
+const arangeKernel = opKernel('arange', arangeSource);
+const eyeKernel = opKernel('eye', eyeSource);
 
 /**
  * Evenly spaced values in [start, stop), as NumPy's arange: arange(5) is 0, 1, 2, 3, 4 and
@@ -100,32 +105,40 @@ const eyeKernel = defineKernel('eye', eyeSource);
  */
 export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   const [from, to] = stop === undefined ? [0, start] : [start, stop];
-  const args = `arange(${from}, ${to}, ${step})`;
-  if (![from, to, step].every(Number.isFinite)) throw new ValueError(`${args}: arguments must be finite numbers`);
-  if (step === 0) throw new ValueError(`${args}: step must not be zero`);
-  if (dtype === 'int32' && ![from, to, step].every((v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31)) {
-    throw new ValueError(`${args}: int32 needs whole-number arguments within the int32 range`);
-  }
-  const length = Math.max(0, Math.ceil((to - from) / step));
-  const result = Tensor.empty([length], dtype);
-  launch(arangeKernel, {
-    buffers: { out: result.buffer },
-    uniforms: { count: length, start: from, step },
-    variant: { aliases: { Element: dtype === 'int32' ? 'i32' : 'f32' } },
-    threads: length,
+  return kernelOp('arange', [], () => {
+    const args = `arange(${from}, ${to}, ${step})`;
+    if (![from, to, step].every(Number.isFinite)) throw new ValueError(`${args}: arguments must be finite numbers`);
+    if (step === 0) throw new ValueError(`${args}: step must not be zero`);
+    if (dtype === 'int32' && ![from, to, step].every((v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31)) {
+      throw new ValueError(`${args}: int32 needs whole-number arguments within the int32 range`);
+    }
+    const length = Math.max(0, Math.ceil((to - from) / step));
+    return {
+      output: { shape: [length], dtype },
+      steps: (out) => [{
+        kernel: arangeKernel,
+        tensors: { out },
+        uniforms: { count: length, start: from, step },
+        variant: { aliases: { Element: dtype === 'int32' ? 'i32' : 'f32' } },
+        threads: length,
+      }],
+    };
   });
-  return result;
 }
 
 /** An [n, m] matrix with ones on the main diagonal and zeros elsewhere (m defaults to n). */
 export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
-  assertValidShape('eye', [n, m]);
-  const result = Tensor.empty([n, m], dtype);
-  launch(eyeKernel, {
-    buffers: { out: result.buffer },
-    uniforms: { count: result.size, columns: m },
-    variant: { aliases: { Element: dtype === 'int32' ? 'i32' : 'f32' } },
-    threads: result.size,
+  return kernelOp('eye', [], () => {
+    assertValidShape('eye', [n, m]);
+    return {
+      output: { shape: [n, m], dtype },
+      steps: (out) => [{
+        kernel: eyeKernel,
+        tensors: { out },
+        uniforms: { count: out.size, columns: m },
+        variant: { aliases: { Element: dtype === 'int32' ? 'i32' : 'f32' } },
+        threads: out.size,
+      }],
+    };
   });
-  return result;
 }

@@ -1,12 +1,11 @@
-// Custom ops for research: your own WGSL, bound by the names it uses, with an optional backward rule.
-import { recordOp } from '../autograd/recorder';
+// Custom ops for research: your own WGSL, bound by the names it uses, with an optional backward
+// rule. A thin public face of kernelOp, the helper every built-in op that is not elementwise runs on.
 import { ValueError } from '../errors';
-import { defineKernel, type Kernel, type KernelVariant } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
 import { reflectUserKernel } from '../runtime/wgslReflectLoader';
-import type { UniformValues } from '../runtime/uniforms';
 import { assertValidShape } from '../shape';
-import { Tensor, type DType } from '../tensor';
+import type { Tensor, DType } from '../tensor';
+import { kernelOp, opKernel, type Kernel, type KernelVariant } from './kernelOp';
+import type { UniformValues } from '../runtime/uniforms';
 
 export interface CustomOpSpec {
   /** Shown in errors, profiles and tape graphs. */
@@ -45,42 +44,38 @@ export function customOp(spec: CustomOpSpec): Tensor {
   const names = Object.keys(spec.inputs);
   if (names.includes(spec.output.name)) throw new ValueError(`${spec.name}: output '${spec.output.name}' has the same name as an input`);
   assertValidShape(spec.name, spec.output.shape);
-  for (const [name, input] of Object.entries(spec.inputs)) input.assertAlive(`${spec.name} (input '${name}')`);
-  const key = `${spec.name}\n${spec.wgsl}`;
-  let kernel = kernels.get(key);
-  if (!kernel) {
-    kernel = defineKernel(spec.name, spec.wgsl, reflectUserKernel);
-    kernels.set(key, kernel);
-  }
-  // Compiling first (cached) refuses a bad shader before anything is allocated.
-  const { signature } = kernel.compile(spec.variant);
-  const overwritten = signature.storage.find((binding) => !binding.readOnly && names.includes(binding.name));
-  if (overwritten) {
-    throw new ValueError(
-      `${spec.name}: input '${overwritten.name}' is declared var<storage, read_write>, so the kernel could overwrite ` +
-      `the caller's tensor; declare inputs var<storage, read> (only the output '${spec.output.name}' may be read_write)`,
-    );
-  }
-  const output = Tensor.empty(spec.output.shape, spec.output.dtype ?? 'float32');
-  const buffers: Record<string, GPUBuffer> = { [spec.output.name]: output.buffer };
-  for (const name of names) buffers[name] = spec.inputs[name].buffer;
-  try {
-    launch(kernel, {
-      buffers,
-      uniforms: spec.uniforms,
-      variant: spec.variant,
-      ...(spec.workgroups ? { workgroups: spec.workgroups } : { threads: spec.threads ?? output.size }),
-    });
-  } catch (error) {
-    output.dispose();
-    throw error;
-  }
-  const backward = spec.backward;
-  recordOp(spec.name, names.map((name) => spec.inputs[name]), output, backward
-    ? (dy) => {
-        const gradients = backward(dy, spec.inputs, output);
-        return names.map((name) => gradients[name] ?? null);
-      }
-    : null);
-  return output;
+  return kernelOp(spec.name, spec.inputs, () => {
+    const key = `${spec.name}\n${spec.wgsl}`;
+    let kernel = kernels.get(key);
+    if (!kernel) {
+      kernel = opKernel(spec.name, spec.wgsl, reflectUserKernel);
+      kernels.set(key, kernel);
+    }
+    // Compiling first (cached) refuses a bad shader before anything is allocated.
+    const { signature } = kernel.compile(spec.variant);
+    const overwritten = signature.storage.find((binding) => !binding.readOnly && names.includes(binding.name));
+    if (overwritten) {
+      throw new ValueError(
+        `${spec.name}: input '${overwritten.name}' is declared var<storage, read_write>, so the kernel could overwrite ` +
+        `the caller's tensor; declare inputs var<storage, read> (only the output '${spec.output.name}' may be read_write)`,
+      );
+    }
+    const backward = spec.backward;
+    return {
+      output: { shape: spec.output.shape, dtype: spec.output.dtype ?? 'float32' },
+      steps: (output) => [{
+        kernel,
+        tensors: { ...spec.inputs, [spec.output.name]: output },
+        uniforms: spec.uniforms,
+        variant: spec.variant,
+        ...(spec.workgroups ? { workgroups: spec.workgroups } : { threads: spec.threads ?? output.size }),
+      }],
+      backward: backward
+        ? (dy, _needed, output) => {
+            const gradients = backward(dy, spec.inputs, output);
+            return names.map((name) => gradients[name] ?? null);
+          }
+        : null,
+    };
+  });
 }

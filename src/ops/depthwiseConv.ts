@@ -7,21 +7,18 @@ import windowSource from '../../shaders/window.wgsl';
 import depthwiseSource from '../../shaders/depthwiseConv2d.wgsl';
 import inputGradSource from '../../shaders/depthwiseConv2dInputGrad.wgsl';
 import filterGradSource from '../../shaders/depthwiseConv2dFilterGrad.wgsl';
-import { noGrad, recordOp } from '../autograd/recorder';
 import { ShapeError, formatShape } from '../errors';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { assertValidShape } from '../shape';
 import type { Conv2dOptions } from './conv';
-import { reshape } from './movement';
+import { kernelOp, opKernel } from './kernelOp';
 import { assertFloat } from './operand';
-import { sum } from './reduce';
+import { sumDispatches } from './reduce';
 import { assertImageBatch, perAxis, windowGeometry, windowUniforms, type WindowGeometry } from './windows';
 
-const depthwiseKernel = defineKernel('depthwiseConv2d', windowSource + depthwiseSource);
-const inputGradKernel = defineKernel('depthwiseConv2dInputGrad', windowSource + inputGradSource);
-const filterGradKernel = defineKernel('depthwiseConv2dFilterGrad', windowSource + filterGradSource);
+const depthwiseKernel = opKernel('depthwiseConv2d', windowSource + depthwiseSource);
+const inputGradKernel = opKernel('depthwiseConv2dInputGrad', windowSource + inputGradSource);
+const filterGradKernel = opKernel('depthwiseConv2dFilterGrad', windowSource + filterGradSource);
 
 /** The window geometry plus the output channel count C·M (the Params field the kernels read). */
 interface DepthwiseGeometry extends WindowGeometry {
@@ -43,35 +40,29 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {
 // F(x, dy) satisfies ⟨h, F(x, dy)⟩ = ⟨A_h·x, dy⟩; each backward rule below follows from those.
 
 function convolve(x: Tensor, w: Tensor, g: DepthwiseGeometry): Tensor {
-  const y = Tensor.empty([g.batch, g.outSize[0], g.outSize[1], g.outChannels], 'float32');
   const threads = g.batch * g.outSize[0] * Math.ceil(g.outSize[1] / 4) * Math.ceil(g.outChannels / 4);
-  launch(depthwiseKernel, {
-    buffers: { x: x.buffer, w: w.buffer, y: y.buffer },
-    uniforms: windowUniforms(g, threads, g.outChannels),
-    threads,
-  });
-  recordOp('depthwiseConv2d', [x, w], y, (dy, needed) => [
-    needed[0] ? inputGradient(dy, w, g) : null,
-    needed[1] ? filterGradient(x, dy, g) : null,
-  ]);
-  return y;
+  return kernelOp('depthwiseConv2d', [x, w], () => ({
+    output: { shape: [g.batch, g.outSize[0], g.outSize[1], g.outChannels], dtype: 'float32' },
+    steps: (y) => [{ kernel: depthwiseKernel, tensors: { x, w, y }, uniforms: windowUniforms(g, threads, g.outChannels), threads }],
+    backward: (dy, needed) => [
+      needed[0] ? inputGradient(dy, w, g) : null,
+      needed[1] ? filterGradient(x, dy, g) : null,
+    ],
+  }));
 }
 
 /** A_wᵀ·dy: dy [N, OH, OW, C·M] → dx [N, H, W, C]. */
 function inputGradient(dy: Tensor, w: Tensor, g: DepthwiseGeometry): Tensor {
-  const dx = Tensor.empty([g.batch, g.inSize[0], g.inSize[1], g.channels], 'float32');
   const threads = g.batch * g.inSize[0] * Math.ceil(g.inSize[1] / 4) * Math.ceil(g.channels / 4);
-  launch(inputGradKernel, {
-    buffers: { dy: dy.buffer, w: w.buffer, dx: dx.buffer },
-    uniforms: windowUniforms(g, threads, g.outChannels),
-    threads,
-  });
-  // ⟨h, A_wᵀ·dy⟩ = ⟨A_w·h, dy⟩: linear in dy with adjoint A_w, and in w with gradient F(h, dy).
-  recordOp('depthwiseConv2dInputGrad', [dy, w], dx, (ddx, needed) => [
-    needed[0] ? convolve(ddx, w, g) : null,
-    needed[1] ? filterGradient(ddx, dy, g) : null,
-  ]);
-  return dx;
+  return kernelOp('depthwiseConv2dInputGrad', [dy, w], () => ({
+    output: { shape: [g.batch, g.inSize[0], g.inSize[1], g.channels], dtype: 'float32' },
+    steps: (dx) => [{ kernel: inputGradKernel, tensors: { dy, w, dx }, uniforms: windowUniforms(g, threads, g.outChannels), threads }],
+    // ⟨h, A_wᵀ·dy⟩ = ⟨A_w·h, dy⟩: linear in dy with adjoint A_w, and in w with gradient F(h, dy).
+    backward: (ddx, needed) => [
+      needed[0] ? convolve(ddx, w, g) : null,
+      needed[1] ? filterGradient(ddx, dy, g) : null,
+    ],
+  }));
 }
 
 /**
@@ -85,21 +76,22 @@ function filterGradient(x: Tensor, dy: Tensor, g: DepthwiseGeometry): Tensor {
   const filterShape = [g.window[0], g.window[1], g.channels, g.outChannels / g.channels];
   const perChunk = g.window[0] * g.window[1] * Math.ceil(g.outChannels / 4);
   const chunks = Math.max(1, Math.min(g.batch * g.outSize[0], Math.ceil(MIN_FILTER_GRAD_THREADS / perChunk)));
-  const partial = Tensor.empty([chunks, ...filterShape], 'float32');
-  launch(filterGradKernel, {
-    buffers: { x: x.buffer, dy: dy.buffer, partial: partial.buffer },
-    uniforms: windowUniforms(g, perChunk * chunks, g.outChannels, chunks),
-    threads: perChunk * chunks,
-  });
-  // The sum over parts belongs to this op: its gradient is recorded below as a whole.
-  const dw = noGrad(() => (chunks === 1 ? reshape(partial, filterShape) : sum(partial, [0])));
-  partial.dispose();
-  // ⟨h, F(x, dy)⟩ = ⟨A_h·x, dy⟩: linear in x with gradient A_hᵀ·dy, and in dy with gradient A_h·x.
-  recordOp('depthwiseConv2dFilterGrad', [x, dy], dw, (ddw, needed) => [
-    needed[0] ? inputGradient(dy, ddw, g) : null,
-    needed[1] ? convolve(x, ddw, g) : null,
-  ]);
-  return dw;
+  return kernelOp('depthwiseConv2dFilterGrad', [x, dy], () => ({
+    output: { shape: filterShape, dtype: 'float32' },
+    steps: (dw, scratch) => {
+      // One part writes dw itself: [1, ...filterShape] is laid out as filterShape.
+      const partial = chunks === 1 ? dw : scratch([chunks, ...filterShape], 'float32');
+      return [
+        { kernel: filterGradKernel, tensors: { x, dy, partial }, uniforms: windowUniforms(g, perChunk * chunks, g.outChannels, chunks), threads: perChunk * chunks },
+        ...(chunks === 1 ? [] : sumDispatches(partial, [0], dw, scratch)),
+      ];
+    },
+    // ⟨h, F(x, dy)⟩ = ⟨A_h·x, dy⟩: linear in x with gradient A_hᵀ·dy, and in dy with gradient A_h·x.
+    backward: (ddw, needed) => [
+      needed[0] ? inputGradient(dy, ddw, g) : null,
+      needed[1] ? convolve(x, ddw, g) : null,
+    ],
+  }));
 }
 
 /** Validates the shapes and options and works out the geometry; nothing is allocated before this passes. */

@@ -1,18 +1,15 @@
 // Integer indexing: gather (and scatter-add, its gradient) share shaders/gather.wgsl; oneHot.
 import gatherSource from '../../shaders/gather.wgsl';
 import oneHotSource from '../../shaders/oneHot.wgsl';
-import { recordOp } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape';
+import { kernelOp, opKernel, type Dispatch } from './kernelOp';
 
-const gatherKernel = defineKernel('gather', gatherSource);
-const oneHotKernel = defineKernel('oneHot', oneHotSource);
+const gatherKernel = opKernel('gather', gatherSource);
+const oneHotKernel = opKernel('oneHot', oneHotSource);
 
 function assertIndices(op: string, indices: Tensor): void {
-  indices.assertAlive(op);
   if (indices.dtype !== 'int32') throw new ValueError(`${op}: indices must be int32, got ${indices.dtype}; cast them first`);
 }
 
@@ -26,27 +23,28 @@ function assertIndices(op: string, indices: Tensor): void {
  * repeated indices).
  */
 export function gather(x: Tensor, indices: Tensor, axis = 0, batchDims = 0): Tensor {
-  x.assertAlive('gather');
-  assertIndices('gather', indices);
-  if (x.rank === 0) throw new ShapeError('gather: x must have rank >= 1, got a scalar');
-  const along = normalizeAxis('gather', axis, x.rank);
-  const batch = batchDims < 0 ? batchDims + indices.rank : batchDims;
-  const call = `x ${formatShape(x.shape)}, indices ${formatShape(indices.shape)}, axis ${axis}, batchDims ${batchDims}`;
-  if (!Number.isInteger(batchDims) || batch < 0 || batch > indices.rank || batch > along) {
-    throw new ValueError(`gather: batchDims must be an integer in [-${indices.rank}, ${Math.min(indices.rank, along)}] (at most indices' rank and the axis), got ${call}`);
-  }
-  if (!shapesEqual(x.shape.slice(0, batch), indices.shape.slice(0, batch))) {
-    throw new ShapeError(`gather: the first ${batch} (batchDims) dimensions of x and indices must match, got ${call}`);
-  }
-  const axisSize = x.shape[along];
-  if (axisSize === 0 && indices.size > 0) {
-    throw new ShapeError(`gather: axis ${along} of ${formatShape(x.shape)} is empty, so no index can be valid`);
-  }
-  const layout = gatherLayout(x.shape, indices.shape, along, batch);
-  const out = Tensor.empty([...x.shape.slice(0, along), ...indices.shape.slice(batch), ...x.shape.slice(along + 1)], x.dtype);
-  launchGather(x, indices, out, layout, false);
-  recordOp('gather', [x, indices], out, (dy) => [scatterAdd(dy, indices, along, batch, axisSize), null]);
-  return out;
+  return kernelOp('gather', [x, indices], () => {
+    assertIndices('gather', indices);
+    if (x.rank === 0) throw new ShapeError('gather: x must have rank >= 1, got a scalar');
+    const along = normalizeAxis('gather', axis, x.rank);
+    const batch = batchDims < 0 ? batchDims + indices.rank : batchDims;
+    const call = `x ${formatShape(x.shape)}, indices ${formatShape(indices.shape)}, axis ${axis}, batchDims ${batchDims}`;
+    if (!Number.isInteger(batchDims) || batch < 0 || batch > indices.rank || batch > along) {
+      throw new ValueError(`gather: batchDims must be an integer in [-${indices.rank}, ${Math.min(indices.rank, along)}] (at most indices' rank and the axis), got ${call}`);
+    }
+    if (!shapesEqual(x.shape.slice(0, batch), indices.shape.slice(0, batch))) {
+      throw new ShapeError(`gather: the first ${batch} (batchDims) dimensions of x and indices must match, got ${call}`);
+    }
+    const axisSize = x.shape[along];
+    if (axisSize === 0 && indices.size > 0) {
+      throw new ShapeError(`gather: axis ${along} of ${formatShape(x.shape)} is empty, so no index can be valid`);
+    }
+    return {
+      output: { shape: [...x.shape.slice(0, along), ...indices.shape.slice(batch), ...x.shape.slice(along + 1)], dtype: x.dtype },
+      steps: (out) => gatherDispatches(x, indices, out, gatherLayout(x.shape, indices.shape, along, batch), false),
+      backward: (dy) => [scatterAdd(dy, indices, along, batch, axisSize), null],
+    };
+  });
 }
 
 /**
@@ -68,25 +66,29 @@ function gatherLayout(xShape: Shape, indicesShape: Shape, axis: number, batchDim
  * accumulate. Each output element loops over its batch's indices, so the cost is output size × indexCount.
  */
 function scatterAdd(updates: Tensor, indices: Tensor, axis: number, batchDims: number, axisSize: number): Tensor {
-  const indexRank = indices.rank - batchDims;
-  const outShape = [...updates.shape.slice(0, axis), axisSize, ...updates.shape.slice(axis + indexRank)];
-  const out = Tensor.empty(outShape, updates.dtype);
-  launchGather(updates, indices, out, gatherLayout(outShape, indices.shape, axis, batchDims), true);
-  recordOp('scatterAdd', [updates, indices], out, (dy) => [gather(dy, indices, axis, batchDims), null]);
-  return out;
+  return kernelOp('scatterAdd', [updates, indices], () => {
+    const indexRank = indices.rank - batchDims;
+    const outShape = [...updates.shape.slice(0, axis), axisSize, ...updates.shape.slice(axis + indexRank)];
+    return {
+      output: { shape: outShape, dtype: updates.dtype },
+      steps: (out) => gatherDispatches(updates, indices, out, gatherLayout(outShape, indices.shape, axis, batchDims), true),
+      backward: (dy) => [gather(dy, indices, axis, batchDims), null],
+    };
+  });
 }
 
 interface GatherLayout { outer: number; inner: number; indexCount: number; axisSize: number }
 
-function launchGather(x: Tensor, indices: Tensor, out: Tensor, { outer, inner, indexCount, axisSize }: GatherLayout, scatter: boolean): void {
-  if (out.size === 0) return;
-  launch(gatherKernel, {
-    buffers: { x: x.buffer, indices: indices.buffer, out: out.buffer },
+function gatherDispatches(x: Tensor, indices: Tensor, out: Tensor, { outer, inner, indexCount, axisSize }: GatherLayout, scatter: boolean): Dispatch[] {
+  if (out.size === 0) return [];
+  return [{
+    kernel: gatherKernel,
+    tensors: { x, indices, out },
     uniforms: { count: out.size, outer, inner, indexCount, axisSize },
     // Gathering only moves 4-byte words (either dtype); scatter-add sums float32 gradients.
     variant: scatter ? { aliases: { Element: 'f32' }, constants: { SCATTER: 1 } } : { constants: { SCATTER: 0 } },
     threads: out.size,
-  });
+  }];
 }
 
 /**
@@ -94,17 +96,18 @@ function launchGather(x: Tensor, indices: Tensor, out: Tensor, { outer, inner, i
  * index. An index outside [0, depth) gives an all-zero row, as in TF. Not differentiable.
  */
 export function oneHot(indices: Tensor, depth: number): Tensor {
-  assertIndices('oneHot', indices);
-  if (!Number.isInteger(depth) || depth < 0) throw new ValueError(`oneHot: depth must be a non-negative integer, got ${depth}`);
-  const shape: Shape = [...indices.shape, depth];
-  const out = Tensor.empty(shape, 'float32');
-  if (out.size > 0) {
-    launch(oneHotKernel, {
-      buffers: { indices: indices.buffer, out: out.buffer },
-      uniforms: { count: out.size, depth },
-      threads: out.size,
-    });
-  }
-  recordOp('oneHot', [indices], out, null);
-  return out;
+  return kernelOp('oneHot', [indices], () => {
+    assertIndices('oneHot', indices);
+    if (!Number.isInteger(depth) || depth < 0) throw new ValueError(`oneHot: depth must be a non-negative integer, got ${depth}`);
+    return {
+      output: { shape: [...indices.shape, depth], dtype: 'float32' },
+      steps: (out) => (out.size === 0 ? [] : [{
+        kernel: oneHotKernel,
+        tensors: { indices, out },
+        uniforms: { count: out.size, depth },
+        threads: out.size,
+      }]),
+      backward: null,
+    };
+  });
 }

@@ -1,11 +1,11 @@
 // Matrix product over the last two axes, leading (batch) axes broadcast as in numpy.matmul.
 // Transposed operands are read in place by the kernel, never copied; see matmulKernels.ts.
-import { recordOp } from '../autograd/recorder';
 import { ShapeError, formatShape } from '../errors';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { broadcastShapes, broadcastStrides, type Shape } from '../shape';
 import { MAX_RANK } from './broadcast';
-import { chooseMatmulVariant, launchMatmul } from './matmulKernels';
+import { kernelOp } from './kernelOp';
+import { chooseMatmulVariant, matmulDispatch } from './matmulKernels';
 import { assertFloat } from './operand';
 
 export interface MatmulOptions {
@@ -23,32 +23,30 @@ export interface MatmulOptions {
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   const transposeA = options.transposeA ?? false;
   const transposeB = options.transposeB ?? false;
-  a.assertAlive('matmul');
-  b.assertAlive('matmul');
-  assertFloat('matmul', a);
-  assertFloat('matmul', b);
-  const { M, N, K, batchShape } = matmulShapes(a.shape, b.shape, transposeA, transposeB);
-
-  const out = Tensor.empty([...batchShape, M, N], 'float32');
-  launchMatmul(chooseMatmulVariant({ M, N, K, transposeA, transposeB }), {
-    a, b, out, M, N, K, transposeA, transposeB, batchShape,
-    batchStridesA: broadcastStrides(a.shape.slice(0, -2), batchShape).map((stride) => stride * M * K),
-    batchStridesB: broadcastStrides(b.shape.slice(0, -2), batchShape).map((stride) => stride * K * N),
+  return kernelOp('matmul', [a, b], () => {
+    assertFloat('matmul', a);
+    assertFloat('matmul', b);
+    const { M, N, K, batchShape } = matmulShapes(a.shape, b.shape, transposeA, transposeB);
+    return {
+      output: { shape: [...batchShape, M, N], dtype: 'float32' },
+      steps: (out) => [matmulDispatch(chooseMatmulVariant({ M, N, K, transposeA, transposeB }), {
+        a, b, out, M, N, K, transposeA, transposeB, batchShape,
+        batchStridesA: broadcastStrides(a.shape.slice(0, -2), batchShape).map((stride) => stride * M * K),
+        batchStridesB: broadcastStrides(b.shape.slice(0, -2), batchShape).map((stride) => stride * K * N),
+      })],
+      // Y = op(A)·op(B) gives dop(A) = dY·op(B)ᵀ and dop(B) = op(A)ᵀ·dY; a transposed operand's
+      // gradient is the transpose of that, which the flags express without copying anything.
+      // Batch dims that were broadcast are summed back by the tape.
+      backward: (dy, needed) => [
+        !needed[0] ? null : transposeA
+          ? matmul(b, dy, { transposeA: transposeB, transposeB: true })
+          : matmul(dy, b, { transposeB: !transposeB }),
+        !needed[1] ? null : transposeB
+          ? matmul(dy, a, { transposeA: true, transposeB: transposeA })
+          : matmul(a, dy, { transposeA: !transposeA }),
+      ],
+    };
   });
-
-  // Y = op(A)·op(B) gives dop(A) = dY·op(B)ᵀ and dop(B) = op(A)ᵀ·dY; a transposed operand's
-  // gradient is the transpose of that, which the flags express without copying anything.
-  recordOp('matmul', [a, b], out, (dy, needed) => {
-    const gradA = !needed[0] ? null : transposeA
-      ? matmul(b, dy, { transposeA: transposeB, transposeB: true })
-      : matmul(dy, b, { transposeB: !transposeB });
-    const gradB = !needed[1] ? null : transposeB
-      ? matmul(dy, a, { transposeA: true, transposeB: transposeA })
-      : matmul(a, dy, { transposeA: !transposeA });
-    // Batch dims that were broadcast are summed back by the tape.
-    return [gradA, gradB];
-  });
-  return out;
 }
 
 /** M, N, K and the broadcast batch shape, or a ShapeError naming both shapes and the transposes. */

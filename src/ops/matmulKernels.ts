@@ -1,29 +1,8 @@
 // The kernels behind matmul: each variant is WGSL plus the output block one workgroup covers.
-// matmul.ts and linear.ts validate and differentiate; this file only chooses and launches. A new
-// variant is one more row in `matmulVariants` and a case in `chooseMatmulVariant`.
-//
-// Measured on SwiftShader (Chromium 156, 2 cores, AMD EPYC), f32 GFLOP/s, bench/matmul-variants.*
-// (variants interleaved, best round kept; "×" = against the library's tile of the time in the same
-// run when the machine was busy). Storage loads there are per-lane gathers, ~75% of the time even
-// with the tiles below (replacing them by values computed from k cut a 512² product 93 → 23 ms).
-//   512² A@B, quiet machine                      GFLOP/s   compile (s)
-//   subgroupTile 32×16 per invocation, 4×2 group   8.7       0.8      chosen (1024²: 9.3)
-//     same, scalar loads only (no vec4 views)      8.7                vec4 views kept for GPUs
-//     32×32 / 64×16 per invocation                 9.9 / 10.0 (1024²)  2.9 / 3.2: too slow to compile
-//     16×16 / 16×32 / 32×8 per invocation          7.5 / 8.4 / 7.4     0.3 / - / -
-//     accumulators in an array, loops over blocks  2.1                (not unrolled: in memory)
-//   registerTile 32×16 (no subgroups: each lane loads its own A)   5.0       1.0
-//   shapes of the tile: 32×4 / 4×16 / 4×4          5.5 / 3.9 / 3.7   0.17 / 0.12 / 0.06
-//   previous kernel (4×4 mat4x4, 8×8 group)        2.8                0.1
-//   busy machine, against the tile of the time:
-//   workgroupTile (workgroup memory, barriers)     0.15–0.2×          1.2
-//   naive, one output per invocation               0.05×
-//   k unrolled by 2; workgroups 4×2 … 16×16         no change (±5%)
-//   lanes sharing B instead of A                   0.8–1.0×
-//   fma() instead of mul + add                     0.25× (no native fused op there)
-//   subgroupShuffle / shuffleXor instead of subgroupBroadcast   0.95–1.0×
-//   atomicLoad (SwiftShader's run-time same-address / consecutive fast path): A and B 0.6×, A only 0.9×
-//   A and B as rgba32float textures (textureLoad, 4 floats per lane-load)   1.0–1.2×, plus copies: not taken
+// matmul.ts and linear.ts validate and differentiate; this file only chooses them and describes
+// their launches. A new variant is one more row in `matmulVariants` and a case in
+// `chooseMatmulVariant`. Why these variants and tile shapes: bench/NOTES.md (measured with
+// bench/matmul-variants.*).
 import ieeeSource from '../../shaders/ieee.wgsl';
 import stableMathSource from '../../shaders/stableMath.wgsl';
 import matmulCommonSource from '../../shaders/matmulCommon.wgsl';
@@ -33,10 +12,9 @@ import matmulSharedRowsSource from '../../shaders/matmulSharedRows.wgsl';
 import matmulWorkgroupSource from '../../shaders/matmulWorkgroup.wgsl';
 import matmulNaiveSource from '../../shaders/matmulNaive.wgsl';
 import { getAdapterInfo, getDevice } from '../runtime/device';
-import { defineKernel, type Kernel } from '../runtime/kernel';
-import { gridFor, launch } from '../runtime/launch';
+import { gridFor } from '../runtime/launch';
 import type { Tensor } from '../tensor';
-import { placeholderBuffer } from '../runtime/bufferPool';
+import { kernelOp, opKernel, selectorCodes, type Dispatch, type Kernel } from './kernelOp';
 
 export interface MatmulVariant {
   readonly kernel: Kernel;
@@ -53,7 +31,16 @@ export interface MatmulVariant {
   readonly subgroups?: boolean;
 }
 
-const registerTileSource = (rowsOfA: string): string => ieeeSource + stableMathSource + matmulCommonSource + matmulSource + rowsOfA;
+/**
+ * The activations the epilogue applies (matmulCommon.wgsl's ACTIVATION selector: LINEAR, RELU,
+ * SIGMOID, TANH): those whose derivative follows from the output alone.
+ */
+const epilogueActivations = selectorCodes(['linear', 'relu', 'sigmoid', 'tanh'] as const);
+export type EpilogueActivation = keyof typeof epilogueActivations.code;
+export const EPILOGUE_ACTIVATIONS = Object.keys(epilogueActivations.code) as EpilogueActivation[];
+
+const epilogueSource = ieeeSource + stableMathSource + epilogueActivations.wgsl + matmulCommonSource;
+const registerTileSource = (rowsOfA: string): string => epilogueSource + matmulSource + rowsOfA;
 // `enable` must open the module. The early exit of invocations past M is uniform per subgroup (a
 // subgroup is one row of the 4×4 workgroup), which WGSL's uniformity analysis cannot see.
 const subgroupHeader = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
@@ -61,21 +48,21 @@ const subgroupHeader = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);
 export const matmulVariants = {
   /** 4×2 invocations, a 32×16 register tile each; every invocation loads its own A. */
   registerTile: {
-    kernel: defineKernel('matmul', registerTileSource(matmulOwnRowsSource)),
+    kernel: opKernel('matmul', registerTileSource(matmulOwnRowsSource)),
     blockRows: 64, blockCols: 64, vectorLoads: true, epilogue: true,
   },
   /** The same tile where the 4 lanes of a subgroup split the loads of A and broadcast them (4-lane subgroups only). */
   subgroupTile: {
-    kernel: defineKernel('matmulSubgroup', subgroupHeader + registerTileSource(matmulSharedRowsSource)),
+    kernel: opKernel('matmulSubgroup', subgroupHeader + registerTileSource(matmulSharedRowsSource)),
     blockRows: 64, blockCols: 64, vectorLoads: true, epilogue: true, subgroups: true,
   },
   /** 16×16 invocations staging 64×16 of A and 16×64 of B in workgroup memory, 4×4 outputs each: for GPUs. */
   workgroupTile: {
-    kernel: defineKernel('matmulWorkgroup', ieeeSource + stableMathSource + matmulCommonSource + matmulWorkgroupSource),
+    kernel: opKernel('matmulWorkgroup', epilogueSource + matmulWorkgroupSource),
     blockRows: 64, blockCols: 64, vectorLoads: true, epilogue: true,
   },
   /** One invocation per output, a plain loop over k: the baseline. */
-  naive: { kernel: defineKernel('matmulNaive', matmulNaiveSource), blockRows: 8, blockCols: 8, vectorLoads: false, epilogue: false },
+  naive: { kernel: opKernel('matmulNaive', matmulNaiveSource), blockRows: 8, blockCols: 8, vectorLoads: false, epilogue: false },
 } satisfies Record<string, MatmulVariant>;
 
 export type MatmulVariantName = keyof typeof matmulVariants;
@@ -127,8 +114,8 @@ export interface MatmulShape {
 }
 
 /**
- * GFLOP/s of the register tile's four shapes on SwiftShader, 2 cores (subgroupTile, 512² A@B,
- * bench/matmul-variants): the chooser weighs them against the padding each leaves.
+ * Relative speeds (GFLOP/s on a CPU adapter, bench/NOTES.md) of the register tile's four shapes:
+ * the chooser weighs them against the padding each leaves.
  */
 const TILE_SPEEDS: readonly { tall: boolean; wide: boolean; speed: number }[] = [
   { tall: true, wide: true, speed: 8.7 }, // 32×16 per invocation
@@ -148,10 +135,10 @@ const callsByShape = new Map<string, number>();
  * The variant for one product on this device. The kernel follows the adapter: on CPU adapters
  * (SwiftShader) the register tile, with A's loads shared across 4-lane subgroups where the device
  * has them; on GPUs the workgroup-memory tile. The register tile's shape follows the product:
- * - A small product's first calls run 4×4 per invocation, which compiles in ~0.06 s on
- *   SwiftShader; the 32×16 tile is 2.3× as fast but takes ~0.8 s per layout, worth it for a
+ * - A small product's first calls run 4×4 per invocation, which compiles an order of magnitude
+ *   faster than the 32×16 tile; that one is about twice as fast once compiled, worth it for a
  *   product that repeats (a training step) or is large, not for one-off small calls (tests, a
- *   single prediction).
+ *   single prediction). Numbers in bench/NOTES.md.
  * - Otherwise whichever of 32 or 4 rows and 16 or 4 columns per invocation gives the least time for the
  *   output padded to whole workgroup blocks (64 or 8 rows, 64 or 16 columns), at TILE_SPEEDS.
  */
@@ -186,29 +173,31 @@ export interface MatmulProblem {
   batchShape: readonly number[];
   batchStridesA: readonly number[];
   batchStridesB: readonly number[];
-  /** Epilogue: a bias [N] added to every row, then an activation code (variants with `epilogue`). */
+  /** Epilogue: a bias [N] added to every row, then an activation (variants with `epilogue`). */
   bias?: Tensor | null;
-  activation?: number;
+  activation?: EpilogueActivation;
 }
 
-export function launchMatmul(variant: MatmulVariant, problem: MatmulProblem): void {
+/** The launch of one product with `variant`. */
+export function matmulDispatch(variant: MatmulVariant, problem: MatmulProblem): Dispatch {
   const { a, b, out, M, N, K, transposeA, transposeB, batchShape } = problem;
   const batchCount = batchShape.reduce((product, dim) => product * dim, 1);
   const blocksAlongM = Math.ceil(M / variant.blockRows);
   const blocksAlongN = Math.ceil(N / variant.blockCols);
-  const vectorBuffers: Record<string, GPUBuffer> = variant.vectorLoads ? { a4: a.buffer, b4: b.buffer } : {};
+  const vectorTensors: Record<string, Tensor> = variant.vectorLoads ? { a4: a, b4: b } : {};
   const bias = problem.bias ?? null;
-  const activation = problem.activation ?? 0;
-  if (!variant.epilogue && (bias || activation !== 0)) throw new Error(`matmul variant '${variant.kernel.name}' has no bias/activation epilogue`);
-  // An absent bias binds a placeholder (a binding cannot be left empty, nor alias the output).
-  const epilogueBuffers: Record<string, GPUBuffer> = variant.epilogue ? { bias: bias ? bias.buffer : placeholderBuffer() } : {};
+  const activation = epilogueActivations.code[problem.activation ?? 'linear'];
+  if (!variant.epilogue && (bias || activation !== epilogueActivations.code.linear)) throw new Error(`matmul variant '${variant.kernel.name}' has no bias/activation epilogue`);
+  // An absent bias (null) binds a placeholder: a binding cannot be left empty, nor alias the output.
+  const epilogueTensors: Record<string, Tensor | null> = variant.epilogue ? { bias } : {};
   const epilogueConstants: Record<string, number> = variant.epilogue ? { HAS_BIAS: bias ? 1 : 0, ACTIVATION: activation } : {};
   // vec4 loads need every 4-aligned run along the contiguous dim to start at a multiple of 4.
   const vectorConstants: Record<string, number> = variant.vectorLoads
     ? { VEC4_A: (transposeA ? M : K) % 4 === 0 ? 1 : 0, VEC4_B: (transposeB ? K : N) % 4 === 0 ? 1 : 0, K_TAIL: K % 4 === 0 ? 0 : 1 }
     : {};
-  launch(variant.kernel, {
-    buffers: { a: a.buffer, b: b.buffer, out: out.buffer, ...vectorBuffers, ...epilogueBuffers },
+  return {
+    kernel: variant.kernel,
+    tensors: { a, b, out, ...vectorTensors, ...epilogueTensors },
     uniforms: {
       M, N, K, blocksAlongM, blocksAlongN, batchCount,
       batchRank: batchShape.length,
@@ -218,5 +207,16 @@ export function launchMatmul(variant: MatmulVariant, problem: MatmulProblem): vo
     },
     variant: { constants: { TRANSPOSE_A: transposeA ? 1 : 0, TRANSPOSE_B: transposeB ? 1 : 0, ...vectorConstants, ...epilogueConstants, ...variant.constants } },
     workgroups: gridFor(blocksAlongM * blocksAlongN * batchCount),
-  });
+  };
+}
+
+/**
+ * Runs one product with `variant` into `problem.out`, a fresh tensor, unrecorded: for benchmarks
+ * and tests that time or check each variant on the same tensors.
+ */
+export function launchMatmul(variant: MatmulVariant, problem: MatmulProblem): Tensor {
+  return kernelOp(variant.kernel.name, [problem.a, problem.b], () => ({
+    output: problem.out,
+    steps: (out) => [matmulDispatch(variant, { ...problem, out })],
+  }));
 }

@@ -1,17 +1,14 @@
 // Shape ops that move elements without computing on them: reshape (a view), and transpose,
 // broadcastTo, slice, concat as one strided copy (shaders/movement.wgsl). Each backward sits beside it.
 import movementSource from '../../shaders/movement.wgsl';
-import { recordOp } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import { encodeCopy } from '../runtime/commands';
-import { BYTES_PER_ELEMENT, Tensor } from '../tensor';
+import { Tensor } from '../tensor';
 import { assertValidShape, broadcastStrides, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape';
 import { MAX_RANK } from './broadcast';
-import { zeros } from './creation';
+import { fillDispatch } from './creation';
+import { kernelOp, opKernel, type Dispatch, type Step } from './kernelOp';
 
-const movementKernel = defineKernel('movement', movementSource);
+const movementKernel = opKernel('movement', movementSource);
 
 /** One side of a strided copy: a tensor, where its element 0 of the walk sits, and its per-axis strides. */
 interface StridedView {
@@ -21,18 +18,19 @@ interface StridedView {
 }
 
 /**
- * Copies `shape`'s worth of elements: walking idx over `shape` row-major,
+ * The launch that copies `shape`'s worth of elements: walking idx over `shape` row-major,
  * to[to.offset + Σ idx·to.strides] = from[from.offset + Σ idx·from.strides]. The only index math here.
  */
-function stridedCopy(op: string, shape: Shape, from: StridedView, to: StridedView): void {
+function stridedCopy(op: string, shape: Shape, from: StridedView, to: StridedView): Dispatch[] {
   const count = sizeOf(shape);
-  if (count === 0) return;
+  if (count === 0) return [];
   const axes = mergeAxes(shape, from.strides, to.strides);
   if (axes.length > MAX_RANK) {
     throw new ShapeError(`${op}: this copy of shape ${formatShape(shape)} needs ${axes.length} axes; kernels support ${MAX_RANK}`);
   }
-  launch(movementKernel, {
-    buffers: { x: from.tensor.buffer, out: to.tensor.buffer },
+  return [{
+    kernel: movementKernel,
+    tensors: { x: from.tensor, out: to.tensor },
     uniforms: {
       count,
       rank: axes.length,
@@ -43,7 +41,7 @@ function stridedCopy(op: string, shape: Shape, from: StridedView, to: StridedVie
       outStrides: axes.map((axis) => axis.outStride),
     },
     threads: count,
-  });
+  }];
 }
 
 /**
@@ -89,11 +87,11 @@ function offsetOf(begin: readonly number[], shape: Shape): number {
 
 /** The same elements in a new shape, sharing x's buffer (no copy). One dimension may be -1. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  x.assertAlive('reshape');
-  const resolved = resolveReshape(x.shape, shape);
-  const out = Tensor.view(x, resolved);
-  recordOp('reshape', [x], out, (dy) => [reshape(dy, x.shape)]);
-  return out;
+  return kernelOp('reshape', [x], () => ({
+    output: Tensor.view(x, resolveReshape(x.shape, shape)),
+    steps: () => [],
+    backward: (dy) => [reshape(dy, x.shape)],
+  }));
 }
 
 function resolveReshape(from: Shape, shape: readonly number[]): number[] {
@@ -111,33 +109,37 @@ function resolveReshape(from: Shape, shape: readonly number[]): number[] {
 
 /** Output axis i is input axis perm[i]; the default reverses the axes (a matrix transpose for rank 2). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
-  x.assertAlive('transpose');
-  const order = perm ? [...perm] : x.shape.map((_, axis) => x.rank - 1 - axis);
-  const isPermutation = order.length === x.rank && [...order].sort((p, q) => p - q).every((axis, i) => axis === i);
-  if (!isPermutation) {
-    throw new ValueError(`transpose: perm [${order.join(',')}] is not a permutation of the axes of a rank-${x.rank} tensor ${formatShape(x.shape)}`);
-  }
-  const out = Tensor.empty(order.map((axis) => x.shape[axis]), x.dtype);
-  const inStrides = stridesOf(x.shape);
-  stridedCopy('transpose', out.shape, { tensor: x, offset: 0, strides: order.map((axis) => inStrides[axis]) }, contiguous(out));
-  const inverse = new Array<number>(order.length);
-  order.forEach((axis, position) => (inverse[axis] = position));
-  recordOp('transpose', [x], out, (dy) => [transpose(dy, inverse)]);
-  return out;
+  return kernelOp('transpose', [x], () => {
+    const order = perm ? [...perm] : x.shape.map((_, axis) => x.rank - 1 - axis);
+    const isPermutation = order.length === x.rank && [...order].sort((p, q) => p - q).every((axis, i) => axis === i);
+    if (!isPermutation) {
+      throw new ValueError(`transpose: perm [${order.join(',')}] is not a permutation of the axes of a rank-${x.rank} tensor ${formatShape(x.shape)}`);
+    }
+    const inStrides = stridesOf(x.shape);
+    const inverse = new Array<number>(order.length);
+    order.forEach((axis, position) => (inverse[axis] = position));
+    return {
+      output: { shape: order.map((axis) => x.shape[axis]), dtype: x.dtype },
+      steps: (out) => stridedCopy('transpose', out.shape, { tensor: x, offset: 0, strides: order.map((axis) => inStrides[axis]) }, contiguous(out)),
+      backward: (dy) => [transpose(dy, inverse)],
+    };
+  });
 }
 
 /** Repeats x along axes of size 1 (and new leading axes) to fill `shape`, by NumPy broadcasting. */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  x.assertAlive('broadcastTo');
-  assertValidShape('broadcastTo', shape);
-  const leading = shape.length - x.rank;
-  const fits = leading >= 0 && x.shape.every((dim, axis) => dim === 1 || dim === shape[leading + axis]);
-  if (!fits) throw new ShapeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
-  const out = Tensor.empty(shape, x.dtype);
-  stridedCopy('broadcastTo', shape, { tensor: x, offset: 0, strides: broadcastStrides(x.shape, shape) }, contiguous(out));
-  // The tape sums dy back to x's shape (src/autograd/unbroadcast.ts).
-  recordOp('broadcastTo', [x], out, (dy) => [dy]);
-  return out;
+  return kernelOp('broadcastTo', [x], () => {
+    assertValidShape('broadcastTo', shape);
+    const leading = shape.length - x.rank;
+    const fits = leading >= 0 && x.shape.every((dim, axis) => dim === 1 || dim === shape[leading + axis]);
+    if (!fits) throw new ShapeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
+    return {
+      output: { shape, dtype: x.dtype },
+      steps: (out) => stridedCopy('broadcastTo', shape, { tensor: x, offset: 0, strides: broadcastStrides(x.shape, shape) }, contiguous(out)),
+      // The tape sums dy back to x's shape (src/autograd/unbroadcast.ts).
+      backward: (dy) => [dy],
+    };
+  });
 }
 
 /**
@@ -145,15 +147,19 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
  * a size of -1, or no size at all, runs to the end of the axis.
  */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
-  x.assertAlive('slice');
-  const { start, shape } = resolveSlice(x.shape, begin, size);
-  const out = Tensor.empty(shape, x.dtype);
-  const offset = offsetOf(start, x.shape);
-  // A run of whole rows (fit's batches) is one contiguous block: a buffer copy, not a dispatch.
-  if (isContiguousBlock(start, shape, x.shape)) encodeCopy(x.buffer, offset * BYTES_PER_ELEMENT, out.buffer, 0, out.size * BYTES_PER_ELEMENT);
-  else stridedCopy('slice', shape, { tensor: x, offset, strides: stridesOf(x.shape) }, contiguous(out));
-  recordOp('slice', [x], out, (dy) => [padWithZeros(dy, start, x.shape)]);
-  return out;
+  return kernelOp('slice', [x], () => {
+    const { start, shape } = resolveSlice(x.shape, begin, size);
+    const offset = offsetOf(start, x.shape);
+    // A run of whole rows (fit's batches) is one contiguous block: a buffer copy, not a dispatch.
+    const copy = isContiguousBlock(start, shape, x.shape);
+    return {
+      output: { shape, dtype: x.dtype },
+      steps: (out) => (copy
+        ? [{ copy: { from: x, fromOffset: offset, to: out, toOffset: 0, count: out.size } }]
+        : stridedCopy('slice', shape, { tensor: x, offset, strides: stridesOf(x.shape) }, contiguous(out))),
+      backward: (dy) => [padWithZeros(dy, start, x.shape)],
+    };
+  });
 }
 
 function resolveSlice(shape: Shape, begin: readonly number[], size?: readonly number[]): { start: number[]; shape: number[] } {
@@ -173,44 +179,51 @@ function resolveSlice(shape: Shape, begin: readonly number[], size?: readonly nu
 
 /** x placed at `begin` inside zeros of `shape`: the gradient of slice (and slice is its gradient). */
 function padWithZeros(x: Tensor, begin: readonly number[], shape: Shape): Tensor {
-  const out = zeros(shape, x.dtype);
-  stridedCopy('slice (backward)', x.shape, contiguous(x), { tensor: out, offset: offsetOf(begin, shape), strides: stridesOf(shape) });
-  recordOp('pad', [x], out, (dy) => [slice(dy, begin, x.shape)]);
-  return out;
+  return kernelOp('pad', [x], () => ({
+    output: { shape, dtype: x.dtype },
+    steps: (out) => [
+      fillDispatch(out, 0),
+      ...stridedCopy('slice (backward)', x.shape, contiguous(x), { tensor: out, offset: offsetOf(begin, shape), strides: stridesOf(shape) }),
+    ],
+    backward: (dy) => [slice(dy, begin, x.shape)],
+  }));
 }
 
 /** Joins tensors along an existing axis; every other dimension, the rank and the dtype must agree. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('concat: needs at least one tensor');
-  tensors.forEach((t) => t.assertAlive('concat'));
-  const shapes = tensors.map((t) => `${formatShape(t.shape)}`).join(', ');
-  const [first] = tensors;
-  if (tensors.some((t) => t.rank !== first.rank)) throw new ShapeError(`concat: ranks differ: ${shapes}`);
-  if (first.rank === 0) throw new ShapeError('concat: cannot concatenate scalars (rank 0); reshape them to [1] first');
-  const along = normalizeAxis('concat', axis, first.rank);
-  if (tensors.some((t) => t.dtype !== first.dtype)) {
-    throw new ValueError(`concat: dtypes differ: ${tensors.map((t) => `${t.dtype} ${formatShape(t.shape)}`).join(', ')}`);
-  }
-  if (tensors.some((t) => t.shape.some((dim, a) => a !== along && dim !== first.shape[a]))) {
-    throw new ShapeError(`concat: shapes ${shapes} differ off axis ${along}`);
-  }
-  const shape = [...first.shape];
-  shape[along] = tensors.reduce((total, t) => total + t.shape[along], 0);
-  const out = Tensor.empty(shape, first.dtype);
-  const outStrides = stridesOf(shape);
-  const starts: number[] = [];
-  let start = 0;
-  // Along the leading axis (all dims before it 1) each piece is one contiguous block of the output:
-  // a buffer copy, cheaper than a dispatch (fit stacks its per-epoch figures this way).
-  const leading = shape.slice(0, along).every((dim) => dim === 1);
-  for (const piece of tensors) {
-    starts.push(start);
-    if (leading) encodeCopy(piece.buffer, 0, out.buffer, start * outStrides[along] * BYTES_PER_ELEMENT, piece.size * BYTES_PER_ELEMENT);
-    else stridedCopy('concat', piece.shape, contiguous(piece), { tensor: out, offset: start * outStrides[along], strides: outStrides });
-    start += piece.shape[along];
-  }
-  recordOp('concat', tensors, out, (dy) =>
-    tensors.map((piece, i) => slice(dy, shape.map((_, a) => (a === along ? starts[i] : 0)), piece.shape)),
-  );
-  return out;
+  return kernelOp('concat', tensors, () => {
+    const shapes = tensors.map((t) => `${formatShape(t.shape)}`).join(', ');
+    const [first] = tensors;
+    if (tensors.some((t) => t.rank !== first.rank)) throw new ShapeError(`concat: ranks differ: ${shapes}`);
+    if (first.rank === 0) throw new ShapeError('concat: cannot concatenate scalars (rank 0); reshape them to [1] first');
+    const along = normalizeAxis('concat', axis, first.rank);
+    if (tensors.some((t) => t.dtype !== first.dtype)) {
+      throw new ValueError(`concat: dtypes differ: ${tensors.map((t) => `${t.dtype} ${formatShape(t.shape)}`).join(', ')}`);
+    }
+    if (tensors.some((t) => t.shape.some((dim, a) => a !== along && dim !== first.shape[a]))) {
+      throw new ShapeError(`concat: shapes ${shapes} differ off axis ${along}`);
+    }
+    let total = 0;
+    const starts = tensors.map((t) => {
+      const start = total;
+      total += t.shape[along];
+      return start;
+    });
+    const shape = first.shape.map((dim, a) => (a === along ? total : dim));
+    const outStrides = stridesOf(shape);
+    // Along the leading axis (all dims before it 1) each piece is one contiguous block of the output:
+    // a buffer copy, cheaper than a dispatch (fit stacks its per-epoch figures this way).
+    const leading = shape.slice(0, along).every((dim) => dim === 1);
+    return {
+      output: { shape, dtype: first.dtype },
+      steps: (out) => tensors.flatMap((piece, i): Step[] => {
+        const offset = starts[i] * outStrides[along];
+        return leading
+          ? [{ copy: { from: piece, fromOffset: 0, to: out, toOffset: offset, count: piece.size } }]
+          : stridedCopy('concat', piece.shape, contiguous(piece), { tensor: out, offset, strides: outStrides });
+      }),
+      backward: (dy) => tensors.map((piece, i) => slice(dy, shape.map((_, a) => (a === along ? starts[i] : 0)), piece.shape)),
+    };
+  });
 }

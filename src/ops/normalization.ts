@@ -1,17 +1,15 @@
 // Normalization. batchNorm (and layerNorm over non-contiguous axes) is moments over axes plus one
 // fused elementwise kernel (x − mean)·rsqrt(variance + ε)·γ + β: the statistics are ordinary
 // recorded ops, so the tape carries gradients through them. layerNorm over contiguous axes is one
-// row kernel forward and one backward (shaders/layerNorm*.wgsl): on a small transformer's training
-// step (SwiftShader) that cut layer-norm GPU time from 16 ms (composed) to 0.5 ms, the step 41 → 23 ms.
+// row kernel forward and one backward (shaders/layerNorm*.wgsl), far faster than the composed
+// form on a transformer's training step (bench/NOTES.md).
 import ieeeSource from '../../shaders/ieee.wgsl';
 import layerNormSource from '../../shaders/layerNorm.wgsl';
 import layerNormBackwardSource from '../../shaders/layerNormBackward.wgsl';
-import { isRecording, recordOp } from '../autograd/recorder';
+import { isRecording } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { tidy } from '../memory';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { broadcastShapes, normalizeAxes, shapesEqual, sizeOf } from '../shape';
 import { add, mul, sub } from './binary';
 import { defineElementwise } from './elementwise';
@@ -19,9 +17,11 @@ import { reshape } from './movement';
 import { assertFloat } from './operand';
 import { mean as reduceMean, sum, type Axes } from './reduce';
 
-const layerNormKernel = defineKernel('layerNorm', ieeeSource + layerNormSource);
-const layerNormBackwardKernel = defineKernel('layerNormBackward', layerNormBackwardSource);
+import { kernelOp, kernelOutputs, opKernel } from './kernelOp';
 import { rsqrt } from './unary';
+
+const layerNormKernel = opKernel('layerNorm', ieeeSource + layerNormSource);
+const layerNormBackwardKernel = opKernel('layerNormBackward', layerNormBackwardSource);
 
 /** (x − m)², its gradient taken for x only: as tf.nn.moments' stop_gradient on the mean (Σ(x − m) = 0 makes that term vanish). */
 const squaredDeviation = defineElementwise({
@@ -148,25 +148,26 @@ export function layerNorm(x: Tensor, gamma: Tensor | null = null, beta: Tensor |
       return normalize(x, stats.mean, stats.variance, shaped(gamma, 1), shaped(beta, 0), epsilon);
     });
   }
-  const out = Tensor.empty(x.shape, 'float32');
   const rows = rowLayout(x.shape, axes, epsilon);
-  if (out.size > 0) {
-    launch(layerNormKernel, {
-      buffers: { x: x.buffer, gamma: (gamma ?? x).buffer, beta: (beta ?? x).buffer, out: out.buffer },
+  const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
+  return kernelOp('layerNorm', inputs, () => ({
+    output: { shape: x.shape, dtype: 'float32' },
+    steps: (out) => (out.size === 0 ? [] : [{
+      kernel: layerNormKernel,
+      // Absent gamma and beta bind x in their place; the kernel does not read them.
+      tensors: { x, gamma: gamma ?? x, beta: beta ?? x, out },
       uniforms: rows,
       variant: { constants: { HAS_GAMMA: gamma ? 1 : 0, HAS_BETA: beta ? 1 : 0 } },
       threads: rows.rows,
-    });
-  }
-  const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
-  recordOp('layerNorm', inputs, out, (dy, needed) => {
-    const [needX, needGamma, needBeta] = [needed[0], gamma ? needed[1] : false, beta ? needed[inputs.length - 1] : false];
-    const gradients = isRecording()
-      ? composedLayerNormGradients(x, gamma, dy, layout, { x: needX, gamma: needGamma, beta: needBeta })
-      : fusedLayerNormGradients(x, gamma, dy, layout, { x: needX, gamma: needGamma, beta: needBeta });
-    return [gradients.x, ...(gamma ? [gradients.gamma] : []), ...(beta ? [gradients.beta] : [])];
-  });
-  return out;
+    }]),
+    backward: (dy, needed) => {
+      const [needX, needGamma, needBeta] = [needed[0], gamma ? needed[1] : false, beta ? needed[inputs.length - 1] : false];
+      const gradients = isRecording()
+        ? composedLayerNormGradients(x, gamma, dy, layout, { x: needX, gamma: needGamma, beta: needBeta })
+        : fusedLayerNormGradients(x, gamma, dy, layout, { x: needX, gamma: needGamma, beta: needBeta });
+      return [gradients.x, ...(gamma ? [gradients.gamma] : []), ...(beta ? [gradients.beta] : [])];
+    },
+  }));
 }
 
 interface LayerNormLayout {
@@ -196,17 +197,17 @@ function fusedLayerNormGradients(x: Tensor, gamma: Tensor | null, dy: Tensor, la
   const acrossRows = rowAxes(x.rank, layout.axes);
   const beta = needed.beta ? reshape(sum(dy, acrossRows), layout.paramShape) : null;
   if (!needed.x && !needed.gamma) return { x: null, gamma: null, beta };
-  const dx = Tensor.empty(x.shape, 'float32');
-  const dyXhat = Tensor.empty(x.shape, 'float32');
   const rows = rowLayout(x.shape, layout.axes, layout.epsilon);
-  if (x.size > 0) {
-    launch(layerNormBackwardKernel, {
-      buffers: { x: x.buffer, gamma: (gamma ?? x).buffer, dy: dy.buffer, dx: dx.buffer, dyXhat: dyXhat.buffer },
+  const [dx, dyXhat] = kernelOutputs('layerNorm (backward)', [x, dy, ...(gamma ? [gamma] : [])], () => ({
+    outputs: [{ shape: x.shape, dtype: 'float32' }, { shape: x.shape, dtype: 'float32' }],
+    steps: ([dx, dyXhat]) => (x.size === 0 ? [] : [{
+      kernel: layerNormBackwardKernel,
+      tensors: { x, gamma: gamma ?? x, dy, dx, dyXhat },
       uniforms: rows,
       variant: { constants: { HAS_GAMMA: gamma ? 1 : 0 } },
       threads: rows.rows,
-    });
-  }
+    }]),
+  }));
   try {
     return { x: needed.x ? dx : null, gamma: needed.gamma ? reshape(sum(dyXhat, acrossRows), layout.paramShape) : null, beta };
   } finally {

@@ -5,16 +5,14 @@ import windowSource from '../../shaders/window.wgsl';
 import poolArgmaxSource from '../../shaders/poolArgmax.wgsl';
 import poolSource from '../../shaders/pool.wgsl';
 import poolGradSource from '../../shaders/poolGrad.wgsl';
-import { recordOp } from '../autograd/recorder';
 import { ValueError, formatShape } from '../errors';
-import { defineKernel, type Kernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
+import { kernelOp, opKernel, type Kernel, type OpBackward } from './kernelOp';
 import { assertFloat } from './operand';
 import { assertImageBatch, explicitPadding, perAxis, windowGeometry, windowUniforms, type Padding, type PerAxis, type WindowGeometry } from './windows';
 
-const poolKernel = defineKernel('pool', windowSource + poolArgmaxSource + poolSource);
-const poolGradKernel = defineKernel('poolGrad', windowSource + poolArgmaxSource + poolGradSource);
+const poolKernel = opKernel('pool', windowSource + poolArgmaxSource + poolSource);
+const poolGradKernel = opKernel('poolGrad', windowSource + poolArgmaxSource + poolGradSource);
 
 export interface Pool2dOptions {
   /** Window size: one number or [height, width] (default 2). */
@@ -65,62 +63,64 @@ export function assertPoolPadding(op: string, padding: Padding, poolSize: [numbe
   }
 }
 
-/** Pools `values` over the windows, choosing (for max) where `x`, of the same shape, is largest. */
-function runPool(kind: PoolKind, x: Tensor, values: Tensor, g: WindowGeometry): Tensor {
-  return launchPoolKernel(poolKernel, kind, { x, values }, 'out', [g.batch, g.outSize[0], g.outSize[1], g.channels], g);
+/**
+ * One pool kernel as an op: y [N, OH, OW, C] pools `values` (null: x itself, the only input then)
+ * over the windows, max taking it where x, of the same shape, is first largest.
+ */
+function runPool(name: string, kind: PoolKind, x: Tensor, values: Tensor | null, g: WindowGeometry, backward: OpBackward): Tensor {
+  const inputs = values ? [x, values] : [x];
+  return poolKernelOp(name, poolKernel, kind, inputs, { x, values: values ?? x }, 'out', [g.batch, g.outSize[0], g.outSize[1], g.channels], g, backward);
 }
 
-/** dy [N, OH, OW, C] → dx [N, H, W, C]; `x` is only read for max (avg binds dy in its place). */
-function runPoolGrad(kind: PoolKind, x: Tensor, dy: Tensor, g: WindowGeometry): Tensor {
-  return launchPoolKernel(poolGradKernel, kind, { x, dy }, 'dx', [g.batch, g.inSize[0], g.inSize[1], g.channels], g);
+/**
+ * dy [N, OH, OW, C] → dx [N, H, W, C], recorded on [x, dy] for max; avg records [dy] only and binds
+ * it in x's place (the kernel reads x only for max).
+ */
+function runPoolGrad(name: string, kind: PoolKind, x: Tensor | null, dy: Tensor, g: WindowGeometry, backward: OpBackward): Tensor {
+  const inputs = x ? [x, dy] : [dy];
+  return poolKernelOp(name, poolGradKernel, kind, inputs, { x: x ?? dy, dy }, 'dx', [g.batch, g.inSize[0], g.inSize[1], g.channels], g, backward);
 }
 
-/** One invocation per element of a new output of `outShape`, bound as `outName`. */
-function launchPoolKernel(kernel: Kernel, kind: PoolKind, inputs: Record<string, Tensor>, outName: string, outShape: number[], g: WindowGeometry): Tensor {
-  const out = Tensor.empty(outShape, 'float32');
-  const buffers: Record<string, GPUBuffer> = { [outName]: out.buffer };
-  for (const [name, tensor] of Object.entries(inputs)) buffers[name] = tensor.buffer;
-  launch(kernel, {
-    buffers,
-    uniforms: windowUniforms(g, out.size),
-    variant: { constants: { MAX: kind === 'max' ? 1 : 0 } },
-    threads: out.size,
-  });
-  return out;
+/** One invocation per element of a new output of `outShape`, bound as `outName` beside `bindings`. */
+function poolKernelOp(
+  name: string, kernel: Kernel, kind: PoolKind, inputs: Tensor[], bindings: Record<string, Tensor>,
+  outName: string, outShape: number[], g: WindowGeometry, backward: OpBackward,
+): Tensor {
+  return kernelOp(name, inputs, () => ({
+    output: { shape: outShape, dtype: 'float32' },
+    steps: (out) => [{
+      kernel,
+      tensors: { ...bindings, [outName]: out },
+      uniforms: windowUniforms(g, out.size),
+      variant: { constants: { MAX: kind === 'max' ? 1 : 0 } },
+      threads: out.size,
+    }],
+    backward,
+  }));
 }
 
 function maxPool(x: Tensor, g: WindowGeometry): Tensor {
-  const y = runPool('max', x, x, g);
-  recordOp('maxPool2d', [x], y, (dy) => [maxPoolGrad(x, dy, g)]);
-  return y;
+  return runPool('maxPool2d', 'max', x, null, g, (dy) => [maxPoolGrad(x, dy, g)]);
 }
 
 /** dy [N, OH, OW, C] → dx shaped like x: dy routed to each window's (first) largest x. */
 function maxPoolGrad(x: Tensor, dy: Tensor, g: WindowGeometry): Tensor {
-  const dx = runPoolGrad('max', x, dy, g);
   // Linear in dy, with pickAtMax as its adjoint. The positions are piecewise constant in x, so
   // nothing flows back to x.
-  recordOp('maxPool2dGrad', [x, dy], dx, (ddx) => [null, pickAtMax(x, ddx, g)]);
-  return dx;
+  return runPoolGrad('maxPool2dGrad', 'max', x, dy, g, (ddx) => [null, pickAtMax(x, ddx, g)]);
 }
 
 /** For each window, the element of `values` where x is (first) largest: the adjoint of maxPoolGrad. */
 function pickAtMax(x: Tensor, values: Tensor, g: WindowGeometry): Tensor {
-  const picked = runPool('max', x, values, g);
-  recordOp('maxPool2dPick', [x, values], picked, (dpicked) => [null, maxPoolGrad(x, dpicked, g)]);
-  return picked;
+  return runPool('maxPool2dPick', 'max', x, values, g, (dpicked) => [null, maxPoolGrad(x, dpicked, g)]);
 }
 
 function avgPool(x: Tensor, g: WindowGeometry): Tensor {
-  const y = runPool('avg', x, x, g);
-  recordOp('avgPool2d', [x], y, (dy) => [avgPoolGrad(dy, g)]);
-  return y;
+  return runPool('avgPool2d', 'avg', x, null, g, (dy) => [avgPoolGrad(dy, g)]);
 }
 
 /** dy [N, OH, OW, C] → dx [N, H, W, C]: each window's gradient spread evenly over its pixels. */
 function avgPoolGrad(dy: Tensor, g: WindowGeometry): Tensor {
-  const dx = runPoolGrad('avg', dy, dy, g);
   // Linear in dy, and its adjoint is average pooling again.
-  recordOp('avgPool2dGrad', [dy], dx, (ddx) => [avgPool(ddx, g)]);
-  return dx;
+  return runPoolGrad('avgPool2dGrad', 'avg', null, dy, g, (ddx) => [avgPool(ddx, g)]);
 }

@@ -2,15 +2,13 @@
 // call hashes (seed, call number, element index), so no generator state lives on the GPU.
 import randomSource from '../../shaders/random.wgsl';
 import { ValueError } from '../errors';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
 import { assertValidShape, type Shape } from '../shape';
-import { Tensor, type DType } from '../tensor';
+import type { Tensor, DType } from '../tensor';
+import { kernelOp, opKernel, selectorCodes } from './kernelOp';
 
-const randomKernel = defineKernel('random', randomSource);
-
-/** Each distribution's code in shaders/random.wgsl. */
-const distributionCodes = { uniform: 0, normal: 1, integer: 2 } as const;
+/** The random kernel's DISTRIBUTION selector: UNIFORM, NORMAL and INTEGER in the WGSL. */
+const distributions = selectorCodes(['uniform', 'normal', 'integer'] as const);
+const randomKernel = opKernel('random', distributions.wgsl + randomSource);
 
 const ELEMENTS_PER_THREAD = 4;
 
@@ -95,23 +93,27 @@ export function hostRandomSeed(): number {
 
 interface DrawParameters { low?: number; scale?: number; intLow?: number; intRange?: number }
 
-function draw(op: string, shape: Shape, distribution: keyof typeof distributionCodes, dtype: DType, parameters: DrawParameters, key = nextDraw()): Tensor {
-  assertValidShape(op, shape);
-  const out = Tensor.empty(shape, dtype);
-  launch(randomKernel, {
-    buffers: { out: out.buffer },
-    uniforms: {
-      count: out.size,
-      ...key,
-      low: parameters.low ?? 0,
-      scale: parameters.scale ?? 0,
-      intLow: parameters.intLow ?? 0,
-      intRange: parameters.intRange ?? 0,
-    },
-    variant: { constants: { DISTRIBUTION: distributionCodes[distribution] } },
-    threads: Math.ceil(out.size / ELEMENTS_PER_THREAD),
+function draw(op: string, shape: Shape, distribution: keyof typeof distributions.code, dtype: DType, parameters: DrawParameters, key = nextDraw()): Tensor {
+  return kernelOp(op, [], () => {
+    assertValidShape(op, shape);
+    return {
+      output: { shape, dtype },
+      steps: (out) => [{
+        kernel: randomKernel,
+        tensors: { out },
+        uniforms: {
+          count: out.size,
+          ...key,
+          low: parameters.low ?? 0,
+          scale: parameters.scale ?? 0,
+          intLow: parameters.intLow ?? 0,
+          intRange: parameters.intRange ?? 0,
+        },
+        variant: { constants: { DISTRIBUTION: distributions.code[distribution] } },
+        threads: Math.ceil(out.size / ELEMENTS_PER_THREAD),
+      }],
+    };
   });
-  return out;
 }
 
 function assertFiniteNumbers(op: string, values: Record<string, number>): void {

@@ -2,20 +2,20 @@
 import reduceSource from '../../shaders/reduce.wgsl';
 import argmaxSource from '../../shaders/reduceArgmax.wgsl';
 import ieeeSource from '../../shaders/ieee.wgsl';
-import { recordOp } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import { Tensor, type DType } from '../tensor';
+import type { Tensor, DType } from '../tensor';
 import { normalizeAxes, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape';
 import { div, mul } from './binary';
 import { equal } from './compare';
-import { full } from './creation';
+import { fillDispatch } from './creation';
+import { kernelOp, opKernel, selectorCodes, type Dispatch, type OpBackward, type Scratch } from './kernelOp';
 import { broadcastTo, reshape } from './movement';
 import { wgslType } from './operand';
 
-const reduceKernel = defineKernel('reduce', ieeeSource + reduceSource);
-const argmaxKernel = defineKernel('reduceArgmax', ieeeSource + argmaxSource);
+/** The reduce kernel's OP selector: SUM, MAX and MIN in the WGSL. */
+const reduceOps = selectorCodes<ReduceOp>(['sum', 'max', 'min']);
+const reduceKernel = opKernel('reduce', ieeeSource + reduceOps.wgsl + reduceSource);
+const argmaxKernel = opKernel('reduceArgmax', ieeeSource + argmaxSource);
 
 /**
  * Most elements one invocation folds in one pass. Longer reductions write a partial result per
@@ -30,7 +30,6 @@ const MAX_KERNEL_RANK = 8;
 export type Axes = number | readonly number[];
 
 type ReduceOp = 'sum' | 'max' | 'min';
-const reduceCodes: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
 
 /** Axes as the kernel walks them: sizes with the strides of the row-major input. */
 interface StridedAxes { shape: number[]; strides: number[] }
@@ -85,54 +84,69 @@ function planReduction(op: string, shape: Shape, axes: Axes | undefined, keepDim
   return { axes: axesList, outShape, keptShape, reducedCount: sizeOf(reduced.shape), kept, reduced };
 }
 
-/** Runs the reduce kernel, pass after pass, until each output element is one value. */
-function reducePasses(op: ReduceOp, input: Tensor, plan: Reduction, accumulator: DType): Tensor {
-  const outCount = sizeOf(plan.kept.shape);
-  const chunks = Math.ceil(plan.reducedCount / REDUCE_CHUNK);
-  const out = Tensor.empty(chunks === 1 ? plan.outShape : [outCount, chunks], accumulator);
-  launch(reduceKernel, {
-    buffers: { x: input.buffer, out: out.buffer },
-    uniforms: {
-      partialCount: outCount * chunks,
-      chunks,
-      chunkSize: REDUCE_CHUNK,
-      reducedCount: plan.reducedCount,
-      keptRank: plan.kept.shape.length,
-      reducedRank: plan.reduced.shape.length,
-      keptShape: plan.kept.shape,
-      keptStrides: plan.kept.strides,
-      reducedShape: plan.reduced.shape,
-      reducedStrides: plan.reduced.strides,
-    },
-    variant: {
-      aliases: { Element: wgslType(input.dtype), Accumulator: wgslType(accumulator) },
-      constants: { OP: reduceCodes[op] },
-    },
-    threads: outCount * chunks,
-  });
-  if (chunks === 1) return out;
-  const partials: Reduction = {
-    ...plan,
-    reducedCount: chunks,
-    kept: { shape: [outCount], strides: [chunks] },
-    reduced: { shape: [chunks], strides: [1] },
-  };
-  try {
-    return reducePasses(op, out, partials, accumulator);
-  } finally {
-    out.dispose();
+/**
+ * The reduce kernel's passes from `input` into `output`: while a pass leaves more than one partial
+ * result per output element, it writes them to a scratch tensor that the next pass reduces.
+ */
+function reductionDispatches(op: ReduceOp, input: Tensor, output: Tensor, plan: Reduction, scratch: Scratch): Dispatch[] {
+  const dispatches: Dispatch[] = [];
+  let source = input;
+  let pass = plan;
+  for (;;) {
+    const outCount = sizeOf(pass.kept.shape);
+    const chunks = Math.ceil(pass.reducedCount / REDUCE_CHUNK);
+    const target = chunks === 1 ? output : scratch([outCount, chunks], output.dtype);
+    dispatches.push({
+      kernel: reduceKernel,
+      tensors: { x: source, out: target },
+      uniforms: {
+        partialCount: outCount * chunks,
+        chunks,
+        chunkSize: REDUCE_CHUNK,
+        reducedCount: pass.reducedCount,
+        keptRank: pass.kept.shape.length,
+        reducedRank: pass.reduced.shape.length,
+        keptShape: pass.kept.shape,
+        keptStrides: pass.kept.strides,
+        reducedShape: pass.reduced.shape,
+        reducedStrides: pass.reduced.strides,
+      },
+      variant: {
+        aliases: { Element: wgslType(source.dtype), Accumulator: wgslType(output.dtype) },
+        constants: { OP: reduceOps.code[op] },
+      },
+      threads: outCount * chunks,
+    });
+    if (chunks === 1) return dispatches;
+    source = target;
+    pass = { ...pass, reducedCount: chunks, kept: { shape: [outCount], strides: [chunks] }, reduced: { shape: [chunks], strides: [1] } };
   }
 }
 
-/** The forward pass shared by sum, max and min (and mean, which sums into float32); `name` is for errors. */
-function reduce(op: ReduceOp, x: Tensor, axes: Axes | undefined, keepDims: boolean, accumulator: DType, name: string = op): { out: Tensor; plan: Reduction } {
-  x.assertAlive(name);
-  const plan = planReduction(name, x.shape, axes, keepDims);
-  if (plan.reducedCount === 0) {
-    if (op !== 'sum') throw new ValueError(`${name}: cannot reduce over zero elements (shape ${formatShape(x.shape)}), as it has no identity`);
-    return { out: full(plan.outShape, 0, accumulator), plan };
-  }
-  return { out: sizeOf(plan.outShape) === 0 ? Tensor.empty(plan.outShape, accumulator) : reducePasses(op, x, plan, accumulator), plan };
+/** The passes that write sum(input, axes) into `output`, for an op that finishes with a sum. */
+export function sumDispatches(input: Tensor, axes: Axes, output: Tensor, scratch: Scratch): Dispatch[] {
+  return output.size === 0 ? [] : reductionDispatches('sum', input, output, planReduction('sum', input.shape, axes, false), scratch);
+}
+
+/**
+ * A reduction as an op: sum, max and min (and mean, which sums into float32), recorded under
+ * `name` with the rule `backward` builds from the plan. Empty sums are 0; max and min of nothing throw.
+ */
+function reduce(name: string, op: ReduceOp, x: Tensor, axes: Axes | undefined, keepDims: boolean, accumulator: DType, backward: (plan: Reduction) => OpBackward | null): Tensor {
+  return kernelOp(name, [x], () => {
+    const plan = planReduction(name, x.shape, axes, keepDims);
+    if (plan.reducedCount === 0 && op !== 'sum') {
+      throw new ValueError(`${name}: cannot reduce over zero elements (shape ${formatShape(x.shape)}), as it has no identity`);
+    }
+    return {
+      output: { shape: plan.outShape, dtype: accumulator },
+      steps: (out, scratch) => {
+        if (plan.reducedCount === 0) return [fillDispatch(out, 0)];
+        return out.size === 0 ? [] : reductionDispatches(op, x, out, plan, scratch);
+      },
+      backward: backward(plan),
+    };
+  });
 }
 
 /** Gradient of a reduction's output, spread back over the input: dy broadcast along the reduced axes. */
@@ -142,17 +156,18 @@ function spreadBack(dy: Tensor, plan: Reduction, inputShape: Shape): Tensor {
 
 /** Sum over axes (all when omitted); int32 stays int32 (wrapping on overflow). Empty sums are 0. */
 export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  const { out, plan } = reduce('sum', x, axes, keepDims, x.dtype);
-  recordOp('sum', [x], out, (dy) => [spreadBack(dy, plan, x.shape)]);
-  return out;
+  return reduce('sum', 'sum', x, axes, keepDims, x.dtype, (plan) => (dy) => [spreadBack(dy, plan, x.shape)]);
 }
 
 /** Mean over axes, always float32 (int32 is summed in float32). Empty means are NaN (0 / 0), as NumPy. */
 export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  const { out: total, plan } = reduce('sum', x, axes, keepDims, 'float32', 'mean');
-  recordOp('sum', [x], total, x.dtype === 'float32' ? (dy) => [spreadBack(dy, plan, x.shape)] : null);
+  let count = 0;
+  const total = reduce('mean', 'sum', x, axes, keepDims, 'float32', (plan) => {
+    count = plan.reducedCount; // the divisor, known once the axes are validated
+    return x.dtype === 'float32' ? (dy) => [spreadBack(dy, plan, x.shape)] : null;
+  });
   try {
-    return div(total, plan.reducedCount);
+    return div(total, count);
   } finally {
     total.dispose();
   }
@@ -163,13 +178,11 @@ export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
  * PyTorch's amax do), so the gradient still sums to dy. int32 results have no gradient.
  */
 function extremum(op: 'max' | 'min', x: Tensor, axes: Axes | undefined, keepDims: boolean): Tensor {
-  const { out, plan } = reduce(op, x, axes, keepDims, x.dtype);
-  recordOp(op, [x], out, (dy) => {
+  return reduce(op, op, x, axes, keepDims, x.dtype, (plan) => (dy, _needed, out) => {
     const isExtremum = equal(x, reshape(out, plan.keptShape));
     const share = div(isExtremum, sum(isExtremum, plan.axes, true));
     return [mul(share, reshape(dy, plan.keptShape))];
   });
-  return out;
 }
 
 /** Largest element over axes; NaN if any element is NaN (NumPy). Throws over zero elements. */
@@ -183,44 +196,48 @@ export const min = (x: Tensor, axes?: Axes, keepDims = false): Tensor => extremu
  * Not differentiable.
  */
 export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
-  x.assertAlive('argmax');
-  if (axis !== undefined && x.rank === 0) throw new ValueError(`argmax: axis ${axis} is out of range for a tensor of rank 0`);
-  const along = axis === undefined ? undefined : normalizeAxis('argmax', axis, x.rank);
-  const outShape = along === undefined
-    ? (keepDims ? x.shape.map(() => 1) : [])
-    : x.shape.flatMap((dim, a) => (a === along ? (keepDims ? [1] : []) : [dim]));
-  const length = along === undefined ? x.size : x.shape[along];
-  const inner = along === undefined ? 1 : sizeOf(x.shape.slice(along + 1));
-  const outCount = sizeOf(outShape);
-  if (length === 0) throw new ValueError(`argmax: cannot take the argmax of zero elements (shape ${formatShape(x.shape)}, axis ${axis ?? 'all'})`);
-  const indices = outCount === 0 ? Tensor.empty(outShape, 'int32') : argmaxPasses(x, x, outCount, length, inner, outShape, true);
-  recordOp('argmax', [x], indices, null);
-  return indices;
+  return kernelOp('argmax', [x], () => {
+    if (axis !== undefined && x.rank === 0) throw new ValueError(`argmax: axis ${axis} is out of range for a tensor of rank 0`);
+    const along = axis === undefined ? undefined : normalizeAxis('argmax', axis, x.rank);
+    const outShape = along === undefined
+      ? (keepDims ? x.shape.map(() => 1) : [])
+      : x.shape.flatMap((dim, a) => (a === along ? (keepDims ? [1] : []) : [dim]));
+    const length = along === undefined ? x.size : x.shape[along];
+    const inner = along === undefined ? 1 : sizeOf(x.shape.slice(along + 1));
+    if (length === 0) throw new ValueError(`argmax: cannot take the argmax of zero elements (shape ${formatShape(x.shape)}, axis ${axis ?? 'all'})`);
+    return {
+      output: { shape: outShape, dtype: 'int32' },
+      steps: (indices, scratch) => (indices.size === 0 ? [] : argmaxDispatches(x, indices, length, inner, scratch)),
+      backward: null,
+    };
+  });
 }
 
-/** One argmax pass over chunks of the axis; repeats over the partial (value, index) pairs. */
-function argmaxPasses(values: Tensor, valueIndices: Tensor, outCount: number, length: number, inner: number, outShape: number[], firstPass: boolean): Tensor {
-  const chunks = Math.ceil(length / REDUCE_CHUNK);
-  const partialShape = chunks === 1 ? outShape : [outCount, chunks];
-  const bestValues = Tensor.empty(partialShape, values.dtype);
-  const bestIndices = Tensor.empty(partialShape, 'int32');
-  launch(argmaxKernel, {
-    buffers: { x: values.buffer, xIndices: valueIndices.buffer, values: bestValues.buffer, indices: bestIndices.buffer },
-    uniforms: { partialCount: outCount * chunks, chunks, chunkSize: REDUCE_CHUNK, length, inner },
-    variant: {
-      aliases: { Element: wgslType(values.dtype) },
-      constants: { FIRST_PASS: firstPass ? 1 : 0 },
-    },
-    threads: outCount * chunks,
-  });
-  if (chunks === 1) {
-    bestValues.dispose();
-    return bestIndices;
-  }
-  try {
-    return argmaxPasses(bestValues, bestIndices, outCount, chunks, 1, outShape, false);
-  } finally {
-    bestValues.dispose();
-    bestIndices.dispose();
+/**
+ * argmax passes over chunks of the axis: each writes the best (value, index) of every chunk, and
+ * the next pass picks among those until one index per output element is left.
+ */
+function argmaxDispatches(x: Tensor, indices: Tensor, axisLength: number, axisInner: number, scratch: Scratch): Dispatch[] {
+  const dispatches: Dispatch[] = [];
+  const outCount = indices.size;
+  let pass = { values: x, valueIndices: x, length: axisLength, inner: axisInner, firstPass: true };
+  for (;;) {
+    const chunks = Math.ceil(pass.length / REDUCE_CHUNK);
+    const last = chunks === 1;
+    const bestValues = scratch(last ? indices.shape : [outCount, chunks], pass.values.dtype);
+    const bestIndices = last ? indices : scratch([outCount, chunks], 'int32');
+    dispatches.push({
+      kernel: argmaxKernel,
+      tensors: { x: pass.values, xIndices: pass.valueIndices, values: bestValues, indices: bestIndices },
+      uniforms: { partialCount: outCount * chunks, chunks, chunkSize: REDUCE_CHUNK, length: pass.length, inner: pass.inner },
+      variant: {
+        aliases: { Element: wgslType(pass.values.dtype) },
+        constants: { FIRST_PASS: pass.firstPass ? 1 : 0 },
+      },
+      threads: outCount * chunks,
+    });
+    if (last) return dispatches;
+    // The next pass picks among the chunks' winners, contiguous per output element.
+    pass = { values: bestValues, valueIndices: bestIndices, length: chunks, inner: 1, firstPass: false };
   }
 }

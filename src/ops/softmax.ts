@@ -1,18 +1,16 @@
 // Softmax and log-softmax along one axis (max-shifted, so ±1e4 logits stay finite), with backward rules.
 import ieeeSource from '../../shaders/ieee.wgsl';
 import softmaxSource from '../../shaders/softmax.wgsl';
-import { recordOp } from '../autograd/recorder';
 import { ValueError } from '../errors';
-import { defineKernel } from '../runtime/kernel';
-import { launch } from '../runtime/launch';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { normalizeAxis, sizeOf } from '../shape';
 import { mul, sub } from './binary';
+import { kernelOp, opKernel } from './kernelOp';
 import { assertFloat } from './operand';
 import { sum } from './reduce';
 import { exp } from './unary';
 
-const softmaxKernel = defineKernel('softmax', ieeeSource + softmaxSource);
+const softmaxKernel = opKernel('softmax', ieeeSource + softmaxSource);
 
 /** Input gradient from the output y and its gradient dy, both along `axis`. */
 type SoftmaxBackward = (y: Tensor, dy: Tensor, axis: number) => Tensor;
@@ -25,24 +23,25 @@ const softmaxOps = {
 } satisfies Record<string, { log: boolean; backward: SoftmaxBackward }>;
 
 function softmaxKernelCall(op: keyof typeof softmaxOps, x: Tensor, axis: number): Tensor {
-  x.assertAlive(op);
-  assertFloat(op, x);
-  if (x.rank === 0) throw new ValueError(`${op}: axis ${axis} is out of range for a tensor of rank 0`);
-  const along = normalizeAxis(op, axis, x.rank);
-  const length = x.shape[along];
-  const inner = sizeOf(x.shape.slice(along + 1));
-  const rows = sizeOf(x.shape.slice(0, along)) * inner;
-  const y = Tensor.empty(x.shape, 'float32');
-  if (x.size > 0) {
-    launch(softmaxKernel, {
-      buffers: { x: x.buffer, out: y.buffer },
-      uniforms: { rows, length, inner },
-      variant: { constants: { LOG: softmaxOps[op].log ? 1 : 0 } },
-      threads: rows,
-    });
-  }
-  recordOp(op, [x], y, (dy) => [softmaxOps[op].backward(y, dy, along)]);
-  return y;
+  return kernelOp(op, [x], () => {
+    assertFloat(op, x);
+    if (x.rank === 0) throw new ValueError(`${op}: axis ${axis} is out of range for a tensor of rank 0`);
+    const along = normalizeAxis(op, axis, x.rank);
+    const length = x.shape[along];
+    const inner = sizeOf(x.shape.slice(along + 1));
+    const rows = sizeOf(x.shape.slice(0, along)) * inner;
+    return {
+      output: { shape: x.shape, dtype: 'float32' },
+      steps: (y) => (x.size === 0 ? [] : [{
+        kernel: softmaxKernel,
+        tensors: { x, out: y },
+        uniforms: { rows, length, inner },
+        variant: { constants: { LOG: softmaxOps[op].log ? 1 : 0 } },
+        threads: rows,
+      }]),
+      backward: (dy, _needed, y) => [softmaxOps[op].backward(y, dy, along)],
+    };
+  });
 }
 
 /** exp(x) / Σ exp(x) along `axis` (default last), computed as exp(x − max) / Σ exp(x − max). */

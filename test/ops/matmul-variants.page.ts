@@ -14,7 +14,7 @@ export interface VariantCase {
   transposeA?: boolean;
   transposeB?: boolean;
   bias?: Float32Array;
-  activation?: number;
+  activation?: 'linear' | 'relu' | 'sigmoid' | 'tanh';
 }
 
 const registerTiles = ['registerTile', 'subgroupTile'];
@@ -61,7 +61,7 @@ export async function runVariant(name: string, cases: VariantCase[]): Promise<Fl
       a, b, out, M, N, K, transposeA, transposeB, batchShape,
       batchStridesA: broadcastStrides(c.aShape.slice(0, -2), batchShape).map((stride) => stride * M * K),
       batchStridesB: broadcastStrides(c.bShape.slice(0, -2), batchShape).map((stride) => stride * K * N),
-      bias, activation: c.activation ?? 0,
+      bias, activation: c.activation ?? 'linear',
     });
     results.push(await out.data() as Float32Array);
     for (const t of [a, b, out, ...(bias ? [bias] : [])]) t.dispose();

@@ -17,9 +17,11 @@ type Page = typeof import('./matmul-variants.page');
 
 const FLOAT32_EPSILON = 2 ** -23;
 const SAFETY = 4;
-const activations: ((z: number) => number)[] = [(z) => z, (z) => Math.max(z, 0), (z) => 1 / (1 + Math.exp(-z)), Math.tanh];
+const activations: Record<'linear' | 'relu' | 'sigmoid' | 'tanh', (z: number) => number> = {
+  linear: (z) => z, relu: (z) => Math.max(z, 0), sigmoid: (z) => 1 / (1 + Math.exp(-z)), tanh: Math.tanh,
+};
 
-interface Case { aShape: number[]; bShape: number[]; transposeA?: boolean; transposeB?: boolean; bias?: boolean; activation?: number; infInLastRowOfB?: boolean; core?: boolean }
+interface Case { aShape: number[]; bShape: number[]; transposeA?: boolean; transposeB?: boolean; bias?: boolean; activation?: keyof typeof activations; infInLastRowOfB?: boolean; core?: boolean }
 
 // Compiling is what this file spends its time on (each case's layout is a pipeline; a 32×16 tile
 // takes ~0.8 s on SwiftShader), so the cases are spread: the subgroup tile in its 4×4 shape
@@ -40,10 +42,10 @@ cases.push(
   { aShape: [2, 1, 5, 6], bShape: [3, 6, 7], core: true },
   { aShape: [4, 9, 5], bShape: [8, 9], transposeA: true, transposeB: true },
   { aShape: [37, 53], bShape: [53, 29], bias: true },
-  { aShape: [37, 53], bShape: [53, 29], bias: true, activation: 1 },
-  { aShape: [37, 53], bShape: [53, 29], bias: true, activation: 2 },
-  { aShape: [66, 40], bShape: [40, 33], bias: true, activation: 3, core: true },
-  { aShape: [3, 0], bShape: [0, 5], bias: true, activation: 2 }, // K = 0: act(bias)
+  { aShape: [37, 53], bShape: [53, 29], bias: true, activation: 'relu' },
+  { aShape: [37, 53], bShape: [53, 29], bias: true, activation: 'sigmoid' },
+  { aShape: [66, 40], bShape: [40, 33], bias: true, activation: 'tanh', core: true },
+  { aShape: [3, 0], bShape: [0, 5], bias: true, activation: 'sigmoid' }, // K = 0: act(bias)
   { aShape: [10, 5], bShape: [5, 6], infInLastRowOfB: true, core: true },
   { aShape: [10, 5], bShape: [6, 5], transposeB: true, infInLastRowOfB: true },
 );
@@ -70,7 +72,7 @@ function expected(c: Prepared): { values: ref.NdArray; scale: ref.NdArray } {
   const options = { transposeA: c.transposeA, transposeB: c.transposeB };
   const product = ref.matmul(c.a, c.b, options);
   const scale = ref.matmul(ref.unary(c.a, Math.abs), ref.unary(c.b, Math.abs), options);
-  const activation = activations[c.activation ?? 0];
+  const activation = activations[c.activation ?? 'linear'];
   const values = product.data.map((v, index) => activation(v + (c.biasValues ? c.biasValues.data[index % c.N] : 0)));
   const scaled = scale.data.map((v, index) => v + (c.biasValues ? Math.abs(c.biasValues.data[index % c.N]) : 0));
   return { values: { shape: product.shape, data: values }, scale: { shape: scale.shape, data: scaled } };
@@ -80,7 +82,7 @@ function expectClose(actual: ArrayLike<number>, c: Prepared, label: string): voi
   const { values, scale } = expected(c);
   expect(actual.length, `${label}: element count`).toBe(values.data.length);
   const perUnitScale = SAFETY * Math.sqrt(Math.max(c.K, 1)) * FLOAT32_EPSILON;
-  const absolute = (c.activation ?? 0) >= 2 ? 8 * FLOAT32_EPSILON : 0;
+  const absolute = c.activation === 'sigmoid' || c.activation === 'tanh' ? 8 * FLOAT32_EPSILON : 0;
   for (let i = 0; i < actual.length; i++) {
     const want = values.data[i];
     if (!Number.isFinite(want)) {

@@ -30,6 +30,8 @@ const CASES: { family: string; call: string; error: string }[] = [
   { family: 'customOp', call: 'customOp whose WGSL fails to compile', error: 'KernelError' },
   { family: 'customOp', call: 'customOp whose WGSL does not parse', error: 'KernelError' },
   { family: 'customOp', call: 'customOp with a read_write input', error: 'ValueError' },
+  // Refused at launch, after its output was allocated: the op must free it.
+  { family: 'customOp', call: 'customOp whose WGSL binds a tensor it is not given', error: 'KernelError' },
   { family: 'tape/grad', call: 'grad through argmax', error: 'NonDifferentiableError' },
   { family: 'tape/grad', call: 'grad of a non-scalar function', error: 'ValueError' },
   { family: 'Sequential', call: 'compile with an unknown loss', error: 'ValueError' },
@@ -114,6 +116,9 @@ async function runCase(call: string): Promise<Outcome> {
       'customOp whose WGSL does not parse': () => wg.customOp({ name: 'unparsable', wgsl: 'fn main( {', inputs: { x }, output: { name: 'out', shape: [2, 3] } }),
       'customOp with a read_write input': () => wg.customOp({
         name: 'writesInput', wgsl: wgsl.replace('var<storage, read> x', 'var<storage, read_write> x'), inputs: { x }, output: { name: 'out', shape: [2, 3] },
+      }),
+      'customOp whose WGSL binds a tensor it is not given': () => wg.customOp({
+        name: 'readsY', wgsl: wgsl.replace('@compute', '@group(0) @binding(2) var<storage, read> y: array<f32>;\n@compute'), inputs: { x }, output: { name: 'out', shape: [2, 3] },
       }),
       'grad through argmax': () => wg.grad((t) => wg.sum(wg.cast(wg.argmax(t, 1), 'float32')))(x),
       'grad of a non-scalar function': () => wg.grad((t) => wg.mul(t, 2))(x),
