@@ -98,6 +98,9 @@ class ElementwiseKernels {
     const layout = contiguous ? null : broadcastUniforms(this.name, outShape, Object.fromEntries(inputs.map((input, k) => [String(k), input.shape])));
     const out = Tensor.empty(outShape, this.output === 'i32' ? 'int32' : 'float32');
     const buffers: Record<string, GPUBuffer> = { out: out.buffer };
+    // What wg.jit needs to fuse this kernel with its neighbours (src/jit/fuse.ts).
+    const { name, body, prelude, element, output } = this;
+    const elementwise = { name, inputs: this.inputs, body, prelude, element, output, inputShapes: inputs.map((input) => input.shape), outShape };
     inputs.forEach((input, k) => { buffers[`${this.inputs[k]}_`] = input.buffer; });
     if (!layout) {
       // Pooled buffers hold whole vec4s (sizes are multiples of 16 bytes), so the last vec4 may run
@@ -109,7 +112,7 @@ class ElementwiseKernels {
         this.vectorized.set(key, kernel);
       }
       const count4 = Math.ceil(size / 4);
-      launch(kernel, { buffers, uniforms: { count4 }, threads: count4 });
+      launch(kernel, { buffers, uniforms: { count4 }, threads: count4, elementwise });
       return out;
     }
     this.broadcasting ??= defineKernel(this.name, elementwiseSource(this.inputs, this.body, this.prelude, this.element, this.output));
@@ -122,6 +125,7 @@ class ElementwiseKernels {
       buffers,
       uniforms: { count: size, rank: layout.rank, outShape: layout.outShape, strides },
       threads: size,
+      elementwise,
     });
     return out;
   }

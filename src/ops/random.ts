@@ -95,21 +95,25 @@ export function hostRandomSeed(): number {
 
 interface DrawParameters { low?: number; scale?: number; intLow?: number; intRange?: number }
 
-function draw(op: string, shape: Shape, distribution: keyof typeof distributionCodes, dtype: DType, parameters: DrawParameters, key = nextDraw()): Tensor {
+/** Draws from the generator in use, or with a fixed `key` (randWithSeed) that every call reuses. */
+function draw(op: string, shape: Shape, distribution: keyof typeof distributionCodes, dtype: DType, parameters: DrawParameters, key?: DrawKey): Tensor {
   assertValidShape(op, shape);
   const out = Tensor.empty(shape, dtype);
+  const fixed = {
+    count: out.size,
+    low: parameters.low ?? 0,
+    scale: parameters.scale ?? 0,
+    intLow: parameters.intLow ?? 0,
+    intRange: parameters.intRange ?? 0,
+  };
   launch(randomKernel, {
     buffers: { out: out.buffer },
-    uniforms: {
-      count: out.size,
-      ...key,
-      low: parameters.low ?? 0,
-      scale: parameters.scale ?? 0,
-      intLow: parameters.intLow ?? 0,
-      intRange: parameters.intRange ?? 0,
-    },
+    uniforms: { ...fixed, ...(key ?? nextDraw()) },
     variant: { constants: { DISTRIBUTION: distributionCodes[distribution] } },
     threads: Math.ceil(out.size / ELEMENTS_PER_THREAD),
+    // Under wg.jit each replay takes the next stream, as an eager call would: new values per call,
+    // the same sequence after the same setSeed.
+    refresh: key ? undefined : () => ({ ...fixed, ...nextDraw() }),
   });
   return out;
 }

@@ -6,6 +6,7 @@ import { noGrad } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { keep } from '../memory';
 import { full } from '../ops/creation';
+import { onEachCall } from '../runtime/capture';
 import { launch } from '../runtime/launch';
 import { shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
@@ -67,17 +68,28 @@ export abstract class Optimizer {
     params.forEach((param, k) => this.checkPair(param, grads[k]));
     const rule = this.rule(this.iterations + 1);
     const kernel = updateKernel(this.name, rule);
-    // In double precision, like every constant: the fraction of each weight removed this step.
-    const uniforms = { decay: this.learningRate * this.weightDecay, ...rule.constants };
+    let uniforms = this.stepUniforms(rule);
+    // Under wg.jit a replay redoes this CPU part per call: the step's constants (bias corrections,
+    // a changed learning rate), then the step count, in the order an eager call does them.
+    onEachCall(() => {
+      this.checkHyperparameters();
+      uniforms = this.stepUniforms(this.rule(this.iterations + 1));
+    });
     noGrad(() =>
       params.forEach((param, k) => {
         const buffers: Record<string, GPUBuffer> = { param: param.buffer, grad: grads[k].buffer };
         for (const [name, initialValue] of Object.entries(rule.slots)) buffers[name] = this.slot(param, name, initialValue).buffer;
         const count = Math.ceil(param.size / 4);
-        launch(kernel, { buffers, uniforms: { count, ...uniforms }, threads: count });
+        launch(kernel, { buffers, uniforms: { count, ...uniforms }, threads: count, refresh: () => ({ count, ...uniforms }) });
       }),
     );
     this.iterations++;
+    onEachCall(() => { this.iterations++; });
+  }
+
+  /** A step's uniforms, in double precision like every constant: decay is the fraction of each weight removed. */
+  private stepUniforms(rule: UpdateRule): Record<string, number> {
+    return { decay: this.learningRate * this.weightDecay, ...rule.constants };
   }
 
   /** Keras's config: learning rate, this optimizer's hyperparameters and switches, weight decay. */
