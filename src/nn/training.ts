@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
 import { concat, reshape, slice } from '../ops/movement';
 import { forkGenerator, withGenerator } from '../ops/random';
+import { jit, type JitFunction } from '../jit';
 import { batchRows, numBatches, shuffledOrder } from './batches';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
 import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
@@ -118,8 +119,24 @@ async function runEpochs(
   return history;
 }
 
-/** One optimization step; returns the batch's loss and metric values as GPU scalars. */
+/**
+ * One optimization step; returns the batch's loss and metric values as GPU scalars. Compiled (see
+ * CompiledTraining.jit): one program per batch shape and set of trainable weights, which it
+ * captures by reference, so freezing a layer between fits selects another program.
+ */
 function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
+  if (!training.jit) return eagerTrainStep(model, training, xb, yb);
+  let step = compiledSteps.get(training);
+  if (!step) {
+    step = jit((xs: Tensor[], ys: Tensor[], _weights: string) => eagerTrainStep(model, training, xs, ys), { name: `${model.name}.trainStep` });
+    compiledSteps.set(training, step);
+  }
+  return step(xb, yb, model.trainableWeights.map((weight) => weight.id).join(','));
+}
+
+const compiledSteps = new WeakMap<CompiledTraining, JitFunction<[Tensor[], Tensor[], string], Tensor[]>>();
+
+function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
   const params = model.trainableWeights;
   const tape = new Tape();
   const { total, losses, predictions } = tape.record(() => forwardLosses(model, training, xb, yb, true));
