@@ -76,10 +76,9 @@ export class Program {
     const reads = new Set<GPUBuffer>();
     const writes = new Set<GPUBuffer>();
     const written = new Set<Value>();
-    const staticUniforms: { bytes: Uint8Array; offset: number }[] = [];
     const alignment = uniformOffsetAlignment();
-    let staticBytes = 0;
-    const uniformUsers: { dispatch: RecordedDispatch; kernel: CompiledKernel; buffers: GPUBuffer[]; dynamic: boolean }[] = [];
+    const staticBuffer = this.bakeUniforms(steps, alignment);
+    let dispatchCount = 0;
     const summarySteps: ProgramSummary['steps'] = [];
     for (const step of steps) {
       if (step.kind === 'callback') {
@@ -89,19 +88,22 @@ export class Program {
         buffers.forEach((buffer, k) => (step.writes[k] ? writes : reads).add(buffer));
         step.bindings.forEach((value, k) => { if (step.writes[k]) written.add(value); });
         const layout = step.kernel.signature.uniform?.layout;
-        const dispatch: RecordedDispatch = { label: step.label, pipeline: step.kernel.pipeline, bindGroup: null as unknown as GPUBindGroup, dynamicOffsets: [], workgroups: step.workgroups };
+        const dynamic = Boolean(layout && step.refresh);
+        const uniformBuffer = layout ? (dynamic ? uniformArenaBuffer() : staticBuffer?.buffer ?? null) : null;
+        const dispatch: RecordedDispatch = {
+          label: step.label,
+          pipeline: step.kernel.pipeline,
+          bindGroup: createBindGroup(step.kernel, buffers, uniformBuffer),
+          dynamicOffsets: layout ? [dynamic ? 0 : staticBuffer?.offsets.get(step) ?? 0] : [],
+          workgroups: step.workgroups,
+        };
         if (layout && step.refresh) {
           this.perCall.push({ refresh: step.refresh, layout, offset: this.dynamicBytes, dispatch });
-          dispatch.dynamicOffsets = [0];
           this.dynamicBytes += Math.ceil(layout.byteSize / alignment) * alignment;
-        } else if (layout && step.uniformBytes) {
-          staticUniforms.push({ bytes: step.uniformBytes, offset: staticBytes });
-          dispatch.dynamicOffsets = [staticBytes];
-          staticBytes += Math.ceil(step.uniformBytes.byteLength / alignment) * alignment;
         }
-        uniformUsers.push({ dispatch, kernel: step.kernel, buffers, dynamic: Boolean(layout && step.refresh) });
         this.kernels.add(step.kernel);
         this.recorded.push(dispatch);
+        dispatchCount++;
         summarySteps.push({ label: step.label, reads: step.bindings.filter((_, k) => !step.writes[k]).map((v) => v.id), writes: step.bindings.filter((_, k) => step.writes[k]).map((v) => v.id) });
       } else {
         const source = step.kind === 'copy' ? resolve(step.source) : this.constantBuffer(step.bytes);
@@ -116,20 +118,10 @@ export class Program {
     }
     this.outputBuffers = outputs.map((output) => resolve(output.value));
     inputs.forEach((input, k) => { if (written.has(input.value)) this.writtenInputs.push(k); });
-    const staticBuffer = staticBytes > 0 ? this.own(createProgramBuffer(staticBytes, 'uniform')) : null;
-    if (staticBuffer) {
-      const bytes = new Uint8Array(staticBuffer.size);
-      for (const { bytes: packed, offset } of staticUniforms) bytes.set(packed, offset);
-      writeFreshBuffer(staticBuffer, 0, bytes);
-    }
-    for (const user of uniformUsers) {
-      const uniformBuffer = user.kernel.signature.uniform ? (user.dynamic ? uniformArenaBuffer() : staticBuffer) : null;
-      user.dispatch.bindGroup = createBindGroup(user.kernel, user.buffers, uniformBuffer);
-    }
     for (const value of capturedValues) this.captured.push({ buffer: value.buffer, lifetime: value.lifetime });
     this.reads = [...reads, ...this.inputSlots];
     this.writes = [...writes];
-    this.dispatchCount = uniformUsers.length;
+    this.dispatchCount = dispatchCount;
     const fusedKernels = steps.flatMap((step) => (step.kind === 'dispatch' && step.fusedOps ? [step.label] : []));
     this.summary = {
       tracedDispatches,
@@ -145,6 +137,23 @@ export class Program {
       perCallUniforms: this.perCall.filter((action) => 'refresh' in action).length,
       perCallCallbacks: this.perCall.filter((action) => 'callback' in action).length,
     };
+  }
+
+  /** The uniforms that never change, packed once into one buffer of the program's, at aligned offsets. */
+  private bakeUniforms(steps: readonly Step[], alignment: number): { buffer: GPUBuffer; offsets: Map<Step, number> } | null {
+    const offsets = new Map<Step, number>();
+    let byteSize = 0;
+    for (const step of steps) {
+      if (step.kind !== 'dispatch' || step.refresh || !step.uniformBytes) continue;
+      offsets.set(step, byteSize);
+      byteSize += Math.ceil(step.uniformBytes.byteLength / alignment) * alignment;
+    }
+    if (byteSize === 0) return null;
+    const buffer = this.own(createProgramBuffer(byteSize, 'uniform'));
+    const bytes = new Uint8Array(buffer.size);
+    for (const [step, offset] of offsets) if (step.kind === 'dispatch' && step.uniformBytes) bytes.set(step.uniformBytes, offset);
+    writeFreshBuffer(buffer, 0, bytes);
+    return { buffer, offsets };
   }
 
   private own(buffer: GPUBuffer): GPUBuffer {

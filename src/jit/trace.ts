@@ -49,7 +49,8 @@ export type Step = DispatchStep | CopyStep | UploadStep | CallbackStep;
 export function readInsideTraceMessage(name: string): string {
   return `${name}: data()/array() cannot run inside a jitted function: a compiled program replays GPU work only, ` +
     'so a value read on the CPU (and any JavaScript branch on it) would be frozen at its first call. Return the tensor ' +
-    'and read it outside the jitted function, or compute the decision on the GPU (where, maximum, clip, ...).';
+    'and read it outside the jitted function, or compute the decision on the GPU (where, maximum, clip, ...). ' +
+    '(fit compiles its steps: a layer that reads values back needs compile({ jit: false }).)';
 }
 
 /**
