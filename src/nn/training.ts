@@ -174,14 +174,29 @@ function evaluateOnGpu(model: TrainableModel, training: CompiledTraining, x: Ten
     let sums: Tensor | null = null;
     for (let start = 0; start < samples; start += batchSize) {
       const size = Math.min(batchSize, samples - start);
-      const yb = rowsOf(y, start, size, null);
-      const { total, losses, predictions } = forwardLosses(model, training, rowsOf(x, start, size, null), yb, false);
-      const values = concat(batchValues(training, yb, predictions, losses, total).map((v) => reshape(v, [1])), 0);
+      const values = evaluateBatch(model, training, rowsOf(x, start, size, null), rowsOf(y, start, size, null));
       sums = add(sums ?? 0, mul(values, size));
     }
     return div(sums ?? 0, Math.max(samples, 1));
   }));
 }
+
+/** One batch's [loss, ...metrics] as one tensor; compiled like trainStep. */
+function evaluateBatch(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor {
+  const evaluate = (xs: Tensor[], ys: Tensor[]): Tensor => {
+    const { total, losses, predictions } = forwardLosses(model, training, xs, ys, false);
+    return concat(batchValues(training, ys, predictions, losses, total).map((v) => reshape(v, [1])), 0);
+  };
+  if (!training.jit) return evaluate(xb, yb);
+  let compiled = compiledEvaluations.get(training);
+  if (!compiled) {
+    compiled = jit(evaluate, { name: `${model.name}.evaluateBatch` });
+    compiledEvaluations.set(training, compiled);
+  }
+  return compiled(xb, yb);
+}
+
+const compiledEvaluations = new WeakMap<CompiledTraining, JitFunction<[Tensor[], Tensor[]], Tensor>>();
 
 export async function evaluateModel(model: TrainableModel, x: Tensor[], y: Tensor[], options: EvaluateOptions): Promise<Logs> {
   const end = model.activity.begin('evaluate');
