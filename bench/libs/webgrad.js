@@ -30,7 +30,8 @@ export default {
 
   add: (a, b) => kernelOp([wg.tensor(a), wg.tensor(b)], (x, y) => wg.add(x, y)),
 
-  chain: (a, b) => kernelOp([wg.tensor(a), wg.tensor(b)], (x, y) => wg.tidy(() => wg.relu(wg.sub(wg.mul(wg.add(wg.mul(x, y), x), 0.5), y)))),
+  // Under wg.jit, webgrad's idiomatic path for a repeated computation: one fused kernel.
+  chain: (a, b) => kernelOp([wg.tensor(a), wg.tensor(b)], wg.jit((x, y) => wg.relu(wg.sub(wg.mul(wg.add(wg.mul(x, y), x), 0.5), y)))),
 
   async train({ x, y, samples, units, activations, loss, batchSize, learningRate, weights }) {
     const layers = activations.map((activation, l) => new wg.layers.Dense(units[l + 1], { activation, ...(l === 0 ? { inputShape: [units[0]] } : {}) }));

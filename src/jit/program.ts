@@ -222,8 +222,13 @@ export class Program {
   replay(args: readonly Tensor[]): Tensor[] | null {
     for (const { buffer, lifetime } of this.captured) if (!isHeld(buffer) || lifetimeOf(buffer) !== lifetime) return null;
     const argBuffers = args.map((arg) => arg.buffer);
-    // A new (fused) pipeline's first dispatch goes in a submit of its own, as launch does.
-    const isolate = [...this.kernels].some((kernel) => !kernel.submitted);
+    let isolate = false;
+    for (const kernel of this.kernels) {
+      // As launch: a pipeline known to be invalid is refused, and a new (fused) pipeline's first
+      // dispatch goes in a submit of its own, so a compile error rejects only that.
+      if (kernel.failure) throw kernel.failure;
+      isolate ||= !kernel.submitted;
+    }
     if (isolate) flush();
     makeRoomForDispatches(this.dispatchCount);
     const block = this.dynamicBytes > 0 ? reserveUniforms(this.dynamicBytes) : null;

@@ -26,7 +26,7 @@ describe('jit fusion', () => {
       const calls = [];
       for (let i = 0; i < 4; i++) calls.push(Array.from(await step(x, w).data()));
       const report = await wg.profile(() => step(x, w).dispose());
-      return { eager: Array.from(eager), calls, stats: { ...step.stats }, text: step.describe(), kernels: report.kernels.map((k) => k.kernel), dispatches: report.dispatches };
+      return { eager: Array.from(eager), calls, stats: { ...step.stats }, text: step.describe(), mermaid: step.toMermaid(), kernels: report.kernels.map((k) => k.kernel), dispatches: report.dispatches };
     }, { x, w, b });
     for (const call of out.calls) expect(call).toEqual(out.eager);
     expect(out.stats).toEqual({ eagerCalls: 1, traces: 1, cacheHits: 3, invalidations: 0 });
@@ -34,6 +34,10 @@ describe('jit fusion', () => {
     expect(out.dispatches).toBe(1);
     expect(out.text).toContain('fused(mul+add+relu+sub+mul)');
     expect(out.text).toContain('5 dispatches traced -> 1 per call');
+    // The Mermaid chart: the fused kernel as one box fed by its five input values (x, w, b and the constants 0.25 and 3).
+    expect(out.mermaid.split('\n')[0]).toBe('flowchart TD');
+    expect(out.mermaid).toContain('["fused(mul+add+relu+sub+mul)"]');
+    expect(out.mermaid.match(/\(\("v\d+"\)\) --> p0s0/g)).toHaveLength(5);
     // Timestamps name the fused kernel where the adapter has them.
     if (out.kernels.length > 0) expect(out.kernels).toEqual(['fused(mul+add+relu+sub+mul)']);
     const reference = mapBroadcast([ndarray([3, 8], x), ndarray([8], w), ndarray([3, 1], b)], ([xv, wv, bv]) => (Math.max(xv * wv + bv, 0) - 0.25) * 3);
