@@ -8,7 +8,7 @@ import {
   uniformArenaBuffer, uniformOffsetAlignment, writeFreshBuffer, type RecordedCopy, type RecordedDispatch,
 } from '../runtime/commands';
 import type { CompiledKernel } from '../runtime/kernel';
-import { createBindGroup } from '../runtime/launch';
+import { bufferId, createBindGroup } from '../runtime/launch';
 import { lifetimeOf } from '../runtime/poison';
 import { packUniforms, type UniformLayout, type UniformValues } from '../runtime/uniforms';
 import { BYTES_PER_ELEMENT, Tensor, type DType } from '../tensor';
@@ -21,6 +21,26 @@ export interface ProgramOutput { value: Value; shape: readonly number[]; dtype: 
 type PerCallAction =
   | { callback: () => void }
   | { refresh: () => UniformValues; layout: UniformLayout; offset: number; dispatch: RecordedDispatch };
+
+/** Points a step at this call's buffers: a cached bind group, or a copy's source and target. */
+function bindPerCall(binding: PerCallBinding, callBuffers: readonly GPUBuffer[]): void {
+  for (const { binding: index, slot } of binding.slots) binding.buffers[index] = callBuffers[slot];
+  const { step, kernel } = binding;
+  if (!('pipeline' in step)) {
+    step.source = binding.buffers[0];
+    step.target = binding.buffers[1];
+    return;
+  }
+  let key = '';
+  for (const { slot } of binding.slots) key += `${bufferId(callBuffers[slot])},`;
+  let bindGroup = binding.bindGroups.get(key);
+  if (!bindGroup) {
+    if (binding.bindGroups.size >= MAX_CACHED_BIND_GROUPS) binding.bindGroups.clear();
+    bindGroup = createBindGroup(kernel as CompiledKernel, binding.buffers, binding.uniformBuffer);
+    binding.bindGroups.set(key, bindGroup);
+  }
+  step.bindGroup = bindGroup;
+}
 
 /** What describe() shows of a program. */
 export interface ProgramSummary {
@@ -41,52 +61,115 @@ export interface ProgramSummary {
   perCallCallbacks: number;
 }
 
+/**
+ * A dispatch or copy that binds a buffer chosen per call: an argument read in place, or the fresh
+ * tensor a result is written into. Its bind groups are cached by those buffers; the pool hands
+ * back the same few buffers call after call, so a steady loop reuses them.
+ */
+interface PerCallBinding {
+  step: RecordedDispatch | RecordedCopy;
+  /** Storage-binding index (a copy: 0 source, 1 target) → call slot. */
+  slots: { binding: number; slot: number }[];
+  buffers: GPUBuffer[];
+  kernel: CompiledKernel | null;
+  uniformBuffer: GPUBuffer | null;
+  bindGroups: Map<string, GPUBindGroup>;
+}
+
+const MAX_CACHED_BIND_GROUPS = 16;
+
 export class Program {
   readonly summary: ProgramSummary;
   private readonly recorded: (RecordedDispatch | RecordedCopy)[] = [];
   private readonly perCall: PerCallAction[] = [];
+  private readonly perCallBindings: PerCallBinding[] = [];
   private readonly captured: { buffer: GPUBuffer; lifetime: number }[] = [];
-  private readonly inputSlots: GPUBuffer[];
-  private readonly writtenInputs: number[] = [];
-  private readonly outputBuffers: GPUBuffer[];
+  /** Arguments the program writes get a buffer of their own, copied in and back out each call. */
+  private readonly ownSlots = new Map<number, GPUBuffer>();
+  /** Per argument: its call slot when read in place (-1 when copied into an own slot). */
+  private readonly argumentSlots: number[];
+  /** Per result: its call slot when written in place, else the buffer it is copied from. */
+  private readonly resultSources: ({ slot: number } | { buffer: GPUBuffer } | { copyOf: number })[] = [];
   private readonly owned: GPUBuffer[] = [];
   private readonly reads: GPUBuffer[];
   private readonly writes: GPUBuffer[];
   private readonly kernels = new Set<CompiledKernel>();
   private readonly dispatchCount: number;
+  private readonly callSlots: number;
   private dynamicBytes = 0;
 
   constructor(steps: readonly Step[], tracedDispatches: number, private readonly inputs: readonly ProgramInput[], private readonly outputs: readonly ProgramOutput[]) {
-    const inputSlot = new Map<Value, GPUBuffer>();
-    this.inputSlots = inputs.map((input) => {
-      const slot = this.own(createProgramBuffer(input.value.buffer.size, 'storage'));
-      inputSlot.set(input.value, slot);
+    const written = new Set<Value>();
+    for (const step of steps) {
+      if (step.kind === 'dispatch') step.bindings.forEach((value, k) => { if (step.writes[k]) written.add(value); });
+      else if (step.kind === 'copy' || step.kind === 'upload') written.add(step.target);
+    }
+    let callSlots = 0;
+    const slotOf = new Map<Value, number>();
+    const inputValues = new Map<Value, GPUBuffer>();
+    this.argumentSlots = inputs.map((input, k) => {
+      if (written.has(input.value)) {
+        const own = this.own(createProgramBuffer(input.value.buffer.size, 'storage'));
+        this.ownSlots.set(k, own);
+        inputValues.set(input.value, own);
+        return -1;
+      }
+      const slot = slotOf.get(input.value) ?? callSlots++;
+      slotOf.set(input.value, slot);
       return slot;
     });
+    const isDirectResult = (value: Value): boolean => value.origin === 'trace' && value.heldAtEnd && !slotOf.has(value) && !inputValues.has(value);
+    const firstResult = new Map<Value, number>();
+    outputs.forEach((output, k) => {
+      if (isDirectResult(output.value) && !firstResult.has(output.value)) {
+        firstResult.set(output.value, k);
+        slotOf.set(output.value, callSlots++);
+      }
+    });
+    this.callSlots = callSlots;
     const outputValues = new Set(outputs.map((output) => output.value));
-    const inArena = (value: Value): boolean => value.origin === 'trace' && !inputSlot.has(value) && (!value.heldAtEnd || outputValues.has(value));
+    const inArena = (value: Value): boolean => value.origin === 'trace' && !value.heldAtEnd && !outputValues.has(value);
     const arena = this.planArena(steps, inArena);
     const capturedValues = new Set<Value>();
-    const resolve = (value: Value): GPUBuffer => {
-      const buffer = inputSlot.get(value) ?? arena.slots.get(value);
+    /** The buffer bound for `value`, or its call slot. */
+    const resolve = (value: Value): GPUBuffer | number => {
+      const slot = slotOf.get(value);
+      if (slot !== undefined) return slot;
+      const buffer = inputValues.get(value) ?? arena.slots.get(value);
       if (buffer) return buffer;
       capturedValues.add(value);
       return value.buffer;
     };
+    outputs.forEach((output, k) => {
+      const first = firstResult.get(output.value);
+      const source = resolve(output.value);
+      this.resultSources.push(first === k ? { slot: source as number } : first !== undefined ? { copyOf: first } : typeof source === 'number' ? { copyOf: -1 - source } : { buffer: source });
+    });
     const reads = new Set<GPUBuffer>();
     const writes = new Set<GPUBuffer>();
-    const written = new Set<Value>();
     const alignment = uniformOffsetAlignment();
     const staticBuffer = this.bakeUniforms(steps, alignment);
     let dispatchCount = 0;
     const summarySteps: ProgramSummary['steps'] = [];
+    /** Static buffers as they are, call slots as placeholders (the value's trace buffer) noted in `slots`. */
+    const bind = (values: readonly Value[], isWrite: (k: number) => boolean): { buffers: GPUBuffer[]; slots: PerCallBinding['slots'] } => {
+      const slots: PerCallBinding['slots'] = [];
+      const buffers = values.map((value, k) => {
+        const resolved = resolve(value);
+        if (typeof resolved === 'number') {
+          slots.push({ binding: k, slot: resolved });
+          return value.buffer;
+        }
+        (isWrite(k) ? writes : reads).add(resolved);
+        return resolved;
+      });
+      return { buffers, slots };
+    };
     for (const step of steps) {
       if (step.kind === 'callback') {
         this.perCall.push({ callback: step.callback });
       } else if (step.kind === 'dispatch') {
-        const buffers = step.bindings.map(resolve);
-        buffers.forEach((buffer, k) => (step.writes[k] ? writes : reads).add(buffer));
-        step.bindings.forEach((value, k) => { if (step.writes[k]) written.add(value); });
+        const { buffers, slots } = bind(step.bindings, (k) => step.writes[k]);
         const layout = step.kernel.signature.uniform?.layout;
         const dynamic = Boolean(layout && step.refresh);
         const uniformBuffer = layout ? (dynamic ? uniformArenaBuffer() : staticBuffer?.buffer ?? null) : null;
@@ -97,6 +180,7 @@ export class Program {
           dynamicOffsets: layout ? [dynamic ? 0 : staticBuffer?.offsets.get(step) ?? 0] : [],
           workgroups: step.workgroups,
         };
+        if (slots.length > 0) this.perCallBindings.push({ step: dispatch, slots, buffers, kernel: step.kernel, uniformBuffer, bindGroups: new Map() });
         if (layout && step.refresh) {
           this.perCall.push({ refresh: step.refresh, layout, offset: this.dynamicBytes, dispatch });
           this.dynamicBytes += Math.ceil(layout.byteSize / alignment) * alignment;
@@ -106,20 +190,21 @@ export class Program {
         dispatchCount++;
         summarySteps.push({ label: step.label, reads: step.bindings.filter((_, k) => !step.writes[k]).map((v) => v.id), writes: step.bindings.filter((_, k) => step.writes[k]).map((v) => v.id) });
       } else {
-        const source = step.kind === 'copy' ? resolve(step.source) : this.constantBuffer(step.bytes);
-        const target = resolve(step.target);
-        reads.add(source);
-        writes.add(target);
-        written.add(step.target);
-        const byteLength = step.kind === 'copy' ? step.byteLength : source.size;
-        this.recorded.push({ source, sourceOffset: step.kind === 'copy' ? step.sourceOffset : 0, target, targetOffset: step.kind === 'copy' ? step.targetOffset : 0, byteLength });
+        const constant = step.kind === 'upload' ? this.constantBuffer(step.bytes) : null;
+        const { buffers, slots } = step.kind === 'copy' ? bind([step.source, step.target], (k) => k === 1) : bind([step.target], () => true);
+        const [source, target] = constant ? [constant, buffers[0]] : buffers;
+        if (constant) reads.add(constant);
+        const copy: RecordedCopy = step.kind === 'copy'
+          ? { source, sourceOffset: step.sourceOffset, target, targetOffset: step.targetOffset, byteLength: step.byteLength }
+          : { source, sourceOffset: 0, target, targetOffset: 0, byteLength: source.size };
+        const copySlots = constant ? slots.map((slot) => ({ binding: 1, slot: slot.slot })) : slots;
+        if (copySlots.length > 0) this.perCallBindings.push({ step: copy, slots: copySlots, buffers: [source, target], kernel: null, uniformBuffer: null, bindGroups: new Map() });
+        this.recorded.push(copy);
         summarySteps.push({ label: step.kind, reads: step.kind === 'copy' ? [step.source.id] : [], writes: [step.target.id] });
       }
     }
-    this.outputBuffers = outputs.map((output) => resolve(output.value));
-    inputs.forEach((input, k) => { if (written.has(input.value)) this.writtenInputs.push(k); });
     for (const value of capturedValues) this.captured.push({ buffer: value.buffer, lifetime: value.lifetime });
-    this.reads = [...reads, ...this.inputSlots];
+    this.reads = [...reads, ...this.ownSlots.values()];
     this.writes = [...writes];
     this.dispatchCount = dispatchCount;
     const fusedKernels = steps.flatMap((step) => (step.kind === 'dispatch' && step.fusedOps ? [step.label] : []));
@@ -132,7 +217,7 @@ export class Program {
       arenaBuffers: arena.buffers.length,
       arenaBytes: arena.buffers.reduce((total, buffer) => total + buffer.size, 0),
       tracedBytes: arena.tracedBytes,
-      inputBytes: this.inputSlots.reduce((total, buffer) => total + buffer.size, 0),
+      inputBytes: [...this.ownSlots.values()].reduce((total, buffer) => total + buffer.size, 0),
       capturedTensors: this.captured.length,
       perCallUniforms: this.perCall.filter((action) => 'refresh' in action).length,
       perCallCallbacks: this.perCall.filter((action) => 'callback' in action).length,
@@ -170,9 +255,9 @@ export class Program {
   }
 
   /**
-   * Liveness-based placement: each arena value gets a buffer from the first step that touches it
-   * to the last (outputs: to the end, when they are copied out); a buffer whose value died is
-   * reused by the next value it fits, smallest fit first.
+   * Liveness-based placement: each intermediate gets a buffer from the first step that touches it
+   * to the last; a buffer whose value died is reused by the next value it fits, smallest fit
+   * first. (Results are written straight into the fresh tensors returned, arguments read in place.)
    */
   private planArena(steps: readonly Step[], inArena: (value: Value) => boolean): { slots: Map<Value, GPUBuffer>; buffers: GPUBuffer[]; tracedBytes: number } {
     const first = new Map<Value, number>();
@@ -187,11 +272,6 @@ export class Program {
       else if (step.kind === 'copy') { touch(step.source, index); touch(step.target, index); }
       else if (step.kind === 'upload') touch(step.target, index);
     });
-    for (const output of this.outputs) {
-      if (!inArena(output.value)) continue;
-      if (!first.has(output.value)) first.set(output.value, 0);
-      last.set(output.value, steps.length);
-    }
     const starting = new Map<number, Value[]>();
     const ending = new Map<number, Value[]>();
     for (const [value, index] of first) starting.set(index, [...(starting.get(index) ?? []), value]);
@@ -239,14 +319,25 @@ export class Program {
         action.dispatch.dynamicOffsets[0] = block.offset + action.offset;
       }
     }
-    argBuffers.forEach((buffer, k) => encodeCopy(buffer, 0, this.inputSlots[k], 0, this.inputs[k].byteLength));
-    encodeRecorded(this.recorded, this.dispatchCount, this.reads, this.writes);
+    const results = this.outputs.map((output) => Tensor.empty(output.shape, output.dtype));
+    const callBuffers = new Array<GPUBuffer>(this.callSlots);
+    this.argumentSlots.forEach((slot, k) => { if (slot >= 0) callBuffers[slot] = argBuffers[k]; });
+    const resultWrites: GPUBuffer[] = [];
+    this.resultSources.forEach((source, k) => {
+      if ('slot' in source) {
+        callBuffers[source.slot] = results[k].buffer;
+        resultWrites.push(results[k].buffer);
+      }
+    });
+    for (const binding of this.perCallBindings) bindPerCall(binding, callBuffers);
+    for (const [k, own] of this.ownSlots) encodeCopy(argBuffers[k], 0, own, 0, this.inputs[k].byteLength);
+    encodeRecorded(this.recorded, this.dispatchCount, [...this.reads, ...argBuffers], [...this.writes, ...resultWrites]);
     // An argument the function updated in place (assign, an optimizer step) gets its new values back.
-    for (const k of this.writtenInputs) encodeCopy(this.inputSlots[k], 0, argBuffers[k], 0, this.inputs[k].byteLength);
-    const results = this.outputs.map((output, k) => {
-      const result = Tensor.empty(output.shape, output.dtype);
-      encodeCopy(this.outputBuffers[k], 0, result.buffer, 0, result.size * BYTES_PER_ELEMENT);
-      return result;
+    for (const [k, own] of this.ownSlots) encodeCopy(own, 0, argBuffers[k], 0, this.inputs[k].byteLength);
+    this.resultSources.forEach((source, k) => {
+      if ('slot' in source) return;
+      const from = 'buffer' in source ? source.buffer : source.copyOf >= 0 ? results[source.copyOf].buffer : callBuffers[-1 - source.copyOf];
+      encodeCopy(from, 0, results[k].buffer, 0, results[k].size * BYTES_PER_ELEMENT);
     });
     if (isolate) {
       flush();

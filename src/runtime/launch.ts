@@ -41,7 +41,8 @@ const bufferIds = new WeakMap<GPUBuffer, number>();
 let nextBufferId = 0;
 const MAX_CACHED_BIND_GROUPS = 512;
 
-function bufferId(buffer: GPUBuffer): number {
+/** A small number naming a buffer, for bind-group cache keys. */
+export function bufferId(buffer: GPUBuffer): number {
   let id = bufferIds.get(buffer);
   if (id === undefined) {
     id = nextBufferId++;
