@@ -39,6 +39,27 @@ describe('jit cache and lifetimes', () => {
     ]);
   });
 
+  it('the same tensor passed twice is its own signature; a returned argument comes back as a fresh copy', async () => {
+    const out = await gpu.run(async (wg) => {
+      const f = wg.jit((a: Tensor, b: Tensor) => ({ sum: wg.add(wg.mul(a, 2), b), a }));
+      const x = wg.tensor([1, 2]);
+      const y = wg.tensor([10, 20]);
+      const seen: number[][] = [];
+      const fresh: boolean[] = [];
+      for (const [a, b] of [[x, x], [x, y], [x, x], [x, y], [x, x], [x, y]]) {
+        const result = f(a, b);
+        seen.push(Array.from(await result.sum.data()));
+        fresh.push(result.a !== a);
+        seen.push(Array.from(await result.a.data()));
+      }
+      return { seen, fresh, stats: { ...f.stats } };
+    });
+    expect(out.stats).toEqual({ eagerCalls: 2, traces: 2, cacheHits: 2, invalidations: 0 });
+    expect(out.seen).toEqual([[3, 6], [1, 2], [12, 24], [1, 2], [3, 6], [1, 2], [12, 24], [1, 2], [3, 6], [1, 2], [12, 24], [1, 2]]);
+    // Eager and traced calls return fn's own result (the argument itself); replays return copies.
+    expect(out.fresh).toEqual([false, false, false, false, true, true]);
+  });
+
   it('a captured tensor disposed since the trace invalidates the program; the next calls start over and are right', async () => {
     const out = await gpu.run(async (wg) => {
       let w = wg.tensor([1, 2, 3]);
