@@ -7,6 +7,7 @@
 //   matmul(a, b, m, k, n) / add(a, b) / chain(a, b) -> KernelOp, inputs as Float32Array
 //     KernelOp: step() -> handle (enqueues one call); settle(handles) waits for them to finish;
 //               read(handle) -> Float32Array (waits, reads back, frees); release(handle); dispose()
+//   trainLoop(spec) -> the same Session, trained by a hand-written loop (optional; jax-js's train is one)
 //   train(spec) -> Session for a Dense stack (spec: x, y, samples, units, activations, loss,
 //     batchSize, learningRate, weights as [{shape, values}] in Keras getWeights order)
 //     Session: fit(epochs) resolves, when training is done, to the number of epochs it ran (a
@@ -96,11 +97,12 @@ async function runElementwise(library, { op: name, count, seed, timing }) {
  * loss after it (bench/run.mjs compares both with a float64 simulation), then timed epochs that
  * continue training; the final loss must be finite and below the warm-up one.
  */
-async function runMlp(library, { samples, units, batchSize, learningRate, seed, timing }) {
+async function runMlp(library, { samples, units, batchSize, learningRate, seed, timing, loop }) {
   const { x, y } = classificationData(seed, samples, units[0], units[units.length - 1]);
   const weights = denseWeights(seed + 10, units);
   const spec = { x, y, samples, units, activations: ['relu', 'relu', 'softmax'], loss: 'categorical', batchSize, learningRate, weights };
-  const session = await library.train(spec);
+  // `loop`: a hand-written training loop where the adapter has one (trainLoop), else its train.
+  const session = await (loop && library.trainLoop ? library.trainLoop(spec) : library.train(spec));
   try {
     const initial = await session.loss();
     const warmupStart = now();
