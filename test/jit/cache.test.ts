@@ -117,6 +117,37 @@ describe('jit cache and lifetimes', () => {
     expect(out.iterations).toBe(1003);
   });
 
+  it('a steady compiled training loop creates no bind groups and no buffers', async () => {
+    const out = await gpu.run(async (wg) => {
+      const w = wg.variable(wg.tensor([[0.5, -0.25], [0.125, 1]]));
+      const optimizer = new wg.optimizers.Adam({ learningRate: 1e-3 });
+      const step = wg.jit((x: Tensor) => {
+        const { value, grads } = wg.valueAndGrad((w: Tensor) => wg.mean(wg.square(wg.tanh(wg.matmul(x, w)))))(w);
+        optimizer.applyGradients([w], grads);
+        return value;
+      });
+      const x = wg.tensor([[1, 2], [3, 4], [5, 6]]);
+      // Counts what the device is asked to create (the page's own device; wrapping is test-only).
+      const device = wg.getDevice();
+      const counts = { bindGroups: 0, buffers: 0 };
+      const createBindGroup = device.createBindGroup.bind(device);
+      const createBuffer = device.createBuffer.bind(device);
+      device.createBindGroup = (descriptor) => { counts.bindGroups++; return createBindGroup(descriptor); };
+      for (let i = 0; i < 4; i++) step(x).dispose();
+      await wg.synchronize();
+      const warm = { ...counts };
+      device.createBuffer = (descriptor) => { counts.buffers++; return createBuffer(descriptor); };
+      for (let i = 0; i < 100; i++) step(x).dispose();
+      device.createBindGroup = createBindGroup;
+      device.createBuffer = createBuffer;
+      return { warm, steady: { bindGroups: counts.bindGroups - warm.bindGroups, buffers: counts.buffers } };
+    });
+    // Tracing and the first replays build bind groups; 100 further replays build none and allocate
+    // nothing (each result's buffer comes back from the pool when the previous result is disposed).
+    expect(out.warm.bindGroups).toBeGreaterThan(0);
+    expect(out.steady).toEqual({ bindGroups: 0, buffers: 0 });
+  });
+
   it('dropout differs per compiled call and repeats the eager sequence exactly after the same setSeed', async () => {
     const out = await gpu.run(async (wg) => {
       const x = wg.ones([64]);
