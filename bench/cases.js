@@ -86,11 +86,12 @@ async function runElementwise(library, { op: name, count, seed, timing }) {
  * loss after it (bench/run.mjs compares both with a float64 simulation), then timed epochs that
  * continue training; the final loss must be finite and below the warm-up one.
  */
-async function runMlp(library, { samples, units, batchSize, learningRate, seed, timing }) {
+async function runMlp(library, { samples, units, batchSize, learningRate, seed, timing, loop }) {
   const { x, y } = classificationData(seed, samples, units[0], units[units.length - 1]);
   const weights = denseWeights(seed + 10, units);
   const spec = { x, y, samples, units, activations: ['relu', 'relu', 'softmax'], loss: 'categorical', batchSize, learningRate, weights };
-  const session = await library.train(spec);
+  // `loop`: a hand-written training loop where the adapter has one (trainLoop), else its train.
+  const session = await (loop && library.trainLoop ? library.trainLoop(spec) : library.train(spec));
   try {
     const initial = await session.loss();
     const warmupStart = now();

@@ -127,6 +127,12 @@ export function defineWorkloads({ quick }) {
     check: checkMlp,
   };
 
+  const loopCase = {
+    ...mlpCase,
+    label: 'MLP 784-256-128-10 hand-written loop (valueAndGrad + Adam under jit), batch 128',
+    spec: { ...mlpCase.spec, loop: true },
+  };
+
   const epochs = quick ? 100 : 1000;
   const referenceCase = {
     label: `reference 2-2-1 sigmoid, Adam, ${epochs} epochs${quick ? ' (--quick: 100, not 1000)' : ''}`,
@@ -143,7 +149,7 @@ export function defineWorkloads({ quick }) {
   return [
     { name: 'matmul', title: 'f32 matmul', cases: matmulCases },
     { name: 'elementwise', title: 'elementwise', cases: elementwiseCases },
-    { name: 'mlp', title: 'MLP training', cases: [mlpCase] },
+    { name: 'mlp', title: 'MLP training', cases: [mlpCase, loopCase] },
     { name: 'reference', title: 'reference workload', cases: [referenceCase] },
     {
       name: 'transformer',

@@ -90,3 +90,11 @@ export class DeviceLostError extends Error {
 export class OutOfMemoryError extends Error {
   override name = 'OutOfMemoryError';
 }
+
+/**
+ * Misuse of `wg.jit`: reading values back inside a traced function, an async function, or a
+ * tensor made inside a trace (not returned) used outside it; the message says what to do instead.
+ */
+export class JitError extends Error {
+  override name = 'JitError';
+}

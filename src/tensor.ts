@@ -50,6 +50,8 @@ export class Tensor {
   private userDisposed = false;
   /** Tapes that saved this tensor for a backward pass; disposal waits for them. */
   private tapeHolds = 0;
+  /** Why a later use fails, when something other than the user disposed it (see `retire`). */
+  private retiredBecause: ((op: string) => Error) | null = null;
 
   /**
    * @param isConstant an op-internal constant (a cached scalar such as the 2 in `mul(x, 2)`): not
@@ -110,6 +112,7 @@ export class Tensor {
 
   private liveStorage(op: string): Storage {
     if (!this.storage || (this.userDisposed && this.tapeHolds === 0)) {
+      if (this.retiredBecause) throw this.retiredBecause(op);
       throw new DisposedTensorError(`${op}: tensor #${this.id} ${formatShape(this.shape)} was disposed and cannot be used`);
     }
     assertDeviceAlive(this.storage.generation, `${op}: tensor #${this.id} ${formatShape(this.shape)}`);
@@ -144,6 +147,15 @@ export class Tensor {
     if (this.userDisposed || this.isConstant) return;
     this.userDisposed = true;
     if (this.tapeHolds === 0) this.releaseStorage();
+  }
+
+  /**
+   * Disposes a tensor its maker owns (wg.jit, for a traced function's intermediates); a later use
+   * by `op` throws `because(op)` instead of DisposedTensorError.
+   */
+  retire(because: (op: string) => Error): void {
+    this.retiredBecause = because;
+    this.dispose();
   }
 
   /** A tape saved this tensor for its backward pass. */

@@ -20,6 +20,11 @@ export interface CompileArgs {
   metrics?: MetricIdentifier[] | MetricIdentifier[][] | Record<string, MetricIdentifier[]>;
   /** Keras's loss_weights: the total loss is the sum of each output's loss times its weight (default 1); one number, a list, or keyed by output name. */
   lossWeights?: number[] | Record<string, number>;
+  /**
+   * Run each training step of fit / trainOnBatch as a compiled program (wg.jit), one per batch
+   * shape (default true); false runs every op eagerly, for debugging.
+   */
+  jit?: boolean;
 }
 
 /** One output's loss and metrics; `name` is the output layer's name (the prefix of its logs). */
@@ -35,6 +40,8 @@ export interface OutputTraining {
 export interface CompiledTraining {
   optimizer: Optimizer;
   outputs: OutputTraining[];
+  /** Whether training steps run compiled (CompileArgs.jit). */
+  jit: boolean;
 }
 
 /** What the training loop needs of a model (Sequential is the one-input, one-output case). */
@@ -65,8 +72,10 @@ export function compileTraining(op: string, args: CompileArgs, outputNames: read
   if (badWeight >= 0) throw new ValueError(`${op}: lossWeights for output '${outputNames[badWeight]}' must be a finite number, got ${formatValue(lossWeights[badWeight])}`);
   const optimizer = getOptimizer(args.optimizer);
   try {
+    if (args.jit !== undefined && typeof args.jit !== 'boolean') throw new ValueError(`${op}: jit must be true or false, got ${formatValue(args.jit)}`);
     return {
       optimizer,
+      jit: args.jit ?? true,
       outputs: outputNames.map((name, i) => {
         if (!Array.isArray(metricLists[i])) throw new ValueError(`${op}: metrics for output '${name}' must be a list, got ${formatValue(metricLists[i])}`);
         return { name, loss: losses[i], lossWeight: lossWeights[i] as number, metrics: metricLists[i].map((metric) => getMetric(metric, losses[i].name)) };

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
 import { concat, reshape, slice } from '../ops/movement';
 import { forkGenerator, withGenerator } from '../ops/random';
+import { jit, type JitFunction } from '../jit';
 import { batchRows, numBatches, shuffledOrder } from './batches';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
 import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
@@ -118,8 +119,24 @@ async function runEpochs(
   return history;
 }
 
-/** One optimization step; returns the batch's loss and metric values as GPU scalars. */
+/**
+ * One optimization step; returns the batch's loss and metric values as GPU scalars. Compiled (see
+ * CompiledTraining.jit): one program per batch shape and set of trainable weights, which it
+ * captures by reference, so freezing a layer between fits selects another program.
+ */
 function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
+  if (!training.jit) return eagerTrainStep(model, training, xb, yb);
+  let step = compiledSteps.get(training);
+  if (!step) {
+    step = jit((xs: Tensor[], ys: Tensor[], _weights: string) => eagerTrainStep(model, training, xs, ys), { name: `${model.name}.trainStep` });
+    compiledSteps.set(training, step);
+  }
+  return step(xb, yb, model.trainableWeights.map((weight) => weight.id).join(','));
+}
+
+const compiledSteps = new WeakMap<CompiledTraining, JitFunction<[Tensor[], Tensor[], string], Tensor[]>>();
+
+function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
   const params = model.trainableWeights;
   const tape = new Tape();
   const { total, losses, predictions } = tape.record(() => forwardLosses(model, training, xb, yb, true));
@@ -157,14 +174,29 @@ function evaluateOnGpu(model: TrainableModel, training: CompiledTraining, x: Ten
     let sums: Tensor | null = null;
     for (let start = 0; start < samples; start += batchSize) {
       const size = Math.min(batchSize, samples - start);
-      const yb = rowsOf(y, start, size, null);
-      const { total, losses, predictions } = forwardLosses(model, training, rowsOf(x, start, size, null), yb, false);
-      const values = concat(batchValues(training, yb, predictions, losses, total).map((v) => reshape(v, [1])), 0);
+      const values = evaluateBatch(model, training, rowsOf(x, start, size, null), rowsOf(y, start, size, null));
       sums = add(sums ?? 0, mul(values, size));
     }
     return div(sums ?? 0, Math.max(samples, 1));
   }));
 }
+
+/** One batch's [loss, ...metrics] as one tensor; compiled like trainStep. */
+function evaluateBatch(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor {
+  const evaluate = (xs: Tensor[], ys: Tensor[]): Tensor => {
+    const { total, losses, predictions } = forwardLosses(model, training, xs, ys, false);
+    return concat(batchValues(training, ys, predictions, losses, total).map((v) => reshape(v, [1])), 0);
+  };
+  if (!training.jit) return evaluate(xb, yb);
+  let compiled = compiledEvaluations.get(training);
+  if (!compiled) {
+    compiled = jit(evaluate, { name: `${model.name}.evaluateBatch` });
+    compiledEvaluations.set(training, compiled);
+  }
+  return compiled(xb, yb);
+}
+
+const compiledEvaluations = new WeakMap<CompiledTraining, JitFunction<[Tensor[], Tensor[]], Tensor>>();
 
 export async function evaluateModel(model: TrainableModel, x: Tensor[], y: Tensor[], options: EvaluateOptions): Promise<Logs> {
   const end = model.activity.begin('evaluate');

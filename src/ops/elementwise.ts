@@ -84,7 +84,7 @@ export interface KernelInput { name: string; element: Scalar; truth?: boolean }
 const scalarOf = (dtype: DType): Scalar => (dtype === 'int32' ? 'i32' : 'f32');
 
 /** The WGSL parameter an input is passed as, and the expression converting a loaded element to it. */
-const parameterOf = (input: KernelInput): string => `${input.name}: ${input.truth ? 'bool' : input.element}`;
+export const parameterOf = (input: KernelInput): string => `${input.name}: ${input.truth ? 'bool' : input.element}`;
 function argumentOf(input: KernelInput, loaded: string): string {
   if (!input.truth) return loaded;
   // On the bits for f32, since WGSL may fold float comparisons as if NaN never occurred.
@@ -154,6 +154,9 @@ class ElementwiseKernels {
     const layout = contiguous ? null : broadcastUniforms(this.name, outShape, Object.fromEntries(inputs.map((input, k) => [String(k), input.shape])));
     const out = Tensor.empty(outShape, this.output === 'i32' ? 'int32' : 'float32');
     const buffers: Record<string, GPUBuffer> = { out: out.buffer };
+    // What wg.jit needs to fuse this kernel with its neighbours (src/jit/fuse.ts).
+    const { name, body, prelude, output } = this;
+    const elementwise = { name, inputs: this.inputs, body, prelude, output, inputShapes: inputs.map((input) => input.shape), outShape };
     inputs.forEach((input, k) => { buffers[`${this.inputs[k].name}_`] = input.buffer; });
     if (!layout) {
       // Pooled buffers hold whole vec4s (sizes are multiples of 16 bytes), so the last vec4 may run
@@ -165,7 +168,7 @@ class ElementwiseKernels {
         this.vectorized.set(key, kernel);
       }
       const count4 = Math.ceil(size / 4);
-      launch(kernel, { buffers, uniforms: { count4 }, threads: count4 });
+      launch(kernel, { buffers, uniforms: { count4 }, threads: count4, elementwise });
       return out;
     }
     this.broadcasting ??= defineKernel(this.name, elementwiseSource(this.inputs, this.body, this.prelude, this.output));
@@ -178,6 +181,7 @@ class ElementwiseKernels {
       buffers,
       uniforms: { count: size, rank: layout.rank, outShape: layout.outShape, strides },
       threads: size,
+      elementwise,
     });
     return out;
   }

@@ -40,6 +40,11 @@ export interface Dispatch {
   tensors: Readonly<Record<string, Tensor | null>>;
   uniforms?: UniformValues;
   variant?: KernelVariant;
+  /**
+   * Uniform values that must be computed anew on each call of a compiled (wg.jit) program, such as
+   * a random draw's stream: its launch re-evaluates them at every replay.
+   */
+  refresh?: () => UniformValues;
   /** A 1-D thread count (kernels index with flatIndex)… */
   threads?: number;
   /** …or an explicit workgroup grid. */
@@ -140,6 +145,7 @@ function runSteps(specs: readonly OutputSpec[], steps: (outputs: Tensor[], scrat
         buffers,
         uniforms: dispatch.uniforms,
         variant: dispatch.variant,
+        refresh: dispatch.refresh,
         ...(dispatch.workgroups ? { workgroups: dispatch.workgroups } : { threads: dispatch.threads }),
       });
     }

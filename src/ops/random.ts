@@ -93,25 +93,31 @@ export function hostRandomSeed(): number {
 
 interface DrawParameters { low?: number; scale?: number; intLow?: number; intRange?: number }
 
-function draw(op: string, shape: Shape, distribution: keyof typeof distributions.code, dtype: DType, parameters: DrawParameters, key = nextDraw()): Tensor {
+/** Draws from the generator in use, or with a fixed `key` (randWithSeed) that every call reuses. */
+function draw(op: string, shape: Shape, distribution: keyof typeof distributions.code, dtype: DType, parameters: DrawParameters, key?: DrawKey): Tensor {
   return kernelOp(op, [], () => {
     assertValidShape(op, shape);
     return {
       output: { shape, dtype },
-      steps: (out) => [{
-        kernel: randomKernel,
-        tensors: { out },
-        uniforms: {
+      steps: (out) => {
+        const fixed = {
           count: out.size,
-          ...key,
           low: parameters.low ?? 0,
           scale: parameters.scale ?? 0,
           intLow: parameters.intLow ?? 0,
           intRange: parameters.intRange ?? 0,
-        },
-        variant: { constants: { DISTRIBUTION: distributions.code[distribution] } },
-        threads: Math.ceil(out.size / ELEMENTS_PER_THREAD),
-      }],
+        };
+        return [{
+          kernel: randomKernel,
+          tensors: { out },
+          uniforms: { ...fixed, ...(key ?? nextDraw()) },
+          variant: { constants: { DISTRIBUTION: distributions.code[distribution] } },
+          threads: Math.ceil(out.size / ELEMENTS_PER_THREAD),
+          // Under wg.jit each replay takes the next stream, as an eager call would: new values per
+          // call, the same sequence after the same setSeed.
+          refresh: key ? undefined : () => ({ ...fixed, ...nextDraw() }),
+        }];
+      },
     };
   });
 }

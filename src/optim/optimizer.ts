@@ -8,6 +8,7 @@ import { noGrad } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { keep, tidy } from '../memory';
 import { full } from '../ops/creation';
+import { onEachCall } from '../runtime/capture';
 import { launch } from '../runtime/launch';
 import { shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
@@ -125,8 +126,15 @@ export abstract class Optimizer {
     const apply = steps === null || (this.calls + 1) % steps === 0;
     const rule = this.rule(this.iterations + 1);
     const kernel = updateKernel(this.name, rule, gradientKernelPart(this.transform));
-    // In double precision, like every constant: the fraction of each weight removed this step.
-    const uniforms = { decay: this.learningRate * this.weightDecay, ...rule.constants, ...gradientUniforms(this.transform, apply) };
+    let uniforms = this.stepUniforms(rule, apply);
+    // Under wg.jit a replay redoes this CPU part per call: whether the call applies or only
+    // accumulates, the step's constants (bias corrections, the scheduled learning rate), then the
+    // call count, in the order an eager call does them.
+    onEachCall(() => {
+      this.checkHyperparameters();
+      const applies = steps === null || (this.calls + 1) % steps === 0;
+      uniforms = this.stepUniforms(this.rule(this.iterations + 1), applies);
+    });
     noGrad(() => tidy(() => {
       const accumulators = steps === null ? null : params.map((param) => this.slot(param, 'gradientAccumulator', 0));
       const norms = squaredNorms(this.transform, grads, accumulators);
@@ -136,10 +144,19 @@ export abstract class Optimizer {
         if (norms) buffers.squaredNorm = norms[k].buffer;
         for (const [name, initialValue] of Object.entries(rule.slots)) buffers[name] = this.slot(param, name, initialValue).buffer;
         const count = Math.ceil(param.size / 4);
-        launch(kernel, { buffers, uniforms: { count, ...uniforms }, threads: count });
+        launch(kernel, { buffers, uniforms: { count, ...uniforms }, threads: count, refresh: () => ({ count, ...uniforms }) });
       });
     }));
     this.calls++;
+    onEachCall(() => { this.calls++; });
+  }
+
+  /**
+   * A step's uniforms, in double precision like every constant: decay is the fraction of each
+   * weight removed; the gradient options' values (and whether this call applies the rule).
+   */
+  private stepUniforms(rule: UpdateRule, apply: boolean): Record<string, number> {
+    return { decay: this.learningRate * this.weightDecay, ...rule.constants, ...gradientUniforms(this.transform, apply) };
   }
 
   /**

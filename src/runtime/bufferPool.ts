@@ -1,6 +1,7 @@
 // Reuses released GPU buffers by size class instead of creating and destroying one per op, up to a
 // byte limit past which the buffers released longest ago are destroyed.
 import { OutOfMemoryError, ValueError } from '../errors';
+import { activeCapture } from './capture';
 import { currentEncoder, destroyAfterSubmit, noteCreated, onAllocationFailure } from './commands';
 import { getDevice, onDeviceLost } from './device';
 import { BufferUsage } from './gpuFlags';
@@ -18,6 +19,8 @@ let bytesInPool = 0;
 let bytesInUse = 0;
 let poolLimitBytes = DEFAULT_POOL_LIMIT_BYTES;
 let placeholder: GPUBuffer | null = null;
+/** Buffers acquired and not yet released (what a compiled program checks its captured buffers against). */
+let held = new WeakSet<GPUBuffer>();
 
 onDeviceLost(() => {
   freeBuffers.clear();
@@ -26,6 +29,7 @@ onDeviceLost(() => {
   bytesInPool = 0;
   bytesInUse = 0;
   placeholder = null;
+  held = new WeakSet();
 });
 
 /**
@@ -79,6 +83,8 @@ export function acquireBuffer(byteLength: number): GPUBuffer {
   const buffer = reusable ?? createBuffer(device, size);
   bytesInUse += size;
   startLifetime(buffer);
+  held.add(buffer);
+  activeCapture()?.acquired(buffer);
   return buffer;
 }
 
@@ -113,6 +119,8 @@ function forget(buffer: GPUBuffer): void {
  */
 export function releaseBuffer(buffer: GPUBuffer): void {
   if (!ownBuffers.has(buffer)) return;
+  held.delete(buffer);
+  activeCapture()?.released(buffer);
   bytesInUse -= buffer.size;
   if (isUnallocated(buffer)) {
     destroyAfterSubmit(buffer);
@@ -154,6 +162,11 @@ export function setPoolLimit(bytes: number): void {
   if (!(bytes >= 0)) throw new ValueError(`setPoolLimit: the limit must be a number of bytes ≥ 0, got ${bytes}`);
   poolLimitBytes = bytes;
   evictOver(bytes);
+}
+
+/** Whether `buffer` is acquired (owned by a tensor) rather than free in the pool or destroyed. */
+export function isHeld(buffer: GPUBuffer): boolean {
+  return held.has(buffer);
 }
 
 /** A 16-byte buffer bound where a kernel's optional input is absent (a binding cannot be left empty). */

@@ -3,6 +3,7 @@
 // remembers what it read and wrote, so when the GPU rejects one, what it wrote (and whatever was
 // computed from that) is marked poisoned instead of being read back as zeros.
 import { KernelError, OutOfMemoryError } from '../errors';
+import { activeCapture } from './capture';
 import { checkErrorScope, explainFailure, getDevice, onDeviceLost, settleErrorChecks, takePendingGpuErrors, throwPendingGpuErrors } from './device';
 import { BufferUsage, MapMode } from './gpuFlags';
 import { isUnallocated, lifetimeOf, poison, poisonOf, poisonedReadError } from './poison';
@@ -19,6 +20,8 @@ let dispatchesPending = 0;
 let buffersToDestroyAfterSubmit: GPUBuffer[] = [];
 let totalDispatches = 0;
 let totalSubmits = 0;
+/** Set while encodeUpload copies from its staging buffer, which a trace records as an upload instead. */
+let uploading = false;
 
 /**
  * Buffers a batch read and wrote, each with the lifetime it had then (see poison.ts), and the
@@ -96,10 +99,19 @@ export function reserveUniforms(byteSize: number): { view: DataView; offset: num
   const alignment = device.limits.minUniformBufferOffsetAlignment;
   const slot = Math.ceil(byteSize / alignment) * alignment;
   if (uniformBytesUsed + slot > UNIFORM_ARENA_BYTES) flush();
-  uniformArena ??= device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+  const buffer = uniformArenaBuffer();
   const offset = uniformBytesUsed;
   uniformBytesUsed += slot;
-  return { view: new DataView(uniformStaging, offset, byteSize), offset, buffer: uniformArena };
+  return { view: new DataView(uniformStaging, offset, byteSize), offset, buffer };
+}
+
+/**
+ * The buffer every batch's uniforms are written to (one per device): compiled programs bind it for
+ * the dispatches whose uniforms change per call, at offsets `reserveUniforms` gives them.
+ */
+export function uniformArenaBuffer(): GPUBuffer {
+  uniformArena ??= getDevice().createBuffer({ size: UNIFORM_ARENA_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+  return uniformArena;
 }
 
 /**
@@ -150,6 +162,7 @@ export function encodeDispatch(
 /** Copies bytes between buffers, in order with the dispatches around it. */
 export function encodeCopy(source: GPUBuffer, sourceOffset: number, target: GPUBuffer, targetOffset: number, byteLength: number): void {
   if (byteLength === 0) return;
+  if (!uploading) activeCapture()?.copy(source, sourceOffset, target, targetOffset, byteLength);
   noteAccess([source], [target]);
   endPass();
   currentEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, byteLength);
@@ -166,7 +179,14 @@ export function encodeUpload(target: GPUBuffer, data: ArrayBufferView): void {
   const staging = getDevice().createBuffer({ size: paddedLength, usage: BufferUsage.COPY_SRC, mappedAtCreation: true });
   new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, byteLength));
   staging.unmap();
-  encodeCopy(staging, 0, target, 0, paddedLength);
+  // A trace records the bytes, not the staging buffer (destroyed after this submit).
+  activeCapture()?.upload(target, new Uint8Array(data.buffer, data.byteOffset, byteLength).slice());
+  uploading = true;
+  try {
+    encodeCopy(staging, 0, target, 0, paddedLength);
+  } finally {
+    uploading = false;
+  }
   buffersToDestroyAfterSubmit.push(staging);
 }
 
@@ -248,6 +268,8 @@ async function mapForRead(device: GPUDevice, buffer: GPUBuffer): Promise<void> {
  * nothing read here wait for a read they spoil or for `synchronize()`.
  */
 export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLength: number, isRetry = false): Promise<ArrayBuffer> {
+  const capture = activeCapture();
+  if (capture) throw capture.readError();
   const device = getDevice();
   const sourceLifetime = lifetimeOf(source);
   const knownPoison = poisonOf(source);
@@ -292,6 +314,69 @@ export async function synchronize(): Promise<void> {
     fence.destroy();
   }
   await throwPendingGpuErrors();
+}
+
+/** One dispatch of a compiled program (src/jit): everything prebuilt, bound as it will be every call. */
+export interface RecordedDispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  dynamicOffsets: number[];
+  workgroups: readonly [number, number, number];
+}
+
+/** A buffer-to-buffer copy of a compiled program. */
+export interface RecordedCopy { source: GPUBuffer; sourceOffset: number; target: GPUBuffer; targetOffset: number; byteLength: number }
+
+/**
+ * Encodes a compiled program's steps in one go: its reads and writes are noted once (poison
+ * tracking), and no submit splits it, since its per-call uniforms live in this batch's arena.
+ */
+export function encodeRecorded(steps: readonly (RecordedDispatch | RecordedCopy)[], dispatchCount: number, reads: readonly GPUBuffer[], writes: readonly GPUBuffer[]): void {
+  noteAccess(reads, writes);
+  for (const step of steps) {
+    if ('pipeline' in step) {
+      const timestampWrites = observer?.timestampWrites(step.label);
+      if (timestampWrites) endPass();
+      const target = timestampWrites ? currentEncoder().beginComputePass({ label: step.label, timestampWrites }) : (pass ??= currentEncoder().beginComputePass());
+      target.setPipeline(step.pipeline);
+      target.setBindGroup(0, step.bindGroup, step.dynamicOffsets);
+      target.dispatchWorkgroups(step.workgroups[0], step.workgroups[1], step.workgroups[2]);
+      if (timestampWrites) target.end();
+    } else {
+      endPass();
+      currentEncoder().copyBufferToBuffer(step.source, step.sourceOffset, step.target, step.targetOffset, step.byteLength);
+    }
+  }
+  dispatchesPending += dispatchCount;
+  totalDispatches += dispatchCount;
+}
+
+/**
+ * Submits what is queued when `dispatchCount` more dispatches would pass the per-submit limit: a
+ * program calls it before reserving its per-call uniforms, which must share a batch with it.
+ */
+export function makeRoomForDispatches(dispatchCount: number): void {
+  if (dispatchesPending + dispatchCount > MAX_DISPATCHES_PER_SUBMIT) flush();
+}
+
+/** The offset alignment of uniform bindings (minUniformBufferOffsetAlignment). */
+export function uniformOffsetAlignment(): number {
+  return getDevice().limits.minUniformBufferOffsetAlignment;
+}
+
+/** A buffer owned by a compiled program (its arena, input slots, baked constants and uniforms). */
+export function createProgramBuffer(byteLength: number, usage: 'storage' | 'uniform'): GPUBuffer {
+  currentEncoder();
+  const flags = usage === 'uniform'
+    ? BufferUsage.UNIFORM | BufferUsage.COPY_DST
+    : BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+  return getDevice().createBuffer({ size: Math.max(16, Math.ceil(byteLength / 16) * 16), usage: flags });
+}
+
+/** Writes bytes into a buffer no queued command uses yet (a program's own, right after creating it). */
+export function writeFreshBuffer(target: GPUBuffer, offset: number, bytes: Uint8Array<ArrayBuffer>): void {
+  getDevice().queue.writeBuffer(target, offset, bytes);
 }
 
 export function commandStats(): { dispatches: number; submits: number } {

@@ -2,6 +2,7 @@
 // dispatch so that any number of threads fits under the 65,535-workgroups-per-dimension limit.
 import { KernelError } from '../errors';
 import { getDevice } from './device';
+import { activeCapture, type ElementwiseRow } from './capture';
 import { currentEncoder, encodeDispatch, flush, reserveUniforms } from './commands';
 import { packUniforms, type UniformValues } from './uniforms';
 import type { CompiledKernel, Kernel, KernelVariant } from './kernel';
@@ -20,6 +21,13 @@ export interface LaunchOptions {
    */
   threads?: number;
   workgroups?: [number, number, number];
+  /**
+   * For `wg.jit`: recomputes the uniforms on each replay of a compiled program, for values that
+   * change per call without a retrace (random draws' stream numbers, an optimizer's step size).
+   */
+  refresh?: () => UniformValues;
+  /** For `wg.jit`: the elementwise row this kernel computes, so chains of them can be fused. */
+  elementwise?: ElementwiseRow;
 }
 
 /** Splits a 1-D workgroup count into an (x, y) grid with x ≤ 65,535. */
@@ -33,7 +41,8 @@ const bufferIds = new WeakMap<GPUBuffer, number>();
 let nextBufferId = 0;
 const MAX_CACHED_BIND_GROUPS = 512;
 
-function bufferId(buffer: GPUBuffer): number {
+/** A small number naming a buffer, for bind-group cache keys. */
+export function bufferId(buffer: GPUBuffer): number {
   let id = bufferIds.get(buffer);
   if (id === undefined) {
     id = nextBufferId++;
@@ -66,7 +75,7 @@ export function launch(kernel: Kernel, options: LaunchOptions): void {
   // that submit is rejected, not the other queued work.
   const isolate = !compiled.submitted;
   if (isolate) flush();
-  let uniformSlot: { buffer: GPUBuffer; offset: number } | null = null;
+  let uniformSlot: ReturnType<typeof reserveUniforms> | null = null;
   if (signature.uniform) {
     const { layout } = signature.uniform;
     const slot = reserveUniforms(layout.byteSize);
@@ -74,6 +83,11 @@ export function launch(kernel: Kernel, options: LaunchOptions): void {
     uniformSlot = slot;
   }
   if (workgroups[0] * workgroups[1] * workgroups[2] === 0) return;
+  const capture = activeCapture();
+  if (capture) {
+    const uniformBytes = uniformSlot ? new Uint8Array(uniformSlot.view.buffer, uniformSlot.view.byteOffset, uniformSlot.view.byteLength).slice() : null;
+    capture.dispatch({ kernel: compiled, buffers, uniformBytes, workgroups, refresh: options.refresh, elementwise: options.elementwise });
+  }
   const bindGroup = cachedBindGroup(compiled, buffers, uniformSlot?.buffer ?? null);
   const writes = buffers.filter((_, i) => !signature.storage[i].readOnly);
   encodeDispatch(kernel.name, compiled.pipeline, bindGroup, uniformSlot ? [uniformSlot.offset] : [], workgroups, buffers, writes);
@@ -88,6 +102,14 @@ function cachedBindGroup(compiled: CompiledKernel, buffers: GPUBuffer[], uniform
   for (const buffer of buffers) key += `,${bufferId(buffer)}`;
   const cached = compiled.bindGroups.get(key);
   if (cached) return cached;
+  const bindGroup = createBindGroup(compiled, buffers, uniformBuffer);
+  if (compiled.bindGroups.size >= MAX_CACHED_BIND_GROUPS) compiled.bindGroups.clear();
+  compiled.bindGroups.set(key, bindGroup);
+  return bindGroup;
+}
+
+/** A bind group of `buffers` (in storage-binding order) and the uniform buffer, bound at dynamic offsets. */
+export function createBindGroup(compiled: CompiledKernel, buffers: readonly GPUBuffer[], uniformBuffer: GPUBuffer | null): GPUBindGroup {
   const { signature } = compiled;
   const entries: GPUBindGroupEntry[] = signature.storage.map((binding, i) => ({ binding: binding.binding, resource: { buffer: buffers[i] } }));
   if (signature.uniform && uniformBuffer) {
@@ -97,8 +119,5 @@ function cachedBindGroup(compiled: CompiledKernel, buffers: GPUBuffer[], uniform
   // is reported with the batch that uses it (commands.ts). Never reused either: such buffers are
   // not pooled, so its key does not come back.
   currentEncoder();
-  const bindGroup = getDevice().createBindGroup({ layout: compiled.bindGroupLayout, entries });
-  if (compiled.bindGroups.size >= MAX_CACHED_BIND_GROUPS) compiled.bindGroups.clear();
-  compiled.bindGroups.set(key, bindGroup);
-  return bindGroup;
+  return getDevice().createBindGroup({ layout: compiled.bindGroupLayout, entries });
 }

@@ -1,0 +1,69 @@
+// What the runtime reports while `wg.jit` traces a function: every dispatch, copy, upload and buffer
+// acquisition, so src/jit can replay them later. The runtime stays a leaf: src/jit installs the
+// hooks, the runtime only calls them (as the profiler's DispatchObserver does).
+import type { CompiledKernel } from './kernel';
+import type { UniformValues } from './uniforms';
+
+/** The row an elementwise kernel computes, so a trace can fuse chains of them (src/jit/fuse.ts). */
+export interface ElementwiseRow {
+  /** The op's name, used to name fused kernels (`fused(mul+add)`). */
+  name: string;
+  /**
+   * The inputs, in call order: WGSL parameter name (input k is bound as `${inputs[k].name}_`), the
+   * element type stored, and whether the body sees it as a bool (its truth value).
+   */
+  inputs: readonly { name: string; element: 'f32' | 'i32'; truth?: boolean }[];
+  /** WGSL statements ending in `return …;` over the inputs. */
+  body: string;
+  prelude: string;
+  output: 'f32' | 'i32';
+  /** Each input's shape and the output's, before any broadcasting. */
+  inputShapes: readonly (readonly number[])[];
+  outShape: readonly number[];
+}
+
+/** One dispatch as launch encoded it. */
+export interface CapturedDispatch {
+  kernel: CompiledKernel;
+  /** Buffers in the order of `kernel.signature.storage`. */
+  buffers: readonly GPUBuffer[];
+  /** The packed uniform struct (null when the kernel has none). */
+  uniformBytes: Uint8Array<ArrayBuffer> | null;
+  workgroups: readonly [number, number, number];
+  /** Recomputes this dispatch's uniforms on each replay (values that change per call). */
+  refresh?: () => UniformValues;
+  elementwise?: ElementwiseRow;
+}
+
+export interface CaptureHooks {
+  dispatch(dispatch: CapturedDispatch): void;
+  copy(source: GPUBuffer, sourceOffset: number, target: GPUBuffer, targetOffset: number, byteLength: number): void;
+  upload(target: GPUBuffer, bytes: Uint8Array<ArrayBuffer>): void;
+  acquired(buffer: GPUBuffer): void;
+  released(buffer: GPUBuffer): void;
+  /** A per-call callback (see `onEachCall`). */
+  eachCall(callback: () => void): void;
+  /** The error a read-back (data(), array()) inside the traced function throws. */
+  readError(): Error;
+}
+
+let active: CaptureHooks | null = null;
+
+/** Installs (or, with null, removes) the hooks; returns the ones it replaced. */
+export function setCapture(hooks: CaptureHooks | null): CaptureHooks | null {
+  const previous = active;
+  active = hooks;
+  return previous;
+}
+
+export function activeCapture(): CaptureHooks | null {
+  return active;
+}
+
+/**
+ * Registers CPU work that a compiled program must redo on every replay, in trace order with its
+ * dispatches (an optimizer's step counter, say). Does nothing outside a trace.
+ */
+export function onEachCall(callback: () => void): void {
+  active?.eachCall(callback);
+}
