@@ -94,7 +94,7 @@ export class TraceRecorder implements CaptureHooks {
     const { elementwise: row } = dispatch;
     if (row) {
       const bound = (name: string): Value => bindings[kernel.signature.storage.findIndex((binding) => binding.name === name)];
-      step.row = { row, inputs: row.inputs.map((input) => bound(`${input}_`)), out: bound('out') };
+      step.row = { row, inputs: row.inputs.map((input) => bound(`${input.name}_`)), out: bound('out') };
     }
     this.steps.push(step);
   }

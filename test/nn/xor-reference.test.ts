@@ -122,12 +122,19 @@ describe('reference example (Dense(2, sigmoid) → Dense(1, sigmoid), Adam, 1000
   it('standardized inputs and Adam(learningRate 0.05) reach accuracy 1.0 in at least 15 of 20 seeds', async () => {
     const xStandardized = standardize(X);
     const seeds = Array.from({ length: 20 }, (_, i) => 100 + i);
-    const result = await sweep({ x: xStandardized, y: Y, seeds, learningRate: 0.05, epochs: EPOCHS, traceSeed: 100 });
-    const solved = result.runs.filter((run) => run.accuracy === 1).length;
-    console.log(`reference example standardized: ${seeds.length} fits in ${result.seconds.toFixed(1)} s; solved ${solved}/20; final losses ${result.runs.map((r) => r.loss.toFixed(3)).join(' ')}`);
+    // Two page calls of 10 fits each: one call of 20 can outlast the browser protocol's 180 s on a
+    // loaded machine.
+    const halves = [];
+    for (const part of [seeds.slice(0, 10), seeds.slice(10)]) {
+      halves.push(await sweep({ x: xStandardized, y: Y, seeds: part, learningRate: 0.05, epochs: EPOCHS, traceSeed: part[0] }));
+    }
+    const runs = halves.flatMap((half) => half.runs);
+    const solved = runs.filter((run) => run.accuracy === 1).length;
+    console.log(`reference example standardized: ${seeds.length} fits in ${halves.reduce((t, half) => t + half.seconds, 0).toFixed(1)} s; solved ${solved}/20; final losses ${runs.map((r) => r.loss.toFixed(3)).join(' ')}`);
+    expect(runs.map((run) => run.seed)).toEqual(seeds);
     expect(solved).toBeGreaterThanOrEqual(15);
     // Accuracy is computed from predictions whose loss evaluate also reports; a solved run's loss
     // must be well below chance (ln 2 ≈ 0.693).
-    for (const run of result.runs.filter((r) => r.accuracy === 1)) expect(run.loss).toBeLessThan(0.5);
-  }, 240_000);
+    for (const run of runs.filter((r) => r.accuracy === 1)) expect(run.loss).toBeLessThan(0.5);
+  }, 400_000);
 });
