@@ -85,3 +85,11 @@ export class DeviceLostError extends Error {
 export class OutOfMemoryError extends Error {
   override name = 'OutOfMemoryError';
 }
+
+/**
+ * A Web Worker that worker.fit trains in failed outside any webgrad call: its script did not load,
+ * or it threw at the top level. (An error inside the fit comes back as its own class instead.)
+ */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+}

@@ -47,6 +47,7 @@ export * from './io';
 export * as optimizers from './optim';
 export * as losses from './losses';
 export * as metrics from './metrics';
+export * as worker from './worker';
 export { customOp, loadCustomOpSupport, type CustomOpSpec } from './ops/custom';
 export { profile, formatProfile, type ProfileReport, type KernelTiming } from './runtime/profiler';
 export type { EpilogueActivation } from './ops/linear';
