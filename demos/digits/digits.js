@@ -5,12 +5,11 @@ import * as wg from '../../dist/webgrad.js';
 import { LinePlot } from '../shared/line-plot.js';
 import { fail, log, runDemo, setStatus } from '../shared/page.js';
 import { DrawingPad, paintDigit, toMnistDigit } from './drawing.js';
-import { PIXELS, SAMPLES, SIDE, integerParameter, loadDigits } from '../shared/mnist.js';
+import { SAMPLES, SIDE, integerParameter, loadDigits } from '../shared/mnist.js';
+import { LEARNING_RATE, digitTensors, digitsModel } from './model.js';
 
 const TEST_SAMPLES = 2_000;
 const SEED = 7;
-/** Adam's learning rate in the first epoch, halved after each (the digits are few: 0.001 learns too slowly). */
-const LEARNING_RATE = 0.01;
 /** Each plotted point is the mean of this many batches (single batches are too noisy to read). */
 const BATCHES_PER_POINT = 10;
 
@@ -26,32 +25,9 @@ window.digitsDemo = { testPredictions: null, lastDrawing: null, drawingsRead: 0 
 /** @type {import('../../dist/index').Sequential | null} set once training has finished */
 let trainedModel = null;
 
-/** Samples [start, start + count) as x [count, 28, 28, 1] in [0, 1] and int32 labels y [count]. */
-function toTensors({ labels, pixels }, start, count) {
-  const x = Float32Array.from(pixels.subarray(start * PIXELS, (start + count) * PIXELS), (value) => value / 255);
-  return {
-    x: wg.tensor(x, [count, SIDE, SIDE, 1]),
-    y: wg.tensor(Int32Array.from(labels.subarray(start, start + count)), [count], 'int32'),
-  };
-}
-
-/**
- * Two 5x5 convolutions, each followed by 2x2 max pooling, then one softmax layer: 11,274 weights.
- * 'same' padding keeps 28 → 14 → 7, so the last feature map is 7x7x16. (3x3 filters train
- * faster but reach only 96.5–97% test accuracy in four epochs on these 8,000 digits; 5x5 ones
- * reach 97.4–97.8%.)
- */
+/** The digits CNN (model.js), compiled with Adam (its learning rate halved after each epoch by train). */
 function buildModel() {
-  wg.setSeed(SEED);
-  const { Conv2D, Dense, Flatten, MaxPooling2D } = wg.layers;
-  const model = new wg.Sequential([
-    new Conv2D(8, { kernelSize: 5, padding: 'same', activation: 'relu', inputShape: [SIDE, SIDE, 1] }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Conv2D(16, { kernelSize: 5, padding: 'same', activation: 'relu' }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Flatten(),
-    new Dense(10, { activation: 'softmax' }),
-  ]);
+  const model = digitsModel(wg, SEED);
   const optimizer = new wg.optimizers.Adam({ learningRate: LEARNING_RATE });
   model.compile({ optimizer, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   return { model, optimizer };
@@ -199,8 +175,8 @@ runDemo(async () => {
 
   setStatus('Loading the digits…');
   const digits = await loadDigits();
-  const trainSet = toTensors(digits, 0, trainSamples);
-  const testSet = toTensors(digits, SAMPLES - TEST_SAMPLES, TEST_SAMPLES);
+  const trainSet = digitTensors(wg, digits, 0, trainSamples);
+  const testSet = digitTensors(wg, digits, SAMPLES - TEST_SAMPLES, TEST_SAMPLES);
   log(`${trainSamples} training and ${TEST_SAMPLES} test digits loaded`);
 
   const { model, optimizer } = buildModel();
