@@ -3,7 +3,7 @@
 // URL parameters change the run (the end-to-end test shortens it): ?epochs=1&train=4000&batch=32.
 import * as wg from '../../dist/webgrad.js';
 import { LinePlot } from '../shared/line-plot.js';
-import { fail, log, runDemo, setStatus } from '../shared/page.js';
+import { appendRow, fail, log, runDemo, setStatus } from '../shared/page.js';
 import { DrawingPad, paintDigit, toMnistDigit } from './drawing.js';
 import { SAMPLES, SIDE, integerParameter, loadDigits } from '../shared/mnist.js';
 import { LEARNING_RATE, digitTensors, digitsModel } from './model.js';
@@ -98,13 +98,7 @@ function mean(values) {
 
 function showEpoch(row) {
   const cells = [row.epoch, row.loss.toFixed(4), row.accuracy.toFixed(4), row.testAccuracy.toFixed(4), row.seconds.toFixed(1), row.samplesPerSecond.toFixed(0)];
-  const tr = document.createElement('tr');
-  for (const text of cells) {
-    const td = document.createElement('td');
-    td.textContent = String(text);
-    tr.append(td);
-  }
-  document.getElementById('epochs').append(tr);
+  appendRow('epochs', cells);
 }
 
 /** The model's class probabilities for one 28x28 digit. */

@@ -3,7 +3,7 @@
 // measures its frame intervals. Same weights, seed and data, so both runs end with the same
 // weights; only where the work ran differs. URL parameters: ?train=4000&epochs=1&batch=64.
 import * as wg from '../../dist/webgrad.js';
-import { log, runDemo, setStatus } from '../shared/page.js';
+import { appendRow, log, runDemo, setStatus } from '../shared/page.js';
 import { SAMPLES, integerParameter, loadDigits } from '../shared/mnist.js';
 import { LEARNING_RATE, digitTensors, digitsModel } from '../digits/model.js';
 import { FrameMeter } from './frames.js';
@@ -43,14 +43,7 @@ function progress(where, batches) {
 
 function showRow(label, { frames }, seconds) {
   const cells = [label, frames.frames, frames.fps.toFixed(1), frames.medianMs.toFixed(1), frames.p95Ms.toFixed(1), frames.p99Ms.toFixed(1), frames.maxMs.toFixed(1), seconds === null ? '–' : seconds.toFixed(1)];
-  const tr = document.createElement('tr');
-  tr.dataset.phase = label;
-  for (const text of cells) {
-    const td = document.createElement('td');
-    td.textContent = String(text);
-    tr.append(td);
-  }
-  document.getElementById('frames').append(tr);
+  appendRow('frames', cells).dataset.phase = label;
 }
 
 /** The model's class probabilities for the test digits, one row of 10 per digit. */
