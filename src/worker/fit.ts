@@ -79,10 +79,15 @@ export function fit(worker: WorkerEndpoint, model: Sequential | Model, x: Tensor
         webgrad: 'fit', id, artifacts, compile, x: xp, y: yp, validationData: validation ? [vx, vy] : null, settings, generator,
         events: (Object.keys(HANDLERS) as TrainingEvent[]).filter((event) => callbacks.some((callback) => callback[HANDLERS[event]])),
       };
-      const reply = exchange(worker, request, callbacks, () => {
+      const { reply, detach } = exchange(worker, request, callbacks, () => {
         if (model.stopTraining) stop();
       }, stop);
-      worker.postMessage(request, [artifacts.weights, ...buffersOf([...xp, ...yp, ...vx, ...vy])]);
+      try {
+        worker.postMessage(request, [artifacts.weights, ...buffersOf([...xp, ...yp, ...vx, ...vy])]);
+      } catch (error) {
+        detach();
+        throw error;
+      }
       posted = true;
       if (stopRequested) worker.postMessage({ webgrad: 'stop', id }, []);
       const done = await reply;
@@ -98,15 +103,22 @@ export function fit(worker: WorkerEndpoint, model: Sequential | Model, x: Tensor
 /**
  * Listens for request `request.id`'s replies: runs the callbacks for each event in order (then
  * `afterCallback`), and settles with the done reply once every callback has run, or with the
- * first error (the worker's, a callback's, or the worker failing outright).
+ * first error (the worker's, a callback's, or the worker failing outright). `detach` stops
+ * listening (for a request that could not be posted).
  */
-function exchange(worker: WorkerEndpoint, request: FitRequest, callbacks: CallbackHandlers[], afterCallback: () => void, stop: () => void): Promise<DoneReply> {
-  return new Promise((resolve, reject) => {
+function exchange(
+  worker: WorkerEndpoint, request: FitRequest, callbacks: CallbackHandlers[], afterCallback: () => void, stop: () => void,
+): { reply: Promise<DoneReply>; detach: () => void } {
+  const failedWorker = typeof Worker !== 'undefined' && worker instanceof Worker ? worker : null;
+  let detach = (): void => {};
+  const reply = new Promise<DoneReply>((resolve, reject) => {
     let calls = Promise.resolve();
-    const failedWorker = typeof Worker !== 'undefined' && worker instanceof Worker ? worker : null;
-    const settle = (outcome: () => void): void => {
+    detach = () => {
       worker.removeEventListener('message', onMessage);
       failedWorker?.removeEventListener('error', onError);
+    };
+    const settle = (outcome: () => void): void => {
+      detach();
       outcome();
     };
     const onMessage = (event: MessageEvent): void => {
@@ -131,6 +143,7 @@ function exchange(worker: WorkerEndpoint, request: FitRequest, callbacks: Callba
     worker.addEventListener('message', onMessage);
     failedWorker?.addEventListener('error', onError);
   });
+  return { reply, detach };
 }
 
 async function deliver(callbacks: CallbackHandlers[], { event, index, logs }: EventReply): Promise<void> {

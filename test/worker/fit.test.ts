@@ -156,6 +156,38 @@ describe('worker.fit', () => {
     expect(out.model2Ok).toBe(true);
   });
 
+  it('a callback that throws rejects history with its error and stops the worker, which then serves the next fit', async () => {
+    const out = await gpu.run(async (wg, { data, url }) => {
+      wg.setSeed(8);
+      const model = new wg.Sequential([new wg.layers.Dense(3, { activation: 'softmax', inputShape: [4] })]);
+      model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+      const x = wg.tensor(data.x);
+      const y = wg.tensor(data.y, [data.y.length], 'int32');
+      const weights = async () => (await Promise.all(model.getWeights().map((w) => w.data()))).flatMap((values) => Array.from(values));
+      const initial = await weights();
+      const worker = new Worker(url, { type: 'module' });
+      const posted: unknown[] = [];
+      const post = worker.postMessage.bind(worker);
+      worker.postMessage = ((message: { webgrad?: unknown }, transfer: Transferable[]) => {
+        posted.push(message.webgrad);
+        post(message, transfer);
+      }) as typeof worker.postMessage;
+      const failed = await wg.worker.fit(worker, model, x, y, {
+        epochs: 300, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: () => { throw new RangeError('thrown by the callback'); } },
+      }).history.then(() => null, (error: Error) => ({ name: error.name, message: error.message, isRangeError: error instanceof RangeError }));
+      const unchanged = (await weights()).every((v, i) => Object.is(v, initial[i]));
+      const next = (await wg.worker.fit(worker, model, x, y, { epochs: 1, batchSize: 4, verbose: 0 }).history).epoch;
+      worker.terminate();
+      [x, y].forEach((t) => t.dispose());
+      model.dispose();
+      return { failed, unchanged, next, posted };
+    }, { data: dataset(7), url: WORKER_URL });
+    expect(out.failed).toEqual({ name: 'RangeError', message: 'thrown by the callback', isRangeError: true });
+    expect(out.unchanged).toBe(true);
+    expect(out.next).toEqual([0]);
+    expect(out.posted).toEqual(['fit', 'stop', 'fit']);
+  });
+
   it('refuses on the page what cannot cross: a custom loss, a Callback class; and a worker that fails to load is a WorkerError', async () => {
     const out = await gpu.run(async (wg, { url }) => {
       const model = new wg.Sequential([new wg.layers.Dense(1, { inputShape: [2] })]);
