@@ -24,7 +24,7 @@ export interface EvaluateOptions {
 
 /** Epochs whose logs may wait on the GPU before being read, when nothing needs them sooner. */
 const DEFERRED_EPOCHS = 100;
-/** How long fit may run before yielding to the page's event loop. */
+/** How long fit may run before yielding to the event loop: the page's, or a worker's (where worker.fit's stop requests arrive). */
 const YIELD_INTERVAL_MS = 50;
 
 /**
@@ -147,6 +147,7 @@ function rowsOf(arrays: readonly Tensor[], start: number, size: number, order: T
   return arrays.map((array) => batchRows(array, start, size, order));
 }
 
+/** setTimeout, not requestAnimationFrame: workers have it, and hidden pages still run it (if throttled). */
 function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
