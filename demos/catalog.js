@@ -31,4 +31,9 @@ export const demos = [
     title: 'Same digit? (functional API)',
     description: 'Two inputs, one shared residual encoder and a merged head, built with wg.input / layer.apply / wg.model and trained live on pairs of MNIST digits: does the pair show the same digit?',
   },
+  {
+    name: 'worker',
+    title: 'Training in a Worker',
+    description: 'The digits CNN trained in a Web Worker with wg.worker.fit, then the same run on the main thread, while the page animates and measures its frame times: fps and frame-interval percentiles of each, and the same trained weights from both.',
+  },
 ];

@@ -28,9 +28,9 @@ import { outputPath as digitsPath, prepareMnist } from './prepare-mnist.mjs';
 /**
  * demos/digits/model.js, as this script uses it.
  * @typedef {{ LEARNING_RATE: number, SAMPLES: number, TEST_SAMPLES: number,
- *   buildModel: () => { model: Sequential, optimizer: import('../src/index').optimizers.Optimizer },
+ *   compiledDigitsModel: (wg: Webgrad) => { model: Sequential, optimizer: import('../src/index').optimizers.Optimizer },
  *   parseDigits: (bytes: Uint8Array, source: string) => unknown,
- *   toTensors: (digits: unknown, start: number, count: number) => { x: Tensor, y: Tensor } }} DigitsModule
+ *   digitTensors: (wg: Webgrad, digits: unknown, start: number, count: number) => { x: Tensor, y: Tensor } }} DigitsModule
  */
 
 /**
@@ -106,12 +106,12 @@ async function runReferenceExample(wg) {
  * @param {{ train: number, test: number, epochs: number, batch: number }} settings
  */
 async function runDigits(wg, { train, test, epochs, batch }) {
-  const { LEARNING_RATE, SAMPLES, TEST_SAMPLES, buildModel, parseDigits, toTensors } = /** @type {DigitsModule} */ (await importFromRepo('demos/digits/model.js'));
+  const { LEARNING_RATE, SAMPLES, TEST_SAMPLES, compiledDigitsModel, parseDigits, digitTensors } = /** @type {DigitsModule} */ (await importFromRepo('demos/digits/model.js'));
   const digits = parseDigits(new Uint8Array(readFileSync(digitsPath)), digitsPath);
-  const trainSet = toTensors(digits, 0, train);
+  const trainSet = digitTensors(wg, digits, 0, train);
   // The first `test` of the page's held-out digits (it tests on all TEST_SAMPLES).
-  const testSet = toTensors(digits, SAMPLES - TEST_SAMPLES, test);
-  const { model, optimizer } = buildModel();
+  const testSet = digitTensors(wg, digits, SAMPLES - TEST_SAMPLES, test);
+  const { model, optimizer } = compiledDigitsModel(wg);
   console.log(`\nDigits CNN (the digits demo's model): ${train} MNIST training digits, ${test} held-out test digits, ` +
     `${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batch}, Adam ${LEARNING_RATE} halved after each epoch`);
   const batches = Math.ceil(train / batch);

@@ -98,3 +98,11 @@ export class OutOfMemoryError extends Error {
 export class JitError extends Error {
   override name = 'JitError';
 }
+
+/**
+ * A Web Worker that worker.fit trains in failed outside any webgrad call: its script did not load,
+ * or it threw at the top level. (An error inside the fit comes back as its own class instead.)
+ */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+}

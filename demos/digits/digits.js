@@ -3,10 +3,10 @@
 // URL parameters change the run (the end-to-end test shortens it): ?epochs=1&train=4000&batch=32.
 import * as wg from '../../dist/webgrad.js';
 import { LinePlot } from '../shared/line-plot.js';
-import { fail, log, runDemo, setStatus } from '../shared/page.js';
+import { appendRow, fail, log, runDemo, setStatus } from '../shared/page.js';
 import { DrawingPad, paintDigit, toMnistDigit } from './drawing.js';
-import { LEARNING_RATE, TEST_SAMPLES, buildModel, toTensors } from './model.js';
 import { SAMPLES, SIDE, integerParameter, loadDigits } from '../shared/mnist.js';
+import { LEARNING_RATE, TEST_SAMPLES, compiledDigitsModel, digitTensors } from './model.js';
 
 /** Each plotted point is the mean of this many batches (single batches are too noisy to read). */
 const BATCHES_PER_POINT = 10;
@@ -88,13 +88,7 @@ function mean(values) {
 
 function showEpoch(row) {
   const cells = [row.epoch, row.loss.toFixed(4), row.accuracy.toFixed(4), row.testAccuracy.toFixed(4), row.seconds.toFixed(1), row.samplesPerSecond.toFixed(0)];
-  const tr = document.createElement('tr');
-  for (const text of cells) {
-    const td = document.createElement('td');
-    td.textContent = String(text);
-    tr.append(td);
-  }
-  document.getElementById('epochs').append(tr);
+  appendRow('epochs', cells);
 }
 
 /** The model's class probabilities for one 28x28 digit. */
@@ -165,11 +159,11 @@ runDemo(async () => {
 
   setStatus('Loading the digits…');
   const digits = await loadDigits();
-  const trainSet = toTensors(digits, 0, trainSamples);
-  const testSet = toTensors(digits, SAMPLES - TEST_SAMPLES, TEST_SAMPLES);
+  const trainSet = digitTensors(wg, digits, 0, trainSamples);
+  const testSet = digitTensors(wg, digits, SAMPLES - TEST_SAMPLES, TEST_SAMPLES);
   log(`${trainSamples} training and ${TEST_SAMPLES} test digits loaded`);
 
-  const { model, optimizer } = buildModel();
+  const { model, optimizer } = compiledDigitsModel(wg);
   document.getElementById('summary').textContent = model.summary();
   const epochRows = await train({ model, optimizer }, trainSet, testSet);
 

@@ -70,3 +70,15 @@ addEventListener(
   true,
 );
 addEventListener('unhandledrejection', (event) => fail(event.reason));
+
+/** Appends a table row of `cells` (each shown as text) to the element #tableId; returns the row. */
+export function appendRow(tableId, cells) {
+  const tr = document.createElement('tr');
+  for (const text of cells) {
+    const td = document.createElement('td');
+    td.textContent = String(text);
+    tr.append(td);
+  }
+  element(tableId).append(tr);
+  return tr;
+}

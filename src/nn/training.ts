@@ -9,7 +9,7 @@ import { keep, tidy } from '../memory';
 import type { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
 import { concat, reshape, slice } from '../ops/movement';
-import { forkGenerator, withGenerator } from '../ops/random';
+import { forkGenerator, withGenerator, type RandomGenerator } from '../ops/random';
 import { jit, type JitFunction } from '../jit';
 import { batchRows, numBatches, shuffledOrder } from './batches';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
@@ -25,16 +25,17 @@ export interface EvaluateOptions {
 
 /** Epochs whose logs may wait on the GPU before being read, when nothing needs them sooner. */
 const DEFERRED_EPOCHS = 100;
-/** How long fit may run before yielding to the page's event loop. */
+/** How long fit may run before yielding to the event loop: the page's, or a worker's (where worker.fit's stop requests arrive). */
 const YIELD_INTERVAL_MS = 50;
 
 /**
  * Keras's fit. Everything up to the generator fork runs synchronously at the call, so fits started
  * together (Promise.all) take their generators in call order and train exactly as they would one
  * after another: shuffles and dropout masks come from the fit's own generator, never from draws
- * that other code makes at the awaits in between.
+ * that other code makes at the awaits in between. `forked`: a generator forked elsewhere instead
+ * (worker.fit forks it on the page, so the fit in the worker draws what one on the page would).
  */
-export async function fitModel(model: TrainableModel, x: Tensor[], y: Tensor[], options: FitOptions<Tensor[]>): Promise<History> {
+export async function fitModel(model: TrainableModel, x: Tensor[], y: Tensor[], options: FitOptions<Tensor[]>, forked?: RandomGenerator): Promise<History> {
   const end = model.activity.begin('fit');
   try {
     const settings = fitSettings(options);
@@ -43,7 +44,7 @@ export async function fitModel(model: TrainableModel, x: Tensor[], y: Tensor[], 
     const validationData = options.validationData;
     if (validationData) checkShapes('fit (validationData)', model, training, validationData[0], validationData[1]);
     const trainCount = validationData ? x[0].shape[0] : trainingCount(x[0].shape[0], settings.validationSplit);
-    const generator = forkGenerator();
+    const generator = forked ?? forkGenerator();
     await Promise.all([
       checkValues('fit', model, training, x, y),
       validationData ? checkValues('fit (validationData)', model, training, validationData[0], validationData[1]) : null,
@@ -163,6 +164,7 @@ function rowsOf(arrays: readonly Tensor[], start: number, size: number, order: T
   return arrays.map((array) => batchRows(array, start, size, order));
 }
 
+/** setTimeout, not requestAnimationFrame: workers have it, and hidden pages still run it (if throttled). */
 function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
