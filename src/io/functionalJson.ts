@@ -19,13 +19,17 @@ export interface FunctionalLayerJson {
   inboundNodes: TensorRef[][];
 }
 
-export interface FunctionalJson {
-  format: typeof FUNCTIONAL_FORMAT;
-  formatVersion: number;
-  name: string;
+/** The graph itself: what a functional model nested in another model's file holds (beside its name). */
+export interface FunctionalGraphJson {
   layers: FunctionalLayerJson[];
   inputLayers: TensorRef[];
   outputLayers: TensorRef[];
+}
+
+export interface FunctionalJson extends FunctionalGraphJson {
+  format: typeof FUNCTIONAL_FORMAT;
+  formatVersion: number;
+  name: string;
   weights: WeightEntry[];
 }
 

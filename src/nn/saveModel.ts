@@ -8,7 +8,7 @@ import type { SymbolicTensor } from './functional/symbolic';
 import type { Sequential } from './sequential';
 import { fileWeights } from './weightFiles';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifacts, type WeightEntry } from '../io/modelJson';
-import { FUNCTIONAL_FORMAT, type FunctionalArtifacts, type FunctionalJson, type TensorRef } from '../io/functionalJson';
+import { FUNCTIONAL_FORMAT, type FunctionalArtifacts, type FunctionalGraphJson, type FunctionalJson, type TensorRef } from '../io/functionalJson';
 import { encodeSafetensors, type NamedArray } from '../io/safetensors';
 
 function isFunctional(model: Sequential | Model): model is Model {
@@ -44,19 +44,20 @@ export async function saveModel(model: Sequential | Model): Promise<ModelArtifac
   };
 }
 
-/** The graph part of a functional model's JSON (save adds the weight list). */
+/** A functional model's JSON: its graph and the weight list. */
 export function functionalJson(model: Model, weights: WeightEntry[]): FunctionalJson {
+  return { format: FUNCTIONAL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, name: model.name, ...functionalGraph(model), weights };
+}
+
+/** The graph: each layer's config with the tensors each of its nodes reads, and the input and output tensors (nested as is inside an outer model's file). */
+export function functionalGraph(model: Model): FunctionalGraphJson {
   const ref = (t: SymbolicTensor): TensorRef => [t.layer.name, nodeNumber(model.nodes, t.node), t.index];
   return {
-    format: FUNCTIONAL_FORMAT,
-    formatVersion: MODEL_FORMAT_VERSION,
-    name: model.name,
     layers: model.layers.map((layer) => ({
       ...layer.serialize(),
       inboundNodes: model.nodes.filter((node) => node.layer === layer && node.inputs.length > 0).map((node) => node.inputs.map(ref)),
     })),
     inputLayers: model.inputs.map(ref),
     outputLayers: model.outputs.map(ref),
-    weights,
   };
 }
