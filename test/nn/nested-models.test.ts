@@ -200,6 +200,88 @@ describe('nested models', () => {
     expect(out.errors[0]).toMatch(/^ValueError: frozen_base: trainable must be true or false, got "no"/);
     expect(out.errors[1]).toMatch(/^ValueError: dense_\d+: trainable must be true or false, got 0/);
     expect(out.errors[2]).toMatch(/^ValueError: sequential(_\d+)?: a model cannot be a layer of itself/);
-    expect(out.errors[3]).toMatch(/^ShapeError: frozen_base: the Sequential model 'frozen_base' expects input \[3\], got \[5\]/);
+    expect(out.errors[3]).toMatch(/^ShapeError: frozen_base: the layer expects input \[3\], but is applied to input_layer(_\d+)? of shape \[5\]/);
+  });
+});
+
+describe('nested models in files', () => {
+  it('save / loadModel: nested configs and Keras 3 weight names, bit-identical predictions, same summary and freeze; hostile nested configs leak nothing', async () => {
+    const out = await gpu.run(async (wg) => {
+      wg.setSeed(14);
+      const { Dense, Concatenate } = wg.layers;
+      // Two levels: a Sequential block inside the encoder, the encoder applied to both inputs, a frozen Sequential after them.
+      const block = new wg.Sequential([new Dense(4, { activation: 'tanh', inputShape: [3] })], { name: 'block' });
+      const x = wg.input({ shape: [3], name: 'x' });
+      const encoder = wg.model({ inputs: x, outputs: new Dense(2).apply(block.apply(x)), name: 'encoder' });
+      const a = wg.input({ shape: [3], name: 'a' });
+      const b = wg.input({ shape: [3], name: 'b' });
+      const post = new wg.Sequential([new Dense(3, { activation: 'relu' })], { name: 'post' });
+      const joined = new Concatenate({ name: 'joined' }).apply([encoder.apply(a) as SymbolicTensor, encoder.apply(b) as SymbolicTensor]);
+      const model = wg.model({ inputs: [a, b], outputs: new Dense(1, { name: 'head' }).apply(post.apply(joined)), name: 'outer' });
+      post.trainable = false;
+      const stacked = new wg.Sequential([new wg.Sequential([new Dense(2, { inputShape: [3] })], { name: 'inner' }), new Dense(1)], { name: 'stacked' });
+      const da = wg.randn([4, 3]);
+      const db = wg.randn([4, 3]);
+      const saved = await model.save();
+      const savedStacked = await stacked.save();
+      const loaded = wg.loadModel(saved);
+      const loadedStacked = wg.loadModel(savedStacked);
+      const read = async (t: Tensor | Tensor[]) => Array.from(await (t as Tensor).data());
+      const result = {
+        predictions: [await read(model.predict([da, db])), await read(loaded.predict([da, db]))],
+        stackedPredictions: [await read(stacked.predict(da)), await read(loadedStacked.predict(da))],
+        summaries: [model.summary(), loaded.summary(), stacked.summary(), loadedStacked.summary()],
+        weightNames: saved.modelJson.weights.map((w) => w.name),
+        stackedWeightNames: savedStacked.modelJson.weights.map((w) => w.name),
+        layers: saved.modelJson.layers.map((layer) => [layer.className, (layer.config as { name: string }).name]),
+        encoderLayers: ((saved.modelJson.layers[1].config as { layers: { className: string }[] }).layers).map((layer) => layer.className),
+        trainable: [loaded.layers[4].trainable, loaded.trainableWeights.length, model.trainableWeights.length],
+        saved: { modelJson: saved.modelJson as unknown as Record<string, unknown>, bytes: new Uint8Array(saved.weights) },
+      };
+      [da, db].forEach((t) => t.dispose());
+      [model, loaded, stacked, loadedStacked].forEach((m) => m.dispose());
+      return result;
+    });
+    expect(out.predictions[1]).toEqual(out.predictions[0]);
+    expect(out.stackedPredictions[1]).toEqual(out.stackedPredictions[0]);
+    expect(out.summaries[1]).toBe(out.summaries[0]);
+    expect(out.summaries[3]).toBe(out.summaries[2]);
+    // Keras nests the inner model's config under its class name; its weights keep their own file names under its key.
+    expect(out.layers).toEqual([['InputLayer', 'a'], ['Functional', 'encoder'], ['InputLayer', 'b'], ['Concatenate', 'joined'], ['Sequential', 'post'], ['Dense', 'head']]);
+    expect(out.encoderLayers).toEqual(['InputLayer', 'Sequential', 'Dense']);
+    expect(out.weightNames).toEqual([
+      'functional/sequential/dense/kernel', 'functional/sequential/dense/bias', 'functional/dense/kernel', 'functional/dense/bias',
+      'sequential/dense/kernel', 'sequential/dense/bias', 'dense/kernel', 'dense/bias',
+    ]);
+    expect(out.stackedWeightNames).toEqual(['sequential/dense/kernel', 'sequential/dense/bias', 'dense/kernel', 'dense/bias']);
+    expect(out.trainable).toEqual([false, 6, 6]);
+
+    const json = out.saved.modelJson;
+    type Entry = { className: string; config: Record<string, unknown>; inboundNodes: unknown[] };
+    const edit = (change: (layers: Entry[]) => void) => {
+      const copy = structuredClone(json) as { layers: Entry[] };
+      change(copy.layers);
+      return copy;
+    };
+    const encoderLayers = (layers: Entry[]) => layers[1].config.layers as Entry[];
+    const blockLayers = (layers: Entry[]) => encoderLayers(layers)[1].config.layers as Entry[];
+    const cases: [string, unknown, RegExp][] = [
+      ['unknown nested field', edit((l) => { l[1].config.extra = 1; }), /layers\[1\] \(Functional\): a nested Functional model has no config field "extra"/],
+      ['nested trainable "yes"', edit((l) => { l[1].config.trainable = 'yes'; }), /layers\[1\] \(Functional\): a nested model has trainable "yes"/],
+      ['nested layers not a list', edit((l) => { l[1].config.layers = 'x'; }), /^ModelFormatError: loadModel: layers\[1\] \(Functional\): model JSON has layers "x"/],
+      ['unknown class two levels down', edit((l) => { blockLayers(l)[0].className = 'Nope'; }), /^ModelFormatError: loadModel: layers\[1\] \(Functional\): layers\[1\] \(Sequential\): layers\[0\] \(Nope\): unknown layer class "Nope"/],
+      ['unknown reference in the nested graph', edit((l) => { (encoderLayers(l)[2].inboundNodes[0] as unknown[][])[0][0] = 'nowhere'; }), /reads unknown layer 'nowhere'/],
+      ['nested units 1e9', edit((l) => { blockLayers(l)[0].config.units = 1e9; }), /would take 12000000000 bytes, over the device's \d+-byte buffer limit/],
+      ['nested units 5 (fits the device, not the file)', edit((l) => { blockLayers(l)[0].config.units = 5; }), /model JSON lists weights\[0\] as functional\/sequential\/dense\/kernel \[3,4\] float32, but its layers make functional\/sequential\/dense\/kernel \[3,5\] float32/],
+      ['a later layer broken after the nested ones were rebuilt', edit((l) => { l[5].config.units = Number.NaN; }), /layers\[5\] \(Dense\): Dense: units must be a positive integer, got NaN/],
+      ['nested model applied to the wrong shape', edit((l) => { l[0].config.shape = [4]; }), /input 'x' of the model 'encoder' expects \[3\], got \[4\]|encoder: the layer expects input \[3\]/],
+    ];
+    const outcomes = await gpu.run(loadModelCases, cases.map(([, modelJson]) => ({ modelJson, bytes: out.saved.bytes })));
+    cases.forEach(([name, , message], i) => {
+      expect({ name, error: outcomes[i].error }).toEqual({ name, error: expect.stringMatching(/^ModelFormatError: loadModel: /) });
+      expect(outcomes[i].error, name).toMatch(message);
+      expect({ name, leakedTensors: outcomes[i].leakedTensors, leakedBytes: outcomes[i].leakedBytes }).toEqual({ name, leakedTensors: 0, leakedBytes: 0 });
+    });
+    expect((await gpu.run(loadModelCases, [{ modelJson: json, bytes: out.saved.bytes }]))[0]).toMatchObject({ error: null, leakedTensors: 0, leakedBytes: 0 });
   });
 });
