@@ -142,6 +142,43 @@ describe('nested models', () => {
     expect(summaryRows(out.summaries[1])[0]).toMatch(new RegExp(`^fencoder \\(Functional\\)\\s+\\(None, 2\\)\\s+${innerParams}$`));
   });
 
+  it('a nested model with two inputs and two outputs: apply returns both, predictions as float64, save / load bit-identical', async () => {
+    const n = 3;
+    const out = await gpu.run(async (wg, { n }) => {
+      wg.setSeed(15);
+      const { Dense, Add, Concatenate } = wg.layers;
+      const p = wg.input({ shape: [3], name: 'p' });
+      const q = wg.input({ shape: [3], name: 'q' });
+      const inner = wg.model({ inputs: [p, q], outputs: [new Dense(2, { name: 'proj' }).apply(p), new Add({ name: 'sum' }).apply([p, q])], name: 'two_way' });
+      const a = wg.input({ shape: [3], name: 'a' });
+      const b = wg.input({ shape: [3], name: 'b' });
+      const [projected, summed] = inner.apply([a, b]) as SymbolicTensor[];
+      const model = wg.model({ inputs: [a, b], outputs: new Concatenate({ name: 'both' }).apply([projected, summed]), name: 'outer_two' });
+      const da = wg.randn([n, 3]);
+      const db = wg.randn([n, 3]);
+      const loaded = wg.loadModel(await model.save());
+      const read = async (t: Tensor | Tensor[]) => Array.from(await (t as Tensor).data());
+      const weights = model.getWeights();
+      const result = {
+        a: await da.data(), b: await db.data(),
+        predictions: [await read(model.predict([da, db])), await read(loaded.predict([da, db]))],
+        weights: await Promise.all(weights.map(read)),
+        names: model.namedWeights().map(({ name }) => name),
+      };
+      [da, db, ...weights].forEach((t) => t.dispose());
+      [model, loaded].forEach((m) => m.dispose());
+      return result;
+    }, { n });
+    expect(out.names).toEqual(['two_way/dense/kernel', 'two_way/dense/bias']);
+    const a = matrix(n, 3, out.a);
+    const b = matrix(n, 3, out.b);
+    const summed: Matrix = { ...a, data: a.data.map((v, i) => v + b.data[i]) };
+    const expected = concatColumns(dense(a, matrix(3, 2, out.weights[0]), out.weights[1], 'linear'), summed);
+    // One small Dense and an add in float32.
+    expectClose(out.predictions[0], expected.data, { rtol: 1e-5, atol: 1e-6 }, 'two-output nested model');
+    expect(out.predictions[1]).toEqual(out.predictions[0]);
+  });
+
   it('trainable = false freezes a nested model (fit leaves it bit-identical; summary counts it non-trainable), a layer too, and errors are typed', async () => {
     const out = await gpu.run(async (wg) => {
       wg.setSeed(13);
