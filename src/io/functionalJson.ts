@@ -6,6 +6,7 @@
 import { ModelFormatError, formatValue } from '../errors';
 import { MODEL_FORMAT_VERSION, type WeightEntry } from './modelJson';
 import { isPlainObject } from './safetensors';
+import { checkTrainingConfig, type TrainingConfigJson } from './trainingJson';
 
 export const FUNCTIONAL_FORMAT = 'webgrad-functional';
 
@@ -31,6 +32,8 @@ export interface FunctionalJson extends FunctionalGraphJson {
   formatVersion: number;
   name: string;
   weights: WeightEntry[];
+  /** The compile settings, when saved with includeOptimizer. */
+  trainingConfig?: TrainingConfigJson;
 }
 
 export interface FunctionalArtifacts {
@@ -39,7 +42,7 @@ export interface FunctionalArtifacts {
   weights: ArrayBuffer;
 }
 
-const KEYS = ['format', 'formatVersion', 'name', 'layers', 'inputLayers', 'outputLayers', 'weights', 'weightsPath'];
+const KEYS = ['format', 'formatVersion', 'name', 'layers', 'inputLayers', 'outputLayers', 'weights', 'weightsPath', 'trainingConfig'];
 
 /** `value` as a FunctionalJson, or a ModelFormatError naming the first field at fault. */
 export function checkFunctionalJson(value: unknown): FunctionalJson {
@@ -70,6 +73,7 @@ export function checkFunctionalJson(value: unknown): FunctionalJson {
       throw fail(`has weights[${i}] = ${formatValue(weight)}, expected { name: string, shape: integers, dtype: 'float32' | 'int32' }`);
     }
   });
+  if (value.trainingConfig !== undefined) checkTrainingConfig(value.trainingConfig);
   return value as unknown as FunctionalJson;
 }
 

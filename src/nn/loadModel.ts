@@ -13,8 +13,13 @@ import { fileWeights, matchFile, namingOf, sameWeight, showWeight, writeWeights 
 import { checkModelJson, type ModelArtifacts, type WeightEntry } from '../io/modelJson';
 import { FUNCTIONAL_FORMAT, checkFunctionalJson, type FunctionalArtifacts } from '../io/functionalJson';
 import { decodeSafetensors, isPlainObject, type NamedArray } from '../io/safetensors';
+import { OPTIMIZER_PREFIX } from '../io/trainingJson';
+import { restoreTraining } from './trainingState';
 
-/** Rebuilds a Sequential or functional model with identical architecture and weights. */
+/**
+ * Rebuilds a Sequential or functional model with identical architecture and weights; a file saved
+ * with includeOptimizer comes back compiled, its optimizer in the state it was saved in.
+ */
 export function loadModel(artifacts: ModelArtifacts): Sequential;
 export function loadModel(artifacts: FunctionalArtifacts): Model;
 export function loadModel(artifacts: ModelArtifacts | FunctionalArtifacts): Sequential | Model;
@@ -24,15 +29,19 @@ export function loadModel(artifacts: ModelArtifacts | FunctionalArtifacts): Sequ
   const json = functional ? checkFunctionalJson(artifacts.modelJson) : checkModelJson(artifacts.modelJson as unknown);
   const file = decodeSafetensors(artifacts.weights);
   const naming = namingOf(json.formatVersion);
+  // The optimizer's slots travel beside the weights only in a file saved with includeOptimizer.
+  const isSlot = (array: NamedArray): boolean => json.trainingConfig !== undefined && array.name.startsWith(OPTIMIZER_PREFIX);
   let arrays: NamedArray[] = [];
   const matchListed = (planned: WeightEntry[]): void => {
     checkListed(json.weights, planned);
-    arrays = matchFile('loadModel', planned, file.arrays);
+    arrays = matchFile('loadModel', planned, file.arrays.filter((array) => !isSlot(array)));
   };
   const layers = rebuildLayers(json.layers, json.formatVersion);
   const model = 'inputLayers' in json ? buildFunctional(json, layers, matchListed) : buildSequential(json, layers, naming, matchListed);
   try {
-    writeWeights(fileWeights(model, naming).map(({ tensor }) => tensor), arrays);
+    const weights = fileWeights(model, naming);
+    writeWeights(weights.map(({ tensor }) => tensor), arrays);
+    if (json.trainingConfig) restoreTraining(model, json.trainingConfig, file.arrays.filter(isSlot), weights);
   } catch (error) {
     model.dispose();
     throw error;

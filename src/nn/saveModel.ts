@@ -10,17 +10,32 @@ import { fileWeights } from './weightFiles';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifacts, type WeightEntry } from '../io/modelJson';
 import { FUNCTIONAL_FORMAT, type FunctionalArtifacts, type FunctionalGraphJson, type FunctionalJson, type TensorRef } from '../io/functionalJson';
 import { encodeSafetensors, type NamedArray } from '../io/safetensors';
+import { ValueError, formatValue } from '../errors';
+import { trainingState } from './trainingState';
+
+export interface SaveOptions {
+  /**
+   * Keras's include_optimizer (TF.js's includeOptimizer): also store the compile settings and the
+   * optimizer's state, so wg.loadModel returns a compiled model that trains on as this one would.
+   * Default false; ignored for a model never compiled.
+   */
+  includeOptimizer?: boolean;
+}
 
 function isFunctional(model: Sequential | Model): model is Model {
   return (model as { className?: string }).className === 'Functional';
 }
 
-export async function saveModel(model: Sequential): Promise<ModelArtifacts>;
-export async function saveModel(model: Model): Promise<FunctionalArtifacts>;
-export async function saveModel(model: Sequential | Model): Promise<ModelArtifacts | FunctionalArtifacts>;
-export async function saveModel(model: Sequential | Model): Promise<ModelArtifacts | FunctionalArtifacts> {
+export async function saveModel(model: Sequential, options?: SaveOptions): Promise<ModelArtifacts>;
+export async function saveModel(model: Model, options?: SaveOptions): Promise<FunctionalArtifacts>;
+export async function saveModel(model: Sequential | Model, options?: SaveOptions): Promise<ModelArtifacts | FunctionalArtifacts>;
+export async function saveModel(model: Sequential | Model, options: SaveOptions = {}): Promise<ModelArtifacts | FunctionalArtifacts> {
+  const { includeOptimizer = false } = options as { includeOptimizer?: unknown };
+  if (typeof includeOptimizer !== 'boolean') throw new ValueError(`save: includeOptimizer must be true or false, got ${formatValue(includeOptimizer)}`);
   const named = fileWeights(model, 'position');
-  const arrays: NamedArray[] = await Promise.all(named.map(async ({ name, tensor: t }) => ({
+  const training = includeOptimizer && model.optimizer ? trainingState(model.compiled('save'), named) : null;
+  const trainingConfig = training ? { trainingConfig: training.config } : {};
+  const arrays: NamedArray[] = await Promise.all([...named, ...(training?.slots ?? [])].map(async ({ name, tensor: t }) => ({
     name,
     dtype: t.dtype === 'int32' ? 'I32' as const : 'F32' as const,
     shape: [...t.shape],
@@ -30,7 +45,7 @@ export async function saveModel(model: Sequential | Model): Promise<ModelArtifac
   const functional = isFunctional(model);
   const format = functional ? FUNCTIONAL_FORMAT : MODEL_FORMAT;
   const bytes = encodeSafetensors(arrays, { format, formatVersion: String(MODEL_FORMAT_VERSION) });
-  if (isFunctional(model)) return { modelJson: functionalJson(model, weights), weights: bytes };
+  if (isFunctional(model)) return { modelJson: { ...functionalJson(model, weights), ...trainingConfig }, weights: bytes };
   return {
     modelJson: {
       format: MODEL_FORMAT,
@@ -39,6 +54,7 @@ export async function saveModel(model: Sequential | Model): Promise<ModelArtifac
       inputShape: model.inputShape ? [...model.inputShape] : null,
       layers: model.layers.map((layer) => layer.serialize()),
       weights,
+      ...trainingConfig,
     },
     weights: bytes,
   };

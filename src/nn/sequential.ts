@@ -14,7 +14,7 @@ import { formatSummary } from './summary';
 import { ModelBase } from './modelBase';
 import { Conversions, type TensorLike } from '../ops/operand';
 import type { ModelArtifacts } from '../io/modelJson';
-import { saveModel } from './saveModel';
+import { saveModel, type SaveOptions } from './saveModel';
 import { SymbolicTensor } from './functional/symbolic';
 
 export interface CompileArgs {
@@ -190,8 +190,8 @@ export class Sequential extends ModelBase implements TrainableModel {
   }
 
   /** The architecture as JSON and the weights as safetensors bytes (see wg.loadModel). */
-  save(): Promise<ModelArtifacts> {
-    return saveModel(this);
+  save(options: SaveOptions = {}): Promise<ModelArtifacts> {
+    return saveModel(this, options);
   }
 
   /** A Keras-style table: layer name and type, output shape, parameter count, totals. */

@@ -12,7 +12,7 @@ import { ModelBase } from '../modelBase';
 import type { History, Logs } from '../callbacks';
 import type { TrainableModel } from '../compiled';
 import { evaluateModel, fitModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from '../training';
-import { functionalGraph, saveModel } from '../saveModel';
+import { functionalGraph, saveModel, type SaveOptions } from '../saveModel';
 import type { FunctionalArtifacts } from '../../io/functionalJson';
 import { graphLayers, graphNodes, runGraph } from './graph';
 import { formatFunctionalSummary } from './summary';
@@ -158,8 +158,8 @@ export class Model extends ModelBase implements TrainableModel {
   }
 
   /** The graph as JSON and the weights as safetensors bytes (see wg.loadModel). */
-  save(): Promise<FunctionalArtifacts> {
-    return saveModel(this);
+  save(options: SaveOptions = {}): Promise<FunctionalArtifacts> {
+    return saveModel(this, options);
   }
 
   /** Keras's functional summary: layer and type, output shape, parameters, and the layers each node reads. */
