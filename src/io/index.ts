@@ -1,5 +1,5 @@
 // Saving and loading models: nn (de)serializes architectures, io moves the bytes.
-export { saveModel } from '../nn/saveModel';
+export { saveModel, type SaveOptions } from '../nn/saveModel';
 export { loadModel, loadWeights } from '../nn/loadModel';
 export type { ModelArtifacts, ModelJson } from './modelJson';
 export type { FunctionalArtifacts, FunctionalJson } from './functionalJson';
