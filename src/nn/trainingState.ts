@@ -24,9 +24,9 @@ interface FileWeight { name: string; tensor: Tensor }
  */
 export function trainingState(training: CompiledTraining, weights: readonly FileWeight[]): { config: TrainingConfigJson; slots: FileWeight[] } {
   for (const output of training.outputs) {
-    const custom = [output.loss.name, ...output.metrics.map((m) => m.name)].find((name, k) => !sameFunction(name, k === 0 ? output.loss.fn : output.metrics[k - 1].fn, output.loss.name));
+    const custom = [output.loss, ...output.metrics].find(({ name, fn }) => !resolvesTo(name, fn, output.loss.name));
     if (custom !== undefined) {
-      throw new ValueError(`save: output '${output.name}' was compiled with a custom function '${custom}', which a file cannot name; save without includeOptimizer, or compile with built-in losses and metrics`);
+      throw new ValueError(`save: output '${output.name}' was compiled with a custom function '${custom.name}', which a file cannot name; save without includeOptimizer, or compile with built-in losses and metrics`);
     }
   }
   const { optimizer, outputs } = training;
@@ -41,8 +41,8 @@ export function trainingState(training: CompiledTraining, weights: readonly File
   return { config, slots };
 }
 
-/** Whether `name` resolves (as compile resolves it) to `fn` itself: the loss when `lossName` is that name's, else a metric. */
-function sameFunction(name: string, fn: unknown, lossName: string): boolean {
+/** Whether `name` resolves, as compile resolves a loss or a metric (beside the loss `lossName`), to `fn` itself. */
+function resolvesTo(name: string, fn: unknown, lossName: string): boolean {
   try {
     return getLoss(name).fn === fn || getMetric(name, lossName).fn === fn;
   } catch {
