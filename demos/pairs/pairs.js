@@ -1,5 +1,5 @@
-// Same digit? A functional-API model with two inputs, one shared encoder with a residual block,
-// and a merged head, trained live on pairs of real MNIST digits. URL parameters shorten the run
+// Same digit? A functional-API model with two inputs, one encoder model (a residual block) applied
+// to both as a layer, and a merged head, trained live on pairs of real MNIST digits. URL parameters shorten the run
 // (the end-to-end test uses them): ?epochs=2&train=2000&test=600.
 import * as wg from '../../dist/webgrad.js';
 import { LinePlot } from '../shared/line-plot.js';
@@ -67,32 +67,28 @@ function imagesOf({ pixels }, indices) {
 }
 
 /**
- * Keras's functional API, as a port would write it: one encoder (Dense 784→64, then a residual
- * block relu(h + Dense(Dense(h)))) applied to both digits, the two codes and their elementwise
- * product concatenated, then a small head giving P(same digit).
+ * Keras's functional API, as a port would write it (Keras's siamese examples): the encoder is a
+ * model of its own (Dense 784→64, then a residual block relu(h + Dense(Dense(h)))), applied to
+ * both digits as a layer, so both read one set of weights; the two codes and their elementwise
+ * product are concatenated, then a small head gives P(same digit).
  */
 function buildModel() {
   wg.setSeed(SEED);
   const { Dense, Add, Activation, Concatenate, Multiply } = wg.layers;
-  // Each layer made once and applied to both digits: one set of weights (Keras's shared layers).
-  const embed = new Dense(64, { activation: 'relu', name: 'embed' });
-  const blockIn = new Dense(64, { activation: 'relu', name: 'block_in' });
-  const blockOut = new Dense(64, { name: 'block_out' });
-  const residual = new Add({ name: 'residual' });
-  const code = new Activation('relu', { name: 'code' });
-  const encode = (x) => {
-    const h = embed.apply(x);
-    return code.apply(residual.apply([h, blockOut.apply(blockIn.apply(h))]));
-  };
+  const digit = wg.input({ shape: [PIXELS], name: 'digit' });
+  const h = new Dense(64, { activation: 'relu', name: 'embed' }).apply(digit);
+  const block = new Dense(64, { name: 'block_out' }).apply(new Dense(64, { activation: 'relu', name: 'block_in' }).apply(h));
+  const code = new Activation('relu', { name: 'code' }).apply(new Add({ name: 'residual' }).apply([h, block]));
+  const encoder = wg.model({ inputs: digit, outputs: code, name: 'encoder' });
   const left = wg.input({ shape: [PIXELS], name: 'left' });
   const right = wg.input({ shape: [PIXELS], name: 'right' });
-  const [a, b] = [encode(left), encode(right)];
+  const [a, b] = [encoder.apply(left), encoder.apply(right)];
   const merged = new Concatenate({ name: 'merge' }).apply([a, b, new Multiply({ name: 'agree' }).apply([a, b])]);
   const hidden = new Dense(32, { activation: 'relu', name: 'head' }).apply(merged);
   const same = new Dense(1, { activation: 'sigmoid', name: 'same' }).apply(hidden);
   const model = wg.model({ inputs: [left, right], outputs: same, name: 'pairs' });
   model.compile({ optimizer: new wg.optimizers.Adam({ learningRate: LEARNING_RATE }), loss: 'binary_crossentropy', metrics: ['accuracy'] });
-  return model;
+  return { model, encoder };
 }
 
 function showPairs(digits, pairs, probabilities, count) {
@@ -134,9 +130,9 @@ runDemo(async () => {
   const testX = [imagesOf(digits, test.first), imagesOf(digits, test.second)];
   const testY = wg.tensor(test.same, [testPairs, 1]);
 
-  const model = buildModel();
-  document.getElementById('summary').textContent = model.summary();
-  document.getElementById('graph').replaceChildren(drawMermaid(graphText(model), { nodeWidth: 170 }));
+  const { model, encoder } = buildModel();
+  document.getElementById('summary').textContent = `${model.summary()}\n\n${encoder.summary()}`;
+  document.getElementById('graph').replaceChildren(drawMermaid(graphText(model), { nodeWidth: 170 }), drawMermaid(graphText(encoder), { nodeWidth: 170 }));
   const plot = new LinePlot(document.getElementById('loss-plot'), { xMax: epochs, xLabel: 'epoch', yLabel: 'loss', color: '#e8590c' });
   const epochRows = [];
   setStatus(`Training: epoch 1/${epochs}…`);
@@ -165,7 +161,7 @@ runDemo(async () => {
     `<strong data-figure="seconds">${seconds.toFixed(1)}</strong> s for ${epochs} epochs`;
   for (const t of [...trainX, trainY, ...testX, testY]) t.dispose();
   const result = {
-    epochs: epochRows, seconds, params: model.countParams(), summary: model.summary(),
+    epochs: epochRows, seconds, params: model.countParams(), summary: model.summary(), encoderSummary: encoder.summary(),
     testLoss: last.testLoss, testAccuracy: last.testAccuracy, probabilities, targets: Array.from(test.same),
   };
   model.dispose();

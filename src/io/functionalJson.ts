@@ -6,6 +6,7 @@
 import { ModelFormatError, formatValue } from '../errors';
 import { MODEL_FORMAT_VERSION, type WeightEntry } from './modelJson';
 import { isPlainObject } from './safetensors';
+import { checkTrainingConfig, type TrainingConfigJson } from './trainingJson';
 
 export const FUNCTIONAL_FORMAT = 'webgrad-functional';
 
@@ -19,14 +20,20 @@ export interface FunctionalLayerJson {
   inboundNodes: TensorRef[][];
 }
 
-export interface FunctionalJson {
-  format: typeof FUNCTIONAL_FORMAT;
-  formatVersion: number;
-  name: string;
+/** The graph itself: what a functional model nested in another model's file holds (beside its name). */
+export interface FunctionalGraphJson {
   layers: FunctionalLayerJson[];
   inputLayers: TensorRef[];
   outputLayers: TensorRef[];
+}
+
+export interface FunctionalJson extends FunctionalGraphJson {
+  format: typeof FUNCTIONAL_FORMAT;
+  formatVersion: number;
+  name: string;
   weights: WeightEntry[];
+  /** The compile settings, when saved with includeOptimizer. */
+  trainingConfig?: TrainingConfigJson;
 }
 
 export interface FunctionalArtifacts {
@@ -35,7 +42,7 @@ export interface FunctionalArtifacts {
   weights: ArrayBuffer;
 }
 
-const KEYS = ['format', 'formatVersion', 'name', 'layers', 'inputLayers', 'outputLayers', 'weights', 'weightsPath'];
+const KEYS = ['format', 'formatVersion', 'name', 'layers', 'inputLayers', 'outputLayers', 'weights', 'weightsPath', 'trainingConfig'];
 
 /** `value` as a FunctionalJson, or a ModelFormatError naming the first field at fault. */
 export function checkFunctionalJson(value: unknown): FunctionalJson {
@@ -66,6 +73,7 @@ export function checkFunctionalJson(value: unknown): FunctionalJson {
       throw fail(`has weights[${i}] = ${formatValue(weight)}, expected { name: string, shape: integers, dtype: 'float32' | 'int32' }`);
     }
   });
+  if (value.trainingConfig !== undefined) checkTrainingConfig(value.trainingConfig);
   return value as unknown as FunctionalJson;
 }
 

@@ -3,6 +3,7 @@
 import { ModelFormatError, formatValue } from '../errors';
 import type { LayerConfig } from '../nn/layer';
 import { isPlainObject } from './safetensors';
+import { checkTrainingConfig, type TrainingConfigJson } from './trainingJson';
 
 export const MODEL_FORMAT = 'webgrad-sequential';
 /**
@@ -19,6 +20,8 @@ export interface ModelJson {
   layers: LayerConfig[];
   /** Names, shapes and dtypes of the weights in the safetensors file, in model order. */
   weights: WeightEntry[];
+  /** The compile settings, when saved with includeOptimizer. */
+  trainingConfig?: TrainingConfigJson;
 }
 
 export interface WeightEntry { name: string; shape: number[]; dtype: 'float32' | 'int32' }
@@ -30,7 +33,7 @@ export interface ModelArtifacts {
 }
 
 /** The top-level keys a model JSON may have (weightsPath: where loadModelFromUrl finds the weights). */
-const MODEL_KEYS = ['format', 'formatVersion', 'name', 'inputShape', 'layers', 'weights', 'weightsPath'];
+const MODEL_KEYS = ['format', 'formatVersion', 'name', 'inputShape', 'layers', 'weights', 'weightsPath', 'trainingConfig'];
 
 /** `value` as a ModelJson, or a ModelFormatError naming the first field at fault. */
 export function checkModelJson(value: unknown): ModelJson {
@@ -61,6 +64,7 @@ export function checkModelJson(value: unknown): ModelJson {
       throw fail(`has weights[${i}] = ${formatValue(weight)}, expected { name: string, shape: integers, dtype: 'float32' | 'int32' }`);
     }
   });
+  if (value.trainingConfig !== undefined) checkTrainingConfig(value.trainingConfig);
   return value as unknown as ModelJson;
 }
 

@@ -2,6 +2,7 @@
 export { Sequential, type CompileArgs } from './sequential';
 export type { FitOptions, EvaluateOptions } from './training';
 export { Callback, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN, History, type Logs, type CallbackHandlers, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from './callbacks';
+export { ModelLayer } from './modelLayer';
 export { Layer, type LayerArgs, type LayerConfig, type SampleShape, type CallOptions, type WeightSpec } from './layer';
 export { getActivation, type ActivationName } from './activations';
 export { getInitializer, type InitializerName, type Initializer } from './initializers';

@@ -63,6 +63,7 @@ export abstract class Layer {
   private builtFor: SampleShape | null = null;
   /** Whether the subclass overrides build (and makes its weights there with addWeight). */
   private readonly buildsItself: boolean = false;
+  private frozen = false;
 
   constructor(args: LayerArgs, baseName: string) {
     const { name, inputShape } = args as { name?: unknown; inputShape?: unknown };
@@ -242,8 +243,22 @@ export abstract class Layer {
     return value;
   }
 
+  /**
+   * Keras's `layer.trainable`: false freezes the layer (transfer learning): its weights leave
+   * trainableWeights, so fit leaves them as they are and summary counts them as non-trainable.
+   * As in Keras, it takes effect at the next training step.
+   */
+  get trainable(): boolean {
+    return !this.frozen;
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new ValueError(`${this.name}: trainable must be true or false, got ${formatValue(value)}`);
+    this.frozen = !value;
+  }
+
   get trainableWeights(): Tensor[] {
-    return [...this.weights.values()].filter((w) => w.trainable);
+    return this.trainable ? [...this.weights.values()].filter((w) => w.trainable) : [];
   }
 
   countParams(): number {
@@ -254,7 +269,10 @@ export abstract class Layer {
   abstract readonly className: string;
 
   serialize(): LayerConfig {
-    return { className: this.className, config: { name: this.name, ...(this.inputShape ? { inputShape: [...this.inputShape] } : {}), ...this.getConfig() } };
+    return {
+      className: this.className,
+      config: { name: this.name, ...(this.inputShape ? { inputShape: [...this.inputShape] } : {}), ...(this.trainable ? {} : { trainable: false }), ...this.getConfig() },
+    };
   }
 
   dispose(): void {

@@ -1,35 +1,31 @@
 // Rebuilding functional models from their files. Loading plans the whole graph first (every reference,
-// each layer's arity and shapes, cycles, and the weights each layer will make, checked against
-// the JSON's weight list and the file) without creating a weight, then rebuilds the graph with the
-// same layer calls a user makes, and writes the weights.
+// each layer's arity and shapes, cycles, and the weights each layer will make, which the loader
+// checks against the JSON's weight list and the file) without creating a weight, then rebuilds the
+// graph with the same layer calls a user makes.
 import { ValueError, formatShape } from '../errors';
 import type { Layer, SampleShape } from './layer';
-import { upgradeActivation } from './activations';
-import { deserializeLayer } from './layers';
 import { assertUniqueLayerNames } from './sequential';
 import { InputLayer } from './functional/inputLayer';
 import { Model } from './functional/model';
 import { addNode, connect, type SymbolicTensor } from './functional/symbolic';
-import { checkFunctionalJson, type FunctionalJson, type TensorRef } from '../io/functionalJson';
+import type { FunctionalJson, TensorRef } from '../io/functionalJson';
 import type { WeightEntry } from '../io/modelJson';
-import type { NamedArray } from '../io/safetensors';
-import { atLayer, fileWeights, layerKeys, plannedEntry, sameWeight, showWeight, writeWeights } from './weightFiles';
-import { matchFile } from './weightMatching';
+import { atLayer, layerKeys, plannedEntry } from './weightFiles';
 
 /** One application of a layer in the file: its layer's index and its node number there. */
 interface PlannedNode { layer: number; node: number; refs: TensorRef[] }
 
-/** Rebuilds a functional model from its (unchecked) model JSON and the decoded safetensors arrays. */
-export function loadFunctional(value: unknown, arrays: readonly NamedArray[]): Model {
-  const json = checkFunctionalJson(value);
-  const layers = json.layers.map((layer, i) => atLayer(i, layer.className, () => deserializeLayer({
-    className: layer.className, config: upgradeActivation(layer.config, json.formatVersion),
-  })));
-  atLayer(null, '', () => assertUniqueLayerNames(`model '${json.name}'`, layers));
-  const order = planGraph(json, layers);
-  // Layers that build themselves (a custom build) make their weights while planning.
+/**
+ * Rebuilds a functional model's graph from its checked JSON and its layers (made from the JSON's
+ * layer configs, disposed here if anything fails). `beforeGraph` sees the weights the layers will
+ * make, in file order, before any is made (a loader checks them against the file there).
+ */
+export function buildFunctional(json: FunctionalJson, layers: readonly Layer[], beforeGraph: (planned: WeightEntry[]) => void): Model {
   try {
-    const matched = matchFile('loadModel', plannedWeights(json, layers, order.inputShapes), arrays);
+    atLayer(null, '', () => assertUniqueLayerNames(`model '${json.name}'`, layers));
+    const order = planGraph(json, layers);
+    // Layers that build themselves (a custom build, a nested model) make their weights while planning.
+    beforeGraph(plannedWeights(layers, order.inputShapes));
     const tensors = new Map<string, SymbolicTensor>();
     for (const { layer, node, refs } of order.nodes) {
       const target = layers[layer];
@@ -49,7 +45,6 @@ export function loadFunctional(value: unknown, arrays: readonly NamedArray[]): M
         throw new ValueError(`the layers [${listed}] are not those between the inputs and outputs, in graph order [${model.layers.map((layer) => layer.name).join(', ')}]`);
       });
     }
-    writeWeights(fileWeights(model, 'position').map(({ tensor }) => tensor), matched);
     return model;
   } catch (error) {
     for (const layer of layers) layer.dispose();
@@ -166,18 +161,10 @@ function assertConnected(json: FunctionalJson, nodes: readonly PlannedNode[], la
 }
 
 /** The weights each layer makes at its first node, in layer order, as the file must list them. */
-function plannedWeights(json: FunctionalJson, layers: readonly Layer[], inputShapes: readonly (SampleShape[] | null)[]): WeightEntry[] {
+function plannedWeights(layers: readonly Layer[], inputShapes: readonly (SampleShape[] | null)[]): WeightEntry[] {
   const keys = layerKeys(layers, 'position');
-  const planned = layers.flatMap((layer, i) => atLayer(i, layer.className, () => {
+  return layers.flatMap((layer, i) => atLayer(i, layer.className, () => {
     const shapes = inputShapes[i];
     return shapes ? layer.weightSpecsFor(shapes).map((spec) => plannedEntry(keys[i], spec)) : [];
   }));
-  const at = json.weights.findIndex((entry, i) => !sameWeight(entry, planned[i]));
-  if (at >= 0 || json.weights.length !== planned.length) {
-    const index = at >= 0 ? at : Math.min(json.weights.length, planned.length);
-    atLayer(null, '', () => {
-      throw new ValueError(`model JSON lists weights[${index}] as ${showWeight(json.weights[index])}, but its layers make ${showWeight(planned[index])}`);
-    });
-  }
-  return planned;
 }

@@ -1,57 +1,61 @@
 // wg.loadModel() / wg.loadWeights(): rebuild a model from its JSON and safetensors bytes. Loading
 // checks all it reads (the JSON, each layer config, the safetensors layout, and that the file holds
 // exactly the weights the architecture makes, within the device's buffer limit) before creating
-// any tensor, so a bad file allocates nothing and changes no model.
-import { ModelFormatError, ValueError, formatShape } from '../errors';
-import { shapesEqual } from '../shape';
-import type { Layer, SampleShape } from './layer';
-import { upgradeActivation } from './activations';
-import { deserializeLayer } from './layers';
-import { Sequential, assertUniqueLayerNames } from './sequential';
+// any tensor (but those of layers that build themselves and of nested models, disposed if the file
+// is refused), so a bad file leaks nothing and changes no model.
+import { ModelFormatError, ValueError } from '../errors';
+import { Sequential } from './sequential';
 import { Model } from './functional/model';
-import { loadFunctional } from './loadFunctional';
-import { atLayer, fileWeights, layerKeys, namingOf, plannedEntry, sameWeight, showWeight, writeWeights, type Naming } from './weightFiles';
+import { buildFunctional } from './loadFunctional';
+import { buildSequential } from './loadSequential';
+import { rebuildLayers } from './rebuildLayer';
+import { fileWeights, namingOf, sameWeight, showWeight, writeWeights } from './weightFiles';
 import { matchFile, type LoadWeightsOptions } from './weightMatching';
 import { checkModelJson, type ModelArtifacts, type WeightEntry } from '../io/modelJson';
-import { FUNCTIONAL_FORMAT, type FunctionalArtifacts } from '../io/functionalJson';
-import { decodeSafetensors, isPlainObject } from '../io/safetensors';
+import { FUNCTIONAL_FORMAT, checkFunctionalJson, type FunctionalArtifacts } from '../io/functionalJson';
+import { decodeSafetensors, isPlainObject, type NamedArray } from '../io/safetensors';
+import { OPTIMIZER_PREFIX } from '../io/trainingJson';
+import { restoreTraining } from './trainingState';
 
-/** Rebuilds a Sequential model with identical architecture and weights. */
+/**
+ * Rebuilds a Sequential or functional model with identical architecture and weights; a file saved
+ * with includeOptimizer comes back compiled, its optimizer in the state it was saved in.
+ */
 export function loadModel(artifacts: ModelArtifacts): Sequential;
 export function loadModel(artifacts: FunctionalArtifacts): Model;
 export function loadModel(artifacts: ModelArtifacts | FunctionalArtifacts): Sequential | Model;
 export function loadModel(artifacts: ModelArtifacts | FunctionalArtifacts): Sequential | Model {
   if (!isPlainObject(artifacts)) throw new ModelFormatError('loadModel: expected { modelJson, weights }');
-  if (isPlainObject(artifacts.modelJson) && artifacts.modelJson.format === FUNCTIONAL_FORMAT) {
-    return loadFunctional(artifacts.modelJson, decodeSafetensors(artifacts.weights).arrays);
-  }
-  const modelJson = checkModelJson(artifacts.modelJson as unknown);
+  const functional = isPlainObject(artifacts.modelJson) && artifacts.modelJson.format === FUNCTIONAL_FORMAT;
+  const json = functional ? checkFunctionalJson(artifacts.modelJson) : checkModelJson(artifacts.modelJson as unknown);
   const file = decodeSafetensors(artifacts.weights);
-  const layers = modelJson.layers.map((layer, i) => atLayer(i, layer.className, () => deserializeLayer({
-    ...layer, config: upgradeActivation(layer.config, modelJson.formatVersion),
-  })));
-  atLayer(null, '', () => assertUniqueLayerNames(`model '${modelJson.name}'`, layers));
-  const sampleShape = layers[0]?.inputShape ?? modelJson.inputShape ?? null;
-  if (layers[0]?.inputShape && modelJson.inputShape && !shapesEqual(layers[0].inputShape, modelJson.inputShape)) {
-    throw new ModelFormatError(`loadModel: model JSON has inputShape ${formatShape(modelJson.inputShape)} but its first layer ${formatShape(layers[0].inputShape)}`);
-  }
-  // Layers that build themselves (a custom build) make their weights while planning: dispose
-  // them too when the file is refused.
+  const naming = namingOf(json.formatVersion);
+  // The optimizer's slots travel beside the weights only in a file saved with includeOptimizer.
+  const isSlot = (array: NamedArray): boolean => json.trainingConfig !== undefined && array.name.startsWith(OPTIMIZER_PREFIX);
+  let arrays: NamedArray[] = [];
+  const matchListed = (planned: WeightEntry[]): void => {
+    checkListed(json.weights, planned);
+    arrays = matchFile('loadModel', planned, file.arrays.filter((array) => !isSlot(array)));
+  };
+  const layers = rebuildLayers(json.layers, json.formatVersion);
+  const model = 'inputLayers' in json ? buildFunctional(json, layers, matchListed) : buildSequential(json, layers, naming, matchListed);
   try {
-    const planned = sampleShape ? plannedWeights(layers, sampleShape, namingOf(modelJson.formatVersion)) : [];
-    const listed = modelJson.weights.findIndex((entry, i) => !sameWeight(entry, planned[i]));
-    if (listed >= 0 || modelJson.weights.length !== planned.length) {
-      const at = listed >= 0 ? listed : Math.min(modelJson.weights.length, planned.length);
-      throw new ModelFormatError(`loadModel: model JSON lists weights[${at}] as ${showWeight(modelJson.weights[at])}, but its layers make ${showWeight(planned[at])}`);
-    }
-    const arrays = matchFile('loadModel', planned, file.arrays);
-    const model = new Sequential(layers, { name: modelJson.name });
-    if (sampleShape) model.build(sampleShape);
-    writeWeights(fileWeights(model, namingOf(modelJson.formatVersion)).map(({ tensor: t }) => t), arrays);
-    return model;
+    const weights = fileWeights(model, naming);
+    writeWeights(weights.map(({ tensor }) => tensor), arrays);
+    if (json.trainingConfig) restoreTraining(model, json.trainingConfig, file.arrays.filter(isSlot), weights);
   } catch (error) {
-    for (const layer of layers) layer.dispose();
+    model.dispose();
     throw error;
+  }
+  return model;
+}
+
+/** The model JSON's weight list must be exactly the weights the layers make, in order. */
+function checkListed(listed: readonly WeightEntry[], planned: readonly WeightEntry[]): void {
+  const at = listed.findIndex((entry, i) => !sameWeight(entry, planned[i]));
+  if (at >= 0 || listed.length !== planned.length) {
+    const index = at >= 0 ? at : Math.min(listed.length, planned.length);
+    throw new ModelFormatError(`loadModel: model JSON lists weights[${index}] as ${showWeight(listed[index])}, but its layers make ${showWeight(planned[index])}`);
   }
 }
 
@@ -70,23 +74,4 @@ export function loadWeights(model: Sequential | Model, weights: ArrayBuffer | Ar
   const targets = fileWeights(model, renames ? 'position' : namingOf(Number(file.metadata.formatVersion ?? 1)));
   const arrays = matchFile('loadWeights', targets.map(({ name, tensor: t }) => ({ name, shape: [...t.shape], dtype: t.dtype })), file.arrays, options);
   writeWeights(targets.map(({ tensor: t }) => t), arrays);
-}
-
-/**
- * The weights `layers` would create for samples of `sampleShape`, worked out without creating any
- * (the same shape walk as Sequential.build); a weight over the device's buffer limit is refused.
- */
-function plannedWeights(layers: readonly Layer[], sampleShape: SampleShape, naming: Naming): WeightEntry[] {
-  const keys = layerKeys(layers, naming);
-  const planned: WeightEntry[] = [];
-  let shape: number[] = [...sampleShape];
-  layers.forEach((layer, i) => atLayer(i, layer.className, () => {
-    if (i > 0 && layer.inputShape && !shapesEqual(layer.inputShape, shape)) {
-      throw new ValueError(`'${layer.name}' expects input ${formatShape(layer.inputShape)}, but the previous layer outputs ${formatShape(shape)}`);
-    }
-    const output = layer.computeOutputShape(shape);
-    for (const spec of layer.weightSpecs(shape)) planned.push(plannedEntry(keys[i], spec));
-    shape = output;
-  }));
-  return planned;
 }

@@ -1,11 +1,12 @@
 // What Sequential and functional models share: the name, the activity guard, compile and the
 // compiled pieces, the weights (get, set, count) and dispose. Subclasses say which layers they hold
 // and how their outputs are named.
-import { ValueError } from '../errors';
+import { ValueError, formatValue } from '../errors';
 import type { Tensor } from '../tensor';
 import type { Optimizer } from '../optim';
 import type { TensorLike } from '../ops/operand';
-import type { Layer } from './layer';
+import type { CallOptions, Layer, SampleShape } from './layer';
+import { ModelLayer } from './modelLayer';
 import { ModelActivity } from './activity';
 import { compileTraining, type CompileArgs, type CompiledTraining } from './compiled';
 import { copyWeights, layerWeights, setWeightsOf, type NamedWeight } from './modelWeights';
@@ -17,6 +18,11 @@ export abstract class ModelBase {
   /** The fit / evaluate / trainOnBatch calls in progress (a second fit, or dispose mid-fit, is refused). */
   readonly activity: ModelActivity;
   private training: CompiledTraining | null = null;
+  private frozen = false;
+  private nested: ModelLayer | null = null;
+
+  /** 'Sequential' or 'Functional' (Keras's class names, as a nested model's summary row and file show them). */
+  abstract readonly className: 'Sequential' | 'Functional';
 
   /** Each layer once, in model order. */
   abstract readonly layers: Layer[];
@@ -46,9 +52,43 @@ export abstract class ModelBase {
     return this.training?.optimizer ?? null;
   }
 
-  get trainableWeights(): Tensor[] {
-    return this.layers.flatMap((layer) => layer.trainableWeights);
+  /**
+   * Keras's model.trainable: setting it sets every layer's (so a frozen base model can have a
+   * layer unfrozen again); while false the model has no trainable weights.
+   */
+  get trainable(): boolean {
+    return !this.frozen;
   }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new ValueError(`${this.name}: trainable must be true or false, got ${formatValue(value)}`);
+    for (const layer of this.layers) layer.trainable = value;
+    this.frozen = !value;
+  }
+
+  /** Sets the model's own flag only, its layers keeping theirs (as a loaded config restores them). */
+  restoreTrainable(value: boolean): void {
+    this.frozen = !value;
+  }
+
+  get trainableWeights(): Tensor[] {
+    return this.trainable ? this.layers.flatMap((layer) => layer.trainableWeights) : [];
+  }
+
+  /** The model as a layer of another model (one per model, so applying it twice shares its weights). */
+  asLayer(): ModelLayer {
+    this.nested ??= new ModelLayer(this);
+    this.nested.refreshWeights();
+    return this.nested;
+  }
+
+  abstract readonly isBuilt: boolean;
+  abstract nestedInputShapes(): SampleShape[] | null;
+  abstract nestedOutputCount(): number;
+  abstract outputShapesFor(op: string, inputShapes: readonly SampleShape[]): number[][];
+  abstract buildFor(inputShapes: readonly SampleShape[]): void;
+  abstract applyAll(xs: readonly Tensor[], options: CallOptions): Tensor[];
+  abstract nestedConfig(): Record<string, unknown>;
 
   /**
    * Every weight once (a shared layer's once), in layer order, named as save() names them:

@@ -15,6 +15,7 @@ import { ModelBase } from './modelBase';
 import { Conversions, type TensorLike } from '../ops/operand';
 import type { ModelArtifacts } from '../io/modelJson';
 import { saveModel, type SaveOptions } from './saveModel';
+import { SymbolicTensor } from './functional/symbolic';
 
 export interface CompileArgs {
   optimizer: string | Optimizer;
@@ -36,10 +37,12 @@ export function assertUniqueLayerNames(modelName: string, layers: readonly { nam
 }
 
 export class Sequential extends ModelBase implements TrainableModel {
+  readonly className = 'Sequential';
   readonly layers: Layer[] = [];
   private sampleShape: SampleShape | null = null;
 
-  constructor(layers: Layer[] = [], args: { name?: string } = {}) {
+  /** Layers, or models used as layers (a Sequential or functional model is one row of this stack, as in Keras). */
+  constructor(layers: (Layer | ModelBase)[] = [], args: { name?: string } = {}) {
     super(args.name ?? uniqueLayerName('sequential'));
     for (const layer of layers) this.add(layer);
   }
@@ -49,8 +52,10 @@ export class Sequential extends ModelBase implements TrainableModel {
     return [this.layers[this.layers.length - 1]?.name ?? this.name];
   }
 
-  /** Appends a layer; with a known input shape it is built now, so shape errors surface here. */
-  add(layer: Layer): void {
+  /** Appends a layer (or a model, as a layer); with a known input shape it is built now, so shape errors surface here. */
+  add(item: Layer | ModelBase): void {
+    if (item === this) throw new ValueError(`${this.name}: a model cannot be a layer of itself`);
+    const layer = item instanceof ModelBase ? item.asLayer() : item;
     if (this.layers.includes(layer)) throw new ValueError(`${this.name}: layer '${layer.name}' was already added`);
     if (layer.outputCount() !== 1) {
       throw new ValueError(`${this.name}: layer '${layer.name}' returns ${layer.outputCount()} tensors; a Sequential model passes one from layer to layer (use the functional API, wg.model, for layers with several outputs)`);
@@ -72,10 +77,7 @@ export class Sequential extends ModelBase implements TrainableModel {
 
   /** The output shape without the batch dimension, once the input shape is known. */
   get outputShape(): number[] | null {
-    if (!this.sampleShape) return null;
-    let shape: number[] = [...this.sampleShape];
-    for (const layer of this.layers) shape = layer.computeOutputShape(shape);
-    return shape;
+    return this.sampleShape ? this.outputShapesFor(this.name, [this.sampleShape])[0] : null;
   }
 
   /** Builds every layer for samples of `sampleShape` (called by the first fit/predict when needed). */
@@ -103,8 +105,14 @@ export class Sequential extends ModelBase implements TrainableModel {
     if (!this.layers.every((layer) => layer.built) || !this.sampleShape) this.build(sampleShape);
   }
 
-  /** The forward pass on one batch (recorded when a tape is recording). */
-  apply(x: Tensor, options: { training: boolean } = { training: false }): Tensor {
+  /**
+   * The forward pass on one batch (recorded when a tape is recording); on a symbolic tensor, the
+   * model applied as a layer of a functional graph (Keras's `model(x)`).
+   */
+  apply(x: SymbolicTensor): SymbolicTensor;
+  apply(x: Tensor, options?: { training: boolean }): Tensor;
+  apply(x: Tensor | SymbolicTensor, options: { training: boolean } = { training: false }): Tensor | SymbolicTensor {
+    if (x instanceof SymbolicTensor) return this.asLayer().apply(x) as SymbolicTensor;
     this.assertInput('apply', x);
     return this.layers.reduce((activations, layer) => layer.call(activations, options), x);
   }
@@ -120,6 +128,35 @@ export class Sequential extends ModelBase implements TrainableModel {
 
   outputShapes(): SampleShape[] {
     return [this.outputShape ?? []];
+  }
+
+  get isBuilt(): boolean {
+    return this.sampleShape !== null && this.layers.every((layer) => layer.built);
+  }
+
+  nestedInputShapes(): SampleShape[] | null {
+    return this.sampleShape ? [[...this.sampleShape]] : null;
+  }
+
+  nestedOutputCount(): number {
+    return 1;
+  }
+
+  outputShapesFor(op: string, inputShapes: readonly SampleShape[]): number[][] {
+    if (inputShapes.length !== 1) throw new ValueError(`${op}: the Sequential model '${this.name}' takes one input, got ${inputShapes.length}`);
+    if (this.sampleShape && !shapesEqual(this.sampleShape, inputShapes[0])) {
+      throw new ShapeError(`${op}: the Sequential model '${this.name}' expects input ${formatShape(this.sampleShape)}, got ${formatShape(inputShapes[0])}`);
+    }
+    return [this.layers.reduce<number[]>((shape, layer) => layer.computeOutputShape(shape), [...inputShapes[0]])];
+  }
+
+  buildFor(inputShapes: readonly SampleShape[]): void {
+    this.outputShapesFor(this.name, inputShapes);
+    this.build(inputShapes[0]);
+  }
+
+  nestedConfig(): Record<string, unknown> {
+    return { inputShape: this.sampleShape ? [...this.sampleShape] : null, layers: this.layers.map((layer) => layer.serialize()) };
   }
 
   inputConsumers(): Layer[][] {
@@ -153,7 +190,7 @@ export class Sequential extends ModelBase implements TrainableModel {
   }
 
   /** The architecture as JSON and the weights as safetensors bytes (see wg.loadModel). */
-  save(options?: SaveOptions): Promise<ModelArtifacts> {
+  save(options: SaveOptions = {}): Promise<ModelArtifacts> {
     return saveModel(this, options);
   }
 

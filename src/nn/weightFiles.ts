@@ -42,6 +42,8 @@ export function atLayer<T>(index: number | null, className: string, step: () => 
   } catch (error) {
     const where = index === null ? '' : ` layers[${index}] (${className}):`;
     const { name, message } = error instanceof Error ? error : new Error(String(error));
+    // A nested model's own error already says where in it: its path follows this layer's.
+    if (error instanceof ModelFormatError && message.startsWith('loadModel: ')) throw new ModelFormatError(`loadModel:${where} ${message.slice(11)}`, { cause: error });
     throw new ModelFormatError(`loadModel:${where} ${name === 'ValueError' || name === 'ShapeError' ? '' : `${name}: `}${message}`, { cause: error });
   }
 }

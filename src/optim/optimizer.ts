@@ -210,6 +210,31 @@ export abstract class Optimizer {
     return state;
   }
 
+  /** applyGradients calls so far (accumulating ones included): what a saved model records to train on as before. */
+  get appliedSteps(): number {
+    return this.calls;
+  }
+
+  /** `param`'s slots by name (none before its first step): what a saved model records beside it. */
+  slotsOf(param: Tensor): ReadonlyMap<string, Tensor> {
+    return this.slots.get(param) ?? new Map();
+  }
+
+  /** The names of the slots a step keeps for each parameter (the gradient accumulator included). */
+  slotNames(): string[] {
+    return [...Object.keys(this.rule(this.iterations + 1).slots), ...(this.gradientAccumulationSteps === null ? [] : ['gradientAccumulator'])];
+  }
+
+  /** Restores saved state on a fresh optimizer: the calls so far and slot values (taken over: kept, and disposed with it). */
+  restoreState(calls: number, slots: readonly { param: Tensor; name: string; value: Tensor }[]): void {
+    this.dispose();
+    this.calls = calls;
+    for (const { param, name, value } of slots) {
+      if (!this.slots.has(param)) this.slots.set(param, new Map());
+      (this.slots.get(param) as Map<string, Tensor>).set(name, keep(value));
+    }
+  }
+
   /** Frees every slot (gradient accumulators included) and resets `iterations`: the next step starts from fresh state. */
   dispose(): void {
     for (const slots of this.slots.values()) for (const state of slots.values()) state.dispose();

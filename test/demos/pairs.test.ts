@@ -1,7 +1,7 @@
 // The "same digit?" demo end to end: a two-input functional model with a shared residual encoder
 // trains on MNIST pairs; its reported test loss and accuracy agree with its own predictions
-// (float64 cross-entropy and a count), its parameter count is Keras's, its summary shows the shared
-// layers' two nodes and the residual join, and it learns well beyond guessing.
+// (float64 cross-entropy and a count), its parameter count is Keras's, its summary shows the encoder
+// model as one Functional row read by both inputs and the encoder's own summary the residual join, and it learns well beyond guessing.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { prepareMnist } from '../../scripts/prepare-mnist.mjs';
 import { useGpuPage } from '../harness/gpu-page';
@@ -13,6 +13,7 @@ interface PairsStatus {
     epochs: { epoch: number; loss: number; accuracy: number; testLoss: number; testAccuracy: number }[];
     params: number;
     summary: string;
+    encoderSummary: string;
     testLoss: number;
     testAccuracy: number;
     probabilities: number[];
@@ -49,8 +50,12 @@ describe('pairs demo page', () => {
     expect(result.testAccuracy).toBeCloseTo(correct / 400, 6);
     // Keras's count: Dense 784·64+64, two Dense 64·64+64, Dense 192·32+32, Dense 32+1; shared layers once.
     expect(result.params).toBe(784 * 64 + 64 + 2 * (64 * 64 + 64) + 192 * 32 + 32 + 33);
-    expect(result.summary).toMatch(/embed \(Dense\)\s+\(None, 64\)\s+50240\s+left\[0\]\[0\], right\[0\]\[0\]/);
-    expect(result.summary).toMatch(/residual \(Add\)\s+\(None, 64\)\s+0\s+embed\[0\]\[0\], block_out\[0\]\[0\], embed\[1\]\[0\], block_out\[1\]\[0\]/);
+    // Keras shows the encoder model as one row of class Functional, read by both inputs; its own
+    // summary shows the residual join (one node: the encoder's layers are applied once, in it).
+    expect(result.summary).toMatch(/encoder \(Functional\)\s+\(None, 64\)\s+58560\s+left\[0\]\[0\], right\[0\]\[0\]/);
+    expect(result.summary).toMatch(/merge \(Concatenate\)\s+\(None, 192\)\s+0\s+encoder\[0\]\[0\], encoder\[1\]\[0\], agree\[0\]\[0\]/);
+    expect(result.encoderSummary).toMatch(/residual \(Add\)\s+\(None, 64\)\s+0\s+embed\[0\]\[0\], block_out\[0\]\[0\]\n/);
+    expect(result.encoderSummary).toMatch(/^Total params: 58560$/m);
     // Guessing gives 0.5; the seeded run learns far beyond it (0.80-0.82 here).
     expect(result.testAccuracy).toBeGreaterThan(0.65);
     expect(result.epochs[1].loss).toBeLessThan(result.epochs[0].loss);

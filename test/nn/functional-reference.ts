@@ -7,7 +7,7 @@ const add = (a: Matrix, b: Matrix): Matrix => ({ ...a, data: a.data.map((v, i) =
 const multiply = (a: Matrix, b: Matrix): Matrix => ({ ...a, data: a.data.map((v, i) => v * b.data[i]) });
 
 /** Concatenation on the feature axis of [rows, cols] matrices. */
-function concatColumns(a: Matrix, b: Matrix): Matrix {
+export function concatColumns(a: Matrix, b: Matrix): Matrix {
   const cols = a.cols + b.cols;
   const data = new Float64Array(a.rows * cols);
   for (let r = 0; r < a.rows; r++) {

@@ -12,7 +12,7 @@ import { ModelBase } from '../modelBase';
 import type { History, Logs } from '../callbacks';
 import type { TrainableModel } from '../compiled';
 import { evaluateModel, fitModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from '../training';
-import { saveModel, type SaveOptions } from '../saveModel';
+import { functionalGraph, saveModel, type SaveOptions } from '../saveModel';
 import type { FunctionalArtifacts } from '../../io/functionalJson';
 import { graphLayers, graphNodes, runGraph } from './graph';
 import { formatFunctionalSummary } from './summary';
@@ -77,15 +77,50 @@ export class Model extends ModelBase implements TrainableModel {
     return runGraph(this.nodes, this.inputs, this.outputs, xs, options);
   }
 
-  /** The forward pass on one batch (recorded when a tape is recording): a tensor, or one per output. */
-  apply(x: Tensor | readonly Tensor[], options: { training: boolean } = { training: false }): Tensor | Tensor[] {
+  /**
+   * The forward pass on one batch (recorded when a tape is recording): a tensor, or one per output.
+   * On symbolic tensors (one per input), the model applied as a layer of another functional graph
+   * (Keras's `model(x)`): a symbolic tensor, or one per output.
+   */
+  apply(x: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
+  apply(x: Tensor | readonly Tensor[], options?: { training: boolean }): Tensor | Tensor[];
+  apply(x: Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[], options: { training: boolean } = { training: false }): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
     const xs: unknown[] = Array.isArray(x) ? [...x] : [x];
+    if (xs.every((item) => item instanceof SymbolicTensor)) return this.asLayer().apply(xs as SymbolicTensor[]);
     if (!xs.every((item) => item instanceof Tensor)) {
-      // Keras would nest the model as a layer; webgrad does not, so it says so rather than failing obscurely.
-      throw new ValueError(`apply: ${this.name} takes real tensors; using a functional model as a layer of another is not supported`);
+      throw new ValueError(`apply: ${this.name} takes real tensors, or symbolic tensors (to use the model as a layer), not a mix`);
     }
     this.assertInputs('apply', xs as Tensor[]);
     return this.unwrap(this.applyAll(xs as Tensor[], options));
+  }
+
+  readonly isBuilt = true;
+
+  nestedInputShapes(): SampleShape[] {
+    return this.inputs.map((t) => [...t.shape]);
+  }
+
+  nestedOutputCount(): number {
+    return this.outputs.length;
+  }
+
+  outputShapesFor(op: string, inputShapes: readonly SampleShape[]): number[][] {
+    if (inputShapes.length !== this.inputs.length) throw new ValueError(`${op}: the model '${this.name}' takes ${this.inputs.length} inputs (${this.inputNames.join(', ')}), got ${inputShapes.length}`);
+    inputShapes.forEach((shape, i) => {
+      if (!shapesEqual(shape, this.inputs[i].shape)) {
+        throw new ShapeError(`${op}: input '${this.inputs[i].name}' of the model '${this.name}' expects ${formatShape(this.inputs[i].shape)}, got ${formatShape(shape)}`);
+      }
+    });
+    return this.outputs.map((t) => [...t.shape]);
+  }
+
+  /** Built when made: only checks the shapes. */
+  buildFor(inputShapes: readonly SampleShape[]): void {
+    this.outputShapesFor(this.name, inputShapes);
+  }
+
+  nestedConfig(): Record<string, unknown> {
+    return { ...functionalGraph(this) };
   }
 
   outputShapes(): SampleShape[] {
@@ -123,7 +158,7 @@ export class Model extends ModelBase implements TrainableModel {
   }
 
   /** The graph as JSON and the weights as safetensors bytes (see wg.loadModel). */
-  save(options?: SaveOptions): Promise<FunctionalArtifacts> {
+  save(options: SaveOptions = {}): Promise<FunctionalArtifacts> {
     return saveModel(this, options);
   }
 

@@ -80,9 +80,13 @@ export function registerLayer(className: string, factory: LayerFactory): void {
 export function deserializeLayer(config: LayerConfig): Layer {
   const factory = factories.get(config.className);
   if (!factory) throw new ValueError(`unknown layer class ${formatValue(config.className)}; known: ${[...factories.keys()].join(', ')}`);
-  const layer = factory(config.config);
+  // Keras writes `trainable` into every layer's config; webgrad writes it for a frozen layer.
+  const { trainable, ...options } = config.config;
+  if (trainable !== undefined && typeof trainable !== 'boolean') throw new ValueError(`${config.className} has trainable ${formatValue(trainable)}, expected true or false`);
+  const layer = factory(options);
   const known = Object.keys(layer.serialize().config);
-  const unknown = Object.keys(config.config).filter((key) => !known.includes(key));
-  if (unknown.length > 0) throw new ValueError(`${config.className} has no config option ${formatValue(unknown[0])}; it takes ${known.join(', ')}`);
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  if (unknown.length > 0) throw new ValueError(`${config.className} has no config option ${formatValue(unknown[0])}; it takes ${known.join(', ')}, trainable`);
+  if (trainable === false) layer.trainable = false;
   return layer;
 }
