@@ -73,7 +73,9 @@ describe('nested models', () => {
       return result;
     }, { n, learningRate });
     expect(out.layerTypes).toEqual(['InputLayer', 'Functional', 'InputLayer', 'Concatenate', 'Dense']);
-    expect(out.names).toEqual(['encoder/dense/kernel', 'encoder/dense/bias', 'encoder/dense_1/kernel', 'encoder/dense_1/bias', 'head/kernel', 'head/bias']);
+    // Named as files name them (Keras 3): each layer by its class numbered within the model, the
+    // inner model's weights under its own key, whatever names the user gave (encoder, head).
+    expect(out.names).toEqual(['functional/dense/kernel', 'functional/dense/bias', 'functional/dense_1/kernel', 'functional/dense_1/bias', 'dense/kernel', 'dense/bias']);
     // Applied twice, the encoder's four weights are listed (and trained) once.
     expect(out.trainableCount).toBe(6);
     const encoderParams = denseParams(3, 4) + denseParams(4, 2);
@@ -169,7 +171,7 @@ describe('nested models', () => {
       [model, loaded].forEach((m) => m.dispose());
       return result;
     }, { n });
-    expect(out.names).toEqual(['two_way/dense/kernel', 'two_way/dense/bias']);
+    expect(out.names).toEqual(['functional/dense/kernel', 'functional/dense/bias']);
     const a = matrix(n, 3, out.a);
     const b = matrix(n, 3, out.b);
     const summed: Matrix = { ...a, data: a.data.map((v, i) => v + b.data[i]) };
