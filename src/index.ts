@@ -46,6 +46,7 @@ export * from './io';
 export * as optimizers from './optim';
 export * as losses from './losses';
 export * as metrics from './metrics';
+export * as data from './data';
 export { customOp, type CustomOpSpec } from './ops/custom';
 export { profile, formatProfile, type ProfileReport, type KernelTiming } from './runtime/profiler';
 export type { EpilogueActivation } from './ops/linear';
