@@ -139,7 +139,7 @@ export class Sequential extends ModelBase implements TrainableModel {
   fit(dataset: AsyncIterable<Element>, options?: FitDatasetOptions<TensorLike>): Promise<History>;
   fit(x: TensorLike, y: TensorLike, options?: SequentialFitOptions): Promise<History>;
   fit(x: TensorLike | AsyncIterable<Element>, y?: TensorLike | FitDatasetOptions<TensorLike>, options?: SequentialFitOptions): Promise<History> {
-    if (isStream(x)) return this.fitDataset(x, streamFitOptions('fit', y, options));
+    if (isStream(x)) return this.fitOnStream('fit', x, streamFitOptions('fit', y, options));
     const data = new Conversions('fit');
     const given = (options ?? {}).validationData;
     return data.around(() => {
@@ -150,17 +150,22 @@ export class Sequential extends ModelBase implements TrainableModel {
 
   /** TF.js's fitDataset: trains on a stream of { xs, ys } (or [x, y]) batches, each freed after its step. */
   fitDataset(dataset: AsyncIterable<Element>, options: FitDatasetOptions<TensorLike> = {}): Promise<History> {
-    const data = new Conversions('fitDataset');
-    return data.around(() => {
-      const given = options.validationData;
-      const pair: [Tensor[], Tensor[]] | null = Array.isArray(given) ? [[data.convert(given[0], 'validationData[0]')], [data.convert(given[1], 'validationData[1]')]] : null;
-      return fitStream(this, 'fitDataset', dataset, { inputs: null, outputs: this.outputNames }, options, pair);
-    });
+    return this.fitOnStream('fitDataset', dataset, options);
   }
 
   /** TF.js's evaluateDataset: the mean loss and metrics over one pass of a stream. */
   evaluateDataset(dataset: AsyncIterable<Element>, options: EvaluateDatasetOptions = {}): Promise<Logs> {
     return evaluateStream(this, 'evaluateDataset', dataset, { inputs: null, outputs: this.outputNames }, options);
+  }
+
+  /** fitDataset's body; `op` names the call (fit or fitDataset) in errors. */
+  private fitOnStream(op: string, dataset: AsyncIterable<Element>, options: FitDatasetOptions<TensorLike>): Promise<History> {
+    const data = new Conversions(op);
+    return data.around(() => {
+      const given = options.validationData;
+      const pair: [Tensor[], Tensor[]] | null = Array.isArray(given) ? [[data.convert(given[0], 'validationData[0]')], [data.convert(given[1], 'validationData[1]')]] : null;
+      return fitStream(this, op, dataset, { inputs: null, outputs: this.outputNames }, options, pair);
+    });
   }
 
   evaluate(x: TensorLike, y: TensorLike, options: EvaluateOptions = {}): Promise<Logs> {

@@ -105,7 +105,7 @@ export class Model extends ModelBase implements TrainableModel {
   fit(dataset: AsyncIterable<Element>, options?: FitDatasetOptions<ModelData>): Promise<History>;
   fit(x: ModelData, y: ModelData, options?: ModelFitOptions): Promise<History>;
   fit(x: ModelData | AsyncIterable<Element>, y?: ModelData | FitDatasetOptions<ModelData>, options?: ModelFitOptions): Promise<History> {
-    if (isStream(x)) return this.fitDataset(x, streamFitOptions('fit', y, options));
+    if (isStream(x)) return this.fitOnStream('fit', x, streamFitOptions('fit', y, options));
     const data = new Conversions('fit');
     const given = (options ?? {}).validationData;
     return data.around(() => {
@@ -116,17 +116,22 @@ export class Model extends ModelBase implements TrainableModel {
 
   /** TF.js's fitDataset: trains on a stream of { xs, ys } (or [x, y]) batches, xs and ys per input and output as in fit. */
   fitDataset(dataset: AsyncIterable<Element>, options: FitDatasetOptions<ModelData> = {}): Promise<History> {
-    const data = new Conversions('fitDataset');
-    return data.around(() => {
-      const given = options.validationData;
-      const pair: [Tensor[], Tensor[]] | null = Array.isArray(given) ? [this.inputArrays('fitDataset', data, given[0] as ModelData, 'validationData[0]'), this.outputArrays('fitDataset', data, given[1] as ModelData, 'validationData[1]')] : null;
-      return fitStream(this, 'fitDataset', dataset, { inputs: this.inputNames, outputs: this.outputNames }, options, pair);
-    });
+    return this.fitOnStream('fitDataset', dataset, options);
   }
 
   /** TF.js's evaluateDataset: the mean loss and metrics over one pass of a stream. */
   evaluateDataset(dataset: AsyncIterable<Element>, options: EvaluateDatasetOptions = {}): Promise<Logs> {
     return evaluateStream(this, 'evaluateDataset', dataset, { inputs: this.inputNames, outputs: this.outputNames }, options);
+  }
+
+  /** fitDataset's body; `op` names the call (fit or fitDataset) in errors. */
+  private fitOnStream(op: string, dataset: AsyncIterable<Element>, options: FitDatasetOptions<ModelData>): Promise<History> {
+    const data = new Conversions(op);
+    return data.around(() => {
+      const given = options.validationData;
+      const pair: [Tensor[], Tensor[]] | null = Array.isArray(given) ? [this.inputArrays(op, data, given[0] as ModelData, 'validationData[0]'), this.outputArrays(op, data, given[1] as ModelData, 'validationData[1]')] : null;
+      return fitStream(this, op, dataset, { inputs: this.inputNames, outputs: this.outputNames }, options, pair);
+    });
   }
 
   evaluate(x: ModelData, y: ModelData, options: EvaluateOptions = {}): Promise<Logs> {
