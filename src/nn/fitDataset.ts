@@ -6,11 +6,10 @@ import { forkGenerator, withGenerator } from '../ops/random';
 import type { Element } from '../data/element';
 import { tensorBatches } from './batchSource';
 import type { CallbackHandlers, History, Logs } from './callbacks';
-import { logNames, type TrainableModel } from './compiled';
+import type { TrainableModel } from './compiled';
 import { assertInteger, checkShapes, checkValues } from './dataChecks';
 import { isStream, streamBatches, type DataNames } from './datasetBatches';
-import { toLogs } from './epochLogs';
-import { evaluateOnGpu, runEpochs } from './training';
+import { evaluateLogs, runEpochs } from './training';
 
 /** fitDataset's options, as TF.js names them; `Data` is what a validation pair holds. */
 export interface FitDatasetOptions<Data = Tensor> {
@@ -106,12 +105,7 @@ export async function evaluateStream(model: TrainableModel, op: string, stream: 
     if (unknown !== undefined) throw new ValueError(`${op}: unknown option '${unknown}'; the only option is batches`);
     if (options.batches !== undefined) assertInteger(op, 'batches', options.batches, 1);
     const training = model.compiled(op);
-    const values = await evaluateOnGpu(op, model, training, streamBatches(op, stream, model, training, names, { limit: options.batches, continuing: false }));
-    try {
-      return toLogs(logNames(training), await values.data());
-    } finally {
-      values.dispose();
-    }
+    return await evaluateLogs(op, model, training, streamBatches(op, stream, model, training, names, { limit: options.batches, continuing: false }));
   } finally {
     end();
   }

@@ -204,14 +204,19 @@ export async function evaluateModel(model: TrainableModel, x: Tensor[], y: Tenso
     const training = model.compiled('evaluate');
     checkShapes('evaluate', model, training, x, y);
     await checkValues('evaluate', model, training, x, y);
-    const values = await evaluateOnGpu('evaluate', model, training, tensorBatches(x, y, batchSize, false));
-    try {
-      return toLogs(logNames(training), await values.data());
-    } finally {
-      values.dispose();
-    }
+    return await evaluateLogs('evaluate', model, training, tensorBatches(x, y, batchSize, false));
   } finally {
     end();
+  }
+}
+
+/** evaluateOnGpu read back as named logs. */
+export async function evaluateLogs(op: string, model: TrainableModel, training: CompiledTraining, source: BatchSource): Promise<Logs> {
+  const values = await evaluateOnGpu(op, model, training, source);
+  try {
+    return toLogs(logNames(training), await values.data());
+  } finally {
+    values.dispose();
   }
 }
 
