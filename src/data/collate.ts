@@ -7,6 +7,7 @@ import { tidy } from '../memory';
 import { Tensor, type DType } from '../tensor';
 import { tensor } from '../ops/creation';
 import { concat, reshape } from '../ops/movement';
+import { rememberUploaded } from './uploaded';
 import { disposeElement, isNumericArray, mapValues, structureOf, valuesOf, type DataValue, type Element } from './element';
 
 /** Integer typed arrays batch to int32, as webgrad converts them everywhere (TF.js's inference). */
@@ -68,7 +69,9 @@ function stack(values: readonly DataValue[], batchIndex: number, path: string): 
     else if (isNumericArray(value)) packed.set(value, i * size);
     else packed.set((value as unknown[]).flat(Infinity) as number[], i * size);
   });
-  return tensor(packed, [values.length, ...shapes[0]], dtypes[0]);
+  const stacked = tensor(packed, [values.length, ...shapes[0]], dtypes[0]);
+  rememberUploaded(stacked, packed);
+  return stacked;
 }
 
 function shapeOf(value: DataValue): number[] {

@@ -35,6 +35,8 @@ describe('fitDataset errors', () => {
       const cases: Record<string, () => Promise<unknown>> = {
         mismatchedSamples: () => model.fitDataset(wg.data.generator(function* pair() { yield { xs: wg.ones([4, 2]), ys: wg.zeros([3]) }; }), { verbose: 0 }),
         labelOutOfRange: () => model.fitDataset(wg.data.array([{ xs: [0, 1], ys: 0 }, { xs: [1, 1], ys: 5 }]).batch(2), { verbose: 0 }),
+        // Labels batch() uploaded are checked from its host copy; a tensor from a generator is read back.
+        labelTensorOutOfRange: () => model.fitDataset(wg.data.generator(function* pair() { yield { xs: wg.ones([2, 2]), ys: wg.tensor([0, 7]) }; }), { verbose: 0 }),
         notAPair: () => model.fitDataset(wg.data.array([[0, 1], [1, 1]]).batch(2), { verbose: 0 }),
         emptyDataset: () => model.fitDataset(wg.data.array([]), { verbose: 0 }),
         emptyEvaluate: () => model.evaluateDataset(wg.data.array(good).take(0).batch(2)),
@@ -82,6 +84,7 @@ describe('fitDataset errors', () => {
     expect(out.errors).toEqual({
       mismatchedSamples: 'ShapeError: fitDataset (epoch 1, batch 1): x has 4 samples [4,2] but y has 3 [3]',
       labelOutOfRange: 'ValueError: fitDataset (epoch 1, batch 1): sparse_categorical_crossentropy takes integer class indices in [0, 2]; y[1] is 5',
+      labelTensorOutOfRange: 'ValueError: fitDataset (epoch 1, batch 1): sparse_categorical_crossentropy takes integer class indices in [0, 2]; y[1] is 7',
       notAPair: 'ValueError: fitDataset (epoch 1, batch 1): a dataset for training yields { xs, ys } or [x, y], got a float32 tensor [2,2]',
       emptyDataset: 'ValueError: fitDataset: the dataset yielded no batches',
       emptyValidation: 'ValueError: fitDataset (validationData): the dataset yielded no batches',
