@@ -17,12 +17,12 @@ function data(n: number, seed: number): { x: number[][]; y: number[][] } {
 }
 
 describe('fitDataset', () => {
-  it('equals fit on the same batches bit for bit: losses, metrics, validation, callback logs, weights; evaluateDataset equals evaluate', async () => {
+  it('equals fit on the same batches bit for bit: losses, metrics, validation (a dataset or a pair), callback logs, weights; evaluateDataset equals evaluate', async () => {
     const train = data(10, 1);
     const validation = data(6, 2);
     const out = await gpu.run(async (wg, { train, validation }) => {
       type Tensor = ReturnType<typeof wg.tensor>;
-      const run = async (how: 'fit' | 'fitDataset' | 'fitStream' | 'prefetch') => {
+      const run = async (how: 'fit' | 'fitDataset' | 'fitStream' | 'prefetch' | 'pairValidation') => {
         wg.setSeed(5);
         const model = new wg.Sequential([
           new wg.layers.Dense(6, { activation: 'relu', inputShape: [3] }),
@@ -38,12 +38,14 @@ describe('fitDataset', () => {
         const options = { epochs: 3, verbose: 0 as const, callbacks };
         let history;
         if (how === 'fit') {
-          history = await model.fit(train.x, train.y, { ...options, batchSize: 4, shuffle: false, validationData: [validation.x, validation.y] });
+          history = await model.fit(train.x, train.y, { ...options, batchSize: 4, shuffle: false, validationData: [validation.x, validation.y], validationBatchSize: 4 });
         } else {
           const dataset = wg.data.array(rows).batch(4);
-          const validationDataset = wg.data.array(validationRows).batch(32);
+          // fit evaluates validationData in batches of its batchSize: the same 4 + 2 rows here.
+          const validationDataset = wg.data.array(validationRows).batch(4);
           history = how === 'fitStream' ? await model.fit(dataset, { ...options, validationData: validationDataset })
-            : await model.fitDataset(how === 'prefetch' ? dataset.prefetch(2) : dataset, { ...options, validationData: validationDataset });
+            : how === 'pairValidation' ? await model.fitDataset(dataset, { ...options, validationData: [validation.x, validation.y], validationBatchSize: 4 })
+              : await model.fitDataset(how === 'prefetch' ? dataset.prefetch(2) : dataset, { ...options, validationData: validationDataset });
         }
         const evaluated = how === 'fit' ? await model.evaluate(train.x, train.y, { batchSize: 4 }) : await model.evaluateDataset(wg.data.array(rows).batch(4));
         const weights = model.getWeights() as Tensor[];
@@ -52,14 +54,14 @@ describe('fitDataset', () => {
         model.dispose();
         return { history: history.history, batchLogs, epochLogs, evaluated, finalWeights };
       };
-      return { fit: await run('fit'), fitDataset: await run('fitDataset'), fitStream: await run('fitStream'), prefetch: await run('prefetch') };
+      return { fit: await run('fit'), fitDataset: await run('fitDataset'), fitStream: await run('fitStream'), prefetch: await run('prefetch'), pairValidation: await run('pairValidation') };
     }, { train, validation });
     expect(out.fit.history.loss).toHaveLength(3);
     expect(Object.keys(out.fit.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
     // 10 samples in batches of 4: three batches per epoch, the last of 2.
     expect(out.fit.batchLogs.map((entry) => (entry as [number])[0])).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
     // toEqual compares numbers with Object.is: identical float32 results, not merely close ones.
-    for (const other of [out.fitDataset, out.fitStream, out.prefetch]) expect(other).toEqual(out.fit);
+    for (const other of [out.fitDataset, out.fitStream, out.prefetch, out.pairValidation]) expect(other).toEqual(out.fit);
   });
 
   it('wg.memory() is identical at every epoch end and after fitDataset returns; batchesPerEpoch continues one pass and stops when it runs dry', async () => {
