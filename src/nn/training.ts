@@ -2,6 +2,8 @@
 // the GPU: losses and metrics accumulate there (epochLogs.ts) and are read once per epoch, or once
 // per hundred epochs when nothing (verbose output, a callback, validation) needs them sooner.
 // Arguments are checked first (dataChecks.ts); a model runs one training call at a time (activity.ts).
+// The epoch loop takes its batches from a BatchSource (batchSource.ts): slices of tensors here,
+// a stream in fitDataset.ts.
 import { ValueError } from '../errors';
 import { Tape } from '../autograd/tape';
 import { noGrad } from '../autograd/recorder';

@@ -38,7 +38,7 @@ describe('fitDataset', () => {
         const options = { epochs: 3, verbose: 0 as const, callbacks };
         let history;
         if (how === 'fit') {
-          history = await model.fit(train.x, train.y, { ...options, batchSize: 4, shuffle: false, validationData: [validation.x, validation.y], validationBatchSize: 4 });
+          history = await model.fit(train.x, train.y, { ...options, batchSize: 4, shuffle: false, validationData: [validation.x, validation.y] });
         } else {
           const dataset = wg.data.array(rows).batch(4);
           // fit evaluates validationData in batches of its batchSize: the same 4 + 2 rows here.
