@@ -48,6 +48,7 @@ export * as optimizers from './optim';
 export * as losses from './losses';
 export * as metrics from './metrics';
 export * as worker from './worker';
+export * as data from './data';
 export { customOp, loadCustomOpSupport, type CustomOpSpec } from './ops/custom';
 export { jit, type JitFunction, type JitOptions, type JitStats } from './jit';
 export { profile, formatProfile, type ProfileReport, type KernelTiming } from './runtime/profiler';

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor';
 import { shapesEqual } from '../shape';
 import type { CallbackHandlers } from './callbacks';
 import { Embedding } from './layers/embedding';
+import { uploadedValues } from '../data/uploaded';
 import type { CompiledTraining, OutputTraining, TrainableModel } from './compiled';
 
 /** fit's options; `Data` is what validationData pairs (a tensor, or a list per input and output). */
@@ -130,7 +131,7 @@ export async function checkValues(op: string, model: TrainableModel, training: C
 
 /** Throws naming the first element that is not an integer in [0, limit), with its index. */
 async function checkIndices(op: string, values: Tensor, what: string, limit: number, rule: string): Promise<void> {
-  const flat = await values.data();
+  const flat = uploadedValues(values) ?? await values.data();
   const bad = flat.findIndex((value) => !(Number.isInteger(value) && value >= 0 && value < limit));
   if (bad >= 0) {
     throw new ValueError(`${op}: ${rule} in [0, ${limit - 1}]; ${what}${formatIndex(bad, values.shape)} is ${flat[bad]}`);

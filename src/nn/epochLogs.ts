@@ -17,22 +17,31 @@ export interface PendingEpoch {
   batches: number;
 }
 
-/** Sums an epoch's per-batch [loss, ...metrics], weighted by batch size, without reading them. */
+/**
+ * Sums an epoch's per-batch [loss, ...metrics], weighted by batch size, without reading them. The
+ * batch count need not be known ahead (a stream's epoch): an epoch of one batch (the full-batch
+ * case) keeps that batch's values as its means, unscaled.
+ */
 export class EpochAccumulator {
   private sums: Tensor[] | null = null;
+  /** The first batch's values and size, scaled into `sums` only once a second batch comes. */
+  private first: { values: Tensor[]; size: number } | null = null;
   private readonly batchLosses: Tensor[] = [];
   private seen = 0;
-
-  constructor(private readonly batchesPerEpoch: number) {}
 
   /** Takes ownership of `values`, one batch's GPU scalars of `size` samples. */
   add(values: Tensor[], size: number): void {
     this.seen += size;
     this.batchLosses.push(values[0]);
-    if (this.batchesPerEpoch === 1) {
-      // One batch per epoch (the full-batch case): its values are the epoch's means.
-      this.sums = values;
+    if (this.batchLosses.length === 1) {
+      this.first = { values, size };
       return;
+    }
+    const first = this.first;
+    if (first) {
+      this.sums = tidy(() => first.values.map((value) => add(0, mul(value, first.size))));
+      first.values.slice(1).forEach((t) => t.dispose());
+      this.first = null;
     }
     const previous = this.sums;
     this.sums = tidy(() => values.map((value, i) => add(previous ? previous[i] : 0, mul(value, size))));
@@ -40,10 +49,15 @@ export class EpochAccumulator {
     values.slice(1).forEach((t) => t.dispose());
   }
 
+  get batches(): number {
+    return this.batchLosses.length;
+  }
+
   /** The epoch's means, then `extra` (validation logs, consumed), then each batch loss, as one kept tensor. */
   finish(epoch: number, extra: () => Tensor[]): PendingEpoch {
     const values = keep(tidy(() => {
-      const means = (this.sums ?? []).map((total) => reshape(this.batchesPerEpoch === 1 ? total : div(total, Math.max(this.seen, 1)), [1]));
+      const means = this.first ? this.first.values.map((value) => reshape(value, [1]))
+        : (this.sums ?? []).map((total) => reshape(div(total, Math.max(this.seen, 1)), [1]));
       return concat([...means, ...extra(), ...this.batchLosses.map((loss) => reshape(loss, [1]))], 0);
     }));
     return { epoch, values, batches: this.batchLosses.length };
@@ -52,8 +66,10 @@ export class EpochAccumulator {
   /** Releases the running sums and batch losses (finish copied what it needed). */
   dispose(): void {
     this.sums?.forEach((t) => t.dispose());
+    this.first?.values.slice(1).forEach((t) => t.dispose());
     this.batchLosses.forEach((t) => t.dispose());
     this.sums = null;
+    this.first = null;
     this.batchLosses.length = 0;
   }
 }

@@ -16,6 +16,9 @@ import { Conversions, type TensorLike } from '../ops/operand';
 import type { ModelArtifacts } from '../io/modelJson';
 import { saveModel, type SaveOptions } from './saveModel';
 import { SymbolicTensor } from './functional/symbolic';
+import type { Element } from '../data/element';
+import { isStream } from './datasetBatches';
+import { evaluateStream, fitStream, streamFitOptions, type EvaluateDatasetOptions, type FitDatasetOptions } from './fitDataset';
 
 export interface CompileArgs {
   optimizer: string | Optimizer;
@@ -24,6 +27,8 @@ export interface CompileArgs {
 }
 
 export type { CompiledTraining } from './compiled';
+
+type SequentialFitOptions = Omit<FitOptions, 'validationData'> & { validationData?: [TensorLike, TensorLike] };
 
 /**
  * Keras's rule: two layers of one model may not share a name (weights are addressed by it, so
@@ -163,13 +168,40 @@ export class Sequential extends ModelBase implements TrainableModel {
     return [this.layers.slice(0, 1)];
   }
 
-  // x and y may be TensorLike (nested or typed arrays), converted once for the call and disposed after.
-  fit(x: TensorLike, y: TensorLike, options: Omit<FitOptions, 'validationData'> & { validationData?: [TensorLike, TensorLike] } = {}): Promise<History> {
+  /**
+   * Keras's fit. x and y may be TensorLike (nested or typed arrays), converted once for the call
+   * and disposed after; or x is a dataset yielding { xs, ys } batches and y is left out (Keras 3's
+   * fit(dataset); see fitDataset).
+   */
+  fit(dataset: AsyncIterable<Element>, options?: FitDatasetOptions<TensorLike>): Promise<History>;
+  fit(x: TensorLike, y: TensorLike, options?: SequentialFitOptions): Promise<History>;
+  fit(x: TensorLike | AsyncIterable<Element>, y?: TensorLike | FitDatasetOptions<TensorLike>, options?: SequentialFitOptions): Promise<History> {
+    if (isStream(x)) return this.fitOnStream('fit', x, streamFitOptions('fit', y, options));
     const data = new Conversions('fit');
+    const given = (options ?? {}).validationData;
     return data.around(() => {
-      const given = options.validationData;
       const validationData: [Tensor[], Tensor[]] | undefined = given && [[data.convert(given[0], 'validationData[0]')], [data.convert(given[1], 'validationData[1]')]];
       return fitModel(this, [data.convert(x, 'x')], [data.convert(y, 'y')], { ...options, validationData });
+    });
+  }
+
+  /** TF.js's fitDataset: trains on a stream of { xs, ys } (or [x, y]) batches, each freed after its step. */
+  fitDataset(dataset: AsyncIterable<Element>, options: FitDatasetOptions<TensorLike> = {}): Promise<History> {
+    return this.fitOnStream('fitDataset', dataset, options);
+  }
+
+  /** TF.js's evaluateDataset: the mean loss and metrics over one pass of a stream. */
+  evaluateDataset(dataset: AsyncIterable<Element>, options: EvaluateDatasetOptions = {}): Promise<Logs> {
+    return evaluateStream(this, 'evaluateDataset', dataset, { inputs: null, outputs: this.outputNames }, options);
+  }
+
+  /** fitDataset's body; `op` names the call (fit or fitDataset) in errors. */
+  private fitOnStream(op: string, dataset: AsyncIterable<Element>, options: FitDatasetOptions<TensorLike>): Promise<History> {
+    const data = new Conversions(op);
+    return data.around(() => {
+      const given = options.validationData;
+      const pair: [Tensor[], Tensor[]] | null = Array.isArray(given) ? [[data.convert(given[0], 'validationData[0]')], [data.convert(given[1], 'validationData[1]')]] : null;
+      return fitStream(this, op, dataset, { inputs: null, outputs: this.outputNames }, options, pair);
     });
   }
 

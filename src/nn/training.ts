@@ -2,6 +2,8 @@
 // the GPU: losses and metrics accumulate there (epochLogs.ts) and are read once per epoch, or once
 // per hundred epochs when nothing (verbose output, a callback, validation) needs them sooner.
 // Arguments are checked first (dataChecks.ts); a model runs one training call at a time (activity.ts).
+// The epoch loop takes its batches from a BatchSource (batchSource.ts): slices of tensors here,
+// a stream in fitDataset.ts.
 import { ValueError } from '../errors';
 import { Tape } from '../autograd/tape';
 import { noGrad } from '../autograd/recorder';
@@ -11,7 +13,8 @@ import { add, div, mul } from '../ops/binary';
 import { concat, reshape, slice } from '../ops/movement';
 import { forkGenerator, withGenerator, type RandomGenerator } from '../ops/random';
 import { jit, type JitFunction } from '../jit';
-import { batchRows, numBatches, shuffledOrder } from './batches';
+import { batchRows } from './batches';
+import { tensorBatches, type BatchSource } from './batchSource';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
 import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
 import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, type PendingEpoch } from './epochLogs';
@@ -52,7 +55,8 @@ export async function fitModel(model: TrainableModel, x: Tensor[], y: Tensor[], 
     const { trainX, trainY, validation, owned } = splitValidation(x, y, validationData ?? null, trainCount);
     try {
       model.stopTraining = false;
-      return await runEpochs(model, training, trainX, trainY, validation, settings, ([] as CallbackHandlers[]).concat(options.callbacks ?? []), (fn) => withGenerator(generator, fn));
+      const validationBatches = validation && tensorBatches(validation[0], validation[1], settings.batchSize, false);
+      return await runEpochs(model, training, tensorBatches(trainX, trainY, settings.batchSize, settings.shuffle), validationBatches, settings, ([] as CallbackHandlers[]).concat(options.callbacks ?? []), (fn) => withGenerator(generator, fn));
     } finally {
       owned.forEach((t) => t.dispose());
     }
@@ -61,47 +65,62 @@ export async function fitModel(model: TrainableModel, x: Tensor[], y: Tensor[], 
   }
 }
 
-async function runEpochs(
-  model: TrainableModel, training: CompiledTraining, trainX: Tensor[], trainY: Tensor[], validation: [Tensor[], Tensor[]] | null,
-  settings: FitSettings, callbacks: CallbackHandlers[], seeded: <T>(fn: () => T) => T,
+/**
+ * The epoch loop shared by fit (batches sliced from tensors) and fitDataset (batches from a
+ * stream): callbacks, logs accumulated on the GPU, validation after each epoch, History.
+ */
+export async function runEpochs(
+  model: TrainableModel, training: CompiledTraining, source: BatchSource, validation: BatchSource | null,
+  settings: Pick<FitSettings, 'epochs' | 'initialEpoch' | 'verbose'>, callbacks: CallbackHandlers[], seeded: <T>(fn: () => T) => T,
 ): Promise<History> {
-  const { epochs, batchSize, shuffle, initialEpoch, verbose } = settings;
+  const { epochs, initialEpoch, verbose } = settings;
   for (const callback of callbacks) if (callback instanceof Callback) callback.setModel(model);
   const names = logNames(training);
   const needsBatchLogs = callbacks.some((c) => c.onBatchEnd);
   const needsEpochLogs = verbose > 0 || validation !== null || callbacks.some((c) => c.onEpochEnd);
   const history = new History();
   const pending: PendingEpoch[] = [];
-  const samples = trainX[0].shape[0];
-  const batches = numBatches(samples, batchSize);
   const stopTraining = (): boolean => model.stopTraining;
   let lastYield = performance.now();
   try {
     for (const callback of callbacks) await callback.onTrainBegin?.({});
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       for (const callback of callbacks) await callback.onEpochBegin?.(epoch, {});
-      const order = shuffle && batches > 1 ? seeded(() => shuffledOrder(samples)) : null;
-      const accumulator = new EpochAccumulator(batches);
+      const batches = source.epoch(seeded);
+      const accumulator = new EpochAccumulator();
       // The finally releases this epoch's scratch tensors also when a callback throws mid-epoch.
       try {
-        for (let batch = 0; batch < batches && !model.stopTraining; batch++) {
-          const start = batch * batchSize;
-          const size = Math.min(batchSize, samples - start);
-          const values = seeded(() => tidy(() => trainStep(model, training, rowsOf(trainX, start, size, order), rowsOf(trainY, start, size, order))));
+        for (let batch = 0; !model.stopTraining; batch++) {
+          const pulled = batches.next();
+          const item = pulled instanceof Promise ? await pulled : pulled;
+          if (!item) break;
+          let values: Tensor[];
+          try {
+            values = seeded(() => tidy(() => trainStep(model, training, ...item.arrays())));
+          } finally {
+            item.release();
+          }
           const batchLogs = needsBatchLogs ? await readLogs(names, values).catch((error: unknown) => {
             values.forEach((t) => t.dispose());
             throw error;
           }) : null;
-          accumulator.add(values, size);
+          accumulator.add(values, item.size);
           if (batchLogs) for (const callback of callbacks) await callback.onBatchEnd?.(batch, batchLogs);
           if (performance.now() - lastYield > YIELD_INTERVAL_MS) {
             await yieldToPage();
             lastYield = performance.now();
           }
         }
-        pending.push(accumulator.finish(epoch, () => (validation ? [evaluateOnGpu(model, training, validation[0], validation[1], batchSize)] : [])));
+        // An epoch without batches (stopped before its first, or a stream run dry) ends training.
+        if (accumulator.batches === 0) break;
+        const validationValues = validation ? await evaluateOnGpu('fit (validation)', model, training, validation) : null;
+        try {
+          pending.push(accumulator.finish(epoch, () => (validationValues ? [validationValues] : [])));
+        } finally {
+          validationValues?.dispose();
+        }
       } finally {
-        order?.dispose();
+        await batches.dispose();
         accumulator.dispose();
       }
       if (needsEpochLogs || pending.length >= DEFERRED_EPOCHS) {
@@ -116,6 +135,7 @@ async function runEpochs(
     for (const callback of callbacks) await callback.onTrainEnd?.(lastLogs);
   } finally {
     pending.forEach((entry) => entry.values.dispose());
+    await Promise.all([source.close(), validation?.close()]);
   }
   return history;
 }
@@ -159,28 +179,40 @@ function forwardLosses(model: TrainableModel, training: CompiledTraining, xb: Te
   return { total, losses, predictions };
 }
 
-/** The same rows of every array (the inputs, or the labels of every output). */
-function rowsOf(arrays: readonly Tensor[], start: number, size: number, order: Tensor | null): Tensor[] {
-  return arrays.map((array) => batchRows(array, start, size, order));
-}
-
 /** setTimeout, not requestAnimationFrame: workers have it, and hidden pages still run it (if throttled). */
 function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Mean loss and metrics over a dataset, as one GPU tensor [loss, ...metrics]; nothing is read back. */
-function evaluateOnGpu(model: TrainableModel, training: CompiledTraining, x: Tensor[], y: Tensor[], batchSize: number): Tensor {
-  return noGrad(() => tidy(() => {
-    const samples = x[0].shape[0];
-    let sums: Tensor | null = null;
-    for (let start = 0; start < samples; start += batchSize) {
-      const size = Math.min(batchSize, samples - start);
-      const values = evaluateBatch(model, training, rowsOf(x, start, size, null), rowsOf(y, start, size, null));
-      sums = add(sums ?? 0, mul(values, size));
+/** Mean loss and metrics over every batch of `source`, as one GPU tensor [loss, ...metrics]; nothing is read back. */
+export async function evaluateOnGpu(op: string, model: TrainableModel, training: CompiledTraining, source: BatchSource): Promise<Tensor> {
+  const batches = source.epoch((fn) => fn());
+  let sums: Tensor | null = null;
+  let samples = 0;
+  try {
+    for (;;) {
+      const pulled = batches.next();
+      const item = pulled instanceof Promise ? await pulled : pulled;
+      if (!item) break;
+      const previous: Tensor | null = sums;
+      try {
+        sums = keep(noGrad(() => tidy((): Tensor => {
+          const [xb, yb] = item.arrays();
+          return add(previous ?? 0, mul(evaluateBatch(model, training, xb, yb), item.size));
+        })));
+      } finally {
+        item.release();
+      }
+      previous?.dispose();
+      samples += item.size;
     }
-    return div(sums ?? 0, Math.max(samples, 1));
-  }));
+    if (samples === 0) throw new ValueError(`${op}: the data yielded no batches`);
+    const total = sums;
+    return noGrad(() => tidy(() => div(total ?? 0, Math.max(samples, 1))));
+  } finally {
+    sums?.dispose();
+    await batches.dispose();
+  }
 }
 
 /** One batch's [loss, ...metrics] as one tensor; compiled like trainStep. */
@@ -208,14 +240,19 @@ export async function evaluateModel(model: TrainableModel, x: Tensor[], y: Tenso
     const training = model.compiled('evaluate');
     checkShapes('evaluate', model, training, x, y);
     await checkValues('evaluate', model, training, x, y);
-    const values = evaluateOnGpu(model, training, x, y, batchSize);
-    try {
-      return toLogs(logNames(training), await values.data());
-    } finally {
-      values.dispose();
-    }
+    return await evaluateLogs('evaluate', model, training, tensorBatches(x, y, batchSize, false));
   } finally {
     end();
+  }
+}
+
+/** evaluateOnGpu read back as named logs. */
+export async function evaluateLogs(op: string, model: TrainableModel, training: CompiledTraining, source: BatchSource): Promise<Logs> {
+  const values = await evaluateOnGpu(op, model, training, source);
+  try {
+    return toLogs(logNames(training), await values.data());
+  } finally {
+    values.dispose();
   }
 }
 
@@ -232,7 +269,8 @@ export function predictModel(model: TrainableModel, x: Tensor[], batchSize: numb
     if (samples <= batchSize) return model.applyAll(x, { training: false });
     const batches: Tensor[][] = [];
     for (let start = 0; start < samples; start += batchSize) {
-      batches.push(model.applyAll(rowsOf(x, start, Math.min(batchSize, samples - start), null), { training: false }));
+      const rows = x.map((array) => batchRows(array, start, Math.min(batchSize, samples - start), null));
+      batches.push(model.applyAll(rows, { training: false }));
     }
     return batches[0].map((_, output) => concat(batches.map((outputs) => outputs[output]), 0));
   }));

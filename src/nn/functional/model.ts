@@ -13,6 +13,9 @@ import type { History, Logs } from '../callbacks';
 import type { TrainableModel } from '../compiled';
 import { evaluateModel, fitModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from '../training';
 import { functionalGraph, saveModel, type SaveOptions } from '../saveModel';
+import type { Element } from '../../data/element';
+import { isStream } from '../datasetBatches';
+import { evaluateStream, fitStream, streamFitOptions, type EvaluateDatasetOptions, type FitDatasetOptions } from '../fitDataset';
 import type { FunctionalArtifacts } from '../../io/functionalJson';
 import { graphLayers, graphNodes, runGraph } from './graph';
 import { formatFunctionalSummary } from './summary';
@@ -26,6 +29,8 @@ export interface ModelArgs {
 
 /** Data for several inputs (or outputs): one array each, in order, or an object keyed by input (output) name. */
 export type ModelData = TensorLike | TensorLike[] | Record<string, TensorLike>;
+
+type ModelFitOptions = Omit<FitOptions, 'validationData'> & { validationData?: [ModelData, ModelData] };
 
 export class Model extends ModelBase implements TrainableModel {
   readonly className = 'Functional';
@@ -131,13 +136,36 @@ export class Model extends ModelBase implements TrainableModel {
     return this.inputs.map((input) => this.nodes.filter((node) => node.inputs.includes(input)).map((node) => node.layer));
   }
 
-  /** Keras's fit: x one array per input (or keyed by input name), y one per output (or keyed by output name). */
-  fit(x: ModelData, y: ModelData, options: Omit<FitOptions, 'validationData'> & { validationData?: [ModelData, ModelData] } = {}): Promise<History> {
+  /** Keras's fit: x one array per input (or keyed by input name), y one per output (or keyed by output name); or fit(dataset, options). */
+  fit(dataset: AsyncIterable<Element>, options?: FitDatasetOptions<ModelData>): Promise<History>;
+  fit(x: ModelData, y: ModelData, options?: ModelFitOptions): Promise<History>;
+  fit(x: ModelData | AsyncIterable<Element>, y?: ModelData | FitDatasetOptions<ModelData>, options?: ModelFitOptions): Promise<History> {
+    if (isStream(x)) return this.fitOnStream('fit', x, streamFitOptions('fit', y, options));
     const data = new Conversions('fit');
+    const given = (options ?? {}).validationData;
+    return data.around(() => {
+      const validationData: [Tensor[], Tensor[]] | undefined = given && [this.inputArrays('fit', data, given[0], 'validationData[0]'), this.outputArrays('fit', data, given[1], 'validationData[1]')];
+      return fitModel(this, this.inputArrays('fit', data, x, 'x'), this.outputArrays('fit', data, y as ModelData, 'y'), { ...options, validationData });
+    });
+  }
+
+  /** TF.js's fitDataset: trains on a stream of { xs, ys } (or [x, y]) batches, xs and ys per input and output as in fit. */
+  fitDataset(dataset: AsyncIterable<Element>, options: FitDatasetOptions<ModelData> = {}): Promise<History> {
+    return this.fitOnStream('fitDataset', dataset, options);
+  }
+
+  /** TF.js's evaluateDataset: the mean loss and metrics over one pass of a stream. */
+  evaluateDataset(dataset: AsyncIterable<Element>, options: EvaluateDatasetOptions = {}): Promise<Logs> {
+    return evaluateStream(this, 'evaluateDataset', dataset, { inputs: this.inputNames, outputs: this.outputNames }, options);
+  }
+
+  /** fitDataset's body; `op` names the call (fit or fitDataset) in errors. */
+  private fitOnStream(op: string, dataset: AsyncIterable<Element>, options: FitDatasetOptions<ModelData>): Promise<History> {
+    const data = new Conversions(op);
     return data.around(() => {
       const given = options.validationData;
-      const validationData: [Tensor[], Tensor[]] | undefined = given && [this.inputArrays('fit', data, given[0], 'validationData[0]'), this.outputArrays('fit', data, given[1], 'validationData[1]')];
-      return fitModel(this, this.inputArrays('fit', data, x, 'x'), this.outputArrays('fit', data, y, 'y'), { ...options, validationData });
+      const pair: [Tensor[], Tensor[]] | null = Array.isArray(given) ? [this.inputArrays(op, data, given[0] as ModelData, 'validationData[0]'), this.outputArrays(op, data, given[1] as ModelData, 'validationData[1]')] : null;
+      return fitStream(this, op, dataset, { inputs: this.inputNames, outputs: this.outputNames }, options, pair);
     });
   }
 
