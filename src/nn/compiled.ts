@@ -66,8 +66,8 @@ export function compileTraining(op: string, args: CompileArgs, outputNames: read
     .map((identifier) => getLoss(identifier as LossIdentifier));
   const metricLists = args.metrics === undefined ? outputNames.map(() => [])
     : outputNames.length === 1 && Array.isArray(args.metrics) && !args.metrics.some(Array.isArray) ? [args.metrics as MetricIdentifier[]]
-      : perOutput(op, 'metrics', args.metrics, outputNames, () => false) as MetricIdentifier[][];
-  const lossWeights = args.lossWeights === undefined ? outputNames.map(() => 1) : perOutput(op, 'lossWeights', args.lossWeights, outputNames, (value) => typeof value === 'number');
+      : perOutput(op, 'metrics', args.metrics, outputNames, () => false, () => []) as MetricIdentifier[][];
+  const lossWeights = args.lossWeights === undefined ? outputNames.map(() => 1) : perOutput(op, 'lossWeights', args.lossWeights, outputNames, (value) => typeof value === 'number', () => 1);
   const badWeight = lossWeights.findIndex((weight) => typeof weight !== 'number' || !Number.isFinite(weight));
   if (badWeight >= 0) throw new ValueError(`${op}: lossWeights for output '${outputNames[badWeight]}' must be a finite number, got ${formatValue(lossWeights[badWeight])}`);
   const optimizer = getOptimizer(args.optimizer);
@@ -89,9 +89,10 @@ export function compileTraining(op: string, args: CompileArgs, outputNames: read
 
 /**
  * `value` spread over the outputs: one entry shared by all (when `isSingle` says so), a list with
- * one entry per output, or an object keyed by every output name.
+ * one entry per output, or an object keyed by output name — by every output name unless `absent`
+ * gives what an output left out gets (Keras: no metrics, a loss weight of 1).
  */
-function perOutput(op: string, what: string, value: unknown, outputNames: readonly string[], isSingle: (value: unknown) => boolean): unknown[] {
+function perOutput(op: string, what: string, value: unknown, outputNames: readonly string[], isSingle: (value: unknown) => boolean, absent?: () => unknown): unknown[] {
   if (isSingle(value)) return outputNames.map(() => value);
   if (Array.isArray(value)) {
     if (value.length !== outputNames.length) {
@@ -104,8 +105,8 @@ function perOutput(op: string, what: string, value: unknown, outputNames: readon
     const unknown = Object.keys(byName).find((key) => !outputNames.includes(key));
     if (unknown !== undefined) throw new ValueError(`${op}: ${what} names output ${formatValue(unknown)}; the outputs are ${outputNames.join(', ')}`);
     const missing = outputNames.find((name) => !Object.hasOwn(byName, name));
-    if (missing !== undefined) throw new ValueError(`${op}: ${what} has no entry for output '${missing}'`);
-    return outputNames.map((name) => byName[name]);
+    if (missing !== undefined && !absent) throw new ValueError(`${op}: ${what} has no entry for output '${missing}'`);
+    return outputNames.map((name) => (Object.hasOwn(byName, name) ? byName[name] : (absent as () => unknown)()));
   }
   throw new ValueError(`${op}: ${what} must be one entry for every output, a list in output order, or an object keyed by output name, got ${formatValue(value)}`);
 }
