@@ -159,6 +159,15 @@ function checkOutputGradient(op: string, dy: Tensor, g: ConvGeometry): void {
 
 /** Validates the shapes and options and works out the geometry; nothing is allocated before this passes. */
 function convGeometry(op: string, inputShape: readonly number[], filterShape: readonly number[], options: Conv2dOptions): ConvGeometry {
+  return { ...filterWindowGeometry(op, inputShape, filterShape, options, 'outChannels'), outChannels: filterShape[3] };
+}
+
+/**
+ * The checks every HWIO-style filter of a windowed op shares (conv2d's [h, w, in, out], the
+ * depthwise [h, w, in, multiplier]): ranks, channel agreement, a window of positive size; then the
+ * window geometry. `last` names the filter's last axis in messages.
+ */
+export function filterWindowGeometry(op: string, inputShape: readonly number[], filterShape: readonly number[], options: Conv2dOptions, last: string): WindowGeometry {
   const strides = perAxis(op, 'strides', options.strides ?? 1);
   const dilation = perAxis(op, 'dilation', options.dilation ?? 1);
   const padding = options.padding ?? 'valid';
@@ -167,7 +176,7 @@ function convGeometry(op: string, inputShape: readonly number[], filterShape: re
   assertValidShape(op, filterShape);
   assertImageBatch(op, inputShape);
   if (filterShape.length !== 4) {
-    throw new ShapeError(`${op}: filter must be rank 4 [height, width, inChannels, outChannels], got ${formatShape(filterShape)} (input ${formatShape(inputShape)})`);
+    throw new ShapeError(`${op}: filter must be rank 4 [height, width, inChannels, ${last}], got ${formatShape(filterShape)} (input ${formatShape(inputShape)})`);
   }
   if (filterShape[2] !== inputShape[3]) {
     throw new ShapeError(`${op}: input has ${inputShape[3]} channels but the filter expects ${filterShape[2]}: input ${formatShape(inputShape)}, filter ${formatShape(filterShape)}`);
@@ -175,6 +184,5 @@ function convGeometry(op: string, inputShape: readonly number[], filterShape: re
   if (filterShape[0] === 0 || filterShape[1] === 0) {
     throw new ShapeError(`${op}: the filter's height and width must be positive, got ${formatShape(filterShape)}`);
   }
-  const g = windowGeometry(op, inputShape, [filterShape[0], filterShape[1]], strides, padding, dilation, call);
-  return { ...g, outChannels: filterShape[3] };
+  return windowGeometry(op, inputShape, [filterShape[0], filterShape[1]], strides, padding, dilation, call);
 }

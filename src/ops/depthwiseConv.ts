@@ -9,12 +9,11 @@ import inputGradSource from '../../shaders/depthwiseConv2dInputGrad.wgsl';
 import filterGradSource from '../../shaders/depthwiseConv2dFilterGrad.wgsl';
 import { ShapeError, formatShape } from '../errors';
 import type { Tensor } from '../tensor';
-import { assertValidShape } from '../shape';
-import type { Conv2dOptions } from './conv';
+import { filterWindowGeometry, type Conv2dOptions } from './conv';
 import { kernelOp, opKernel } from './kernelOp';
 import { assertFloat } from './operand';
 import { sumDispatches } from './reduce';
-import { assertImageBatch, perAxis, windowGeometry, windowUniforms, type WindowGeometry } from './windows';
+import { windowUniforms, type WindowGeometry } from './windows';
 
 const depthwiseKernel = opKernel('depthwiseConv2d', windowSource + depthwiseSource);
 const inputGradKernel = opKernel('depthwiseConv2dInputGrad', windowSource + inputGradSource);
@@ -96,22 +95,10 @@ function filterGradient(x: Tensor, dy: Tensor, g: DepthwiseGeometry): Tensor {
 
 /** Validates the shapes and options and works out the geometry; nothing is allocated before this passes. */
 function depthwiseGeometry(op: string, inputShape: readonly number[], filterShape: readonly number[], options: Conv2dOptions): DepthwiseGeometry {
-  const strides = perAxis(op, 'strides', options.strides ?? 1);
-  const dilation = perAxis(op, 'dilation', options.dilation ?? 1);
-  const padding = options.padding ?? 'valid';
-  const call = `input ${formatShape(inputShape)}, filter ${formatShape(filterShape)}, strides [${strides}], padding ${JSON.stringify(padding)}, dilation [${dilation}]`;
-  assertValidShape(op, inputShape);
-  assertValidShape(op, filterShape);
-  assertImageBatch(op, inputShape);
-  if (filterShape.length !== 4) {
-    throw new ShapeError(`${op}: filter must be rank 4 [height, width, inChannels, depthMultiplier], got ${formatShape(filterShape)} (input ${formatShape(inputShape)})`);
-  }
-  if (filterShape[2] !== inputShape[3]) {
-    throw new ShapeError(`${op}: input has ${inputShape[3]} channels but the filter expects ${filterShape[2]}: input ${formatShape(inputShape)}, filter ${formatShape(filterShape)}`);
-  }
-  if (filterShape.some((dim) => dim === 0)) {
+  // Unlike conv2d's, an empty depthwise filter has no meaning (no channel, or no filter per channel).
+  if (filterShape.length === 4 && filterShape.some((dim) => dim === 0)) {
     throw new ShapeError(`${op}: the filter's height, width, channels and depth multiplier must be positive, got ${formatShape(filterShape)} (input ${formatShape(inputShape)})`);
   }
-  const g = windowGeometry(op, inputShape, [filterShape[0], filterShape[1]], strides, padding, dilation, call);
+  const g = filterWindowGeometry(op, inputShape, filterShape, options, 'depthMultiplier');
   return { ...g, outChannels: filterShape[2] * filterShape[3] };
 }

@@ -28,12 +28,8 @@ export class GRU<ReturnState extends boolean = false> extends Recurrent<ReturnSt
   }
 
   override weightSpecs(inputShape: SampleShape): WeightSpec[] {
-    const features = inputShape[inputShape.length - 1];
     const width = 3 * this.units;
-    const specs: WeightSpec[] = [
-      { name: 'kernel', shape: [features, width], initializer: getInitializer(this.kernelInitializer), trainable: true },
-      { name: 'recurrent_kernel', shape: [this.units, width], initializer: getInitializer(this.recurrentInitializer), trainable: true },
-    ];
+    const specs = this.kernelSpecs(inputShape);
     if (!this.useBias) return specs;
     return [...specs, { name: 'bias', shape: this.resetAfter ? [2, width] : [width], initializer: getInitializer(this.biasInitializer), trainable: true }];
   }

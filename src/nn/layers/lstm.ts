@@ -25,12 +25,8 @@ export class LSTM<ReturnState extends boolean = false> extends Recurrent<ReturnS
   }
 
   override weightSpecs(inputShape: SampleShape): WeightSpec[] {
-    const features = inputShape[inputShape.length - 1];
     const width = 4 * this.units;
-    const specs: WeightSpec[] = [
-      { name: 'kernel', shape: [features, width], initializer: getInitializer(this.kernelInitializer), trainable: true },
-      { name: 'recurrent_kernel', shape: [this.units, width], initializer: getInitializer(this.recurrentInitializer), trainable: true },
-    ];
+    const specs = this.kernelSpecs(inputShape);
     if (!this.useBias) return specs;
     const blockInitializer = getInitializer(this.biasInitializer);
     const units = this.units;

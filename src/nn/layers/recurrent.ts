@@ -11,7 +11,7 @@ import { mul } from '../../ops/binary';
 import { ones } from '../../ops/creation';
 import { dropout } from '../../ops/dropout';
 import { getActivation, type ActivationFunction, type ActivationName } from '../activations';
-import { type Initializer, type InitializerName } from '../initializers';
+import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { Layer, type CallOptions, type LayerArgs, type SampleShape, type WeightSpec } from '../layer';
 import { checkBoolean, checkInitializer, checkPositiveInteger, checkRate } from './configChecks';
 
@@ -146,6 +146,16 @@ export abstract class Recurrent<ReturnState extends boolean = false> extends Lay
     const { output, state } = this.run(x, initial.length > 0 ? { h: initial[0], c: initial[1] } : null, options);
     if (!this.returnState) return [output];
     return this.states === 2 ? [output, state.h, state.c as Tensor] : [output, state.h];
+  }
+
+  /** kernel [features, gates·units] and recurrent_kernel [units, gates·units], Keras's layouts. */
+  protected kernelSpecs(inputShape: SampleShape): WeightSpec[] {
+    const features = inputShape[inputShape.length - 1];
+    const width = this.gates * this.units;
+    return [
+      { name: 'kernel', shape: [features, width], initializer: getInitializer(this.kernelInitializer), trainable: true },
+      { name: 'recurrent_kernel', shape: [this.units, width], initializer: getInitializer(this.recurrentInitializer), trainable: true },
+    ];
   }
 
   /** The bias added to the input projection of every step (null: none). */
