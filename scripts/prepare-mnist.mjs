@@ -9,7 +9,7 @@
 // class-by-class order, so the demo's split (first 8,000 train, last 2,000 test) is the same
 // everywhere and both parts hold every class in about its share.
 // @ts-check
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +83,11 @@ export function prepareMnist() {
     bytes.set(pixels, SAMPLES + i * PIXELS);
   });
   mkdirSync(dirname(outputPath), { recursive: true });
-  writeFileSync(outputPath, bytes);
+  // Written beside the target and renamed into place (atomic): test files run in parallel may
+  // prepare at once, and a page must never fetch a half-written file.
+  const partial = `${outputPath}.${process.pid}.partial`;
+  writeFileSync(partial, bytes);
+  renameSync(partial, outputPath);
   console.log(`prepare-mnist: wrote ${relative(repoRoot, outputPath)} (${SAMPLES} digits, ${bytes.length} bytes)`);
 }
 
