@@ -172,13 +172,20 @@ export const categoricalCrossentropyWith = (options: CrossentropyOptions): LossF
 export const sparseCategoricalCrossentropyWith = (options: CrossentropyOptions): LossFunction =>
   withOptions('sparse_categorical_crossentropy', sparseCategoricalCrossentropy, options);
 
-const lossTable = new NameTable<LossFunction>({
-  mean_squared_error: { aliases: ['mse'], value: meanSquaredError },
-  mean_absolute_error: { aliases: ['mae'], value: meanAbsoluteError },
-  binary_crossentropy: { value: binaryCrossentropy },
-  categorical_crossentropy: { value: categoricalCrossentropy },
-  sparse_categorical_crossentropy: { value: sparseCategoricalCrossentropy },
-});
+/**
+ * What a loss's labels are: 'sparse', class indices (one per prediction row, checked as integers in
+ * range before training), or 'dense', arrays shaped like the predictions.
+ */
+export type LabelKind = 'sparse' | 'dense';
+
+const lossEntries: Record<string, { aliases?: string[]; value: LossFunction; labels: LabelKind }> = {
+  mean_squared_error: { aliases: ['mse'], value: meanSquaredError, labels: 'dense' },
+  mean_absolute_error: { aliases: ['mae'], value: meanAbsoluteError, labels: 'dense' },
+  binary_crossentropy: { value: binaryCrossentropy, labels: 'dense' },
+  categorical_crossentropy: { value: categoricalCrossentropy, labels: 'dense' },
+  sparse_categorical_crossentropy: { value: sparseCategoricalCrossentropy, labels: 'sparse' },
+};
+const lossTable = new NameTable<LossFunction>(lossEntries);
 
 /** The canonical (Keras snake_case) name of a known loss spelling, else undefined. */
 export function canonicalLossName(name: string): string | undefined {
@@ -190,15 +197,20 @@ export function canonicalLossName(name: string): string | undefined {
  * passed through. The name is the Keras snake_case one; a function's own name is resolved the same
  * way when it is a known loss (so `binaryCrossentropyWith(...)` reports 'binary_crossentropy').
  */
-export function getLoss(identifier: string | LossFunction): { name: string; fn: LossFunction } {
+export function getLoss(identifier: string | LossFunction): { name: string; fn: LossFunction; labels: LabelKind } {
   if (typeof identifier === 'function') {
     // By identity first: a bundler may rename functions, but not the closures named by withOptions.
     const name = lossTable.nameOf(identifier) ?? canonicalLossName(identifier.name) ?? identifier.name;
-    return { name: name || 'custom_loss', fn: identifier };
+    // A custom function's labels are taken as dense: nothing checks them as class indices.
+    return { name: name || 'custom_loss', fn: identifier, labels: labelsOf(name) };
   }
   const found = typeof identifier === 'string' ? lossTable.get(identifier) : undefined;
   if (!found) {
     throw new ValueError(`getLoss: unknown loss ${JSON.stringify(identifier)}; known: ${lossTable.spellings.join(', ')}`);
   }
-  return { name: found.name, fn: found.value };
+  return { name: found.name, fn: found.value, labels: labelsOf(found.name) };
+}
+
+function labelsOf(canonicalName: string): LabelKind {
+  return Object.hasOwn(lossEntries, canonicalName) ? lossEntries[canonicalName].labels : 'dense';
 }

@@ -150,5 +150,5 @@ function formatIndex(flatIndex: number, shape: readonly number[]): string {
 }
 
 function isSparse(output: OutputTraining): boolean {
-  return /sparse/i.test(output.loss.name);
+  return output.loss.labels === 'sparse';
 }
