@@ -2,7 +2,7 @@
 // reads becomes one generated kernel. Each op's row body becomes a WGSL function and the kernel's
 // body composes them, so every op computes exactly what it computes eagerly, in float32, with the
 // intermediates kept in registers instead of memory: results are bit-identical to eager.
-import { elementwiseSource, elementwiseVectorSource, parameterOf, type KernelInput } from '../ops/elementwise';
+import { broadcastingUniforms, elementwiseSource, elementwiseVectorSource, parameterOf, type KernelInput } from '../ops/elementwise';
 import { broadcastUniforms } from '../ops/broadcast';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import { gridFor } from '../runtime/launch';
@@ -195,12 +195,7 @@ function fusedStep(group: Group): DispatchStep {
   } else {
     threads = size;
     const layout = broadcastUniforms(name, outShape, Object.fromEntries(group.inputs.map((input, k) => [String(k), input.shape])));
-    // The kernel keeps 8 stride slots per input, as the eager kernel's launch fills them.
-    const strides = group.inputs.flatMap((_, k) => {
-      const perInput = layout[String(k)] as number[];
-      return [...perInput, ...new Array<number>(8 - perInput.length).fill(0)];
-    });
-    uniforms = { count: size, rank: layout.rank, outShape: layout.outShape, strides };
+    uniforms = broadcastingUniforms(layout, group.inputs.length, size);
   }
   const layout = signature.uniform?.layout;
   const uniformBytes = layout ? new Uint8Array(layout.byteSize) : null;

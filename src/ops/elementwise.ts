@@ -15,6 +15,7 @@ import { launch } from '../runtime/launch';
 import { Tensor, type DType } from '../tensor';
 import { broadcastShapes, shapesEqual, sizeOf, type Shape } from '../shape';
 import { broadcastUniforms } from './broadcast';
+import type { UniformValues } from '../runtime/uniforms';
 import { asTensor, type TensorLike } from './operand';
 
 /**
@@ -105,6 +106,18 @@ function fillShared(template: string, inputs: readonly KernelInput[], stored: (i
     .replace('{{BODY}}', body);
 }
 
+/**
+ * The broadcasting kernel's uniforms for `inputCount` inputs from broadcastUniforms' layout (its
+ * inputs keyed '0', '1', …): the kernel keeps 8 stride slots per input.
+ */
+export function broadcastingUniforms(layout: Record<string, number[] | number>, inputCount: number, count: number): UniformValues {
+  const strides = Array.from({ length: inputCount }, (_, k) => {
+    const perInput = layout[String(k)] as number[];
+    return [...perInput, ...new Array<number>(8 - perInput.length).fill(0)];
+  }).flat();
+  return { count, rank: layout.rank, outShape: layout.outShape, strides };
+}
+
 /** Generated WGSL reading every input through broadcast strides. */
 export function elementwiseSource(inputs: readonly KernelInput[], body: string, prelude: string, output: Scalar): string {
   return ieeeSource + prelude + broadcastIndexSource + fillShared(elementwiseTemplate, inputs, (input) => input.element, body, output)
@@ -172,14 +185,9 @@ class ElementwiseKernels {
       return out;
     }
     this.broadcasting ??= defineKernel(this.name, elementwiseSource(this.inputs, this.body, this.prelude, this.output));
-    // The kernel keeps 8 stride slots per input.
-    const strides = inputs.flatMap((_, k) => {
-      const perInput = layout[String(k)] as number[];
-      return [...perInput, ...new Array<number>(8 - perInput.length).fill(0)];
-    });
     launch(this.broadcasting, {
       buffers,
-      uniforms: { count: size, rank: layout.rank, outShape: layout.outShape, strides },
+      uniforms: broadcastingUniforms(layout, inputs.length, size),
       threads: size,
       elementwise,
     });
