@@ -1,9 +1,11 @@
 // The Layer base: named weights created on build from the input shape, a forward `call`, and a config.
 import { ValueError, formatShape, formatValue } from '../errors';
 import { keep } from '../memory';
+import type { TensorLike } from '../ops/operand';
 import type { Tensor } from '../tensor';
 import { sizeOf } from '../shape';
 import { getInitializer, type Initializer, type InitializerName } from './initializers';
+import { copyWeights, setWeightsOf, type NamedWeight } from './modelWeights';
 import { SymbolicTensor, connect } from './functional/symbolic';
 
 /** Shapes without the batch dimension (Keras's inputShape convention). */
@@ -259,6 +261,20 @@ export abstract class Layer {
 
   get trainableWeights(): Tensor[] {
     return this.trainable ? [...this.weights.values()].filter((w) => w.trainable) : [];
+  }
+
+  /** Copies of this layer's weights in creation order, as Keras's `get_weights` (the caller owns them). */
+  getWeights(): Tensor[] {
+    return copyWeights(this.ownNamedWeights());
+  }
+
+  /** Overwrites this layer's weights in getWeights order; every shape is checked before anything changes. */
+  setWeights(given: readonly TensorLike[]): void {
+    setWeightsOf(this.ownNamedWeights(), given, `layer ${this.name}`);
+  }
+
+  private ownNamedWeights(): NamedWeight[] {
+    return [...this.weights].map(([name, tensor]) => ({ name: `${this.name}/${name}`, tensor }));
   }
 
   countParams(): number {

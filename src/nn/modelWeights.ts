@@ -38,14 +38,14 @@ export function copyWeights(targets: readonly NamedWeight[]): Tensor[] {
 }
 
 /** Overwrites `targets` in order; all shapes are checked before anything changes. */
-export function setWeightsOf(targets: readonly NamedWeight[], given: readonly TensorLike[]): void {
+export function setWeightsOf(targets: readonly NamedWeight[], given: readonly TensorLike[], owner = 'the model'): void {
   const data = new Conversions('setWeights');
-  data.around(() => assignWeights(targets, given.map((value, i) => data.convert(value, `values[${i}]`, targets[i]?.tensor.dtype))));
+  data.around(() => assignWeights(targets, given.map((value, i) => data.convert(value, `values[${i}]`, targets[i]?.tensor.dtype)), owner));
 }
 
-function assignWeights(targets: readonly NamedWeight[], values: readonly Tensor[]): void {
+function assignWeights(targets: readonly NamedWeight[], values: readonly Tensor[], owner: string): void {
   if (values.length !== targets.length) {
-    throw new ValueError(`setWeights: the model has ${targets.length} weights, got ${values.length}`);
+    throw new ValueError(`setWeights: ${owner} has ${targets.length} weights, got ${values.length}`);
   }
   targets.forEach(({ name, tensor }, i) => {
     if (!shapesEqual(tensor.shape, values[i].shape) || tensor.dtype !== values[i].dtype) {

@@ -171,6 +171,82 @@ describe('BatchNormalization', () => {
   });
 });
 
+describe('BatchNormalization, frozen', () => {
+  it('runs in inference mode while training when trainable is false (Keras 3), itself or through its model, and unfreezes', async () => {
+    const x = random([8, 3], 21, -2, 3);
+    const r = await gpu.run(async (wg, { data, shape }) => {
+      const bn = new wg.layers.BatchNormalization({ inputShape: [3] });
+      const base = new wg.Sequential([bn]);
+      const model = new wg.Sequential([base, new wg.layers.Dense(1)]);
+      model.compile({ optimizer: 'sgd', loss: 'mse' });
+      const input = wg.tensor(data, shape);
+      const target = wg.zeros([8, 1]);
+      const read = async (t: { data(): Promise<Float32Array | Int32Array> }): Promise<number[]> => Array.from(await t.data());
+      // Moving statistics away from their initial 0 and 1, so inference mode is distinguishable.
+      const [gamma, beta, movingMean, movingVariance] = [[0.5, 2, -1], [0.1, 0.2, 0.3], [0.25, -0.5, 1], [2, 0.5, 4]].map((v) => wg.tensor(v));
+      bn.setWeights([gamma, beta, movingMean, movingVariance]);
+      const before = await Promise.all(bn.getWeights().map(read));
+      bn.trainable = false;
+      const frozenOutput = await read(wg.noGrad(() => bn.apply(input, { training: true })));
+      await model.fit(input, target, { epochs: 2, batchSize: 8, verbose: 0 });
+      const afterFrozenFit = await Promise.all(bn.getWeights().map(read));
+      bn.trainable = true;
+      base.trainable = false;
+      await model.fit(input, target, { epochs: 1, batchSize: 8, verbose: 0 });
+      const afterBaseFrozenFit = await Promise.all(bn.getWeights().map(read));
+      base.trainable = true;
+      await model.fit(input, target, { epochs: 1, batchSize: 8, verbose: 0 });
+      const afterUnfrozenFit = await Promise.all(bn.getWeights().map(read));
+      [input, target, gamma, beta, movingMean, movingVariance].forEach((t) => t.dispose());
+      model.dispose();
+      return { before, frozenOutput, afterFrozenFit, afterBaseFrozenFit, afterUnfrozenFit };
+    }, { data: Float32Array.from(x.data), shape: x.shape });
+    const [gamma, beta, movingMean, movingVariance] = r.before.map((w) => Float64Array.from(w));
+    const inference = ref.mapBroadcast([x, ref.ndarray([3], movingMean), ref.ndarray([3], movingVariance), ref.ndarray([3], gamma), ref.ndarray([3], beta)],
+      ([v, m, s, g, b]) => ((v - m) / Math.sqrt(s + 1e-3)) * g + b);
+    // A subtraction, a square root, a division and a multiply-add on values O(3): rtol/atol 1e-5.
+    ref.expectClose(r.frozenOutput, inference.data, { rtol: 1e-5, atol: 1e-5 }, 'frozen output in training mode');
+    // Frozen, itself or through the model: gamma, beta and the moving statistics stay bit for bit.
+    expect(r.afterFrozenFit).toEqual(r.before);
+    expect(r.afterBaseFrozenFit).toEqual(r.before);
+    // Unfrozen: one step moves the moving mean toward the batch mean (momentum 0.99) and trains gamma.
+    const batchMean = ref.mean(x, 0).data;
+    ref.expectClose(r.afterUnfrozenFit[2], movingMean.map((m, c) => 0.99 * m + 0.01 * batchMean[c]), { rtol: 1e-5, atol: 1e-6 }, 'moving mean after unfreezing');
+    expect(r.afterUnfrozenFit[0]).not.toEqual(r.before[0]);
+  });
+});
+
+describe('Layer.getWeights / setWeights (Keras get_weights / set_weights)', () => {
+  it('copies out and overwrites one layer\'s weights in creation order; a wrong count or shape changes nothing', async () => {
+    const r = await gpu.run(async (wg) => {
+      const dense = new wg.layers.Dense(2, { inputShape: [3] });
+      const model = new wg.Sequential([dense]);
+      const kernel = [[1, 2], [3, 4], [5, 6]];
+      dense.setWeights([kernel, [0.5, -0.5]]);
+      const copies = dense.getWeights();
+      const values = await Promise.all(copies.map(async (t) => Array.from(await t.data())));
+      const fromModel = await Promise.all(model.getWeights().map(async (t) => Array.from(await t.data())));
+      const errors = [];
+      for (const bad of [[kernel], [[[1, 2, 3], [4, 5, 6]], [0, 0]]]) {
+        try {
+          dense.setWeights(bad);
+        } catch (error) {
+          errors.push(`${(error as Error).name}: ${(error as Error).message}`);
+        }
+      }
+      const after = await Promise.all(dense.getWeights().map(async (t) => Array.from(await t.data())));
+      copies.forEach((t) => t.dispose());
+      model.dispose();
+      return { values, fromModel, errors, after, name: dense.name };
+    });
+    expect(r.values).toEqual([[1, 2, 3, 4, 5, 6], [0.5, -0.5]]);
+    expect(r.fromModel).toEqual(r.values);
+    expect(r.errors[0]).toBe(`ValueError: setWeights: layer ${r.name} has 2 weights, got 1`);
+    expect(r.errors[1]).toBe(`ShapeError: setWeights: ${r.name}/kernel is [3,2] float32, got [2,3] float32`);
+    expect(r.after).toEqual(r.values);
+  });
+});
+
 describe('attention layers', () => {
   it('MultiHeadAttention (plain and causal) and TransformerBlock match float64 forward passes from their own weights', async () => {
     const x = random([2, 5, 8], 7, -1.5, 1.5);

@@ -81,7 +81,10 @@ export class BatchNormalization extends Layer {
     };
     const movingMean = this.weights.get('moving_mean') as Tensor;
     const movingVariance = this.weights.get('moving_variance') as Tensor;
-    if (!options.training) {
+    // Keras 3: a frozen BatchNormalization (trainable false, itself or through its model) runs in
+    // inference mode even while training, so fine-tuning under a frozen base neither normalizes
+    // with the new data's batch statistics nor moves the statistics learned before.
+    if (!options.training || !this.trainable) {
       return tidy(() => batchNorm(x, weight('moving_mean') as Tensor, weight('moving_variance') as Tensor, weight('gamma'), weight('beta'), this.epsilon));
     }
     const reduced = x.shape.map((_, a) => a).filter((a) => a !== axis);
