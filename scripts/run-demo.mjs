@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer';
 import { demos } from '../demos/catalog.js';
-import { chromeLaunchArgs, findBrowser } from './lib/find-browser.mjs';
+import { ensureBrowser } from './lib/ensure-browser.mjs';
+import { chromeLaunchArgs } from './lib/find-browser.mjs';
 import { buildBundle, repoRoot } from './lib/repo.mjs';
 import { startStaticServer } from './lib/static-server.mjs';
 
@@ -83,6 +84,8 @@ function formatResult(result) {
 async function runDemo(name) {
   const timeoutMs = timeoutSeconds() * 1000;
   buildBundle();
+  // As `npm test` does: a fresh machine without Chrome/Chromium gets one, and says so.
+  const executablePath = await ensureBrowser();
   const server = await startStaticServer(repoRoot);
   const userDataDir = await mkdtemp(join(tmpdir(), 'webgrad-demo-'));
   /** @type {import('puppeteer').Browser | undefined} */
@@ -90,7 +93,7 @@ async function runDemo(name) {
   try {
     // waitForFunction below is one protocol call for the whole run: puppeteer's default 180 s
     // protocolTimeout would end any demo that runs longer.
-    browser = await puppeteer.launch({ executablePath: findBrowser(), args: chromeLaunchArgs(userDataDir), headless: true, protocolTimeout: timeoutMs + 60_000 });
+    browser = await puppeteer.launch({ executablePath, args: chromeLaunchArgs(userDataDir), headless: true, protocolTimeout: timeoutMs + 60_000 });
     const page = await browser.newPage();
     page.on('console', (message) => {
       const line = `[${name}] ${message.text()}`;
