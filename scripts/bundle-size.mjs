@@ -89,7 +89,7 @@ export async function viteApp(source, projectDir, { oneFile = false } = {}) {
   const output = await viteBuild({
     root: appDir, configFile: false, logLevel: 'silent',
     // modulePreload off: its polyfill is Vite's code, not webgrad's.
-    build: { write: false, minify: true, target: 'es2022', modulePreload: false, rollupOptions: { output: { inlineDynamicImports: oneFile } } },
+    build: { write: false, minify: true, target: 'es2022', modulePreload: false, rolldownOptions: { output: { codeSplitting: !oneFile } } },
   });
   const results = Array.isArray(output) ? output : [output];
   const chunks = results.flatMap((result) => ('output' in result ? result.output : [])).filter((file) => file.type === 'chunk' && file.isEntry);
