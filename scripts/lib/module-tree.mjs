@@ -35,6 +35,9 @@ const specifier = (from, to) => {
  */
 export async function buildModuleTree({ srcDir, outDir, reflectorChunk, reflectorChunkOut }) {
   const entryPoints = (await sourceFiles(srcDir)).filter((file) => file !== reflectorChunk);
+  const shadersDir = join(srcDir, '..', 'shaders');
+  /** Where a shader's module goes: dist/esm/shaders/<path>.wgsl.js. @param {string} shader */
+  const shaderModule = (shader) => join(outDir, 'shaders', `${relative(shadersDir, shader)}.js`);
   const shaders = new Set();
   /** Every import stays an import: of the sibling module's .js, a shader's .wgsl.js, or the prebuilt chunk. @type {import('esbuild').Plugin} */
   const importsStayImports = {
@@ -48,7 +51,7 @@ export async function buildModuleTree({ srcDir, outDir, reflectorChunk, reflecto
         if (target === reflectorChunk.replace(/\.ts$/, '')) return { path: specifier(out, reflectorChunkOut), external: true };
         if (target.endsWith('.wgsl')) {
           shaders.add(target);
-          return { path: specifier(out, join(outDir, 'shaders', `${relative(join(srcDir, '..', 'shaders'), target)}.js`)), external: true };
+          return { path: specifier(out, shaderModule(target)), external: true };
         }
         const resolved = await context.resolve(path, { kind, resolveDir, pluginData: 'resolved' });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
@@ -63,7 +66,7 @@ export async function buildModuleTree({ srcDir, outDir, reflectorChunk, reflecto
     minifySyntax: true, minifyIdentifiers: true, logLevel: 'warning', plugins: [importsStayImports],
   });
   await Promise.all([...shaders].map(async (shader) => {
-    const out = join(outDir, 'shaders', `${relative(join(srcDir, '..', 'shaders'), shader)}.js`);
+    const out = shaderModule(shader);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `export default ${JSON.stringify(minifyWgsl(await readFile(shader, 'utf8'), relative(join(srcDir, '..'), shader)))};\n`);
   }));
