@@ -1,9 +1,12 @@
-// Builds dist/: webgrad.js (the package's entry: one minified ESM file, every .wgsl inlined as
-// text without its comments), webgrad-wgsl-reflect.js (wgsl_reflect, minified, which webgrad.js
-// imports dynamically when `loadCustomOpSupport()` is called: only user kernels need a full WGSL
-// parser, webgrad's own are read by src/runtime/subsetReflector.ts), webgrad.debug.js (all the
-// code in one readable file, shaders as written, for stack traces and stepping) and the .d.ts tree
-// (scripts/lib/declarations.mjs fits it for every consumer's moduleResolution).
+// Builds dist/: webgrad.js (the package's entry for Node and pages without a bundler: one minified
+// ESM file, every .wgsl inlined as text without comments and with the least whitespace),
+// webgrad-wgsl-reflect.js (wgsl_reflect, minified, which webgrad.js imports dynamically when
+// `loadCustomOpSupport()` is called: only user kernels need a full WGSL parser, webgrad's own are
+// read by src/runtime/subsetReflector.ts), esm/ (one module per source file, the `module` export
+// bundlers read so an app ships only what it imports: scripts/lib/module-tree.mjs),
+// webgrad.debug.js (all the code in one readable file, shaders as written, for stack traces and
+// stepping) and the .d.ts tree (scripts/lib/declarations.mjs fits it for every consumer's
+// moduleResolution).
 // Also the package's `prepare` script, so `npm install <git url>` (which installs devDependencies
 // and runs prepare) gets a built dist/; it takes a few seconds.
 // @ts-check
@@ -14,18 +17,19 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { finishDeclarations } from './lib/declarations.mjs';
-import { stripWgslComments } from './lib/wgsl-comments.mjs';
+import { buildModuleTree } from './lib/module-tree.mjs';
+import { minifyWgsl } from './lib/wgsl-comments.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(repoRoot, 'dist');
 const tscPath = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 /** @type {import('esbuild').Plugin} */
-const wgslWithoutComments = {
-  name: 'wgsl-without-comments',
+const minifiedWgsl = {
+  name: 'minified-wgsl',
   setup(context) {
     context.onLoad({ filter: /\.wgsl$/ }, async ({ path }) => ({
-      contents: stripWgslComments(await readFile(path, 'utf8'), relative(repoRoot, path)),
+      contents: minifyWgsl(await readFile(path, 'utf8'), relative(repoRoot, path)),
       loader: 'text',
     }));
   },
@@ -75,12 +79,13 @@ const common = {
 // would otherwise ship in the package, whose `files` takes dist/ whole.
 await rm(distDir, { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: [join(repoRoot, 'src', 'index.ts')], outfile: join(distDir, 'webgrad.js'), minify: true, plugins: [wgslWithoutComments, reflectorChunkAsSibling] }),
+  build({ ...common, entryPoints: [join(repoRoot, 'src', 'index.ts')], outfile: join(distDir, 'webgrad.js'), minify: true, plugins: [minifiedWgsl, reflectorChunkAsSibling] }),
   build({ ...common, entryPoints: [reflectorChunk], outfile: join(distDir, REFLECTOR_CHUNK_FILE), minify: true, plugins: [onlyWgslReflect] }),
   // The readable build bundles the reflector in (esbuild inlines the dynamic import): one file, the same loading API.
   build({ ...common, entryPoints: [join(repoRoot, 'src', 'index.ts')], outfile: join(distDir, 'webgrad.debug.js') }),
+  buildModuleTree({ srcDir: join(repoRoot, 'src'), outDir: join(distDir, 'esm'), reflectorChunk, reflectorChunkOut: join(distDir, REFLECTOR_CHUNK_FILE) }),
 ]);
 execFileSync(process.execPath, [tscPath, '-p', join(repoRoot, 'tsconfig.build.json')], { cwd: repoRoot, stdio: 'inherit' });
 await finishDeclarations(distDir, 'index.d.ts');
 // stderr: `npm pack --json` runs this as `prepare` and its stdout must stay JSON.
-console.error('built dist/webgrad.js, dist/webgrad-wgsl-reflect.js, dist/webgrad.debug.js and the .d.ts files');
+console.error('built dist/webgrad.js, dist/webgrad-wgsl-reflect.js, dist/esm/, dist/webgrad.debug.js and the .d.ts files');

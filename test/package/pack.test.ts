@@ -16,7 +16,7 @@ describe('npm package', () => {
     const paths = packed.pack.files.map((file) => file.path);
     const outside = paths.filter((path) => !path.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(path));
     expect(outside).toEqual([]);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/webgrad.js', 'dist/webgrad-wgsl-reflect.js', 'dist/webgrad.debug.js', 'dist/index.d.ts']));
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/webgrad.js', 'dist/webgrad-wgsl-reflect.js', 'dist/webgrad.debug.js', 'dist/index.d.ts', 'dist/esm/index.js']));
     // Sourcemaps would be the largest files (1.65 MB before) and point at src/, which does not ship.
     expect(paths.filter((path) => path.endsWith('.map'))).toEqual([]);
     expect(paths.filter((path) => /(^|\/)(test|bench|demos)\//.test(path))).toEqual([]);
@@ -49,6 +49,16 @@ describe('npm package', () => {
       await wg.loadCustomOpSupport();
       await debug.loadCustomOpSupport();
       report.customOpSupport = 'loaded';
+      // The module tree bundlers read (the 'module' condition, which Node ignores) imports in Node too,
+      // its reflector import included, and throws its own typed errors.
+      const tree = await import('./node_modules/webgrad/dist/esm/index.js');
+      await tree.loadCustomOpSupport();
+      report.tree = { Sequential: typeof tree.Sequential, supported: await tree.isSupported() };
+      try {
+        await tree.init();
+      } catch (error) {
+        report.tree.error = { typed: error instanceof tree.WebGPUUnavailableError, name: error.name };
+      }
       try {
         await wg.init();
         report.error = null;
@@ -62,6 +72,7 @@ describe('npm package', () => {
     expect(report.resolved).toMatch(/\/node_modules\/webgrad\/dist\/webgrad\.js$/);
     expect(report.debugResolved).toMatch(/\/node_modules\/webgrad\/dist\/webgrad\.debug\.js$/);
     expect(report.debugSequential).toBe('function');
+    expect(report.tree).toEqual({ Sequential: 'function', supported: false, error: { typed: true, name: 'WebGPUUnavailableError' } });
     expect(report.error).toMatchObject({ name: 'WebGPUUnavailableError', typed: true, message: expect.stringContaining('navigator.gpu is not available') });
   });
 });

@@ -2,12 +2,15 @@
 // Here the stripped text is compared with the source by a different route: the source with every
 // `//…` run cut out by one regular expression over the whole file, then both split into
 // whitespace-separated tokens. Same tokens in the same order means the code is unchanged (WGSL has
-// no string literals, so whitespace only separates tokens). That every stripped shader compiles is
-// checked by the GPU tests, which load dist/webgrad.js, the minified bundle that ships.
+// no string literals, so whitespace only separates tokens). The minified text (whitespace cut too)
+// is compared token by token with the source under WGSL's longest-match tokenizing, written here
+// as one regular expression, so a cut that fused two tokens (`- -` into `--`) would show. That every
+// shipped shader compiles is checked by the GPU tests, which load dist/webgrad.js, the minified
+// bundle that ships.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stripWgslComments } from '../../scripts/lib/wgsl-comments.mjs';
+import { minifyWgsl, stripWgslComments } from '../../scripts/lib/wgsl-comments.mjs';
 import { repoRoot } from './packed-project';
 
 function wgslFiles(dir: string): string[] {
@@ -43,5 +46,29 @@ describe('WGSL comment stripping', () => {
 
   it('keeps code before a trailing comment', () => {
     expect(stripWgslComments('// what it computes\n\nlet a = 1; // why\n  let b = a / 2;\n', 'y.wgsl')).toBe('let a = 1;\n  let b = a / 2;\n');
+  });
+});
+
+// WGSL's tokens, longest match first (WGSL spec, "Tokens"): template placeholders ({{NAME}}, filled at
+// run time), identifiers, numeric literals with suffixes, the multi-character operators, then any
+// single character.
+const WGSL_TOKEN = /\{\{\w+\}\}|[A-Za-z_]\w*|0[xX][\da-fA-F]+[iuhf]?|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[iuhf]?|->|&&|\|\||==|!=|<<=|>>=|<=|>=|<<|>>|\+\+|--|[-+*/%&|^]=|\S/g;
+const wgslTokens = (text: string): string[] => text.replace(/\/\/[^\n]*/g, ' ').match(WGSL_TOKEN) ?? [];
+
+describe('WGSL minifying', () => {
+  const files = wgslFiles(join(repoRoot, 'shaders'));
+
+  it.each(files.map((file) => [relative(repoRoot, file), file]))('%s keeps every token and the spaces that separate them', (name, file) => {
+    const source = readFileSync(file, 'utf8');
+    const minified = minifyWgsl(source, name);
+    expect(wgslTokens(minified)).toEqual(wgslTokens(source));
+    // One line of code, single spaces only, shorter than the comment-stripped text.
+    expect(minified.slice(0, -1)).not.toMatch(/\s\s|[\n\t]/);
+    expect(minified.length).toBeLessThan(stripWgslComments(source, name).length);
+  });
+
+  it('keeps a space where cutting it would fuse two tokens, and beside a template placeholder', () => {
+    expect(minifyWgsl('let a = b - -c;\nlet d = array<vec4<f32> >();\n', 'z.wgsl')).toBe('let a=b- -c;let d=array<vec4<f32> >();\n');
+    expect(minifyWgsl('fn f() -> {{OUTPUT}} {\n  {{BODY}}\n}\n', 'z.wgsl')).toBe('fn f()-> {{OUTPUT}} { {{BODY}} }\n');
   });
 });
