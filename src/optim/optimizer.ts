@@ -140,19 +140,18 @@ export abstract class Optimizer {
     noGrad(() => tidy(() => {
       const accumulators = steps === null ? null : params.map((param) => this.slot(param, 'gradientAccumulator', 0));
       const norms = squaredNorms(this.transform, grads, accumulators);
+      const own = perTensorBindings(rule, part);
       const tensors = params.map((param, k) => {
         const buffers: Record<string, GPUBuffer> = { param: param.buffer, grad: grads[k].buffer };
         if (accumulators) buffers.gradientAccumulator = accumulators[k].buffer;
         if (norms) buffers.squaredNorm = norms[k].buffer;
         for (const [name, initialValue] of Object.entries(rule.slots)) buffers[name] = this.slot(param, name, initialValue).buffer;
-        return { buffers, vec4Count: Math.ceil(param.size / 4) };
+        return { named: buffers, buffers: own.map((name) => buffers[name]), vec4Count: Math.ceil(param.size / 4) };
       });
-      const own = perTensorBindings(rule, part);
-      const groups = tensorGroups(tensors, ({ buffers }) => own.map((name) => buffers[name]), own.length, sharedBindings(part).length);
-      for (const group of groups) {
+      for (const group of tensorGroups(tensors, own.length, sharedBindings(part).length)) {
         const ends = groupEnds(group.map(({ vec4Count }) => vec4Count));
         const threads = group.reduce((total, { vec4Count }) => total + vec4Count, 0);
-        const buffers = groupBuffers(rule, part, group.map((tensor) => tensor.buffers));
+        const buffers = groupBuffers(rule, part, group.map(({ named }) => named));
         launch(updateKernel(this.name, rule, part, group.length), { buffers, uniforms: { ...ends, ...uniforms }, threads, refresh: () => ({ ...ends, ...uniforms }) });
       }
     }));
