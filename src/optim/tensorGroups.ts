@@ -14,11 +14,19 @@ import { getDevice, isCpuAdapter } from '../runtime/device';
  */
 const CPU_GROUP_ELEMENTS = 4096;
 
+/**
+ * The most tensors one dispatch updates on any device: each tensor's share is its own copy of the
+ * update in the kernel's WGSL, and every group size is a pipeline to compile. Adapters that allow
+ * hundreds of storage bindings would otherwise get kernels as long as the model is deep.
+ */
+const MAX_TENSORS_PER_DISPATCH = 16;
+
 let chosenTensorsPerDispatch: number | null = null;
 
 /**
  * Caps how many parameters one optimizer dispatch updates: null (the default) packs as many as
- * the device's maxStorageBuffersPerShaderStage allows; 1 launches one kernel per parameter. The
+ * the device's maxStorageBuffersPerShaderStage allows (at most 16; on CPU adapters only tensors
+ * that together hold at most 4096 elements); 1 launches one kernel per parameter. The
  * arithmetic per element is the same either way, so results are bit-identical; the cap only
  * trades dispatches for bindings per dispatch. Caps above the device's limit are lowered to it.
  */
@@ -43,13 +51,16 @@ interface Group<T> {
 
 /**
  * `tensors` in groups, dispatched in the order returned: each tensor goes into the first group with
- * room for it (at most as many tensors as fit the binding limit, `perTensor` storage arrays each
- * plus `shared` ones bound once; on CPU adapters at most CPU_GROUP_ELEMENTS elements) that comes
+ * room for it (at most as many tensors as fit the binding limits, `perTensor` storage arrays each
+ * plus `shared` ones bound once, and at most MAX_TENSORS_PER_DISPATCH; on CPU adapters at most CPU_GROUP_ELEMENTS elements) that comes
  * after every group binding one of its buffers. So one dispatch never writes a buffer through two
  * bindings, and a parameter listed twice is updated twice, one update after the other.
  */
 export function tensorGroups<T extends GroupedTensor>(tensors: readonly T[], perTensor: number, shared: number): T[][] {
-  const fit = Math.max(1, Math.floor((getDevice().limits.maxStorageBuffersPerShaderStage - shared) / perTensor));
+  const { maxStorageBuffersPerShaderStage, maxBindingsPerBindGroup } = getDevice().limits;
+  // The uniform struct takes one binding of the group too.
+  const bindings = Math.min(maxStorageBuffersPerShaderStage, maxBindingsPerBindGroup - 1) - shared;
+  const fit = Math.max(1, Math.min(MAX_TENSORS_PER_DISPATCH, Math.floor(bindings / perTensor)));
   const count = Math.min(fit, chosenTensorsPerDispatch ?? fit);
   const maxVec4s = isCpuAdapter() ? CPU_GROUP_ELEMENTS / 4 : Infinity;
   const groups: Group<T>[] = [];

@@ -164,18 +164,22 @@ describe('grouped (multi-tensor) optimizer updates', () => {
   it('update a parameter listed twice twice, one update after the other, in separate dispatches', async () => {
     const out = await gpu.run(async (wg) => {
       const p = wg.tensor([1, -2, 3]);
+      const q = wg.tensor([0.5, 4]);
       const optimizer = new wg.optimizers.SGD({ learningRate: 0.5 });
       const g1 = wg.tensor([0.25, 1, -3]);
       const g2 = wg.tensor([-1, 0.5, 2]);
+      const gq = wg.tensor([3, -0.75]);
       const before = wg.commandStats().dispatches;
-      optimizer.applyGradients([p, p], [g1, g2]);
-      return { dispatches: wg.commandStats().dispatches - before, values: Array.from(await p.data()) };
+      optimizer.applyGradients([p, q, p], [g1, gq, g2]);
+      return { dispatches: wg.commandStats().dispatches - before, p: Array.from(await p.data()), q: Array.from(await q.data()) };
     });
-    // Two binds of one written buffer would be invalid in one dispatch, so they split.
+    // Two binds of one written buffer would be invalid in one dispatch: p's second update goes in
+    // a second dispatch, after the one holding its first update and q's.
     expect(out.dispatches).toBe(2);
     // p − 0.5·g1 − 0.5·g2, each product exact in float32 and each difference rounded once.
     const expected = [1, -2, 3].map((p, i) => Math.fround(Math.fround(p - 0.5 * [0.25, 1, -3][i]) - 0.5 * [-1, 0.5, 2][i]));
-    expect(out.values).toEqual(expected);
+    expect(out.p).toEqual(expected);
+    expect(out.q).toEqual([0.5 - 1.5, 4 + 0.375]);
   });
 
   it('under wg.jit replay one dispatch per group with per-call uniforms, equal to eager per-parameter steps bit for bit', async () => {
