@@ -2,8 +2,8 @@
 // keeps per-parameter slot state (moments, accumulators) on the GPU, applies the decoupled weight
 // decay, counts steps, evaluates the learning-rate schedule and reports the config. An optimizer
 // itself is data: its hyperparameters and its UpdateRule (slots, double-precision constants, WGSL
-// body) for the one kernel template (one dispatch updates a group of parameters), behind the gradient part every optimizer shares
-// (gradientTransform.ts: accumulation and clipping).
+// body) for the one kernel template, behind the gradient part every optimizer shares
+// (gradientTransform.ts: accumulation and clipping). One dispatch updates a group of parameters.
 import { noGrad } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { keep, tidy } from '../memory';

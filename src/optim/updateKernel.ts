@@ -28,9 +28,21 @@ export interface UpdateRule {
   readonly body: string;
 }
 
-/** The storage arrays each tensor of a group binds for its own (`param`, `grad`, slots, gradient part's), by their names in the rule. */
+type StorageArray = GradientKernelPart['storage'][number];
+
+/** The storage arrays each tensor of a group binds for its own: param, grad, the gradient part's, the slots. */
+function perTensorArrays(rule: UpdateRule, gradient: GradientKernelPart): StorageArray[] {
+  return [
+    { name: 'param', access: 'read_write', type: 'vec4<f32>', shared: false },
+    { name: 'grad', access: 'read', type: 'vec4<f32>', shared: false },
+    ...gradient.storage.filter((s) => !s.shared),
+    ...Object.keys(rule.slots).map((slot): StorageArray => ({ name: slot, access: 'read_write', type: 'vec4<f32>', shared: false })),
+  ];
+}
+
+/** The names (as the rule uses them) of the arrays each tensor of a group binds for its own. */
 export function perTensorBindings(rule: UpdateRule, gradient: GradientKernelPart): string[] {
-  return ['param', 'grad', ...gradient.storage.filter((s) => !s.shared).map((s) => s.name), ...Object.keys(rule.slots)];
+  return perTensorArrays(rule, gradient).map((s) => s.name);
 }
 
 /** The storage arrays bound once for the whole group (global clipping's squared norm). */
@@ -79,15 +91,10 @@ export function updateKernel(name: string, rule: UpdateRule, gradient: GradientK
   const key = `${name}|${slots.join(',')}|${constants.join(',')}|${rule.body}|${gradient.code}|${tensors}`;
   let kernel = kernels.get(key);
   if (!kernel) {
-    const own = perTensorBindings(rule, gradient);
+    const own = perTensorArrays(rule, gradient);
     const declared = [
       ...gradient.storage.filter((s) => s.shared).map((s) => ({ ...s, binding: s.name })),
-      ...Array.from({ length: tensors }, (_, k) => [
-        { binding: boundName('param', k), access: 'read_write', type: 'vec4<f32>' },
-        { binding: boundName('grad', k), access: 'read', type: 'vec4<f32>' },
-        ...gradient.storage.filter((s) => !s.shared).map((s) => ({ ...s, binding: boundName(s.name, k) })),
-        ...slots.map((slot) => ({ binding: boundName(slot, k), access: 'read_write', type: 'vec4<f32>' })),
-      ]).flat(),
+      ...Array.from({ length: tensors }, (_, k) => own.map((s) => ({ ...s, binding: boundName(s.name, k) }))).flat(),
     ];
     const block = tensorTemplate.replace(/^(\/\/.*\n)+/, '')
       .replace('{{GRADIENT}}', gradient.code)
@@ -95,7 +102,7 @@ export function updateKernel(name: string, rule: UpdateRule, gradient: GradientK
       .replace('{{BODY}}', rule.body);
     // Only `name[` is renamed: the rule reads and writes its arrays only by index, and locals (mNew,
     // gradient) are never indexed, so they keep their names.
-    const arrays = new RegExp(`\\b(${own.join('|')})\\[`, 'g');
+    const arrays = new RegExp(`\\b(${own.map((s) => s.name).join('|')})\\[`, 'g');
     const blocks = Array.from({ length: tensors }, (_, k) => block
       .replace('{{END}}', boundName('end', k))
       .replace('{{MINUS_START}}', k === 0 ? '' : ` - params.${boundName('end', k - 1)}`)
