@@ -1,26 +1,18 @@
-// One optimizer step per element, in place: the gradient part (accumulation, clipping) defines `g`
-// from grad[i], then the decoupled weight decay p ← p − p·decay (decay = learningRate·weightDecay),
-// then the optimizer's own rule. param, grad and every slot are flat arrays of one length, read four
-// elements per invocation (vec4: on CPU adapters that doubles the throughput of scalar loads);
-// pooled buffers are multiples of 16 bytes, so the last vec4 may run into the tensor's own padding.
+// One optimizer step for a group of tensors, per element, in place. Each tensor k binds its own
+// param_k, grad_k and slot arrays, and owns the invocations from the previous tensor's end to
+// params.end_k (counts of vec4s): one dispatch walks one flat range over the whole group
+// (shaders/optim/updateTensor.wgsl is each tensor's share). The group is as large as the device's
+// storage-binding limit allows (src/optim/optimizer.ts).
 // src/optim/updateKernel.ts fills in the {{…}} parts from the optimizer's declaration: its slots,
 // its per-step constants (computed on the CPU in double precision, rounded to float32 once as
-// uniforms), its update body, and the gradient part (src/optim/gradientTransform.ts).
-struct Params { count: u32, decay: f32, {{CONSTANT_MEMBERS}} }
+// uniforms), its update body, the gradient part (src/optim/gradientTransform.ts) and the tensors.
+struct Params { decay: f32, {{CONSTANT_MEMBERS}} {{TENSOR_ENDS}} }
 
-@group(0) @binding(0) var<storage, read_write> param: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> grad: array<vec4<f32>>;
 {{STORAGE_BINDINGS}}
 @group(0) @binding({{PARAMS_BINDING}}) var<uniform> params: Params;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flatIndex(gid, groups);
-  if (i >= params.count) { return; }
-{{GRADIENT}}
-{{CONSTANT_LETS}}
-  var p = param[i];
-  p -= p * params.decay;
-{{BODY}}
-  param[i] = p;
+  let index = flatIndex(gid, groups);
+{{TENSORS}}
 }

@@ -11,7 +11,7 @@ import matmulOwnRowsSource from '../../shaders/matmulOwnRows.wgsl';
 import matmulSharedRowsSource from '../../shaders/matmulSharedRows.wgsl';
 import matmulWorkgroupSource from '../../shaders/matmulWorkgroup.wgsl';
 import matmulNaiveSource from '../../shaders/matmulNaive.wgsl';
-import { getAdapterInfo, getDevice } from '../runtime/device';
+import { getAdapterInfo, getDevice, isCpuAdapter } from '../runtime/device';
 import { gridFor } from '../runtime/launch';
 import type { Tensor } from '../tensor';
 import { kernelOp, opKernel, selectorCodes, type Dispatch, type Kernel } from './kernelOp';
@@ -84,11 +84,6 @@ export function withTileShape(variant: MatmulVariant, tall: boolean, wide: boole
   return shaped;
 }
 
-/** Whether the adapter runs WebGPU on the CPU, where register tiles beat workgroup memory. */
-function isCpuAdapter(info: { vendor: string; architecture: string; description: string }): boolean {
-  return info.architecture === 'swiftshader' || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.vendor} ${info.description}`);
-}
-
 let deviceVariant: MatmulVariant | null = null;
 
 /** The kernel for this device, chosen by adapter once. */
@@ -97,6 +92,7 @@ function deviceKernel(): MatmulVariant {
     const device = getDevice();
     // The subgroup sizes are on the device's adapterInfo; getAdapterInfo() keeps only the names.
     const sizes = (device.adapterInfo ?? {}) as { subgroupMinSize?: number; subgroupMaxSize?: number };
+    // On the CPU, register tiles beat workgroup memory.
     if (!isCpuAdapter(getAdapterInfo())) deviceVariant = matmulVariants.workgroupTile;
     else if (device.features.has('subgroups') && sizes.subgroupMinSize === 4 && sizes.subgroupMaxSize === 4) deviceVariant = matmulVariants.subgroupTile;
     else deviceVariant = matmulVariants.registerTile;

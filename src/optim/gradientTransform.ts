@@ -64,8 +64,11 @@ function clipping(transform: GradientTransform): 'norm' | 'globalNorm' | 'value'
 
 /** The kernel's part: extra storage bindings, extra uniforms, and WGSL that defines `g` from `grad[i]`. */
 export interface GradientKernelPart {
-  /** Bound after param and grad, before the slots; `type` is the array's element type. */
-  storage: { name: string; access: 'read' | 'read_write'; type: 'f32' | 'vec4<f32>' }[];
+  /**
+   * Bound beside param and grad; `type` is the array's element type; `shared`: one buffer for every
+   * tensor of a grouped update (bound once), else one per tensor.
+   */
+  storage: { name: string; access: 'read' | 'read_write'; type: 'f32' | 'vec4<f32>'; shared: boolean }[];
   uniforms: string[];
   code: string;
 }
@@ -75,7 +78,7 @@ export function gradientKernelPart(transform: GradientTransform): GradientKernel
   const uniforms: string[] = [];
   const lines: string[] = [];
   if (transform.gradientAccumulationSteps !== null) {
-    storage.push({ name: 'gradientAccumulator', access: 'read_write', type: 'vec4<f32>' });
+    storage.push({ name: 'gradientAccumulator', access: 'read_write', type: 'vec4<f32>', shared: false });
     uniforms.push('applyStep', 'accumulationSteps');
     // Keras: on all but every N-th step the accumulator takes g and nothing else changes; on the
     // N-th, the rule gets (accumulator + g) / N and the accumulator is zeroed. `applyStep` is 0 or 1.
@@ -93,7 +96,7 @@ export function gradientKernelPart(transform: GradientTransform): GradientKernel
   }
   const clip = clipping(transform);
   if (clip === 'norm' || clip === 'globalNorm') {
-    storage.push({ name: 'squaredNorm', access: 'read', type: 'f32' });
+    storage.push({ name: 'squaredNorm', access: 'read', type: 'f32', shared: clip === 'globalNorm' });
     uniforms.push('clipNorm');
     lines.push(`  let g = gradient * ${clip === 'norm' ? 'clipNormScale' : 'globalClipNormScale'}(squaredNorm[0], params.clipNorm);`);
   } else if (clip === 'value') {

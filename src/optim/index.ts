@@ -11,6 +11,7 @@ import { SGD } from './sgd';
 export { Optimizer, type OptimizerConfig, type OptimizerDefaults, type OptimizerOptions, type Ranged } from './optimizer';
 export type { GradientOptions } from './gradientTransform';
 export type { UpdateRule } from './updateKernel';
+export { setTensorsPerDispatch } from './tensorGroups';
 export { SGD, type SGDOptions } from './sgd';
 export { Adam, AdamW, type AdamOptions, type AdamWConstructor, type AdamWOptions } from './adam';
 export { RMSprop, type RMSpropOptions } from './rmsprop';

@@ -3,7 +3,7 @@
 // decay, counts steps, evaluates the learning-rate schedule and reports the config. An optimizer
 // itself is data: its hyperparameters and its UpdateRule (slots, double-precision constants, WGSL
 // body) for the one kernel template, behind the gradient part every optimizer shares
-// (gradientTransform.ts: accumulation and clipping).
+// (gradientTransform.ts: accumulation and clipping). One dispatch updates a group of parameters.
 import { noGrad } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { keep, tidy } from '../memory';
@@ -14,7 +14,8 @@ import { shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
 import { checkGradientOptions, gradientConfig, gradientKernelPart, gradientUniforms, squaredNorms, type GradientOptions, type GradientTransform } from './gradientTransform';
 import { LearningRateSchedule, serialize, type SerializedSchedule } from './schedules';
-import { updateKernel, type UpdateRule } from './updateKernel';
+import { tensorGroups } from './tensorGroups';
+import { groupBuffers, groupEnds, perTensorBindings, sharedBindings, updateKernel, type UpdateRule } from './updateKernel';
 
 /** Options every optimizer takes, as Keras's base optimizer does. */
 export interface OptimizerOptions extends GradientOptions {
@@ -110,10 +111,11 @@ export abstract class Optimizer {
   protected abstract rule(step: number): UpdateRule;
 
   /**
-   * One update of every parameter in place, one kernel each, from its gradient (same shape, float32).
-   * Validates everything before launching anything; reads nothing back to the CPU. With gradient
-   * accumulation, every step launches the same kernels: all but every N-th only add the gradient
-   * to the accumulator (a uniform says which), so a recorded step replays unchanged.
+   * One update of every parameter in place, from its gradient (same shape, float32): one dispatch
+   * per group of parameters, as many per group as the device's storage bindings allow
+   * (tensorGroups.ts). Validates everything before launching anything; reads nothing back to the
+   * CPU. With gradient accumulation, every step launches the same kernels: all but every N-th only
+   * add the gradient to the accumulator (a uniform says which), so a recorded step replays unchanged.
    */
   applyGradients(params: readonly Tensor[], grads: readonly Tensor[]): void {
     this.checkHyperparameters();
@@ -125,7 +127,7 @@ export abstract class Optimizer {
     // Keras: the update runs when (_iterations + 1) % N == 0, with iterations = _iterations // N.
     const apply = steps === null || (this.calls + 1) % steps === 0;
     const rule = this.rule(this.iterations + 1);
-    const kernel = updateKernel(this.name, rule, gradientKernelPart(this.transform));
+    const part = gradientKernelPart(this.transform);
     let uniforms = this.stepUniforms(rule, apply);
     // Under wg.jit a replay redoes this CPU part per call: whether the call applies or only
     // accumulates, the step's constants (bias corrections, the scheduled learning rate), then the
@@ -138,14 +140,20 @@ export abstract class Optimizer {
     noGrad(() => tidy(() => {
       const accumulators = steps === null ? null : params.map((param) => this.slot(param, 'gradientAccumulator', 0));
       const norms = squaredNorms(this.transform, grads, accumulators);
-      params.forEach((param, k) => {
+      const own = perTensorBindings(rule, part);
+      const tensors = params.map((param, k) => {
         const buffers: Record<string, GPUBuffer> = { param: param.buffer, grad: grads[k].buffer };
         if (accumulators) buffers.gradientAccumulator = accumulators[k].buffer;
         if (norms) buffers.squaredNorm = norms[k].buffer;
         for (const [name, initialValue] of Object.entries(rule.slots)) buffers[name] = this.slot(param, name, initialValue).buffer;
-        const count = Math.ceil(param.size / 4);
-        launch(kernel, { buffers, uniforms: { count, ...uniforms }, threads: count, refresh: () => ({ count, ...uniforms }) });
+        return { named: buffers, buffers: own.map((name) => buffers[name]), vec4Count: Math.ceil(param.size / 4) };
       });
+      for (const group of tensorGroups(tensors, own.length, sharedBindings(part).length)) {
+        const ends = groupEnds(group.map(({ vec4Count }) => vec4Count));
+        const threads = group.reduce((total, { vec4Count }) => total + vec4Count, 0);
+        const buffers = groupBuffers(rule, part, group.map(({ named }) => named));
+        launch(updateKernel(this.name, rule, part, group.length), { buffers, uniforms: { ...ends, ...uniforms }, threads, refresh: () => ({ ...ends, ...uniforms }) });
+      }
     }));
     this.calls++;
     onEachCall(() => { this.calls++; });

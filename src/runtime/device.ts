@@ -162,6 +162,11 @@ export function getAdapterInfo(): { vendor: string; architecture: string; descri
   return { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', description: info?.description ?? '' };
 }
 
+/** Whether the adapter runs WebGPU on the CPU (SwiftShader, llvmpipe, WARP), which kernels may be shaped for. */
+export function isCpuAdapter(info: { vendor: string; architecture: string; description: string } = getAdapterInfo()): boolean {
+  return info.architecture === 'swiftshader' || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.vendor} ${info.description}`);
+}
+
 const pendingErrorChecks = new Set<Promise<void>>();
 
 /**

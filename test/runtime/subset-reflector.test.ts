@@ -50,7 +50,7 @@ describe('generated kernels read alike by both reflectors', () => {
     expect(reflectionMismatches(sources, { remembered: false })).toEqual([]);
   });
 
-  it('optimizer updates with 0 to 3 slots, 0 to 4 constants and every gradient option', () => {
+  it('optimizer updates with 0 to 3 slots, 0 to 4 constants, every gradient option and 1 to 3 tensors per group', () => {
     const sources = [];
     const transforms = [{}, { clipnorm: 1 }, { clipvalue: 0.5 }, { globalClipnorm: 2 }, { gradientAccumulationSteps: 3 }, { clipnorm: 1, gradientAccumulationSteps: 2 }]
       .map((options) => ({ label: JSON.stringify(options), part: gradientKernelPart(checkGradientOptions('sgd', options)) }));
@@ -59,8 +59,10 @@ describe('generated kernels read alike by both reflectors', () => {
         for (let constantCount = 0; constantCount <= 4; constantCount++) {
           const slots = Object.fromEntries(Array.from({ length: slotCount }, (_, k) => [`s${k}`, 0]));
           const constants = Object.fromEntries(Array.from({ length: constantCount }, (_, k) => [`c${k}`, 1]));
-          const name = `update ${slotCount} ${constantCount} ${transform.label}`;
-          sources.push({ label: name, code: updateKernel(name, { slots, constants, body: '  p -= g;' }, transform.part).source });
+          for (let tensors = 1; tensors <= 3; tensors++) {
+            const name = `update ${slotCount} ${constantCount} ${transform.label} ${tensors}`;
+            sources.push({ label: name, code: updateKernel(name, { slots, constants, body: '  p -= g;' }, transform.part, tensors).source });
+          }
         }
       }
     }
