@@ -34,6 +34,8 @@ export function fuseMatmulEpilogues(steps: readonly Step[], pinned: ReadonlySet<
   const { readers, writers, writtenBetween } = valueUses(steps);
   const replaced = new Map<number, DispatchStep>();
   const removed = new Set<number>();
+  // Rows already in a chain: a row reading two matmuls' outputs joins the first one's.
+  const taken = new Set<number>();
   steps.forEach((step, index) => {
     if (step.kind !== 'dispatch' || !step.matmul || step.refresh) return;
     const storage = step.kernel.signature.storage;
@@ -46,7 +48,7 @@ export function fuseMatmulEpilogues(steps: readonly Step[], pinned: ReadonlySet<
       const readBy = readers.get(result) ?? [];
       if (pinned.has(result) || readBy.length !== 1 || (writers.get(result) ?? []).length !== 1) break;
       const next = steps[readBy[0]];
-      if (next.kind !== 'dispatch' || !next.row || next.refresh || removed.has(readBy[0])) break;
+      if (next.kind !== 'dispatch' || !next.row || next.refresh || taken.has(readBy[0])) break;
       const link = linkOf(chain, next.row, result, readBy[0], step.bindings.length);
       if (!link) break;
       const at = readBy[0];
@@ -60,6 +62,7 @@ export function fuseMatmulEpilogues(steps: readonly Step[], pinned: ReadonlySet<
     }
     if (chain.links.length === 0) return;
     removed.add(index);
+    for (const link of chain.links) taken.add(link.at);
     for (const link of chain.links.slice(0, -1)) removed.add(link.at);
     replaced.set(end, fusedMatmulStep(chain));
   });

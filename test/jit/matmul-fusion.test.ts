@@ -126,6 +126,25 @@ describe('jit matmul epilogue fusion', () => {
     expect(out.texts[1]).toContain('fused(relu+mul)');
   });
 
+  it('a row reading two products joins the first one\'s epilogue; the second stays a plain product', async () => {
+    const out = await gpu.run(async (wg) => {
+      const x = wg.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+      const w1 = wg.tensor([1, -1, 2, 0.5, -2, 1], [3, 2]);
+      const w2 = wg.tensor([0, 1, 1, 0, 2, -1], [3, 2]);
+      const both = (x: Tensor) => wg.sub(wg.matmul(x, w1), wg.matmul(x, w2));
+      const step = wg.jit(both);
+      step(x).dispose();
+      step(x).dispose();
+      return { values: Array.from(await step(x).data()), text: step.describe() };
+    });
+    // x·w1 = [[-1, 3], [2, 4.5]], x·w2 = [[8, -2], [17, -2]]: small integers and halves, exact in float32.
+    expect(out.values).toEqual([-9, 5, -15, 6.5]);
+    const names = dispatchNames(out.text);
+    expect(names).toHaveLength(2);
+    expect(names[1]).toBe('fused(matmul+sub)');
+    expect(names[0]).toMatch(/^matmul/);
+  });
+
   it('stops a chain where another input would pass 8 storage buffers (6 are the matmul kernel\'s)', async () => {
     const rng = mulberry32(1503);
     const data = { x: f32(randomArray([3, 5], rng).data), w: f32(randomArray([5, 4], rng).data), c: [1, 2, 3].map(() => f32(randomArray([4], rng).data)) };
