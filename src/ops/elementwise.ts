@@ -253,8 +253,10 @@ export function defineElementwise<const Inputs extends readonly string[], const 
 
   const kernelInputs = (inputs: readonly Tensor[]): KernelInput[] =>
     inputs.map((input, k) => ({ name: names[k], element: scalarOf(input.dtype), truth: rules[k] === 'truth' }));
-  /** The kernels of `body` over these inputs (extra names such as out and dy read float32). */
-  /** `guarded`: whether the first NaN among the row's float inputs (or, with no inputs given, `out`) comes out unchanged. */
+  /**
+   * The kernels of `body` over these inputs (extra names such as out and dy read float32); `guarded`:
+   * the first NaN among the inputs' float32 values (with no inputs given, `out`) comes out unchanged.
+   */
   const kernelsFor = (label: string, inputs: readonly Tensor[], extra: readonly string[], body: string, output: Scalar, guarded: boolean): ElementwiseKernels => {
     const typed = [...kernelInputs(inputs), ...extra.map((input): KernelInput => ({ name: input, element: 'f32' }))];
     const key = `${label}:${typed.map((input) => `${input.element}${input.truth ? '?' : ''}`).join(',')}`;
