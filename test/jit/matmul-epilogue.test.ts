@@ -110,7 +110,9 @@ describe('matmul epilogue fusion on every variant', () => {
     // Compiling dominates (two pipelines per case and variant, a 32×16 tile ~0.8 s each on
     // SwiftShader): the adapter's one-off shape takes every case, the other variants one each in turn.
     const everything = names.includes('subgroupTile 4x4') ? 'subgroupTile 4x4' : 'registerTile 4x4';
-    for (const [v, name] of names.entries()) {
+    // registerTile's other shapes share everything but the loads of A with subgroupTile's.
+    const tested = names.filter((n) => !/^registerTile./.test(n) || n === 'registerTile 4x4' || !names.includes('subgroupTile'));
+    for (const [v, name] of tested.entries()) {
       const usable = name === everything || name === 'naive' ? prepared : [prepared[v % prepared.length]];
       const pageCases: EpilogueCase[] = usable.map((c) => ({
         aShape: c.aShape, bShape: c.bShape, transposeA: c.transposeA, transposeB: c.transposeB, activation: name === 'naive' ? 'linear' : c.activation,
