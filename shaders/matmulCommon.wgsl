@@ -42,11 +42,13 @@ override HAS_BIAS: bool = false;
 // LINEAR (none), RELU, SIGMOID or TANH, declared from src/ops/matmulKernels.ts's list.
 override ACTIVATION: u32 = LINEAR;
 
-fn epilogue(v: f32, j: u32) -> f32 {
+// The result of output element `index` (column j). wg.jit replaces this function with one that
+// also applies the elementwise ops reading the output (src/jit/fuseMatmul.ts).
+fn epilogue(v: f32, index: u32, j: u32) -> f32 {
   var z = v;
   if (HAS_BIAS) { z += bias[j]; }
   switch ACTIVATION {
-    case RELU: { return select(z, 0.0, z < 0.0); } // NaN passes through
+    case RELU: { return select(z, 0.0, z <= 0.0); } // as the relu op: relu(-0) = +0, NaN passes through
     case SIGMOID: { return stableSigmoid(z); }
     case TANH: { return stableTanh(z); }
     default: { return z; }
@@ -139,7 +141,8 @@ fn storeTile(tile: mat4x4<f32>, baseOut: u32, i0: u32, j0: u32) {
     if (i >= params.M) { return; }
     for (var c = 0u; c < 4u; c++) {
       let j = j0 + c;
-      if (j < params.N) { out[baseOut + i * params.N + j] = epilogue(tile[r][c], j); }
+      let index = baseOut + i * params.N + j;
+      if (j < params.N) { out[index] = epilogue(tile[r][c], index, j); }
     }
   }
 }

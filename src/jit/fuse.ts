@@ -7,6 +7,7 @@ import { broadcastUniforms } from '../ops/broadcast';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import { gridFor } from '../runtime/launch';
 import { packUniforms, type UniformValues } from '../runtime/uniforms';
+import type { ElementwiseRow } from '../runtime/capture';
 import { shapesEqual, sizeOf } from '../shape';
 import type { DispatchStep, Step, Value } from './trace';
 
@@ -14,7 +15,7 @@ import type { DispatchStep, Step, Value } from './trace';
  * At most this many distinct inputs per fused kernel, plus its output: WebGPU's default
  * maxStorageBuffersPerShaderStage is 8, and a fused kernel must run wherever its ops ran.
  */
-const MAX_FUSED_INPUTS = 7;
+export const MAX_FUSED_INPUTS = 7;
 
 /** One op of a fused group; each argument is an input of the group or an earlier member's result. */
 interface Member { step: DispatchStep; args: ({ input: number } | { member: number })[] }
@@ -70,28 +71,43 @@ function topLevelDeclarations(source: string): string[] {
   return declarations;
 }
 
+/** Where each value is read (a step index per binding that reads it) and written, in step order. */
+export function valueUses(steps: readonly Step[]): {
+  readers: Map<Value, number[]>;
+  writers: Map<Value, number[]>;
+  /** Whether a step strictly between `from` and `to` writes `value`. */
+  writtenBetween: (value: Value, from: number, to: number) => boolean;
+} {
+  const readers = new Map<Value, number[]>();
+  const writers = new Map<Value, number[]>();
+  const note = (map: Map<Value, number[]>, value: Value, index: number): void => { map.set(value, [...(map.get(value) ?? []), index]); };
+  steps.forEach((step, index) => {
+    if (step.kind === 'dispatch') {
+      step.bindings.forEach((value, k) => note(step.writes[k] ? writers : readers, value, index));
+    } else if (step.kind === 'copy') {
+      note(readers, step.source, index);
+      note(writers, step.target, index);
+    } else if (step.kind === 'upload') {
+      note(writers, step.target, index);
+    }
+  });
+  const writtenBetween = (value: Value, from: number, to: number): boolean =>
+    (writers.get(value) ?? []).some((index) => index > from && index < to);
+  return { readers, writers, writtenBetween };
+}
+
+/** A row as a WGSL function `name(inputs…) -> output` (its body's `return` gives the result). */
+export function rowFunction(name: string, row: ElementwiseRow): string {
+  return `fn ${name}(${row.inputs.map(parameterOf).join(', ')}) -> ${row.output} {\n${row.body}\n}\n`;
+}
+
 /**
  * The steps with every fusable group replaced by one dispatch of its fused kernel. `pinned` values
  * (returned, captured, kept) are never fused away: something outside the group needs them.
  */
 export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Value>): Step[] {
-  const reads = new Map<Value, number>();
-  const writers = new Map<Value, number[]>();
-  const count = (map: Map<Value, number>, value: Value): void => { map.set(value, (map.get(value) ?? 0) + 1); };
-  steps.forEach((step, index) => {
-    const written: Value[] = [];
-    if (step.kind === 'dispatch') {
-      step.bindings.forEach((value, k) => (step.writes[k] ? written.push(value) : count(reads, value)));
-    } else if (step.kind === 'copy') {
-      count(reads, step.source);
-      written.push(step.target);
-    } else if (step.kind === 'upload') {
-      written.push(step.target);
-    }
-    for (const value of written) writers.set(value, [...(writers.get(value) ?? []), index]);
-  });
-  const writtenBetween = (value: Value, from: number, to: number): boolean =>
-    (writers.get(value) ?? []).some((index) => index > from && index < to);
+  const { readers, writers, writtenBetween } = valueUses(steps);
+  const reads = new Map([...readers].map(([value, indices]) => [value, indices.length]));
 
   const groups = new Map<number, Group>();
   const producers = new Map<Value, number>();
@@ -163,8 +179,7 @@ function fusedStep(group: Group): DispatchStep {
   const name = `fused(${group.members.map((member) => member.step.row?.row.name).join('+')})`;
   const rows = group.members.map((member) => (member.step.row as NonNullable<DispatchStep['row']>).row);
   const preludes = mergePreludes(rows.map((row) => row.prelude)) as string;
-  const functions = rows.map((row, m) =>
-    `fn op${m}(${row.inputs.map(parameterOf).join(', ')}) -> ${row.output} {\n${row.body}\n}\n`).join('');
+  const functions = rows.map((row, m) => rowFunction(`op${m}`, row)).join('');
   const inputs: KernelInput[] = group.inputs.map((input, k) => ({ name: `in${k}`, ...input.read }));
   const inputNames = inputs.map((input) => input.name);
   const body = [

@@ -3,7 +3,7 @@
 // one value per owner's lifetime of a buffer, so a pooled buffer that served three intermediates
 // in turn is three values, which the program later places in its own arena by liveness.
 import { JitError } from '../errors';
-import type { CaptureHooks, CapturedDispatch, ElementwiseRow } from '../runtime/capture';
+import type { CaptureHooks, CapturedDispatch, ElementwiseRow, MatmulEpilogueSite } from '../runtime/capture';
 import type { CompiledKernel } from '../runtime/kernel';
 import { lifetimeOf } from '../runtime/poison';
 import type { UniformValues } from '../runtime/uniforms';
@@ -36,6 +36,8 @@ export interface DispatchStep {
   workgroups: readonly [number, number, number];
   refresh?: () => UniformValues;
   row?: RowBinding;
+  /** A matmul whose epilogue the ops reading its output may join (src/jit/fuseMatmul.ts). */
+  matmul?: MatmulEpilogueSite;
   /** The ops a fused kernel computes, in order (absent for an unfused dispatch). */
   fusedOps?: string[];
 }
@@ -89,7 +91,7 @@ export class TraceRecorder implements CaptureHooks {
     const writes = kernel.signature.storage.map((binding) => !binding.readOnly);
     const step: DispatchStep = {
       kind: 'dispatch', label: kernel.name, kernel, bindings, writes,
-      uniformBytes: dispatch.uniformBytes, workgroups: dispatch.workgroups, refresh: dispatch.refresh,
+      uniformBytes: dispatch.uniformBytes, workgroups: dispatch.workgroups, refresh: dispatch.refresh, matmul: dispatch.matmul,
     };
     const { elementwise: row } = dispatch;
     if (row) {

@@ -48,6 +48,13 @@ export interface ElementwiseGradient {
   composed: (inputs: readonly Tensor[], out: Tensor, dy: Tensor) => Tensor;
   /** The derivative does not depend on the inputs, so with `propagatesNaN` a NaN input still gets it (neg: −dy). */
   constant?: true;
+  /**
+   * Both forms read only `out` and `dy`, never the inputs (sigmoid's dy·out·(1 − out)), and the op
+   * propagates NaN: the kernel then binds just those two, with the NaN guard on `out`. A backward
+   * pass thus never reads the op's input, so a compiled program (wg.jit) can fuse the op into the
+   * matmul that makes its input, and linear applies it in its matmul's epilogue even under a tape.
+   */
+  fromOutput?: true;
 }
 
 /** One row of the op table. */
@@ -86,7 +93,7 @@ const scalarOf = (dtype: DType): Scalar => (dtype === 'int32' ? 'i32' : 'f32');
 
 /** The WGSL parameter an input is passed as, and the expression converting a loaded element to it. */
 export const parameterOf = (input: KernelInput): string => `${input.name}: ${input.truth ? 'bool' : input.element}`;
-function argumentOf(input: KernelInput, loaded: string): string {
+export function argumentOf(input: KernelInput, loaded: string): string {
   if (!input.truth) return loaded;
   // On the bits for f32, since WGSL may fold float comparisons as if NaN never occurred.
   return input.element === 'f32' ? `((bitcast<u32>(${loaded}) & 0x7fffffffu) != 0u)` : `(${loaded} != 0)`;
@@ -246,13 +253,17 @@ export function defineElementwise<const Inputs extends readonly string[], const 
 
   const kernelInputs = (inputs: readonly Tensor[]): KernelInput[] =>
     inputs.map((input, k) => ({ name: names[k], element: scalarOf(input.dtype), truth: rules[k] === 'truth' }));
-  /** The kernels of `body` over these inputs (extra names such as out and dy read float32). */
+  /**
+   * The kernels of `body` over these inputs (extra names such as out and dy read float32); `guarded`:
+   * the first NaN among the inputs' float32 values (with no inputs given, `out`) comes out unchanged.
+   */
   const kernelsFor = (label: string, inputs: readonly Tensor[], extra: readonly string[], body: string, output: Scalar, guarded: boolean): ElementwiseKernels => {
     const typed = [...kernelInputs(inputs), ...extra.map((input): KernelInput => ({ name: input, element: 'f32' }))];
     const key = `${label}:${typed.map((input) => `${input.element}${input.truth ? '?' : ''}`).join(',')}`;
     let found = kernels.get(key);
     if (!found) {
-      const nanInputs = guarded ? typed.slice(0, names.length).filter((input) => input.element === 'f32' && !input.truth).map((input) => input.name) : [];
+      const candidates = inputs.length > 0 ? typed.slice(0, names.length) : typed.filter((input) => input.name === 'out');
+      const nanInputs = guarded ? candidates.filter((input) => input.element === 'f32' && !input.truth).map((input) => input.name) : [];
       const guard = nanInputs.length > 0 ? guardNaN(`${name}_${label.replace(/\W/g, '_')}`, typed, nanInputs, body, output) : { prelude: '', body };
       found = new ElementwiseKernels(`${name}${label === 'forward' ? '' : `.${label}`}`, typed, guard.body, (declaration.prelude ?? '') + guard.prelude, output);
       kernels.set(key, found);
@@ -260,13 +271,17 @@ export function defineElementwise<const Inputs extends readonly string[], const 
     return found;
   };
 
-  /** Input k's gradient at the output's shape; a recorded backward pass (higher derivatives) takes the composed path. */
+  /**
+   * Input k's gradient at the output's shape; a recorded backward pass (higher derivatives) takes the
+   * composed path. A `fromOutput` gradient reads no inputs (linear passes none).
+   */
   const gradient = (k: number, inputs: readonly Tensor[], out: Tensor, dy: Tensor): Tensor => {
     const declared = declaration.gradients?.[k];
     if (!declared) throw new Error(`${name} has no gradient for input '${names[k]}'`);
     if (isRecording() || declared.body === undefined) return declared.composed(inputs, out, dy);
     const guarded = declaration.propagatesNaN === true && !declared.constant;
-    return kernelsFor(`grad.${names[k]}`, inputs, ['out', 'dy'], declared.body, 'f32', guarded).run([...inputs, out, dy]);
+    const read = declared.fromOutput ? [] : inputs;
+    return kernelsFor(`grad.${names[k]}`, read, ['out', 'dy'], declared.body, 'f32', guarded).run([...read, out, dy]);
   };
 
   /** The dtype the numeric inputs compute in. */

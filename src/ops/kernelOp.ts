@@ -5,6 +5,7 @@
 // no tensor behind. customOp is the public face of the same helper.
 import { recordOp } from '../autograd/recorder';
 import { placeholderBuffer } from '../runtime/bufferPool';
+import type { MatmulEpilogueSite } from '../runtime/capture';
 import { encodeCopy } from '../runtime/commands';
 import { defineKernel, type Kernel, type KernelVariant, type Reflector } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
@@ -45,6 +46,8 @@ export interface Dispatch {
    * a random draw's stream: its launch re-evaluates them at every replay.
    */
   refresh?: () => UniformValues;
+  /** For wg.jit: a matmul whose epilogue may take in the elementwise ops after it (src/jit/fuseMatmul.ts). */
+  matmul?: MatmulEpilogueSite;
   /** A 1-D thread count (kernels index with flatIndex)… */
   threads?: number;
   /** …or an explicit workgroup grid. */
@@ -146,6 +149,7 @@ function runSteps(specs: readonly OutputSpec[], steps: (outputs: Tensor[], scrat
         uniforms: dispatch.uniforms,
         variant: dispatch.variant,
         refresh: dispatch.refresh,
+        matmul: dispatch.matmul,
         ...(dispatch.workgroups ? { workgroups: dispatch.workgroups } : { threads: dispatch.threads }),
       });
     }

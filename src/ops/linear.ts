@@ -1,9 +1,10 @@
 // linear(x, kernel, bias, activation) = activation(x·kernel + bias) in one dispatch: the matmul
-// kernel's epilogue adds the bias and applies the activation. Dense layers run on it. While a tape
-// records, the activation is a second op, so its backward rule sees its own input.
-import { isRecording } from '../autograd/recorder';
+// kernel's epilogue adds the bias and applies the activation. Dense layers run on it. Each epilogue
+// activation's gradient reads only its output (the rows' `fromOutput`), so the backward rule needs
+// no pre-activation and the activation stays in the epilogue while a tape records too.
 import { ShapeError, ValueError, formatShape } from '../errors';
 import type { Tensor } from '../tensor';
+import type { ElementwiseOp } from './elementwise';
 import { kernelOp } from './kernelOp';
 import { matmul } from './matmul';
 import { chooseMatmulVariant, EPILOGUE_ACTIVATIONS, matmulDispatch, type EpilogueActivation } from './matmulKernels';
@@ -13,32 +14,15 @@ import { relu, sigmoid, tanh } from './unary';
 
 export type { EpilogueActivation };
 
-/** Each epilogue activation as its own op, for a tape (linear's 'linear' has none). */
-const activationOps: Record<Exclude<EpilogueActivation, 'linear'>, (z: Tensor) => Tensor> = { relu, sigmoid, tanh };
+/** Each epilogue activation's op, whose gradient the backward rule takes from linear's output. */
+const activationOps: Record<Exclude<EpilogueActivation, 'linear'>, ElementwiseOp> = { relu, sigmoid, tanh };
 
 export function isEpilogueActivation(name: string): name is EpilogueActivation {
   return (EPILOGUE_ACTIVATIONS as string[]).includes(name);
 }
 
-/**
- * x [rows, in] · kernel [in, out] (+ bias [out]), then the activation; float32. While a tape
- * records, the activation runs as its own op on the pre-activation z = x·kernel + bias, so its
- * backward rule gets the input it is written for; otherwise the matmul epilogue applies it.
- */
+/** x [rows, in] · kernel [in, out] (+ bias [out]), then the activation; float32. */
 export function linear(x: Tensor, kernel: Tensor, bias: Tensor | null = null, activation: EpilogueActivation = 'linear'): Tensor {
-  if (isEpilogueActivation(activation) && activation !== 'linear' && isRecording()) {
-    const z = affine(x, kernel, bias, 'linear');
-    try {
-      return activationOps[activation](z);
-    } finally {
-      z.dispose();
-    }
-  }
-  return affine(x, kernel, bias, activation);
-}
-
-/** One product with the bias and activation epilogue; differentiable without an activation. */
-function affine(x: Tensor, kernel: Tensor, bias: Tensor | null, activation: EpilogueActivation): Tensor {
   return kernelOp(`linear(${activation})`, bias ? [x, kernel, bias] : [x, kernel], () => {
     for (const t of [x, kernel, ...(bias ? [bias] : [])]) assertFloat('linear', t);
     if (!isEpilogueActivation(activation)) throw new ValueError(`linear: activation '${activation}' is not one of ${EPILOGUE_ACTIVATIONS.join(', ')}`);
@@ -57,12 +41,19 @@ function affine(x: Tensor, kernel: Tensor, bias: Tensor | null, activation: Epil
         batchShape: [], batchStridesA: [], batchStridesB: [],
         bias, activation,
       })],
-      // A tape records this op only without an activation (linear splits it off), so dy is dz.
-      backward: activation !== 'linear' ? null : (dz, needed) => [
-        needed[0] ? matmul(dz, kernel, { transposeB: true }) : null,
-        needed[1] ? matmul(x, dz, { transposeA: true }) : null,
-        ...(bias ? [needed[2] ? sum(dz, 0) : null] : []),
-      ],
+      // dz = dy·act'(z), from the output y = act(z); then the matmul's and the bias's gradients.
+      backward: (dy, needed, y) => {
+        const dz = activation === 'linear' ? dy : activationOps[activation].gradient(0, [], y, dy);
+        try {
+          return [
+            needed[0] ? matmul(dz, kernel, { transposeB: true }) : null,
+            needed[1] ? matmul(x, dz, { transposeA: true }) : null,
+            ...(bias ? [needed[2] ? sum(dz, 0) : null] : []),
+          ];
+        } finally {
+          if (dz !== dy) dz.dispose();
+        }
+      },
     };
   });
 }

@@ -191,6 +191,8 @@ export function matmulDispatch(variant: MatmulVariant, problem: MatmulProblem): 
   const vectorConstants: Record<string, number> = variant.vectorLoads
     ? { VEC4_A: (transposeA ? M : K) % 4 === 0 ? 1 : 0, VEC4_B: (transposeB ? K : N) % 4 === 0 ? 1 : 0, K_TAIL: K % 4 === 0 ? 0 : 1 }
     : {};
+  const constants = { TRANSPOSE_A: transposeA ? 1 : 0, TRANSPOSE_B: transposeB ? 1 : 0, ...vectorConstants, ...epilogueConstants, ...variant.constants };
+  const epilogueName = ['matmul', ...(bias ? ['bias'] : []), ...(problem.activation && problem.activation !== 'linear' ? [problem.activation] : [])].join('+');
   return {
     kernel: variant.kernel,
     tensors: { a, b, out, ...vectorTensors, ...epilogueTensors },
@@ -201,8 +203,9 @@ export function matmulDispatch(variant: MatmulVariant, problem: MatmulProblem): 
       batchStridesA: [...problem.batchStridesA],
       batchStridesB: [...problem.batchStridesB],
     },
-    variant: { constants: { TRANSPOSE_A: transposeA ? 1 : 0, TRANSPOSE_B: transposeB ? 1 : 0, ...vectorConstants, ...epilogueConstants, ...variant.constants } },
+    variant: { constants },
     workgroups: gridFor(blocksAlongM * blocksAlongN * batchCount),
+    matmul: variant.epilogue ? { name: epilogueName, source: variant.kernel.source, constants, outShape: [...batchShape, M, N] } : undefined,
   };
 }
 

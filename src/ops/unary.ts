@@ -37,7 +37,7 @@ export const square: MethodOp<1> = defineElementwise({
 export const exp: MethodOp<1> = defineElementwise({
   name: 'exp', inputs: ['x'], propagatesNaN: true, method: true,
   body: 'return ieeeExp(x);',
-  gradients: [{ body: 'return dy * out;', composed: (_x, y, dy) => mul(dy, y) }],
+  gradients: [{ body: 'return dy * out;', composed: (_x, y, dy) => mul(dy, y), fromOutput: true }],
 });
 
 export const log: MethodOp<1> = defineElementwise({
@@ -66,14 +66,14 @@ export const log1p: MethodOp<1> = defineElementwise({
 export const sqrt: MethodOp<1> = defineElementwise({
   name: 'sqrt', inputs: ['x'], propagatesNaN: true, method: true,
   body: 'return select(select(sqrt(x), x, x == 0.0 || isInf(x)), nanFrom(x), x < 0.0);',
-  gradients: [{ body: 'return dy / (2.0 * out);', composed: (_x, y, dy) => div(dy, mul(y, 2)) }],
+  gradients: [{ body: 'return dy / (2.0 * out);', composed: (_x, y, dy) => div(dy, mul(y, 2)), fromOutput: true }],
 });
 
 /** 1/√x: ±0 give ±Inf, +Inf gives 0, negatives NaN. */
 export const rsqrt: MethodOp<1> = defineElementwise({
   name: 'rsqrt', inputs: ['x'], propagatesNaN: true, method: true,
   body: 'return select(select(select(inverseSqrt(x), 0.0, isInf(x)), infWithSignOf(x), x == 0.0), nanFrom(x), x < 0.0);',
-  gradients: [{ body: 'return -0.5 * dy * out * out * out;', composed: (_x, y, dy) => mul(dy, mul(mul(y, mul(y, y)), -0.5)) }],
+  gradients: [{ body: 'return -0.5 * dy * out * out * out;', composed: (_x, y, dy) => mul(dy, mul(mul(y, mul(y, y)), -0.5)), fromOutput: true }],
 });
 
 export const sin: MethodOp<1> = defineElementwise({
@@ -89,25 +89,26 @@ export const cos: MethodOp<1> = defineElementwise({
 });
 
 /**
- * max(x, 0), with relu(−0) = +0. Its gradient is dy·step(x), 0 at x ≤ 0 (TF.js, PyTorch); the
- * composed form takes step(x) as sign(out), which is NaN where x is.
+ * max(x, 0), with relu(−0) = +0. Its gradient is dy·step(x), 0 at x ≤ 0 (TF.js, PyTorch), read
+ * from the output (out > 0 exactly where x > 0); the composed form takes step(x) as sign(out),
+ * which is NaN where x is.
  */
 export const relu: MethodOp<1> = defineElementwise({
   name: 'relu', inputs: ['x'], propagatesNaN: true, method: true,
   body: 'return select(x, 0.0, x <= 0.0);',
-  gradients: [{ body: 'return select(0.0, dy, x > 0.0);', composed: (_x, y, dy) => mul(dy, sign(y)) }],
+  gradients: [{ body: 'return select(0.0, dy, out > 0.0);', composed: (_x, y, dy) => mul(dy, sign(y)), fromOutput: true }],
 });
 
 export const sigmoid: MethodOp<1> = defineElementwise({
   name: 'sigmoid', inputs: ['x'], propagatesNaN: true, method: true, prelude: stableMathSource,
   body: 'return stableSigmoid(x);',
-  gradients: [{ body: 'return dy * out * (1.0 - out);', composed: (_x, y, dy) => mul(dy, mul(y, sub(1, y))) }],
+  gradients: [{ body: 'return dy * out * (1.0 - out);', composed: (_x, y, dy) => mul(dy, mul(y, sub(1, y))), fromOutput: true }],
 });
 
 export const tanh: MethodOp<1> = defineElementwise({
   name: 'tanh', inputs: ['x'], propagatesNaN: true, method: true, prelude: stableMathSource,
   body: 'return stableTanh(x);',
-  gradients: [{ body: 'return dy * (1.0 - out * out);', composed: (_x, y, dy) => mul(dy, sub(1, mul(y, y))) }],
+  gradients: [{ body: 'return dy * (1.0 - out * out);', composed: (_x, y, dy) => mul(dy, sub(1, mul(y, y))), fromOutput: true }],
 });
 
 /** log(1 + e^x), stable for large |x|; its derivative is sigmoid(x). softplus(±Inf) = +Inf / 0. */
@@ -120,7 +121,7 @@ export const softplus: MethodOp<1> = defineElementwise({
 export const reciprocal: MethodOp<1> = defineElementwise({
   name: 'reciprocal', inputs: ['x'], propagatesNaN: true, method: true,
   body: 'return 1.0 / x;',
-  gradients: [{ body: 'return -dy * out * out;', composed: (_x, y, dy) => mul(dy, neg(mul(y, y))) }],
+  gradients: [{ body: 'return -dy * out * out;', composed: (_x, y, dy) => mul(dy, neg(mul(y, y))), fromOutput: true }],
 });
 
 /**

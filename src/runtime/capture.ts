@@ -22,6 +22,20 @@ export interface ElementwiseRow {
   outShape: readonly number[];
 }
 
+/**
+ * A tiled matmul launch whose epilogue a trace may extend with the elementwise ops that consume its
+ * output (src/jit/fuseMatmul.ts): the kernel's WGSL calls `epilogue(v, index, j)` on each result.
+ */
+export interface MatmulEpilogueSite {
+  /** What the epilogue already computes, for the fused kernel's name: `matmul`, `matmul+bias+relu`. */
+  name: string;
+  /** The kernel's WGSL, with its `fn epilogue`, and the override constants it ran with. */
+  source: string;
+  constants: Readonly<Record<string, number>>;
+  /** The output's shape, [...batch, M, N]. */
+  outShape: readonly number[];
+}
+
 /** One dispatch as launch encoded it. */
 export interface CapturedDispatch {
   kernel: CompiledKernel;
@@ -33,6 +47,7 @@ export interface CapturedDispatch {
   /** Recomputes this dispatch's uniforms on each replay (values that change per call). */
   refresh?: () => UniformValues;
   elementwise?: ElementwiseRow;
+  matmul?: MatmulEpilogueSite;
 }
 
 export interface CaptureHooks {

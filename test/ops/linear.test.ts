@@ -87,6 +87,85 @@ describe('linear', () => {
     });
   });
 
+  it('under a tape keeps the activation in the matmul epilogue (one dispatch) and differentiates NaN and ±Inf pre-activations by IEEE-754', async () => {
+    const results = await gpu.run(async (wg) => {
+      // x·[[1]] = x: z is NaN, +Inf, −Inf, 0 (and −2 for a finite slope off 0).
+      const x = wg.tensor([NaN, Infinity, -Infinity, 0, -2], [5, 1]);
+      const kernel = wg.tensor([1], [1, 1]);
+      const out: Record<string, { dispatches: number; y: number[]; dx: number[] }> = {};
+      for (const activation of ['sigmoid', 'tanh', 'relu'] as const) {
+        await wg.synchronize();
+        const before = wg.commandStats().dispatches;
+        const tape = new wg.Tape();
+        const y = tape.record(() => wg.linear(x, kernel, null, activation));
+        await wg.synchronize();
+        const dispatches = wg.commandStats().dispatches - before;
+        const [dx] = tape.gradient(y, [x]);
+        out[activation] = { dispatches, y: Array.from(await y.data()), dx: Array.from(await dx.data()) };
+        for (const t of [y, dx]) t.dispose();
+      }
+      return out;
+    });
+    // f'(z) with dy = 1: NaN at NaN; at ±Inf sigmoid and tanh are flat (σ(1 − σ) = 0, 1 − tanh² = 0)
+    // and relu passes dy at +Inf only; at 0, σ' = 1/4, tanh' = 1, relu'(0) = 0 (TF.js, PyTorch);
+    // at −2, σ' = e^-2/(1 + e^-2)² and tanh' = 1 − tanh²(2) (float32, within 4 ulp of 1/8).
+    const sigmoidSlope = Math.exp(-2) / (1 + Math.exp(-2)) ** 2;
+    const expected = {
+      sigmoid: [NaN, 0, 0, 0.25, sigmoidSlope],
+      tanh: [NaN, 0, 0, 1, 1 - Math.tanh(2) ** 2],
+      relu: [NaN, 1, 0, 0, 0],
+    };
+    for (const activation of ['sigmoid', 'tanh', 'relu'] as const) {
+      const { dispatches, dx } = results[activation];
+      expect(dispatches, activation).toBe(1);
+      dx.forEach((value, k) => {
+        const want = expected[activation][k];
+        if (!Number.isFinite(want) || want === 0 || want === 1 || want === 0.25) expect(value, `${activation} dx[${k}]`).toBe(want);
+        else expect(Math.abs(value - want), `${activation} dx[${k}]`).toBeLessThanOrEqual(4 * FLOAT32_EPSILON * want);
+      });
+    }
+    expect(results.relu.y).toEqual([NaN, Infinity, 0, 0, 0]);
+  });
+
+  it('differentiates its own backward rule: a second derivative through the epilogue activation matches float64 finite differences', async () => {
+    const data = inputs(23);
+    const names = ['sigmoid', 'tanh'] as const;
+    const results = await gpu.run(async (wg, { data, names, shape }) => {
+      const [rows, inSize, outSize] = shape;
+      const x = wg.tensor(data.x, [rows, inSize]);
+      const kernel = wg.tensor(data.kernel, [inSize, outSize]);
+      const bias = wg.tensor(data.bias, [outSize]);
+      const out: number[][] = [];
+      for (const activation of names) {
+        // d/dx Σ (∂/∂x Σ linear(x))
+        const first = (x: typeof kernel) => wg.grad((x: typeof kernel) => wg.sum(wg.linear(x, kernel, bias, activation)))(x)[0];
+        const second = wg.grad((x: typeof kernel) => wg.sum(first(x)))(x)[0];
+        out.push(Array.from(await second.data()));
+        second.dispose();
+      }
+      return out;
+    }, { data, names, shape: [ROWS, IN, OUT] });
+    names.forEach((name, a) => {
+      const { derivative } = activations[name];
+      // g(x) = Σ_il ∂/∂x_il Σ_ij f(z_ij) = Σ_il Σ_j f'(z_ij)·kernel_lj, in float64.
+      const g = ([x]: ref.NdArray[]): number => {
+        let total = 0;
+        for (let i = 0; i < ROWS; i++) {
+          for (let j = 0; j < OUT; j++) {
+            let z = data.bias[j];
+            for (let l = 0; l < IN; l++) z += x.data[i * IN + l] * data.kernel[l * OUT + j];
+            for (let l = 0; l < IN; l++) total += derivative(z) * data.kernel[l * OUT + j];
+          }
+        }
+        return total;
+      };
+      const [expected] = ref.numericGradient(g, [ref.ndarray([ROWS, IN], data.x)]);
+      // f'' and products of float32 values below 1 summed over OUT·IN terms; the central difference
+      // is accurate to ~1e-9. An f'' taken at the output instead of z misses by O(0.1).
+      ref.expectClose(results[a], expected.data, { rtol: 1e-4, atol: 1e-5 });
+    });
+  });
+
   it('has logged no console errors', () => {
     expect(gpu.consoleErrors()).toEqual([]);
   });

@@ -21,7 +21,7 @@ const registerTiles = ['registerTile', 'subgroupTile'];
 const tileShapes: Record<string, [boolean, boolean]> = { '4x16': [false, true], '32x4': [true, false], '4x4': [false, false] };
 
 /** A variant by name: a key of matmulVariants, or a register tile and its shape ('subgroupTile 4x16'). */
-function variantNamed(name: string): MatmulVariant {
+export function variantNamed(name: string): MatmulVariant {
   const [base, shape] = name.split(' ');
   const variant = (matmulVariants as Record<string, MatmulVariant>)[base];
   return shape ? withTileShape(variant, ...tileShapes[shape]) : variant;
@@ -48,23 +48,27 @@ export async function runVariant(name: string, cases: VariantCase[]): Promise<Fl
   const variant = variantNamed(name);
   const results: Float32Array[] = [];
   for (const c of cases) {
-    const transposeA = c.transposeA ?? false;
-    const transposeB = c.transposeB ?? false;
-    const [M, K] = transposeA ? c.aShape.slice(-2).reverse() : c.aShape.slice(-2);
-    const N = transposeB ? c.bShape.at(-2)! : c.bShape.at(-1)!;
-    const batchShape = broadcastShapes('matmul', c.aShape.slice(0, -2), c.bShape.slice(0, -2));
     const a = tensor(c.a, c.aShape);
     const b = tensor(c.b, c.bShape);
-    const bias = c.bias ? tensor(c.bias, [N]) : null;
-    const out = Tensor.empty([...batchShape, M, N]);
-    launchMatmul(variant, {
-      a, b, out, M, N, K, transposeA, transposeB, batchShape,
-      batchStridesA: broadcastStrides(c.aShape.slice(0, -2), batchShape).map((stride) => stride * M * K),
-      batchStridesB: broadcastStrides(c.bShape.slice(0, -2), batchShape).map((stride) => stride * K * N),
-      bias, activation: c.activation ?? 'linear',
-    });
+    const bias = c.bias ? tensor(c.bias, [c.bias.length]) : null;
+    const out = launchCase(variant, c, a, b, bias);
     results.push(await out.data() as Float32Array);
     for (const t of [a, b, out, ...(bias ? [bias] : [])]) t.dispose();
   }
   return results;
+}
+
+/** The case's product of a and b (its tensors) with `variant`, into a fresh tensor. */
+export function launchCase(variant: MatmulVariant, c: Omit<VariantCase, 'a' | 'b' | 'bias'>, a: Tensor, b: Tensor, bias: Tensor | null): Tensor {
+  const transposeA = c.transposeA ?? false;
+  const transposeB = c.transposeB ?? false;
+  const [M, K] = transposeA ? c.aShape.slice(-2).reverse() : c.aShape.slice(-2);
+  const N = transposeB ? c.bShape.at(-2)! : c.bShape.at(-1)!;
+  const batchShape = broadcastShapes('matmul', c.aShape.slice(0, -2), c.bShape.slice(0, -2));
+  return launchMatmul(variant, {
+    a, b, out: Tensor.empty([...batchShape, M, N]), M, N, K, transposeA, transposeB, batchShape,
+    batchStridesA: broadcastStrides(c.aShape.slice(0, -2), batchShape).map((stride) => stride * M * K),
+    batchStridesB: broadcastStrides(c.bShape.slice(0, -2), batchShape).map((stride) => stride * K * N),
+    bias, activation: c.activation ?? 'linear',
+  });
 }
