@@ -8,6 +8,7 @@ import { runScoped } from '../memory';
 import { activeCapture, setCapture } from '../runtime/capture';
 import { BYTES_PER_ELEMENT, Tensor } from '../tensor';
 import { describeProgram, programMermaid } from './describe';
+import { foldConstants } from './fold';
 import { fuseElementwise } from './fuse';
 import { Program } from './program';
 import { rebuild, signatureOf, tensorsIn } from './signature';
@@ -149,13 +150,14 @@ function runCaptured<R>(name: string, recorder: TraceRecorder, fn: () => R): R {
   }
 }
 
-/** The trace turned into a program: elementwise chains fused, buffers planned, bind groups built. */
+/** The trace turned into a program: constant work folded, elementwise chains fused, buffers planned, bind groups built. */
 function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: readonly Tensor[], fuse: boolean): Program {
   const inputs = args.map((arg) => ({ value: recorder.valueOf(arg.buffer), byteLength: arg.size * BYTES_PER_ELEMENT }));
   const outputValues = outputs.map((output) => ({ value: recorder.valueOf(output.buffer), shape: output.shape, dtype: output.dtype }));
   const pinned = new Set<Value>(recorder.values.filter((value) => value.origin === 'external' || value.heldAtEnd));
   for (const output of outputValues) pinned.add(output.value);
   const tracedDispatches = recorder.steps.filter((step) => step.kind === 'dispatch').length;
-  const steps = fuse ? fuseElementwise(recorder.steps, pinned) : recorder.steps;
-  return new Program(steps, tracedDispatches, inputs, outputValues);
+  const folded = foldConstants(recorder.steps, pinned);
+  const steps = fuse ? fuseElementwise(folded.steps, pinned) : folded.steps;
+  return new Program(steps, folded.once, tracedDispatches, inputs, outputValues);
 }

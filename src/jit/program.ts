@@ -51,6 +51,8 @@ export interface ProgramSummary {
   /** Each step in order: a kernel name (`fused(...)` for fused ones) or `copy`. */
   steps: { label: string; reads: number[]; writes: number[] }[];
   fusedKernels: string[];
+  /** The steps folded into constants (src/jit/fold.ts): run once when the program was built, never per call. */
+  folded: { label: string; reads: number[]; writes: number[] }[];
   arenaBuffers: number;
   arenaBytes: number;
   /** Bytes of intermediates and outputs the trace allocated, before the arena reused them by liveness. */
@@ -98,7 +100,11 @@ export class Program {
   private readonly callSlots: number;
   private dynamicBytes = 0;
 
-  constructor(steps: readonly Step[], tracedDispatches: number, private readonly inputs: readonly ProgramInput[], private readonly outputs: readonly ProgramOutput[]) {
+  /**
+   * `once`: steps folded into constants (src/jit/fold.ts), encoded here a single time into buffers
+   * of the program's that `steps` then read on every call.
+   */
+  constructor(steps: readonly Step[], once: readonly Step[], tracedDispatches: number, private readonly inputs: readonly ProgramInput[], private readonly outputs: readonly ProgramOutput[]) {
     const written = new Set<Value>();
     for (const step of steps) {
       if (step.kind === 'dispatch') step.bindings.forEach((value, k) => { if (step.writes[k]) written.add(value); });
@@ -128,14 +134,19 @@ export class Program {
     });
     this.callSlots = callSlots;
     const outputValues = new Set(outputs.map((output) => output.value));
-    const inArena = (value: Value): boolean => value.origin === 'trace' && !value.heldAtEnd && !outputValues.has(value);
+    const constants = new Map<Value, GPUBuffer>();
+    for (const step of once) {
+      const targets = step.kind === 'dispatch' ? step.bindings.filter((_, k) => step.writes[k]) : step.kind === 'callback' ? [] : [step.target];
+      for (const value of targets) if (!constants.has(value)) constants.set(value, this.own(createProgramBuffer(value.buffer.size, 'storage')));
+    }
+    const inArena = (value: Value): boolean => value.origin === 'trace' && !value.heldAtEnd && !outputValues.has(value) && !constants.has(value);
     const arena = this.planArena(steps, inArena);
     const capturedValues = new Set<Value>();
     /** The buffer bound for `value`, or its call slot. */
     const resolve = (value: Value): GPUBuffer | number => {
       const slot = slotOf.get(value);
       if (slot !== undefined) return slot;
-      const buffer = inputValues.get(value) ?? arena.slots.get(value);
+      const buffer = inputValues.get(value) ?? arena.slots.get(value) ?? constants.get(value);
       if (buffer) return buffer;
       capturedValues.add(value);
       return value.buffer;
@@ -145,12 +156,13 @@ export class Program {
       const source = resolve(output.value);
       this.resultSources.push(first === k ? { slot: source as number } : first !== undefined ? { copyOf: first } : typeof source === 'number' ? { copyOf: -1 - source } : { buffer: source });
     });
-    const reads = new Set<GPUBuffer>();
-    const writes = new Set<GPUBuffer>();
+    let reads = new Set<GPUBuffer>();
+    let writes = new Set<GPUBuffer>();
     const alignment = uniformOffsetAlignment();
-    const staticBuffer = this.bakeUniforms(steps, alignment);
+    const staticBuffer = this.bakeUniforms([...once, ...steps], alignment);
     let dispatchCount = 0;
-    const summarySteps: ProgramSummary['steps'] = [];
+    let recorded = this.recorded;
+    let summarySteps: ProgramSummary['steps'] = [];
     /** Static buffers as they are, call slots as placeholders (the value's trace buffer) noted in `slots`. */
     const bind = (values: readonly Value[], isWrite: (k: number) => boolean): { buffers: GPUBuffer[]; slots: PerCallBinding['slots'] } => {
       const slots: PerCallBinding['slots'] = [];
@@ -165,7 +177,7 @@ export class Program {
       });
       return { buffers, slots };
     };
-    for (const step of steps) {
+    const recordStep = (step: Step): void => {
       if (step.kind === 'callback') {
         this.perCall.push({ callback: step.callback });
       } else if (step.kind === 'dispatch') {
@@ -186,7 +198,7 @@ export class Program {
           this.dynamicBytes += Math.ceil(layout.byteSize / alignment) * alignment;
         }
         this.kernels.add(step.kernel);
-        this.recorded.push(dispatch);
+        recorded.push(dispatch);
         dispatchCount++;
         summarySteps.push({ label: step.label, reads: step.bindings.filter((_, k) => !step.writes[k]).map((v) => v.id), writes: step.bindings.filter((_, k) => step.writes[k]).map((v) => v.id) });
       } else {
@@ -199,10 +211,23 @@ export class Program {
           : { source, sourceOffset: 0, target, targetOffset: 0, byteLength: source.size };
         const copySlots = constant ? slots.map((slot) => ({ binding: 1, slot: slot.slot })) : slots;
         if (copySlots.length > 0) this.perCallBindings.push({ step: copy, slots: copySlots, buffers: [source, target], kernel: null, uniformBuffer: null, bindGroups: new Map() });
-        this.recorded.push(copy);
+        recorded.push(copy);
         summarySteps.push({ label: step.kind, reads: step.kind === 'copy' ? [step.source.id] : [], writes: [step.target.id] });
       }
-    }
+    };
+    // The folded steps first, encoded once now; their dispatches are not the program's per call.
+    const initial: (RecordedDispatch | RecordedCopy)[] = [];
+    recorded = initial;
+    once.forEach(recordStep);
+    const folded = summarySteps;
+    const initialDispatches = dispatchCount;
+    if (initial.length > 0) encodeRecorded(initial, initialDispatches, [...reads], [...writes]);
+    reads = new Set<GPUBuffer>();
+    writes = new Set<GPUBuffer>();
+    recorded = this.recorded;
+    summarySteps = [];
+    dispatchCount = 0;
+    steps.forEach(recordStep);
     for (const value of capturedValues) this.captured.push({ buffer: value.buffer, lifetime: value.lifetime });
     this.reads = [...reads, ...this.ownSlots.values()];
     this.writes = [...writes];
@@ -214,6 +239,7 @@ export class Program {
       copies: this.recorded.length - this.dispatchCount,
       steps: summarySteps,
       fusedKernels,
+      folded,
       arenaBuffers: arena.buffers.length,
       arenaBytes: arena.buffers.reduce((total, buffer) => total + buffer.size, 0),
       tracedBytes: arena.tracedBytes,

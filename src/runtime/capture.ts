@@ -49,6 +49,21 @@ export interface CaptureHooks {
 
 let active: CaptureHooks | null = null;
 
+/**
+ * Buffers whose contents never change once filled: op-internal constants (the cached scalar 2 of
+ * `mul(x, 2)`). A trace may fold work that reads only these into values computed once
+ * (src/jit/fold.ts); a user's tensor, even one never written, may be rewritten between calls.
+ */
+const constantBuffers = new WeakSet<GPUBuffer>();
+
+export function markConstantBuffer(buffer: GPUBuffer): void {
+  constantBuffers.add(buffer);
+}
+
+export function isConstantBuffer(buffer: GPUBuffer): boolean {
+  return constantBuffers.has(buffer);
+}
+
 /** Installs (or, with null, removes) the hooks; returns the ones it replaced. */
 export function setCapture(hooks: CaptureHooks | null): CaptureHooks | null {
   const previous = active;

@@ -1,0 +1,55 @@
+// Constant folding: a step whose inputs can never change between calls computes the same values
+// on every replay, so the program runs it once, when it is built, and keeps what it wrote in
+// buffers of its own. What cannot change: op-internal constants (the cached scalars of
+// `div(x, 4)`), which nothing ever rewrites, and whatever a folded step wrote. A user's tensor, a
+// weight or an argument is never a constant, even if the trace did not write it: it is captured
+// by reference and may be assigned between calls. (The backward pass's seed, ones divided by the
+// mean's count and broadcast, is the usual case.)
+import { isConstantBuffer } from '../runtime/capture';
+import type { Step, Value } from './trace';
+
+export interface FoldedSteps {
+  /** The steps that still run on every call. */
+  steps: Step[];
+  /** The steps to run once, in order; every value they write is a constant of the program. */
+  once: Step[];
+}
+
+/** Splits `steps` into those that run every call and those that can run once. `pinned` values (results, captured, kept) are never folded. */
+export function foldConstants(steps: readonly Step[], pinned: ReadonlySet<Value>): FoldedSteps {
+  const writers = new Map<Value, number>();
+  const written = (value: Value): void => { writers.set(value, (writers.get(value) ?? 0) + 1); };
+  for (const step of steps) {
+    if (step.kind === 'dispatch') step.bindings.forEach((value, k) => { if (step.writes[k]) written(value); });
+    else if (step.kind === 'copy' || step.kind === 'upload') written(step.target);
+  }
+  const constants = new Set<Value>();
+  const isConstant = (value: Value): boolean =>
+    constants.has(value) || (value.origin === 'external' && isConstantBuffer(value.buffer) && !writers.has(value));
+  // A folded step must be the one writer of a value internal to the program: its result is then
+  // the step's alone, and nothing outside the program sees the buffer it no longer writes.
+  const foldable = (value: Value): boolean => value.origin === 'trace' && !pinned.has(value) && writers.get(value) === 1;
+  const once: Step[] = [];
+  const remaining: Step[] = [];
+  for (const step of steps) {
+    const { reads, writes } = accessesOf(step);
+    // A dispatch with per-call uniforms (a random draw's stream) differs per call; a callback is CPU work per call.
+    const fixed = step.kind !== 'callback' && !(step.kind === 'dispatch' && step.refresh);
+    if (fixed && writes.length > 0 && reads.every(isConstant) && writes.every(foldable)) {
+      for (const value of writes) constants.add(value);
+      once.push(step);
+    } else {
+      remaining.push(step);
+    }
+  }
+  return { steps: remaining, once };
+}
+
+function accessesOf(step: Step): { reads: Value[]; writes: Value[] } {
+  if (step.kind === 'dispatch') {
+    return { reads: step.bindings.filter((_, k) => !step.writes[k]), writes: step.bindings.filter((_, k) => step.writes[k]) };
+  }
+  if (step.kind === 'copy') return { reads: [step.source], writes: [step.target] };
+  if (step.kind === 'upload') return { reads: [], writes: [step.target] };
+  return { reads: [], writes: [] };
+}
