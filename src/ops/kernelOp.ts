@@ -8,6 +8,7 @@ import { placeholderBuffer } from '../runtime/bufferPool';
 import { encodeCopy } from '../runtime/commands';
 import { defineKernel, type Kernel, type KernelVariant, type Reflector } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
+import type { ReductionPass } from '../runtime/capture';
 import type { UniformValues } from '../runtime/uniforms';
 import type { Shape } from '../shape';
 import { BYTES_PER_ELEMENT, Tensor, type DType } from '../tensor';
@@ -45,6 +46,8 @@ export interface Dispatch {
    * a random draw's stream: its launch re-evaluates them at every replay.
    */
   refresh?: () => UniformValues;
+  /** For wg.jit: what a reduce kernel's pass computes (src/runtime/capture.ts). */
+  reduction?: ReductionPass;
   /** A 1-D thread count (kernels index with flatIndex)… */
   threads?: number;
   /** …or an explicit workgroup grid. */
@@ -146,6 +149,7 @@ function runSteps(specs: readonly OutputSpec[], steps: (outputs: Tensor[], scrat
         uniforms: dispatch.uniforms,
         variant: dispatch.variant,
         refresh: dispatch.refresh,
+        reduction: dispatch.reduction,
         ...(dispatch.workgroups ? { workgroups: dispatch.workgroups } : { threads: dispatch.threads }),
       });
     }

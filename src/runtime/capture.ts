@@ -1,7 +1,7 @@
 // What the runtime reports while `wg.jit` traces a function: every dispatch, copy, upload and buffer
 // acquisition, so src/jit can replay them later. The runtime stays a leaf: src/jit installs the
 // hooks, the runtime only calls them (as the profiler's DispatchObserver does).
-import type { CompiledKernel } from './kernel';
+import type { CompiledKernel, KernelVariant } from './kernel';
 import type { UniformValues } from './uniforms';
 
 /** The row an elementwise kernel computes, so a trace can fuse chains of them (src/jit/fuse.ts). */
@@ -22,6 +22,24 @@ export interface ElementwiseRow {
   outShape: readonly number[];
 }
 
+/**
+ * One pass of a reduce kernel (shaders/reduce.wgsl), so a trace can fuse elementwise ops into where
+ * it loads its terms (the first pass) and stores its results (the last pass): src/jit/fuseReduce.ts.
+ */
+export interface ReductionPass {
+  /** The kernel's source without loadTerm, storeResult and their bindings (shaders/reduceIO.wgsl's part). */
+  source: string;
+  variant: KernelVariant;
+  /** WGSL types of the terms as stored and of the results. */
+  element: 'f32' | 'i32';
+  accumulator: 'f32' | 'i32';
+  /** Whether this pass reads the reduction's input (shaped `inputShape`) and writes its output (shaped `outShape`). */
+  first: boolean;
+  last: boolean;
+  inputShape: readonly number[];
+  outShape: readonly number[];
+}
+
 /** One dispatch as launch encoded it. */
 export interface CapturedDispatch {
   kernel: CompiledKernel;
@@ -33,6 +51,7 @@ export interface CapturedDispatch {
   /** Recomputes this dispatch's uniforms on each replay (values that change per call). */
   refresh?: () => UniformValues;
   elementwise?: ElementwiseRow;
+  reduction?: ReductionPass;
 }
 
 export interface CaptureHooks {
