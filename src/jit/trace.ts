@@ -3,7 +3,7 @@
 // one value per owner's lifetime of a buffer, so a pooled buffer that served three intermediates
 // in turn is three values, which the program later places in its own arena by liveness.
 import { JitError } from '../errors';
-import type { CaptureHooks, CapturedDispatch, ElementwiseRow } from '../runtime/capture';
+import type { CaptureHooks, CapturedDispatch, ElementwiseRow, ReductionPass } from '../runtime/capture';
 import type { CompiledKernel } from '../runtime/kernel';
 import { lifetimeOf } from '../runtime/poison';
 import type { UniformValues } from '../runtime/uniforms';
@@ -24,6 +24,9 @@ export interface Value {
 /** An elementwise dispatch's row with the values it reads (input k) and writes. */
 export interface RowBinding { row: ElementwiseRow; inputs: Value[]; out: Value }
 
+/** A reduce pass with the values it reads its terms from and writes its results to. */
+export interface ReductionBinding { pass: ReductionPass; input: Value; out: Value }
+
 export interface DispatchStep {
   kind: 'dispatch';
   /** The kernel name shown in profiles and describe(): the op's, or `fused(a+b+c)`. */
@@ -36,6 +39,7 @@ export interface DispatchStep {
   workgroups: readonly [number, number, number];
   refresh?: () => UniformValues;
   row?: RowBinding;
+  reduction?: ReductionBinding;
   /** The ops a fused kernel computes, in order (absent for an unfused dispatch). */
   fusedOps?: string[];
 }
@@ -91,11 +95,10 @@ export class TraceRecorder implements CaptureHooks {
       kind: 'dispatch', label: kernel.name, kernel, bindings, writes,
       uniformBytes: dispatch.uniformBytes, workgroups: dispatch.workgroups, refresh: dispatch.refresh,
     };
-    const { elementwise: row } = dispatch;
-    if (row) {
-      const bound = (name: string): Value => bindings[kernel.signature.storage.findIndex((binding) => binding.name === name)];
-      step.row = { row, inputs: row.inputs.map((input) => bound(`${input.name}_`)), out: bound('out') };
-    }
+    const { elementwise: row, reduction } = dispatch;
+    const bound = (name: string): Value => bindings[kernel.signature.storage.findIndex((binding) => binding.name === name)];
+    if (row) step.row = { row, inputs: row.inputs.map((input) => bound(`${input.name}_`)), out: bound('out') };
+    if (reduction) step.reduction = { pass: reduction, input: bound('x'), out: bound('out') };
     this.steps.push(step);
   }
 

@@ -86,7 +86,7 @@ const scalarOf = (dtype: DType): Scalar => (dtype === 'int32' ? 'i32' : 'f32');
 
 /** The WGSL parameter an input is passed as, and the expression converting a loaded element to it. */
 export const parameterOf = (input: KernelInput): string => `${input.name}: ${input.truth ? 'bool' : input.element}`;
-function argumentOf(input: KernelInput, loaded: string): string {
+export function argumentOf(input: KernelInput, loaded: string): string {
   if (!input.truth) return loaded;
   // On the bits for f32, since WGSL may fold float comparisons as if NaN never occurred.
   return input.element === 'f32' ? `((bitcast<u32>(${loaded}) & 0x7fffffffu) != 0u)` : `(${loaded} != 0)`;
