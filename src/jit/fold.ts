@@ -15,15 +15,19 @@ export interface FoldedSteps {
   once: Step[];
 }
 
-/** Splits `steps` into those that run every call and those that can run once. `pinned` values (results, captured, kept) are never folded. */
-export function foldConstants(steps: readonly Step[], pinned: ReadonlySet<Value>): FoldedSteps {
+/**
+ * Splits `steps` into those that run every call and those that can run once. `pinned` values
+ * (results, captured, kept) are never folded. `constants` holds the values earlier folding made
+ * constant (run again after fusion, a fused kernel whose ops read only those folds too), and
+ * gains the ones this call makes.
+ */
+export function foldConstants(steps: readonly Step[], pinned: ReadonlySet<Value>, constants = new Set<Value>()): FoldedSteps {
   const writers = new Map<Value, number>();
   const written = (value: Value): void => { writers.set(value, (writers.get(value) ?? 0) + 1); };
   for (const step of steps) {
     if (step.kind === 'dispatch') step.bindings.forEach((value, k) => { if (step.writes[k]) written(value); });
     else if (step.kind === 'copy' || step.kind === 'upload') written(step.target);
   }
-  const constants = new Set<Value>();
   const isConstant = (value: Value): boolean =>
     constants.has(value) || (value.origin === 'external' && isConstantBuffer(value.buffer) && !writers.has(value));
   // A folded step must be the one writer of a value internal to the program: its result is then

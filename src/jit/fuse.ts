@@ -185,7 +185,9 @@ const fusedKernels = new Map<string, Kernel>();
 function fusedStep(group: Group): DispatchStep {
   const root = group.members[group.members.length - 1].step;
   const { row: rootRow, out } = root.row as RowBinding;
-  const name = `fused(${group.members.map((member) => member.step.row?.row.name).join('+')})`;
+  const names = group.members.map((member) => (member.step.row as RowBinding).row.name);
+  // One op alone (regenerated without the inputs it never reads) keeps its own name.
+  const name = names.length === 1 ? names[0] : `fused(${names.join('+')})`;
   const rows = group.members.map((member) => (member.step.row as RowBinding).row);
   const preludes = mergePreludes(rows.map((row) => row.prelude)) as string;
   const functions = memberFunctions(group.members);
@@ -234,6 +236,6 @@ function fusedStep(group: Group): DispatchStep {
     writes: signature.storage.map((binding) => !binding.readOnly),
     uniformBytes,
     workgroups: gridFor(Math.ceil(threads / perGroup)),
-    fusedOps: rows.map((row) => row.name),
+    ...(names.length > 1 ? { fusedOps: names } : {}),
   };
 }

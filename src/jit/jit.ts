@@ -9,6 +9,7 @@ import { activeCapture, setCapture } from '../runtime/capture';
 import { BYTES_PER_ELEMENT, Tensor } from '../tensor';
 import { describeProgram, programMermaid } from './describe';
 import { foldConstants } from './fold';
+import { pruneDeadSteps } from './prune';
 import { fuseElementwise } from './fuse';
 import { Program } from './program';
 import { rebuild, signatureOf, tensorsIn } from './signature';
@@ -150,14 +151,17 @@ function runCaptured<R>(name: string, recorder: TraceRecorder, fn: () => R): R {
   }
 }
 
-/** The trace turned into a program: constant work folded, elementwise chains fused, buffers planned, bind groups built. */
+/** The trace turned into a program: dead steps dropped, constant work folded, elementwise chains fused, buffers planned, bind groups built. */
 function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: readonly Tensor[], fuse: boolean): Program {
   const inputs = args.map((arg) => ({ value: recorder.valueOf(arg.buffer), byteLength: arg.size * BYTES_PER_ELEMENT }));
   const outputValues = outputs.map((output) => ({ value: recorder.valueOf(output.buffer), shape: output.shape, dtype: output.dtype }));
   const pinned = new Set<Value>(recorder.values.filter((value) => value.origin === 'external' || value.heldAtEnd));
   for (const output of outputValues) pinned.add(output.value);
   const tracedDispatches = recorder.steps.filter((step) => step.kind === 'dispatch').length;
-  const folded = foldConstants(recorder.steps, pinned);
-  const steps = fuse ? fuseElementwise(folded.steps, pinned) : folded.steps;
-  return new Program(steps, folded.once, tracedDispatches, inputs, outputValues);
+  const constants = new Set<Value>();
+  const folded = foldConstants(pruneDeadSteps(recorder.steps, pinned), pinned, constants);
+  // Fusion drops inputs a row never reads, so a fused kernel may now read constants only.
+  const refolded = fuse ? foldConstants(fuseElementwise(folded.steps, pinned), pinned, constants) : { steps: folded.steps, once: [] };
+  // Fused kernels no longer read what their ops ignored, which may leave its producer dead.
+  return new Program(pruneDeadSteps(refolded.steps, pinned), [...folded.once, ...refolded.once], tracedDispatches, inputs, outputValues);
 }

@@ -221,7 +221,16 @@ export class Program {
     once.forEach(recordStep);
     const folded = summarySteps;
     const initialDispatches = dispatchCount;
-    if (initial.length > 0) encodeRecorded(initial, initialDispatches, [...reads], [...writes]);
+    if (initial.length > 0) {
+      // A new (fused) pipeline's first dispatch goes in a submit of its own, as in replay.
+      const fresh = once.flatMap((step) => (step.kind === 'dispatch' && !step.kernel.submitted ? [step.kernel] : []));
+      if (fresh.length > 0) flush();
+      encodeRecorded(initial, initialDispatches, [...reads], [...writes]);
+      if (fresh.length > 0) {
+        flush();
+        for (const kernel of fresh) kernel.submitted = true;
+      }
+    }
     reads = new Set<GPUBuffer>();
     writes = new Set<GPUBuffer>();
     recorded = this.recorded;

@@ -37,6 +37,27 @@ describe('jit constant folding', () => {
     expect(out.text).toMatch(/folded \(ran once when compiled\):\n {4}fill {2}reads \[\] writes \[v\d+\]\n {4}div /);
   });
 
+  it('a gradient that reads only the backward seed folds after fusion drops its unread inputs; the dead forward pass is dropped', async () => {
+    const out = await gpu.run(async (wg) => {
+      const x = wg.tensor([[1, 2, 3], [4, 5, 6]]);
+      const w = wg.tensor([[0.5], [1], [2]]);
+      // d/dw Σ(−w) = −1 whatever w is; valueAndGrad's value (the sum) is never used.
+      const fn = (x: Tensor) => wg.matmul(x, wg.valueAndGrad((w: Tensor) => wg.sum(wg.neg(w)))(w).grads[0]);
+      const eager = Array.from(await fn(x).data());
+      const step = wg.jit(fn);
+      step(x).dispose();
+      step(x).dispose();
+      return { eager, compiled: Array.from(await step(x).data()), text: step.describe() };
+    });
+    // x · [−1, −1, −1]ᵀ: minus the row sums, exact.
+    expect(out.eager).toEqual([-6, -15]);
+    expect(out.compiled).toEqual(out.eager);
+    // neg.grad.x reads only dy (the seed, itself folded) once fused alone without x and out; neg
+    // and the sum then feed nothing and are dropped: the matmul is all that runs.
+    expect(out.text).toContain('6 dispatches traced -> 1 per call');
+    expect(out.text).toMatch(/folded \(ran once when compiled\):(\n {4}.*)*\n {4}neg\.grad\.x /);
+  });
+
   it('a captured tensor assigned between calls is read anew: work on it is not folded', async () => {
     const out = await gpu.run(async (wg) => {
       const x = wg.tensor([1, 2, 3]);
