@@ -140,7 +140,8 @@ export function sumDispatches(input: Tensor, axes: Axes, output: Tensor, scratch
  * A reduction as an op: sum, max and min (and mean, which sums into float32), recorded under
  * `name` with the rule `backward` builds from the plan. Empty sums are 0; max and min of nothing throw.
  * Reducing only axes of size 1 folds one element per output, which is that element (a NaN stays
- * the same NaN): the output is a view of x, no dispatch, and its gradient is dy reshaped back.
+ * the same NaN): the output is a view of x (as reshape's), no dispatch, and its gradient is dy
+ * reshaped back.
  */
 function reduce(name: string, op: ReduceOp, x: Tensor, axes: Axes | undefined, keepDims: boolean, accumulator: DType, backward: (plan: Reduction) => OpBackward | null): Tensor {
   return kernelOp(name, [x], () => {
@@ -148,7 +149,8 @@ function reduce(name: string, op: ReduceOp, x: Tensor, axes: Axes | undefined, k
     if (plan.reducedCount === 0 && op !== 'sum') {
       throw new ValueError(`${name}: cannot reduce over zero elements (shape ${formatShape(x.shape)}), as it has no identity`);
     }
-    if (plan.reducedCount === 1 && accumulator === x.dtype) {
+    // Not for a variable: its in-place updates (an optimizer step, assign) would show through the view.
+    if (plan.reducedCount === 1 && accumulator === x.dtype && !x.trainable) {
       return { output: Tensor.view(x, plan.outShape), steps: () => [], backward: backward(plan) && ((dy) => [reshape(dy, x.shape)]) };
     }
     return {
@@ -179,7 +181,7 @@ export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
     count = plan.reducedCount; // the divisor, known once the axes are validated
     return x.dtype === 'float32' ? (dy) => [spreadBack(dy, plan, x.shape)] : null;
   });
-  // x / 1 is x, bit for bit: the mean of one float32 element is the (view) reduce returned.
+  // x / 1 is x, bit for bit: the mean of one float32 element is what reduce returned.
   if (count === 1 && x.dtype === 'float32') return total;
   try {
     return div(total, count);

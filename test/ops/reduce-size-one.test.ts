@@ -1,6 +1,7 @@
 // Reducing only axes of size 1 folds one element into each output, which is that element: sum,
 // mean, max and min return it unchanged (IEEE-754: x + nothing, x / 1, max of {x} are x, NaN, ±Inf
-// and -0 included) without launching a kernel, and their gradient is dy itself, checked against
+// and -0 included) without launching a kernel (a view of x, as reshape's, except for a variable,
+// whose in-place updates would show through), and their gradient is dy itself, checked against
 // finite differences of a float64 reference, eagerly and under wg.jit.
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/index';
@@ -44,6 +45,21 @@ describe('reductions over size-1 axes', () => {
     // int32 sums stay int32 (the element itself); an int32 mean is float32, converted with rounding to nearest.
     expect(out.ints.sum).toEqual({ dtype: 'int32', values: [1, -2, 3, 2147483647] });
     expect(out.ints.mean).toEqual({ dtype: 'float32', values: [1, -2, 3, Math.fround(2147483647)] });
+  });
+
+  it('a variable\'s size-1 reduction is a copy, not a view: assigning the variable later leaves it as it was', async () => {
+    const out = await gpu.run(async (wg) => {
+      const w = wg.variable(wg.tensor([[1], [2], [3]]));
+      const x = wg.tensor([[1], [2], [3]]);
+      const sums = [wg.sum(w, 1), wg.mean(w, 1), wg.max(w, 1), wg.sum(x, 1)];
+      const replacement = wg.tensor([[7], [8], [9]]);
+      w.assign(replacement);
+      x.assign(replacement);
+      replacement.dispose();
+      return Promise.all(sums.map(async (s) => Array.from(await s.data())));
+    });
+    // A plain tensor's (x's) is a view, as reshape's is, and shows the assignment.
+    expect(out).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3], [7, 8, 9]]);
   });
 
   it('the gradient through mean/sum/max/min over a size-1 axis is dy, as finite differences of float64 say, eagerly and under jit', async () => {
