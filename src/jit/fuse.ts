@@ -35,7 +35,7 @@ export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Valu
     if (step.kind === 'dispatch') {
       step.bindings.forEach((value, k) => (step.writes[k] ? written.push(value) : count(reads, value)));
       // A fused kernel does not bind what its rows never read (see unusedInputs); every row is fused, alone if need be.
-      if (step.row) for (const k of unusedInputs(step.row.row)) reads.set(step.row.inputs[k], (reads.get(step.row.inputs[k]) ?? 0) - 1);
+      if (step.row && !step.refresh) for (const k of unusedInputs(step.row.row)) reads.set(step.row.inputs[k], (reads.get(step.row.inputs[k]) ?? 0) - 1);
     } else if (step.kind === 'copy') {
       count(reads, step.source);
       written.push(step.target);
