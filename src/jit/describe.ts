@@ -5,7 +5,7 @@ import type { ProgramSummary } from './program';
 export function describeProgram(signature: string, summary: ProgramSummary): string {
   const lines = [
     `program for (${signature || 'no arguments'}):`,
-    `  ${summary.tracedDispatches} dispatches traced -> ${summary.dispatches} per call (${summary.fusedKernels.length} fused kernels, ${summary.folded.length} steps folded into constants), ${summary.copies} copies`,
+    `  ${summary.tracedDispatches} dispatches traced -> ${summary.dispatches} per call (${summary.fusedKernels.length} fused kernels, ${summary.folded.length} steps folded into constants, ${summary.deadDispatches} dead dispatches dropped), ${summary.copies} copies`,
     `  arena: ${summary.arenaBuffers} buffers, ${summary.arenaBytes} bytes (the trace allocated ${summary.tracedBytes}); argument slots: ${summary.inputBytes} bytes`,
     `  captured tensors: ${summary.capturedTensors}; per-call uniforms: ${summary.perCallUniforms} dispatches; per-call callbacks: ${summary.perCallCallbacks}`,
     ...summary.steps.map((step, k) => `  ${k + 1}. ${describeStep(step)}`),

@@ -13,7 +13,7 @@ import { pruneDeadSteps } from './prune';
 import { fuseElementwise } from './fuse';
 import { Program } from './program';
 import { rebuild, signatureOf, tensorsIn } from './signature';
-import { TraceRecorder, readInsideTraceMessage, type Value } from './trace';
+import { TraceRecorder, readInsideTraceMessage, type Step, type Value } from './trace';
 
 export interface JitOptions {
   /** The name errors and describe() use (default: fn's name). */
@@ -157,11 +157,18 @@ function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: read
   const outputValues = outputs.map((output) => ({ value: recorder.valueOf(output.buffer), shape: output.shape, dtype: output.dtype }));
   const pinned = new Set<Value>(recorder.values.filter((value) => value.origin === 'external' || value.heldAtEnd));
   for (const output of outputValues) pinned.add(output.value);
-  const tracedDispatches = recorder.steps.filter((step) => step.kind === 'dispatch').length;
+  const dispatches = (steps: readonly Step[]): number => steps.filter((step) => step.kind === 'dispatch').length;
+  let dead = 0;
+  const prune = (steps: readonly Step[]): Step[] => {
+    const live = pruneDeadSteps(steps, pinned);
+    dead += dispatches(steps) - dispatches(live);
+    return live;
+  };
   const constants = new Set<Value>();
-  const folded = foldConstants(pruneDeadSteps(recorder.steps, pinned), pinned, constants);
+  const folded = foldConstants(prune(recorder.steps), pinned, constants);
   // Fusion drops inputs a row never reads, so a fused kernel may now read constants only.
   const refolded = fuse ? foldConstants(fuseElementwise(folded.steps, pinned), pinned, constants) : { steps: folded.steps, once: [] };
   // Fused kernels no longer read what their ops ignored, which may leave its producer dead.
-  return new Program(pruneDeadSteps(refolded.steps, pinned), [...folded.once, ...refolded.once], tracedDispatches, inputs, outputValues);
+  const live = prune(refolded.steps);
+  return new Program(live, [...folded.once, ...refolded.once], { dispatches: dispatches(recorder.steps), dead }, inputs, outputValues);
 }

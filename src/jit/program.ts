@@ -46,6 +46,8 @@ function bindPerCall(binding: PerCallBinding, callBuffers: readonly GPUBuffer[])
 export interface ProgramSummary {
   /** Dispatches the trace recorded (one per kernel an op launched). */
   tracedDispatches: number;
+  /** Dispatches dropped because nothing read what they wrote (src/jit/prune.ts). */
+  deadDispatches: number;
   dispatches: number;
   copies: number;
   /** Each step in order: a kernel name (`fused(...)` for fused ones) or `copy`. */
@@ -104,7 +106,7 @@ export class Program {
    * `once`: steps folded into constants (src/jit/fold.ts), encoded here a single time into buffers
    * of the program's that `steps` then read on every call.
    */
-  constructor(steps: readonly Step[], once: readonly Step[], tracedDispatches: number, private readonly inputs: readonly ProgramInput[], private readonly outputs: readonly ProgramOutput[]) {
+  constructor(steps: readonly Step[], once: readonly Step[], traced: { dispatches: number; dead: number }, private readonly inputs: readonly ProgramInput[], private readonly outputs: readonly ProgramOutput[]) {
     const written = new Set<Value>();
     for (const step of steps) {
       if (step.kind === 'dispatch') step.bindings.forEach((value, k) => { if (step.writes[k]) written.add(value); });
@@ -243,7 +245,8 @@ export class Program {
     this.dispatchCount = dispatchCount;
     const fusedKernels = steps.flatMap((step) => (step.kind === 'dispatch' && step.fusedOps ? [step.label] : []));
     this.summary = {
-      tracedDispatches,
+      tracedDispatches: traced.dispatches,
+      deadDispatches: traced.dead,
       dispatches: this.dispatchCount,
       copies: this.recorded.length - this.dispatchCount,
       steps: summarySteps,

@@ -33,7 +33,7 @@ describe('jit constant folding', () => {
     // x + 0.25 rounds once in float32.
     expect(out.eager).toEqual(x.map((v) => Math.fround(v + 0.25)));
     expect(out.dispatches).toBe(1);
-    expect(out.text).toContain('3 dispatches traced -> 1 per call (0 fused kernels, 2 steps folded into constants)');
+    expect(out.text).toContain('3 dispatches traced -> 1 per call (0 fused kernels, 2 steps folded into constants, 0 dead dispatches dropped)');
     expect(out.text).toMatch(/folded \(ran once when compiled\):\n {4}fill {2}reads \[\] writes \[v\d+\]\n {4}div /);
   });
 
@@ -54,7 +54,9 @@ describe('jit constant folding', () => {
     expect(out.compiled).toEqual(out.eager);
     // neg.grad.x reads only dy (the seed, itself folded) once fused alone without x and out; neg
     // and the sum then feed nothing and are dropped: the matmul is all that runs.
-    expect(out.text).toContain('6 dispatches traced -> 1 per call');
+    // Traced: neg, reduce, fill, broadcast, neg.grad.x, matmul. neg and reduce are dropped (neg
+    // only after fusion: its result was bound, unread, by neg.grad.x).
+    expect(out.text).toContain('6 dispatches traced -> 1 per call (0 fused kernels, 3 steps folded into constants, 2 dead dispatches dropped)');
     expect(out.text).toMatch(/folded \(ran once when compiled\):(\n {4}.*)*\n {4}neg\.grad\.x /);
   });
 
