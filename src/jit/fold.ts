@@ -6,7 +6,7 @@
 // by reference and may be assigned between calls. (The backward pass's seed, ones divided by the
 // mean's count and broadcast, is the usual case.)
 import { isConstantBuffer } from '../runtime/capture';
-import type { Step, Value } from './trace';
+import { valuesRead, valuesWritten, type Step, type Value } from './trace';
 
 export interface FoldedSteps {
   /** The steps that still run on every call. */
@@ -24,10 +24,7 @@ export interface FoldedSteps {
 export function foldConstants(steps: readonly Step[], pinned: ReadonlySet<Value>, constants = new Set<Value>()): FoldedSteps {
   const writers = new Map<Value, number>();
   const written = (value: Value): void => { writers.set(value, (writers.get(value) ?? 0) + 1); };
-  for (const step of steps) {
-    if (step.kind === 'dispatch') step.bindings.forEach((value, k) => { if (step.writes[k]) written(value); });
-    else if (step.kind === 'copy' || step.kind === 'upload') written(step.target);
-  }
+  for (const step of steps) for (const value of valuesWritten(step)) written(value);
   const isConstant = (value: Value): boolean =>
     constants.has(value) || (value.origin === 'external' && isConstantBuffer(value.buffer) && !writers.has(value));
   // A folded step must be the one writer of a value internal to the program: its result is then
@@ -36,7 +33,8 @@ export function foldConstants(steps: readonly Step[], pinned: ReadonlySet<Value>
   const once: Step[] = [];
   const remaining: Step[] = [];
   for (const step of steps) {
-    const { reads, writes } = accessesOf(step);
+    const reads = valuesRead(step);
+    const writes = valuesWritten(step);
     // A dispatch with per-call uniforms (a random draw's stream) differs per call; a callback is CPU work per call.
     const fixed = step.kind !== 'callback' && !(step.kind === 'dispatch' && step.refresh);
     if (fixed && writes.length > 0 && reads.every(isConstant) && writes.every(foldable)) {
@@ -47,13 +45,4 @@ export function foldConstants(steps: readonly Step[], pinned: ReadonlySet<Value>
     }
   }
   return { steps: remaining, once };
-}
-
-function accessesOf(step: Step): { reads: Value[]; writes: Value[] } {
-  if (step.kind === 'dispatch') {
-    return { reads: step.bindings.filter((_, k) => !step.writes[k]), writes: step.bindings.filter((_, k) => step.writes[k]) };
-  }
-  if (step.kind === 'copy') return { reads: [step.source], writes: [step.target] };
-  if (step.kind === 'upload') return { reads: [], writes: [step.target] };
-  return { reads: [], writes: [] };
 }

@@ -12,7 +12,7 @@ import { bufferId, createBindGroup } from '../runtime/launch';
 import { lifetimeOf } from '../runtime/poison';
 import { packUniforms, type UniformLayout, type UniformValues } from '../runtime/uniforms';
 import { BYTES_PER_ELEMENT, Tensor, type DType } from '../tensor';
-import type { Step, Value } from './trace';
+import { valuesWritten, type Step, type Value } from './trace';
 
 /** One distinct argument buffer: the program copies it into a slot of its own on every call. */
 export interface ProgramInput { value: Value; byteLength: number }
@@ -107,11 +107,7 @@ export class Program {
    * of the program's that `steps` then read on every call.
    */
   constructor(steps: readonly Step[], once: readonly Step[], traced: { dispatches: number; dead: number }, private readonly inputs: readonly ProgramInput[], private readonly outputs: readonly ProgramOutput[]) {
-    const written = new Set<Value>();
-    for (const step of steps) {
-      if (step.kind === 'dispatch') step.bindings.forEach((value, k) => { if (step.writes[k]) written.add(value); });
-      else if (step.kind === 'copy' || step.kind === 'upload') written.add(step.target);
-    }
+    const written = new Set<Value>(steps.flatMap(valuesWritten));
     let callSlots = 0;
     const slotOf = new Map<Value, number>();
     const inputValues = new Map<Value, GPUBuffer>();
@@ -138,8 +134,7 @@ export class Program {
     const outputValues = new Set(outputs.map((output) => output.value));
     const constants = new Map<Value, GPUBuffer>();
     for (const step of once) {
-      const targets = step.kind === 'dispatch' ? step.bindings.filter((_, k) => step.writes[k]) : step.kind === 'callback' ? [] : [step.target];
-      for (const value of targets) if (!constants.has(value)) constants.set(value, this.own(createProgramBuffer(value.buffer.size, 'storage')));
+      for (const value of valuesWritten(step)) if (!constants.has(value)) constants.set(value, this.own(createProgramBuffer(value.buffer.size, 'storage')));
     }
     const inArena = (value: Value): boolean => value.origin === 'trace' && !value.heldAtEnd && !outputValues.has(value) && !constants.has(value);
     const arena = this.planArena(steps, inArena);

@@ -1,7 +1,7 @@
 // Dead steps: a step whose results nothing reads (a loss valueAndGrad computed but the function
 // dropped, a forward value only its gradient needed) need not run on replay. Values that outlive
 // the call (results, captured tensors, kept state) always count as read.
-import type { Step, Value } from './trace';
+import { valuesRead, valuesWritten, type Step, type Value } from './trace';
 
 /** `steps` without those whose every written value is internal and never read afterwards. */
 export function pruneDeadSteps(steps: readonly Step[], pinned: ReadonlySet<Value>): Step[] {
@@ -11,21 +11,11 @@ export function pruneDeadSteps(steps: readonly Step[], pinned: ReadonlySet<Value
     const step = steps[index];
     // A callback is CPU work per call; per-call uniforms may advance state (a random stream) as eager did.
     const live = step.kind === 'callback' || (step.kind === 'dispatch' && step.refresh !== undefined)
-      || writtenBy(step).some((value) => needed.has(value));
+      || valuesWritten(step).some((value) => needed.has(value));
     if (!live) continue;
     kept.push(step);
-    for (const value of readBy(step)) needed.add(value);
+    // A kernel may also read what it updates in place.
+    for (const value of [...valuesRead(step), ...valuesWritten(step)]) needed.add(value);
   }
   return kept.reverse();
-}
-
-function writtenBy(step: Step): Value[] {
-  if (step.kind === 'dispatch') return step.bindings.filter((_, k) => step.writes[k]);
-  return step.kind === 'callback' ? [] : [step.target];
-}
-
-/** What a step reads; a dispatch's read-write bindings too (a kernel may read what it updates). */
-function readBy(step: Step): Value[] {
-  if (step.kind === 'dispatch') return step.bindings;
-  return step.kind === 'copy' ? [step.source] : [];
 }

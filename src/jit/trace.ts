@@ -49,6 +49,18 @@ export interface UploadStep { kind: 'upload'; target: Value; bytes: Uint8Array<A
 export interface CallbackStep { kind: 'callback'; callback: () => void }
 export type Step = DispatchStep | CopyStep | UploadStep | CallbackStep;
 
+/** The values a step reads: a dispatch's read-only bindings, a copy's source. */
+export function valuesRead(step: Step): Value[] {
+  if (step.kind === 'dispatch') return step.bindings.filter((_, k) => !step.writes[k]);
+  return step.kind === 'copy' ? [step.source] : [];
+}
+
+/** The values a step writes: a dispatch's read-write bindings (which it may read too), a copy's or upload's target. */
+export function valuesWritten(step: Step): Value[] {
+  if (step.kind === 'dispatch') return step.bindings.filter((_, k) => step.writes[k]);
+  return step.kind === 'callback' ? [] : [step.target];
+}
+
 /** The message for data()/array() inside a traced function (also thrown when fn turns out async). */
 export function readInsideTraceMessage(name: string): string {
   return `${name}: data()/array() cannot run inside a jitted function: a compiled program replays GPU work only, ` +
