@@ -90,6 +90,31 @@ describe('jit reduction fusion', () => {
     expect(out.max.compiled).toEqual([NaN, Infinity, Infinity, 0, -1]);
   });
 
+  it('an op broadcasting a reduction\'s result back over its input (x − max(x)) stays out of the reduce kernel', async () => {
+    const rng = mulberry32(2604);
+    const x = f32(randomArray([3, 5], rng).data);
+    const out = await gpu.run(async (wg, a) => {
+      const x = wg.tensor(a.x, [3, 5]);
+      const fn = (x: Tensor) => wg.exp(wg.sub(x, wg.max(wg.mul(x, 2), 1, true)));
+      const eager = Array.from(await fn(x).data());
+      const step = wg.jit(fn);
+      step(x).dispose();
+      step(x).dispose();
+      return { eager, compiled: Array.from(await step(x).data()), text: step.describe() };
+    }, { x });
+    expect(out.compiled).toEqual(out.eager);
+    // mul's result is read by the reduce only (x itself by sub): mul fuses into the loads; sub
+    // and exp run over [3, 5], not at the reduction's [3, 1] results, so they stay apart.
+    expect(out.text).toContain('fused(mul+reduce)');
+    expect(out.text).toContain('fused(sub+exp)');
+    const reference = x.map((v, i) => {
+      const row = Math.floor(i / 5);
+      return Math.exp(v - Math.max(...x.slice(row * 5, row * 5 + 5).map((w) => 2 * w)));
+    });
+    // One exp (a few ulp) of an exactly rounded difference: 2^-20 relative.
+    expectClose(out.compiled, reference, { rtol: 2 ** -20, atol: 0 });
+  });
+
   it('int32 chains fuse into an int32 sum exactly; a chain result read elsewhere is not fused in', async () => {
     const rng = mulberry32(2603);
     const a = Array.from(randomIntArray([4, 6], rng, -1000, 1000).data);
