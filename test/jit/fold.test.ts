@@ -60,6 +60,25 @@ describe('jit constant folding', () => {
     expect(out.text).toMatch(/folded \(ran once when compiled\):(\n {4}.*)*\n {4}neg\.grad\.x /);
   });
 
+  it('a tensor made from an array inside the function is uploaded once: no copy per call', async () => {
+    const out = await gpu.run(async (wg) => {
+      const x = wg.tensor([[1, 2, 3], [4, 5, 6]]);
+      const fn = (x: Tensor) => wg.matmul(x, wg.tensor([[1], [0.5], [0.25]]));
+      const eager = Array.from(await fn(x).data());
+      const step = wg.jit(fn);
+      step(x).dispose();
+      step(x).dispose();
+      const calls = [];
+      for (let i = 0; i < 3; i++) calls.push(Array.from(await step(x).data()));
+      return { eager, calls, text: step.describe() };
+    });
+    // [1 + 1 + 0.75, 4 + 2.5 + 1.5], exact.
+    expect(out.eager).toEqual([2.75, 8]);
+    for (const call of out.calls) expect(call).toEqual(out.eager);
+    expect(out.text).toContain('1 steps folded into constants, 0 dead dispatches dropped), 0 copies');
+    expect(out.text).toMatch(/folded \(ran once when compiled\):\n {4}upload /);
+  });
+
   it('a captured tensor assigned between calls is read anew: work on it is not folded', async () => {
     const out = await gpu.run(async (wg) => {
       const x = wg.tensor([1, 2, 3]);
