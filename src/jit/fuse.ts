@@ -1,7 +1,8 @@
 // Elementwise fusion: a chain (a tree) of elementwise dispatches whose intermediates nothing else
-// reads becomes one generated kernel. Each op's row body becomes a WGSL function and the kernel's
-// body composes them, so every op computes exactly what it computes eagerly, in float32, with the
-// intermediates kept in registers instead of memory: results are bit-identical to eager.
+// reads becomes one generated kernel, alone or around a reduce pass (src/jit/fuseReduce.ts). Each
+// op's row body becomes a WGSL function and the kernel's body composes them, so every op computes
+// exactly what it computes eagerly, in float32, with the intermediates kept in registers instead
+// of memory: results are bit-identical to eager.
 import { broadcastingUniforms, elementwiseSource, elementwiseVectorSource, type KernelInput } from '../ops/elementwise';
 import { broadcastUniforms } from '../ops/broadcast';
 import { defineKernel, type Kernel } from '../runtime/kernel';
