@@ -3,6 +3,8 @@
 // (reduced index r is row-major over reducedShape), so nothing is transposed. chunks > 1 writes
 // partial results that the next pass reduces. A sum adds its chunk in blocks (see addBlocked), so
 // float32 rounding grows with the depth of a shallow tree rather than with the chunk's length.
+// Terms come from loadTerm and results go through storeResult: shaders/reduceIO.wgsl reads x and
+// writes out as they are; wg.jit's fused variants compute elementwise ops there (src/jit/fuseReduce.ts).
 alias Element = f32;
 alias Accumulator = f32;
 
@@ -19,9 +21,7 @@ struct Params {
   reducedStrides: array<vec4<u32>, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<Element>;
-@group(0) @binding(1) var<storage, read_write> out: array<Accumulator>;
-@group(0) @binding(2) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: Params;
 
 // SUM, MAX and MIN are declared from src/ops/reduce.ts's list.
 override OP: u32;
@@ -94,7 +94,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   // max and min start from the chunk's first element (folding it twice is harmless); sum from 0.
   var accumulated = Accumulator(0);
-  if (OP != SUM) { accumulated = Accumulator(x[base + reducedOffset(start)]); }
+  if (OP != SUM) { accumulated = loadTerm(base + reducedOffset(start)); }
   // OR of the bits of every NaN seen: still a NaN, and a runtime value (a constant NaN is a WGSL error).
   var nanBits = 0u;
   let innermost = params.reducedRank - 1u;
@@ -106,7 +106,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let rowEnd = min(end, r - r % innerDim + innerDim);
     var offset = base + reducedOffset(r);
     for (; r < rowEnd; r++) {
-      let v = Accumulator(x[offset]);
+      let v = loadTerm(offset);
       if (OP == SUM) {
         addBlocked(v);
       } else {
@@ -119,5 +119,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (OP == SUM) { accumulated = blockedSum(); }
   // NumPy's max/min propagate NaN; WGSL's max/min may drop it.
   if (nanBits != 0u) { accumulated = bitcast<Accumulator>(nanBits); }
-  out[i] = accumulated;
+  storeResult(i, accumulated);
 }

@@ -1,6 +1,7 @@
 // The Tensor: a shape and dtype over a GPU buffer. Data reaches the CPU only through data()/array().
 import { DisposedTensorError, ShapeError, ValueError, formatShape } from './errors';
 import { acquireBuffer, assertAllocatable, releaseBuffer } from './runtime/bufferPool';
+import { markConstantBuffer } from './runtime/capture';
 import { encodeCopy, readBuffer } from './runtime/commands';
 import { assertDeviceAlive, deviceGeneration } from './runtime/device';
 import { poisonOf } from './runtime/poison';
@@ -74,7 +75,9 @@ export class Tensor {
 
   /** Uninitialized memory for an op-internal constant (see `isConstant`); the caller fills it once. */
   static emptyConstant(shape: Shape, dtype: DType = 'float32'): Tensor {
-    return new Tensor(shape, dtype, allocate(shape, dtype), true);
+    const storage = allocate(shape, dtype);
+    markConstantBuffer(storage.buffer);
+    return new Tensor(shape, dtype, storage, true);
   }
 
   /** A tensor of another shape over the same buffer (no copy); the caller checks the sizes match. */

@@ -205,9 +205,17 @@ function addTo(map: Map<number, Set<string>>, key: number, value: string): void 
  */
 function ownedCopies(gradients: Tensor[], seed: Tensor | undefined): Tensor[] {
   const seen = new Set<GPUBuffer>(seed ? [seed.buffer] : []);
-  return gradients.map((gradient) => {
+  const handedOut = new Set<Tensor>();
+  return gradients.map((gradient, k) => {
     const shared = seen.has(gradient.buffer);
     seen.add(gradient.buffer);
-    return shared ? cast(gradient, gradient.dtype) : gradient;
+    if (!shared) {
+      handedOut.add(gradient);
+      return gradient;
+    }
+    const copy = cast(gradient, gradient.dtype);
+    // A view a backward rule made (reshape's dy) belongs to the walk: once copied for its last use, it is freed.
+    if (gradient !== seed && !handedOut.has(gradient) && gradients.lastIndexOf(gradient) === k) gradient.dispose();
+    return copy;
   });
 }

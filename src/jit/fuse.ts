@@ -1,15 +1,18 @@
 // Elementwise fusion: a chain (a tree) of elementwise dispatches whose intermediates nothing else
-// reads becomes one generated kernel. Each op's row body becomes a WGSL function and the kernel's
-// body composes them, so every op computes exactly what it computes eagerly, in float32, with the
-// intermediates kept in registers instead of memory: results are bit-identical to eager.
-import { broadcastingUniforms, elementwiseSource, elementwiseVectorSource, parameterOf, type KernelInput } from '../ops/elementwise';
+// reads becomes one generated kernel, alone or around a reduce pass (src/jit/fuseReduce.ts). Each
+// op's row body becomes a WGSL function and the kernel's body composes them, so every op computes
+// exactly what it computes eagerly, in float32, with the intermediates kept in registers instead
+// of memory: results are bit-identical to eager.
+import { broadcastingUniforms, elementwiseSource, elementwiseVectorSource, type KernelInput } from '../ops/elementwise';
 import { broadcastUniforms } from '../ops/broadcast';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import { gridFor } from '../runtime/launch';
 import { packUniforms, type UniformValues } from '../runtime/uniforms';
-import type { ElementwiseRow } from '../runtime/capture';
 import { shapesEqual, sizeOf } from '../shape';
-import type { DispatchStep, Step, Value } from './trace';
+import { fusedReductionStep } from './fuseReduce';
+import { memberCalls, memberFunctions, mergePreludes, type Group, type Member, type MemberArg } from './fusedGroup';
+import type { ElementwiseRow } from '../runtime/capture';
+import type { DispatchStep, ReductionBinding, RowBinding, Step, Value } from './trace';
 
 /**
  * At most this many distinct inputs per fused kernel, plus its output: WebGPU's default
@@ -17,145 +20,80 @@ import type { DispatchStep, Step, Value } from './trace';
  */
 export const MAX_FUSED_INPUTS = 7;
 
-/** One op of a fused group; each argument is an input of the group or an earlier member's result. */
-interface Member { step: DispatchStep; args: ({ input: number } | { member: number })[] }
-
-interface Group {
-  members: Member[];
-  /** The group's inputs: a value read at a shape, as one member reads it (its element type, and as a bool or not). */
-  inputs: { value: Value; shape: readonly number[]; read: Omit<KernelInput, 'name'> }[];
-  /** Index of the group's earliest step: its inputs must stay unwritten from there to the root. */
-  first: number;
-}
-
 /**
- * The preludes of several rows as one: their top-level declarations (functions, constants), each
- * once. Rows share helpers (every unary op's prelude starts with shaders/stableMath.wgsl), so the
- * same declaration repeats; two different declarations of one name cannot share a kernel (null).
+ * The steps with every fusable group replaced by one dispatch of its fused kernel. `pinned` values
+ * (returned, captured, kept) are never fused away: something outside the group needs them. Besides
+ * chains of elementwise ops, a reduce pass absorbs the elementwise chain computing its input (into
+ * its loads, on its first pass) and the elementwise ops reading its result (into its stores, on its
+ * last pass), whose other inputs it reads at the same flat index (or a scalar).
  */
-export function mergePreludes(preludes: readonly string[]): string | null {
-  const byName = new Map<string, string>();
-  const merged: string[] = [];
-  for (const prelude of new Set(preludes)) {
-    for (const declaration of topLevelDeclarations(prelude)) {
-      const name = /\b(?:fn|const|alias|override|struct|var)\s+(\w+)/.exec(declaration)?.[1] ?? declaration;
-      const known = byName.get(name);
-      if (known === undefined) {
-        byName.set(name, declaration);
-        merged.push(declaration);
-      } else if (known !== declaration) {
-        return null;
-      }
-    }
-  }
-  return merged.join('\n');
-}
-
-/** A WGSL source split into its top-level declarations, comments dropped. */
-function topLevelDeclarations(source: string): string[] {
-  const code = source.replace(/\/\/[^\n]*/g, '');
-  const declarations: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < code.length; i++) {
-    const char = code[i];
-    if (char === '{') depth++;
-    else if (char === '}') depth--;
-    if (depth === 0 && (char === '}' || char === ';')) {
-      const text = code.slice(start, i + 1).trim();
-      // A struct's closing brace may be followed by a stray semicolon.
-      if (text && text !== ';') declarations.push(text);
-      start = i + 1;
-    }
-  }
-  return declarations;
-}
-
-/** Where each value is read (a step index per binding that reads it) and written, in step order. */
-export function valueUses(steps: readonly Step[]): {
-  readers: Map<Value, number[]>;
-  writers: Map<Value, number[]>;
-  /** Whether a step strictly between `from` and `to` writes `value`. */
-  writtenBetween: (value: Value, from: number, to: number) => boolean;
-} {
-  const readers = new Map<Value, number[]>();
+export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Value>): Step[] {
+  const reads = new Map<Value, number>();
   const writers = new Map<Value, number[]>();
-  const note = (map: Map<Value, number[]>, value: Value, index: number): void => { map.set(value, [...(map.get(value) ?? []), index]); };
+  const count = (map: Map<Value, number>, value: Value): void => { map.set(value, (map.get(value) ?? 0) + 1); };
   steps.forEach((step, index) => {
+    const written: Value[] = [];
     if (step.kind === 'dispatch') {
-      step.bindings.forEach((value, k) => note(step.writes[k] ? writers : readers, value, index));
+      step.bindings.forEach((value, k) => (step.writes[k] ? written.push(value) : count(reads, value)));
+      // A fused kernel does not bind what its rows never read (see unusedInputs); every row is fused, alone if need be.
+      if (step.row && !step.refresh) for (const k of unusedInputs(step.row.row)) reads.set(step.row.inputs[k], (reads.get(step.row.inputs[k]) ?? 0) - 1);
     } else if (step.kind === 'copy') {
-      note(readers, step.source, index);
-      note(writers, step.target, index);
+      count(reads, step.source);
+      written.push(step.target);
     } else if (step.kind === 'upload') {
-      note(writers, step.target, index);
+      written.push(step.target);
     }
+    for (const value of written) writers.set(value, [...(writers.get(value) ?? []), index]);
   });
   const writtenBetween = (value: Value, from: number, to: number): boolean =>
     (writers.get(value) ?? []).some((index) => index > from && index < to);
-  return { readers, writers, writtenBetween };
-}
-
-/** A row as a WGSL function `name(inputs…) -> output` (its body's `return` gives the result). */
-export function rowFunction(name: string, row: ElementwiseRow): string {
-  return `fn ${name}(${row.inputs.map(parameterOf).join(', ')}) -> ${row.output} {\n${row.body}\n}\n`;
-}
-
-/**
- * The steps with every fusable group replaced by one dispatch of its fused kernel. `pinned` values
- * (returned, captured, kept) are never fused away: something outside the group needs them.
- */
-export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Value>): Step[] {
-  const { readers, writers, writtenBetween } = valueUses(steps);
-  const reads = new Map([...readers].map(([value, indices]) => [value, indices.length]));
+  /** Whether a group's result may be computed in registers by whatever reads it: read once, written once, needed nowhere else. */
+  const isPrivate = (value: Value): boolean => !pinned.has(value) && reads.get(value) === 1 && (writers.get(value) ?? []).length === 1;
 
   const groups = new Map<number, Group>();
   const producers = new Map<Value, number>();
   steps.forEach((step, index) => {
-    if (step.kind !== 'dispatch' || !step.row || step.refresh) return;
+    if (step.kind !== 'dispatch' || step.refresh) return;
+    if (step.reduction) {
+      const group = reductionGroup(step, step.reduction, index);
+      groups.set(index, group);
+      producers.set(step.reduction.out, index);
+      return;
+    }
+    if (!step.row) return;
     const { row } = step.row;
     const group: Group = { members: [], inputs: [], first: index };
-    const inputIndex = (value: Value, shape: readonly number[], read: Omit<KernelInput, 'name'>): number => {
-      let k = group.inputs.findIndex((input) => input.value === value && shapesEqual(input.shape, shape)
-        && input.read.element === read.element && Boolean(input.read.truth) === Boolean(read.truth));
-      if (k < 0) k = group.inputs.push({ value, shape, read }) - 1;
-      return k;
-    };
-    const args: Member['args'] = step.row.inputs.map((value, k) => {
+    const unused = unusedInputs(row);
+    const args: MemberArg[] = step.row.inputs.map((value, k) => {
+      if (unused.includes(k)) return { literal: row.inputs[k].truth ? 'false' : `${row.inputs[k].element}(0)` };
       const producer = producers.get(value);
       const source = producer === undefined ? undefined : groups.get(producer);
       if (producer !== undefined && source && canAbsorb(source, value, k)) {
         groups.delete(producer);
-        const offset = group.members.length;
-        for (const member of source.members) {
-          group.members.push({
-            step: member.step,
-            args: member.args.map((arg) => {
-              if ('member' in arg) return { member: arg.member + offset };
-              const input = source.inputs[arg.input];
-              return { input: inputIndex(input.value, input.shape, input.read) };
-            }),
-          });
-        }
+        const result = absorb(group, source, 'result');
         group.first = Math.min(group.first, source.first);
-        return { member: group.members.length - 1 };
+        return result;
       }
       const { element, truth } = row.inputs[k];
-      return { input: inputIndex(value, row.inputShapes[k], truth ? { element, truth } : { element }) };
+      return { input: inputIndex(group, value, row.inputShapes[k], truth ? { element, truth } : { element }) };
     });
-    group.members.push({ step, args });
+    group.members.push({ step, args, stage: 'result' });
     groups.set(index, group);
     producers.set(step.row.out, index);
 
     function canAbsorb(source: Group, value: Value, argument: number): boolean {
-      const root = source.members[source.members.length - 1].step;
-      const rootRow = root.row as NonNullable<DispatchStep['row']>;
+      const output = outputOf(source);
       const known = new Set([...group.inputs, ...source.inputs].map((input) => `${input.value.id}:${input.shape.join(',')}`));
-      const preludes = [...group.members, ...source.members].map((member) => member.step.row?.row.prelude ?? '').concat(row.prelude);
-      return !pinned.has(value) && reads.get(value) === 1 && (writers.get(value) ?? []).length === 1
-        && shapesEqual(rootRow.row.outShape, row.outShape)
+      const preludes = [...group.members, ...source.members].map((member) => member.step.row?.row.prelude ?? '').concat(row.prelude, source.reduction?.pass.source ?? '');
+      // One reduction per group, whose other ops all read at its output's flat index: the row's
+      // other inputs are its shape or scalars, and nothing else is fused into the row.
+      const aroundReduction = source.reduction
+        ? group.members.length === 0 && source.reduction.pass.last && sizeOf(row.outShape) === sizeOf(source.reduction.pass.outShape)
+          && row.inputShapes.every((shape, k) => k === argument || shapesEqual(shape, row.outShape) || sizeOf(shape) === 1)
+        : !group.reduction && shapesEqual(output.shape, row.outShape);
+      return isPrivate(value) && aroundReduction
         // The producer's result is passed on as it is: the argument must read it as that type, not as a bool.
-        && !row.inputs[argument].truth && row.inputs[argument].element === rootRow.row.output
+        && !row.inputs[argument].truth && row.inputs[argument].element === output.element
         // The arguments not yet seen may each add an input.
         && known.size + row.inputs.length - argument - 1 <= MAX_FUSED_INPUTS
         && mergePreludes(preludes) !== null
@@ -163,11 +101,83 @@ export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Valu
     }
   });
 
+  /** A reduce pass as a group: on its first pass it takes in the elementwise chain computing its input, if that chain fits. */
+  function reductionGroup(step: DispatchStep, binding: ReductionBinding, index: number): Group {
+    const { pass, input } = binding;
+    const group: Group = { members: [], inputs: [], first: index };
+    const producer = producers.get(input);
+    const source = producer === undefined ? undefined : groups.get(producer);
+    const fits = (chain: Group): boolean => {
+      const output = outputOf(chain);
+      return !chain.reduction && isPrivate(input) && output.element === pass.element && sizeOf(output.shape) === sizeOf(pass.inputShape)
+        // Terms are read at one flat index: every input of the chain is its shape or a scalar.
+        && chain.inputs.every((chainInput) => shapesEqual(chainInput.shape, output.shape) || sizeOf(chainInput.shape) === 1)
+        && mergePreludes([pass.source, ...chain.members.map((member) => member.step.row?.row.prelude ?? '')]) !== null
+        && !chain.inputs.some((chainInput) => writtenBetween(chainInput.value, chain.first, index));
+    };
+    let term: MemberArg;
+    if (pass.first && producer !== undefined && source && fits(source)) {
+      groups.delete(producer);
+      term = absorb(group, source, 'term');
+      group.first = source.first;
+    } else {
+      term = { input: inputIndex(group, input, pass.inputShape, { element: pass.element }) };
+    }
+    group.reduction = { step, pass, term };
+    return group;
+  }
+
   const fused = new Map<number, DispatchStep>();
-  for (const [index, group] of groups) if (group.members.length > 1) fused.set(index, fusedStep(group));
   const absorbed = new Set<Step>();
-  for (const group of groups.values()) if (group.members.length > 1) for (const member of group.members) absorbed.add(member.step);
+  for (const [index, group] of groups) {
+    const pruned = group.members.some((member) => member.args.some((arg) => 'literal' in arg));
+    if (group.members.length < (group.reduction || pruned ? 1 : 2)) continue;
+    fused.set(index, group.reduction ? fusedReductionStep(group) : fusedStep(group));
+    for (const member of group.members) absorbed.add(member.step);
+    if (group.reduction) absorbed.add(group.reduction.step);
+  }
   return steps.flatMap((step, index) => fused.has(index) ? [fused.get(index) as DispatchStep] : absorbed.has(step) ? [] : [step]);
+}
+
+/**
+ * The inputs a row's body never names: a gradient row is given its op's inputs, output and dy
+ * whether it uses them or not (binaryCrossentropy's ignores its output). A fused kernel passes
+ * such an argument a zero instead of binding it, so the value it would have read may be fused away.
+ */
+function unusedInputs(row: ElementwiseRow): number[] {
+  return row.inputs.flatMap((input, k) => (new RegExp(`\\b${input.name}\\b`).test(row.body) ? [] : [k]));
+}
+
+/** The index of a group input (added when new): a value read at a shape and type. */
+function inputIndex(group: Group, value: Value, shape: readonly number[], read: Omit<KernelInput, 'name'>): number {
+  let k = group.inputs.findIndex((input) => input.value === value && shapesEqual(input.shape, shape)
+    && input.read.element === read.element && Boolean(input.read.truth) === Boolean(read.truth));
+  if (k < 0) k = group.inputs.push({ value, shape, read }) - 1;
+  return k;
+}
+
+/** Appends `source`'s members to `group` (renumbering their arguments); returns the argument that reads source's result. */
+function absorb(group: Group, source: Group, stage: Member['stage']): MemberArg {
+  const offset = group.members.length;
+  const renumber = (arg: MemberArg): MemberArg => {
+    if (!('input' in arg)) return 'member' in arg ? { member: arg.member + offset } : arg;
+    const input = source.inputs[arg.input];
+    return { input: inputIndex(group, input.value, input.shape, input.read) };
+  };
+  for (const member of source.members) {
+    group.members.push({ step: member.step, stage: source.reduction ? member.stage : stage, args: member.args.map(renumber) });
+  }
+  if (source.reduction) group.reduction = { ...source.reduction, term: renumber(source.reduction.term) };
+  const results = source.members.filter((member) => !source.reduction || member.stage === 'result');
+  return results.length === 0 ? { reduced: true } : { member: group.members.length - 1 };
+}
+
+/** What a group writes: its last op's result, or its reduction's when no op follows it. */
+function outputOf(group: Group): { shape: readonly number[]; element: 'f32' | 'i32' } {
+  const last = group.members[group.members.length - 1];
+  if (group.reduction && (!last || last.stage === 'term')) return { shape: group.reduction.pass.outShape, element: group.reduction.pass.accumulator };
+  const { row } = last.step.row as RowBinding;
+  return { shape: row.outShape, element: row.output };
 }
 
 const fusedKernels = new Map<string, Kernel>();
@@ -175,15 +185,17 @@ const fusedKernels = new Map<string, Kernel>();
 /** The group's generated kernel and its one dispatch over the output shape. */
 function fusedStep(group: Group): DispatchStep {
   const root = group.members[group.members.length - 1].step;
-  const { row: rootRow, out } = root.row as NonNullable<DispatchStep['row']>;
-  const name = `fused(${group.members.map((member) => member.step.row?.row.name).join('+')})`;
-  const rows = group.members.map((member) => (member.step.row as NonNullable<DispatchStep['row']>).row);
+  const { row: rootRow, out } = root.row as RowBinding;
+  const names = group.members.map((member) => (member.step.row as RowBinding).row.name);
+  // One op alone (regenerated without the inputs it never reads) keeps its own name.
+  const name = names.length === 1 ? names[0] : `fused(${names.join('+')})`;
+  const rows = group.members.map((member) => (member.step.row as RowBinding).row);
   const preludes = mergePreludes(rows.map((row) => row.prelude)) as string;
-  const functions = rows.map((row, m) => rowFunction(`op${m}`, row)).join('');
+  const functions = memberFunctions(group.members);
   const inputs: KernelInput[] = group.inputs.map((input, k) => ({ name: `in${k}`, ...input.read }));
   const inputNames = inputs.map((input) => input.name);
   const body = [
-    ...group.members.map((member, m) => `  let t${m} = op${m}(${member.args.map((arg) => ('member' in arg ? `t${arg.member}` : inputNames[arg.input])).join(', ')});`),
+    memberCalls(group.members, () => true, (arg) => ('member' in arg ? `t${arg.member}` : 'input' in arg ? inputNames[arg.input] : 'literal' in arg ? arg.literal : '')),
     `  return t${group.members.length - 1};`,
   ].join('\n');
   const outShape = rootRow.outShape;
@@ -225,6 +237,6 @@ function fusedStep(group: Group): DispatchStep {
     writes: signature.storage.map((binding) => !binding.readOnly),
     uniformBytes,
     workgroups: gridFor(Math.ceil(threads / perGroup)),
-    fusedOps: rows.map((row) => row.name),
+    ...(names.length > 1 ? { fusedOps: names } : {}),
   };
 }

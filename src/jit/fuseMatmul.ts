@@ -8,7 +8,8 @@ import { argumentOf, type KernelInput } from '../ops/elementwise';
 import type { MatmulEpilogueSite } from '../runtime/capture';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import { broadcastStrides, shapesEqual, stridesOf } from '../shape';
-import { MAX_FUSED_INPUTS, mergePreludes, rowFunction, valueUses } from './fuse';
+import { MAX_FUSED_INPUTS } from './fuse';
+import { mergePreludes, rowFunction, valueUses } from './fusedGroup';
 import type { DispatchStep, RowBinding, Step, Value } from './trace';
 
 /** A row's input that is not the chain's running result: a value read at a shape (broadcast to the output's). */

@@ -8,11 +8,13 @@ import { runScoped } from '../memory';
 import { activeCapture, setCapture } from '../runtime/capture';
 import { BYTES_PER_ELEMENT, Tensor } from '../tensor';
 import { describeProgram, programMermaid } from './describe';
+import { foldConstants } from './fold';
+import { pruneDeadSteps } from './prune';
 import { fuseElementwise } from './fuse';
 import { fuseMatmulEpilogues } from './fuseMatmul';
 import { Program } from './program';
 import { rebuild, signatureOf, tensorsIn } from './signature';
-import { TraceRecorder, readInsideTraceMessage, type Value } from './trace';
+import { TraceRecorder, readInsideTraceMessage, type Step, type Value } from './trace';
 
 export interface JitOptions {
   /** The name errors and describe() use (default: fn's name). */
@@ -150,13 +152,28 @@ function runCaptured<R>(name: string, recorder: TraceRecorder, fn: () => R): R {
   }
 }
 
-/** The trace turned into a program: elementwise chains fused (into a matmul's epilogue where one feeds them), buffers planned, bind groups built. */
+/**
+ * The trace turned into a program: dead steps dropped, constant work folded, elementwise chains
+ * fused (into a matmul's epilogue or a reduction's loads and stores where they meet one), buffers
+ * planned, bind groups built.
+ */
 function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: readonly Tensor[], fuse: boolean): Program {
   const inputs = args.map((arg) => ({ value: recorder.valueOf(arg.buffer), byteLength: arg.size * BYTES_PER_ELEMENT }));
   const outputValues = outputs.map((output) => ({ value: recorder.valueOf(output.buffer), shape: output.shape, dtype: output.dtype }));
   const pinned = new Set<Value>(recorder.values.filter((value) => value.origin === 'external' || value.heldAtEnd));
   for (const output of outputValues) pinned.add(output.value);
-  const tracedDispatches = recorder.steps.filter((step) => step.kind === 'dispatch').length;
-  const steps = fuse ? fuseElementwise(fuseMatmulEpilogues(recorder.steps, pinned), pinned) : recorder.steps;
-  return new Program(steps, tracedDispatches, inputs, outputValues);
+  const dispatches = (steps: readonly Step[]): number => steps.filter((step) => step.kind === 'dispatch').length;
+  let dead = 0;
+  const prune = (steps: readonly Step[]): Step[] => {
+    const live = pruneDeadSteps(steps, pinned);
+    dead += dispatches(steps) - dispatches(live);
+    return live;
+  };
+  const constants = new Set<Value>();
+  const folded = foldConstants(prune(recorder.steps), pinned, constants);
+  // Fusion drops inputs a row never reads, so a fused kernel may now read constants only.
+  const refolded = fuse ? foldConstants(fuseElementwise(fuseMatmulEpilogues(folded.steps, pinned), pinned), pinned, constants) : { steps: folded.steps, once: [] };
+  // Fused kernels no longer read what their ops ignored, which may leave its producer dead.
+  const live = prune(refolded.steps);
+  return new Program(live, [...folded.once, ...refolded.once], { dispatches: dispatches(recorder.steps), dead }, inputs, outputValues);
 }

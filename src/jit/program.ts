@@ -12,7 +12,7 @@ import { bufferId, createBindGroup } from '../runtime/launch';
 import { lifetimeOf } from '../runtime/poison';
 import { packUniforms, type UniformLayout, type UniformValues } from '../runtime/uniforms';
 import { BYTES_PER_ELEMENT, Tensor, type DType } from '../tensor';
-import type { Step, Value } from './trace';
+import { valuesWritten, type Step, type Value } from './trace';
 
 /** One distinct argument buffer: the program copies it into a slot of its own on every call. */
 export interface ProgramInput { value: Value; byteLength: number }
@@ -46,11 +46,15 @@ function bindPerCall(binding: PerCallBinding, callBuffers: readonly GPUBuffer[])
 export interface ProgramSummary {
   /** Dispatches the trace recorded (one per kernel an op launched). */
   tracedDispatches: number;
+  /** Dispatches dropped because nothing read what they wrote (src/jit/prune.ts). */
+  deadDispatches: number;
   dispatches: number;
   copies: number;
   /** Each step in order: a kernel name (`fused(...)` for fused ones) or `copy`. */
   steps: { label: string; reads: number[]; writes: number[] }[];
   fusedKernels: string[];
+  /** The steps folded into constants (src/jit/fold.ts): run once when the program was built, never per call. */
+  folded: { label: string; reads: number[]; writes: number[] }[];
   arenaBuffers: number;
   arenaBytes: number;
   /** Bytes of intermediates and outputs the trace allocated, before the arena reused them by liveness. */
@@ -98,12 +102,12 @@ export class Program {
   private readonly callSlots: number;
   private dynamicBytes = 0;
 
-  constructor(steps: readonly Step[], tracedDispatches: number, private readonly inputs: readonly ProgramInput[], private readonly outputs: readonly ProgramOutput[]) {
-    const written = new Set<Value>();
-    for (const step of steps) {
-      if (step.kind === 'dispatch') step.bindings.forEach((value, k) => { if (step.writes[k]) written.add(value); });
-      else if (step.kind === 'copy' || step.kind === 'upload') written.add(step.target);
-    }
+  /**
+   * `once`: steps folded into constants (src/jit/fold.ts), encoded here a single time into buffers
+   * of the program's that `steps` then read on every call.
+   */
+  constructor(steps: readonly Step[], once: readonly Step[], traced: { dispatches: number; dead: number }, private readonly inputs: readonly ProgramInput[], private readonly outputs: readonly ProgramOutput[]) {
+    const written = new Set<Value>(steps.flatMap(valuesWritten));
     let callSlots = 0;
     const slotOf = new Map<Value, number>();
     const inputValues = new Map<Value, GPUBuffer>();
@@ -128,14 +132,18 @@ export class Program {
     });
     this.callSlots = callSlots;
     const outputValues = new Set(outputs.map((output) => output.value));
-    const inArena = (value: Value): boolean => value.origin === 'trace' && !value.heldAtEnd && !outputValues.has(value);
+    const constants = new Map<Value, GPUBuffer>();
+    for (const step of once) {
+      for (const value of valuesWritten(step)) if (!constants.has(value)) constants.set(value, this.own(createProgramBuffer(value.buffer.size, 'storage')));
+    }
+    const inArena = (value: Value): boolean => value.origin === 'trace' && !value.heldAtEnd && !outputValues.has(value) && !constants.has(value);
     const arena = this.planArena(steps, inArena);
     const capturedValues = new Set<Value>();
     /** The buffer bound for `value`, or its call slot. */
     const resolve = (value: Value): GPUBuffer | number => {
       const slot = slotOf.get(value);
       if (slot !== undefined) return slot;
-      const buffer = inputValues.get(value) ?? arena.slots.get(value);
+      const buffer = inputValues.get(value) ?? arena.slots.get(value) ?? constants.get(value);
       if (buffer) return buffer;
       capturedValues.add(value);
       return value.buffer;
@@ -145,12 +153,13 @@ export class Program {
       const source = resolve(output.value);
       this.resultSources.push(first === k ? { slot: source as number } : first !== undefined ? { copyOf: first } : typeof source === 'number' ? { copyOf: -1 - source } : { buffer: source });
     });
-    const reads = new Set<GPUBuffer>();
-    const writes = new Set<GPUBuffer>();
+    let reads = new Set<GPUBuffer>();
+    let writes = new Set<GPUBuffer>();
     const alignment = uniformOffsetAlignment();
-    const staticBuffer = this.bakeUniforms(steps, alignment);
+    const staticBuffer = this.bakeUniforms([...once, ...steps], alignment);
     let dispatchCount = 0;
-    const summarySteps: ProgramSummary['steps'] = [];
+    let recorded = this.recorded;
+    let summarySteps: ProgramSummary['steps'] = [];
     /** Static buffers as they are, call slots as placeholders (the value's trace buffer) noted in `slots`. */
     const bind = (values: readonly Value[], isWrite: (k: number) => boolean): { buffers: GPUBuffer[]; slots: PerCallBinding['slots'] } => {
       const slots: PerCallBinding['slots'] = [];
@@ -165,7 +174,7 @@ export class Program {
       });
       return { buffers, slots };
     };
-    for (const step of steps) {
+    const recordStep = (step: Step): void => {
       if (step.kind === 'callback') {
         this.perCall.push({ callback: step.callback });
       } else if (step.kind === 'dispatch') {
@@ -186,7 +195,7 @@ export class Program {
           this.dynamicBytes += Math.ceil(layout.byteSize / alignment) * alignment;
         }
         this.kernels.add(step.kernel);
-        this.recorded.push(dispatch);
+        recorded.push(dispatch);
         dispatchCount++;
         summarySteps.push({ label: step.label, reads: step.bindings.filter((_, k) => !step.writes[k]).map((v) => v.id), writes: step.bindings.filter((_, k) => step.writes[k]).map((v) => v.id) });
       } else {
@@ -199,21 +208,45 @@ export class Program {
           : { source, sourceOffset: 0, target, targetOffset: 0, byteLength: source.size };
         const copySlots = constant ? slots.map((slot) => ({ binding: 1, slot: slot.slot })) : slots;
         if (copySlots.length > 0) this.perCallBindings.push({ step: copy, slots: copySlots, buffers: [source, target], kernel: null, uniformBuffer: null, bindGroups: new Map() });
-        this.recorded.push(copy);
+        recorded.push(copy);
         summarySteps.push({ label: step.kind, reads: step.kind === 'copy' ? [step.source.id] : [], writes: [step.target.id] });
       }
+    };
+    // The folded steps first, encoded once now; their dispatches are not the program's per call.
+    const initial: (RecordedDispatch | RecordedCopy)[] = [];
+    recorded = initial;
+    once.forEach(recordStep);
+    const folded = summarySteps;
+    const initialDispatches = dispatchCount;
+    if (initial.length > 0) {
+      // A new (fused) pipeline's first dispatch goes in a submit of its own, as in replay.
+      const fresh = once.flatMap((step) => (step.kind === 'dispatch' && !step.kernel.submitted ? [step.kernel] : []));
+      if (fresh.length > 0) flush();
+      encodeRecorded(initial, initialDispatches, [...reads], [...writes]);
+      if (fresh.length > 0) {
+        flush();
+        for (const kernel of fresh) kernel.submitted = true;
+      }
     }
+    reads = new Set<GPUBuffer>();
+    writes = new Set<GPUBuffer>();
+    recorded = this.recorded;
+    summarySteps = [];
+    dispatchCount = 0;
+    steps.forEach(recordStep);
     for (const value of capturedValues) this.captured.push({ buffer: value.buffer, lifetime: value.lifetime });
     this.reads = [...reads, ...this.ownSlots.values()];
     this.writes = [...writes];
     this.dispatchCount = dispatchCount;
     const fusedKernels = steps.flatMap((step) => (step.kind === 'dispatch' && step.fusedOps ? [step.label] : []));
     this.summary = {
-      tracedDispatches,
+      tracedDispatches: traced.dispatches,
+      deadDispatches: traced.dead,
       dispatches: this.dispatchCount,
       copies: this.recorded.length - this.dispatchCount,
       steps: summarySteps,
       fusedKernels,
+      folded,
       arenaBuffers: arena.buffers.length,
       arenaBytes: arena.buffers.reduce((total, buffer) => total + buffer.size, 0),
       tracedBytes: arena.tracedBytes,

@@ -3,7 +3,7 @@
 // one value per owner's lifetime of a buffer, so a pooled buffer that served three intermediates
 // in turn is three values, which the program later places in its own arena by liveness.
 import { JitError } from '../errors';
-import type { CaptureHooks, CapturedDispatch, ElementwiseRow, MatmulEpilogueSite } from '../runtime/capture';
+import type { CaptureHooks, CapturedDispatch, ElementwiseRow, MatmulEpilogueSite, ReductionPass } from '../runtime/capture';
 import type { CompiledKernel } from '../runtime/kernel';
 import { lifetimeOf } from '../runtime/poison';
 import type { UniformValues } from '../runtime/uniforms';
@@ -24,6 +24,9 @@ export interface Value {
 /** An elementwise dispatch's row with the values it reads (input k) and writes. */
 export interface RowBinding { row: ElementwiseRow; inputs: Value[]; out: Value }
 
+/** A reduce pass with the values it reads its terms from and writes its results to. */
+export interface ReductionBinding { pass: ReductionPass; input: Value; out: Value }
+
 export interface DispatchStep {
   kind: 'dispatch';
   /** The kernel name shown in profiles and describe(): the op's, or `fused(a+b+c)`. */
@@ -38,6 +41,7 @@ export interface DispatchStep {
   row?: RowBinding;
   /** A matmul whose epilogue the ops reading its output may join (src/jit/fuseMatmul.ts). */
   matmul?: MatmulEpilogueSite;
+  reduction?: ReductionBinding;
   /** The ops a fused kernel computes, in order (absent for an unfused dispatch). */
   fusedOps?: string[];
 }
@@ -46,6 +50,18 @@ export interface CopyStep { kind: 'copy'; source: Value; sourceOffset: number; t
 export interface UploadStep { kind: 'upload'; target: Value; bytes: Uint8Array<ArrayBuffer> }
 export interface CallbackStep { kind: 'callback'; callback: () => void }
 export type Step = DispatchStep | CopyStep | UploadStep | CallbackStep;
+
+/** The values a step reads: a dispatch's read-only bindings, a copy's source. */
+export function valuesRead(step: Step): Value[] {
+  if (step.kind === 'dispatch') return step.bindings.filter((_, k) => !step.writes[k]);
+  return step.kind === 'copy' ? [step.source] : [];
+}
+
+/** The values a step writes: a dispatch's read-write bindings (which it may read too), a copy's or upload's target. */
+export function valuesWritten(step: Step): Value[] {
+  if (step.kind === 'dispatch') return step.bindings.filter((_, k) => step.writes[k]);
+  return step.kind === 'callback' ? [] : [step.target];
+}
 
 /** The message for data()/array() inside a traced function (also thrown when fn turns out async). */
 export function readInsideTraceMessage(name: string): string {
@@ -93,11 +109,10 @@ export class TraceRecorder implements CaptureHooks {
       kind: 'dispatch', label: kernel.name, kernel, bindings, writes,
       uniformBytes: dispatch.uniformBytes, workgroups: dispatch.workgroups, refresh: dispatch.refresh, matmul: dispatch.matmul,
     };
-    const { elementwise: row } = dispatch;
-    if (row) {
-      const bound = (name: string): Value => bindings[kernel.signature.storage.findIndex((binding) => binding.name === name)];
-      step.row = { row, inputs: row.inputs.map((input) => bound(`${input.name}_`)), out: bound('out') };
-    }
+    const { elementwise: row, reduction } = dispatch;
+    const bound = (name: string): Value => bindings[kernel.signature.storage.findIndex((binding) => binding.name === name)];
+    if (row) step.row = { row, inputs: row.inputs.map((input) => bound(`${input.name}_`)), out: bound('out') };
+    if (reduction) step.reduction = { pass: reduction, input: bound('x'), out: bound('out') };
     this.steps.push(step);
   }
 

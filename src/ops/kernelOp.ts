@@ -9,6 +9,7 @@ import type { MatmulEpilogueSite } from '../runtime/capture';
 import { encodeCopy } from '../runtime/commands';
 import { defineKernel, type Kernel, type KernelVariant, type Reflector } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
+import type { ReductionPass } from '../runtime/capture';
 import type { UniformValues } from '../runtime/uniforms';
 import type { Shape } from '../shape';
 import { BYTES_PER_ELEMENT, Tensor, type DType } from '../tensor';
@@ -48,6 +49,8 @@ export interface Dispatch {
   refresh?: () => UniformValues;
   /** For wg.jit: a matmul whose epilogue may take in the elementwise ops after it (src/jit/fuseMatmul.ts). */
   matmul?: MatmulEpilogueSite;
+  /** For wg.jit: what a reduce kernel's pass computes (src/runtime/capture.ts). */
+  reduction?: ReductionPass;
   /** A 1-D thread count (kernels index with flatIndex)… */
   threads?: number;
   /** …or an explicit workgroup grid. */
@@ -150,6 +153,7 @@ function runSteps(specs: readonly OutputSpec[], steps: (outputs: Tensor[], scrat
         variant: dispatch.variant,
         refresh: dispatch.refresh,
         matmul: dispatch.matmul,
+        reduction: dispatch.reduction,
         ...(dispatch.workgroups ? { workgroups: dispatch.workgroups } : { threads: dispatch.threads }),
       });
     }

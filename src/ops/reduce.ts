@@ -1,9 +1,10 @@
 // Reductions over any set of axes (sum, mean, max, min) and argmax, each beside its backward rule.
 import reduceSource from '../../shaders/reduce.wgsl';
+import reduceIOSource from '../../shaders/reduceIO.wgsl';
 import argmaxSource from '../../shaders/reduceArgmax.wgsl';
 import ieeeSource from '../../shaders/ieee.wgsl';
 import { ShapeError, ValueError, formatShape } from '../errors';
-import type { Tensor, DType } from '../tensor';
+import { Tensor, type DType } from '../tensor';
 import { normalizeAxes, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape';
 import { div, mul } from './binary';
 import { equal } from './compare';
@@ -14,7 +15,9 @@ import { wgslType } from './operand';
 
 /** The reduce kernel's OP selector: SUM, MAX and MIN in the WGSL. */
 const reduceOps = selectorCodes<ReduceOp>(['sum', 'max', 'min']);
-const reduceKernel = opKernel('reduce', ieeeSource + reduceOps.wgsl + reduceSource);
+/** The reduce kernel without its terms and results, which wg.jit may fuse elementwise ops into. */
+const reduceCore = ieeeSource + reduceOps.wgsl + reduceSource;
+const reduceKernel = opKernel('reduce', reduceCore + reduceIOSource);
 const argmaxKernel = opKernel('reduceArgmax', ieeeSource + argmaxSource);
 
 /**
@@ -96,6 +99,10 @@ function reductionDispatches(op: ReduceOp, input: Tensor, output: Tensor, plan: 
     const outCount = sizeOf(pass.kept.shape);
     const chunks = Math.ceil(pass.reducedCount / REDUCE_CHUNK);
     const target = chunks === 1 ? output : scratch([outCount, chunks], output.dtype);
+    const variant = {
+      aliases: { Element: wgslType(source.dtype), Accumulator: wgslType(output.dtype) },
+      constants: { OP: reduceOps.code[op] },
+    };
     dispatches.push({
       kernel: reduceKernel,
       tensors: { x: source, out: target },
@@ -111,9 +118,10 @@ function reductionDispatches(op: ReduceOp, input: Tensor, output: Tensor, plan: 
         reducedShape: pass.reduced.shape,
         reducedStrides: pass.reduced.strides,
       },
-      variant: {
-        aliases: { Element: wgslType(source.dtype), Accumulator: wgslType(output.dtype) },
-        constants: { OP: reduceOps.code[op] },
+      variant,
+      reduction: {
+        source: reduceCore, variant, element: variant.aliases.Element, accumulator: variant.aliases.Accumulator,
+        first: source === input, last: chunks === 1, inputShape: source.shape, outShape: target.shape,
       },
       threads: outCount * chunks,
     });
@@ -131,12 +139,19 @@ export function sumDispatches(input: Tensor, axes: Axes, output: Tensor, scratch
 /**
  * A reduction as an op: sum, max and min (and mean, which sums into float32), recorded under
  * `name` with the rule `backward` builds from the plan. Empty sums are 0; max and min of nothing throw.
+ * Reducing only axes of size 1 folds one element per output, which is that element (a NaN stays
+ * the same NaN): the output is a view of x (as reshape's), no dispatch, and its gradient is dy
+ * reshaped back.
  */
 function reduce(name: string, op: ReduceOp, x: Tensor, axes: Axes | undefined, keepDims: boolean, accumulator: DType, backward: (plan: Reduction) => OpBackward | null): Tensor {
   return kernelOp(name, [x], () => {
     const plan = planReduction(name, x.shape, axes, keepDims);
     if (plan.reducedCount === 0 && op !== 'sum') {
       throw new ValueError(`${name}: cannot reduce over zero elements (shape ${formatShape(x.shape)}), as it has no identity`);
+    }
+    // Not for a variable: its in-place updates (an optimizer step, assign) would show through the view.
+    if (plan.reducedCount === 1 && accumulator === x.dtype && !x.trainable) {
+      return { output: Tensor.view(x, plan.outShape), steps: () => [], backward: backward(plan) && ((dy) => [reshape(dy, x.shape)]) };
     }
     return {
       output: { shape: plan.outShape, dtype: accumulator },
@@ -166,6 +181,8 @@ export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
     count = plan.reducedCount; // the divisor, known once the axes are validated
     return x.dtype === 'float32' ? (dy) => [spreadBack(dy, plan, x.shape)] : null;
   });
+  // x / 1 is x, bit for bit: the mean of one float32 element is what reduce returned.
+  if (count === 1 && x.dtype === 'float32') return total;
   try {
     return div(total, count);
   } finally {

@@ -1,7 +1,7 @@
 // What the runtime reports while `wg.jit` traces a function: every dispatch, copy, upload and buffer
 // acquisition, so src/jit can replay them later. The runtime stays a leaf: src/jit installs the
 // hooks, the runtime only calls them (as the profiler's DispatchObserver does).
-import type { CompiledKernel } from './kernel';
+import type { CompiledKernel, KernelVariant } from './kernel';
 import type { UniformValues } from './uniforms';
 
 /** The row an elementwise kernel computes, so a trace can fuse chains of them (src/jit/fuse.ts). */
@@ -36,6 +36,24 @@ export interface MatmulEpilogueSite {
   outShape: readonly number[];
 }
 
+/**
+ * One pass of a reduce kernel (shaders/reduce.wgsl), so a trace can fuse elementwise ops into where
+ * it loads its terms (the first pass) and stores its results (the last pass): src/jit/fuseReduce.ts.
+ */
+export interface ReductionPass {
+  /** The kernel's source without loadTerm, storeResult and their bindings (shaders/reduceIO.wgsl's part). */
+  source: string;
+  variant: KernelVariant;
+  /** WGSL types of the terms as stored and of the results. */
+  element: 'f32' | 'i32';
+  accumulator: 'f32' | 'i32';
+  /** Whether this pass reads the reduction's input (shaped `inputShape`) and writes its output (shaped `outShape`). */
+  first: boolean;
+  last: boolean;
+  inputShape: readonly number[];
+  outShape: readonly number[];
+}
+
 /** One dispatch as launch encoded it. */
 export interface CapturedDispatch {
   kernel: CompiledKernel;
@@ -48,6 +66,7 @@ export interface CapturedDispatch {
   refresh?: () => UniformValues;
   elementwise?: ElementwiseRow;
   matmul?: MatmulEpilogueSite;
+  reduction?: ReductionPass;
 }
 
 export interface CaptureHooks {
@@ -63,6 +82,21 @@ export interface CaptureHooks {
 }
 
 let active: CaptureHooks | null = null;
+
+/**
+ * Buffers whose contents never change once filled: op-internal constants (the cached scalar 2 of
+ * `mul(x, 2)`). A trace may fold work that reads only these into values computed once
+ * (src/jit/fold.ts); a user's tensor, even one never written, may be rewritten between calls.
+ */
+const constantBuffers = new WeakSet<GPUBuffer>();
+
+export function markConstantBuffer(buffer: GPUBuffer): void {
+  constantBuffers.add(buffer);
+}
+
+export function isConstantBuffer(buffer: GPUBuffer): boolean {
+  return constantBuffers.has(buffer);
+}
 
 /** Installs (or, with null, removes) the hooks; returns the ones it replaced. */
 export function setCapture(hooks: CaptureHooks | null): CaptureHooks | null {

@@ -2,7 +2,7 @@
 // dispatch so that any number of threads fits under the 65,535-workgroups-per-dimension limit.
 import { KernelError } from '../errors';
 import { getDevice } from './device';
-import { activeCapture, type ElementwiseRow, type MatmulEpilogueSite } from './capture';
+import { activeCapture, type ElementwiseRow, type MatmulEpilogueSite, type ReductionPass } from './capture';
 import { currentEncoder, encodeDispatch, flush, reserveUniforms } from './commands';
 import { packUniforms, type UniformValues } from './uniforms';
 import type { CompiledKernel, Kernel, KernelVariant } from './kernel';
@@ -30,6 +30,8 @@ export interface LaunchOptions {
   elementwise?: ElementwiseRow;
   /** For `wg.jit`: a matmul whose epilogue can take in the elementwise ops after it. */
   matmul?: MatmulEpilogueSite;
+  /** For `wg.jit`: the reduce pass this kernel computes, so elementwise ops can fuse into it. */
+  reduction?: ReductionPass;
 }
 
 /** Splits a 1-D workgroup count into an (x, y) grid with x ≤ 65,535. */
@@ -88,7 +90,7 @@ export function launch(kernel: Kernel, options: LaunchOptions): void {
   const capture = activeCapture();
   if (capture) {
     const uniformBytes = uniformSlot ? new Uint8Array(uniformSlot.view.buffer, uniformSlot.view.byteOffset, uniformSlot.view.byteLength).slice() : null;
-    capture.dispatch({ kernel: compiled, buffers, uniformBytes, workgroups, refresh: options.refresh, elementwise: options.elementwise, matmul: options.matmul });
+    capture.dispatch({ kernel: compiled, buffers, uniformBytes, workgroups, refresh: options.refresh, elementwise: options.elementwise, matmul: options.matmul, reduction: options.reduction });
   }
   const bindGroup = cachedBindGroup(compiled, buffers, uniformSlot?.buffer ?? null);
   const writes = buffers.filter((_, i) => !signature.storage[i].readOnly);

@@ -1,0 +1,66 @@
+// A reduce pass with elementwise ops fused around it: the ops computing its terms run where the
+// kernel loads a term (so the chain's result is never written to memory) and the ops reading its
+// result run where it stores one. The generated WGSL is shaders/reduce.wgsl with its loadTerm and
+// storeResult (shaders/reduceIO.wgsl's plain ones) replaced; the pass's uniforms, grid and
+// summation order are unchanged, so results are bit-identical to the unfused ops.
+import { argumentOf, type KernelInput } from '../ops/elementwise';
+import { defineKernel, type Kernel } from '../runtime/kernel';
+import { sizeOf } from '../shape';
+import { memberCalls, memberFunctions, mergePreludes, type Group, type MemberArg } from './fusedGroup';
+import type { DispatchStep, RowBinding, Value } from './trace';
+
+const fusedKernels = new Map<string, Kernel>();
+
+/** The group's generated kernel and its one dispatch, on the reduce pass's grid and uniforms. */
+export function fusedReductionStep(group: Group): DispatchStep {
+  const { step, pass, term } = group.reduction as NonNullable<Group['reduction']>;
+  const terms = group.members.filter((member) => member.stage === 'term');
+  const results = group.members.filter((member) => member.stage === 'result');
+  const rowOf = (member: Group['members'][number]): RowBinding => member.step.row as RowBinding;
+  const name = `fused(${[...terms.map((member) => rowOf(member).row.name), 'reduce', ...results.map((member) => rowOf(member).row.name)].join('+')})`;
+  const inputs: KernelInput[] = group.inputs.map((input, k) => ({ name: `in${k}`, ...input.read }));
+  // Scalars are read at 0; other inputs at the term's offset (terms) or the result's index (results).
+  const argument = (arg: MemberArg, index: string): string => {
+    if ('member' in arg) return `t${arg.member}`;
+    if ('reduced' in arg) return 'value';
+    if ('literal' in arg) return arg.literal;
+    const loaded = sizeOf(group.inputs[arg.input].shape) === 1 ? '0u' : index;
+    return argumentOf(inputs[arg.input], `${inputs[arg.input].name}_[${loaded}]`);
+  };
+  const last = results.length > 0 ? rowOf(results[results.length - 1]) : null;
+  const output = last ? last.row.output : pass.accumulator;
+  const io = [
+    ...inputs.map((input, k) => `@group(0) @binding(${k + 1}) var<storage, read> ${input.name}_: array<${input.element}>;`),
+    `@group(0) @binding(${inputs.length + 1}) var<storage, read_write> out: array<${output}>;`,
+    'fn loadTerm(offset: u32) -> Accumulator {',
+    memberCalls(group.members, (member) => member.stage === 'term', (arg) => argument(arg, 'offset')),
+    `  return Accumulator(${argument(term, 'offset')});`,
+    '}',
+    'fn storeResult(i: u32, value: Accumulator) {',
+    memberCalls(group.members, (member) => member.stage === 'result', (arg) => argument(arg, 'i')),
+    `  out[i] = ${results.length > 0 ? `t${group.members.indexOf(results[results.length - 1])}` : 'value'};`,
+    '}',
+  ].join('\n');
+  // The reduce kernel's own declarations first; a row prelude repeating one is merged away.
+  const declarations = mergePreludes([pass.source, ...group.members.map((member) => rowOf(member).row.prelude)]) as string;
+  const source = `${declarations}\n${memberFunctions(group.members)}${io}\n`;
+  let kernel = fusedKernels.get(source);
+  if (!kernel) {
+    kernel = defineKernel(name, source);
+    fusedKernels.set(source, kernel);
+  }
+  const compiled = kernel.compile(pass.variant);
+  const { signature } = compiled;
+  const out = last ? last.out : (step.reduction as NonNullable<DispatchStep['reduction']>).out;
+  const byName = new Map<string, Value>([...inputs.map((input, k): [string, Value] => [`${input.name}_`, group.inputs[k].value]), ['out', out]]);
+  return {
+    kind: 'dispatch',
+    label: name,
+    kernel: compiled,
+    bindings: signature.storage.map((binding) => byName.get(binding.name) as Value),
+    writes: signature.storage.map((binding) => !binding.readOnly),
+    uniformBytes: step.uniformBytes,
+    workgroups: step.workgroups,
+    fusedOps: [...terms.map((member) => rowOf(member).row.name), 'reduce', ...results.map((member) => rowOf(member).row.name)],
+  };
+}

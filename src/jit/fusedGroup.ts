@@ -1,0 +1,114 @@
+// A fused group: the ops (elementwise rows) one generated kernel computes, the values it reads,
+// and, for a group around a reduce pass, which ops feed its terms and which work on its results.
+// src/jit/fuse.ts forms the groups; fuse.ts and fuseReduce.ts generate their kernels from the
+// rows' bodies with the helpers here.
+import { parameterOf, type KernelInput } from '../ops/elementwise';
+import type { ElementwiseRow, ReductionPass } from '../runtime/capture';
+import type { DispatchStep, RowBinding, Step, Value } from './trace';
+
+/**
+ * Where a member's argument comes from: a group input, an earlier member, a fused reduction's
+ * result, or a WGSL literal (a zero for an argument the row never reads).
+ */
+export type MemberArg = { input: number } | { member: number } | { reduced: true } | { literal: string };
+
+/**
+ * One op of a fused group. In a group around a reduction, `stage` says whether the op computes the
+ * reduction's terms (fused into its loads) or works on its results (fused into its stores).
+ */
+export interface Member { step: DispatchStep; args: MemberArg[]; stage: 'term' | 'result' }
+
+export interface GroupInput { value: Value; shape: readonly number[]; read: Omit<KernelInput, 'name'> }
+
+export interface Group {
+  members: Member[];
+  /** The group's inputs: a value read at a shape, as one member reads it (its element type, and as a bool or not). */
+  inputs: GroupInput[];
+  /** Index of the group's earliest step: its inputs must stay unwritten from there to the root. */
+  first: number;
+  /** A reduce pass the members fuse around; its terms are `term` (an input as stored, or a member's result). */
+  reduction?: { step: DispatchStep; pass: ReductionPass; term: MemberArg };
+}
+
+/**
+ * The preludes of several rows as one: their top-level declarations (functions, constants), each
+ * once. Rows share helpers (every unary op's prelude starts with shaders/stableMath.wgsl), so the
+ * same declaration repeats; two different declarations of one name cannot share a kernel (null).
+ */
+export function mergePreludes(preludes: readonly string[]): string | null {
+  const byName = new Map<string, string>();
+  const merged: string[] = [];
+  for (const prelude of new Set(preludes)) {
+    for (const declaration of topLevelDeclarations(prelude)) {
+      const name = /\b(?:fn|const|alias|override|struct|var)\s+(\w+)/.exec(declaration)?.[1] ?? declaration;
+      const known = byName.get(name);
+      if (known === undefined) {
+        byName.set(name, declaration);
+        merged.push(declaration);
+      } else if (known !== declaration) {
+        return null;
+      }
+    }
+  }
+  return merged.join('\n');
+}
+
+/** A WGSL source split into its top-level declarations, comments dropped. */
+function topLevelDeclarations(source: string): string[] {
+  const code = source.replace(/\/\/[^\n]*/g, '');
+  const declarations: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < code.length; i++) {
+    const char = code[i];
+    if (char === '{') depth++;
+    else if (char === '}') depth--;
+    if (depth === 0 && (char === '}' || char === ';')) {
+      const text = code.slice(start, i + 1).trim();
+      // A struct's closing brace may be followed by a stray semicolon.
+      if (text && text !== ';') declarations.push(text);
+      start = i + 1;
+    }
+  }
+  return declarations;
+}
+
+/** Each member's row as a WGSL function `op<m>`. */
+export function memberFunctions(members: readonly Member[]): string {
+  return members.map((member, m) => rowFunction(`op${m}`, (member.step.row as RowBinding).row)).join('');
+}
+
+/** `let t<m> = op<m>(…);` for the members with index in `which`, each argument written by `argument`. */
+export function memberCalls(members: readonly Member[], which: (member: Member) => boolean, argument: (arg: MemberArg) => string): string {
+  return members.flatMap((member, m) => (which(member) ? [`  let t${m} = op${m}(${member.args.map(argument).join(', ')});`] : [])).join('\n');
+}
+
+/** Where each value is read (a step index per binding that reads it) and written, in step order. */
+export function valueUses(steps: readonly Step[]): {
+  readers: Map<Value, number[]>;
+  writers: Map<Value, number[]>;
+  /** Whether a step strictly between `from` and `to` writes `value`. */
+  writtenBetween: (value: Value, from: number, to: number) => boolean;
+} {
+  const readers = new Map<Value, number[]>();
+  const writers = new Map<Value, number[]>();
+  const note = (map: Map<Value, number[]>, value: Value, index: number): void => { map.set(value, [...(map.get(value) ?? []), index]); };
+  steps.forEach((step, index) => {
+    if (step.kind === 'dispatch') {
+      step.bindings.forEach((value, k) => note(step.writes[k] ? writers : readers, value, index));
+    } else if (step.kind === 'copy') {
+      note(readers, step.source, index);
+      note(writers, step.target, index);
+    } else if (step.kind === 'upload') {
+      note(writers, step.target, index);
+    }
+  });
+  const writtenBetween = (value: Value, from: number, to: number): boolean =>
+    (writers.get(value) ?? []).some((index) => index > from && index < to);
+  return { readers, writers, writtenBetween };
+}
+
+/** A row as a WGSL function `name(inputs…) -> output` (its body's `return` gives the result). */
+export function rowFunction(name: string, row: ElementwiseRow): string {
+  return `fn ${name}(${row.inputs.map(parameterOf).join(', ')}) -> ${row.output} {\n${row.body}\n}\n`;
+}
