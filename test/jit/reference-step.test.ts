@@ -49,10 +49,12 @@ describe('the reference step under jit', () => {
     expect(out.eager.losses[4]).toBeLessThan(out.eager.losses[0]);
     expect(out.compiled.text).toContain('fused(binaryCrossentropy+reduce+div)');
     expect(out.compiled.text).toMatch(/folded \(ran once when compiled\):\n {4}fill /);
-    // 25 per call before folding, size-1 reductions as views and reduce fusion; 16 with them (other
-    // fusions may lower it further), against 22 for the eager step.
+    expect(out.compiled.text).toContain('fused(matmul+sigmoid.grad.x)');
+    // 25 per call before folding, size-1 reductions as views, reduce fusion, matmul epilogues and
+    // grouped optimizer updates; 11 with them: 9 for forward and backward, and Adam's 4 parameters
+    // in 2 dispatches at a limit of 8 to 15 storage buffers (SwiftShader: 10 in Chromium, 12 in Dawn).
     const perCall = Number(/-> (\d+) per call/.exec(out.compiled.text)?.[1]);
-    expect(perCall).toBeLessThanOrEqual(16);
+    expect(perCall).toBeLessThanOrEqual(11);
     expect(out.compiled.dispatches).toBe(perCall);
     expect(perCall).toBeLessThan(out.eager.dispatches - 5);
   });
