@@ -11,6 +11,7 @@ import matmulOwnRowsSource from '../../shaders/matmulOwnRows.wgsl';
 import matmulSharedRowsSource from '../../shaders/matmulSharedRows.wgsl';
 import matmulWorkgroupSource from '../../shaders/matmulWorkgroup.wgsl';
 import matmulNaiveSource from '../../shaders/matmulNaive.wgsl';
+import { activeCapture } from '../runtime/capture';
 import { getAdapterInfo, getDevice, isCpuAdapter } from '../runtime/device';
 import { gridFor } from '../runtime/launch';
 import type { Tensor } from '../tensor';
@@ -134,7 +135,7 @@ const callsByShape = new Map<string, number>();
  * - A small product's first calls run 4×4 per invocation, which compiles an order of magnitude
  *   faster than the 32×16 tile; that one is about twice as fast once compiled, worth it for a
  *   product that repeats (a training step) or is large, not for one-off small calls (tests, a
- *   single prediction). Numbers in bench/NOTES.md.
+ *   single prediction). Numbers in bench/NOTES.md. Products inside wg.jit always repeat.
  * - Otherwise whichever of 32 or 4 rows and 16 or 4 columns per invocation gives the least time for the
  *   output padded to whole workgroup blocks (64 or 8 rows, 64 or 16 columns), at TILE_SPEEDS.
  */
@@ -142,7 +143,9 @@ export function chooseMatmulVariant(shape: MatmulShape = { M: 64, N: 64 }): Matm
   const kernel = deviceKernel();
   if (kernel === matmulVariants.workgroupTile) return kernel;
   const { M, N, K = 64 } = shape;
-  if (M * N * K < FULL_TILE_MIN_WORK) {
+  // Under wg.jit (its eager first call and its trace) a product is by definition one that repeats:
+  // the program replays whatever tile the trace recorded, so it gets the faster one at once.
+  if (M * N * K < FULL_TILE_MIN_WORK && activeCapture() === null) {
     const key = `${M} ${N} ${K} ${shape.transposeA} ${shape.transposeB}`;
     const calls = (callsByShape.get(key) ?? 0) + 1;
     if (callsByShape.size >= 4096) callsByShape.clear();
