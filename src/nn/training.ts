@@ -12,13 +12,13 @@ import type { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
 import { concat, reshape, slice } from '../ops/movement';
 import { forkGenerator, withGenerator, type RandomGenerator } from '../ops/random';
-import { jit, type JitFunction } from '../jit';
 import { batchRows } from './batches';
 import { tensorBatches, type BatchSource } from './batchSource';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
 import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
 import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, type PendingEpoch } from './epochLogs';
 import { batchValues, logNames, type CompiledTraining, type TrainableModel } from './compiled';
+import { compiledEvaluation, compiledPrediction, compiledTrainStep } from './compiledFunctions';
 
 export type { FitOptions } from './dataChecks';
 
@@ -147,15 +147,9 @@ export async function runEpochs(
  */
 function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
   if (!training.jit) return eagerTrainStep(model, training, xb, yb);
-  let step = compiledSteps.get(training);
-  if (!step) {
-    step = jit((xs: Tensor[], ys: Tensor[], _weights: string) => eagerTrainStep(model, training, xs, ys), { name: `${model.name}.trainStep` });
-    compiledSteps.set(training, step);
-  }
+  const step = compiledTrainStep(model, training, (xs, ys) => eagerTrainStep(model, training, xs, ys));
   return step(xb, yb, model.trainableWeights.map((weight) => weight.id).join(','));
 }
-
-const compiledSteps = new WeakMap<CompiledTraining, JitFunction<[Tensor[], Tensor[], string], Tensor[]>>();
 
 function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
   const params = model.trainableWeights;
@@ -221,16 +215,8 @@ function evaluateBatch(model: TrainableModel, training: CompiledTraining, xb: Te
     const { total, losses, predictions } = forwardLosses(model, training, xs, ys, false);
     return concat(batchValues(training, ys, predictions, losses, total).map((v) => reshape(v, [1])), 0);
   };
-  if (!training.jit) return evaluate(xb, yb);
-  let compiled = compiledEvaluations.get(training);
-  if (!compiled) {
-    compiled = jit(evaluate, { name: `${model.name}.evaluateBatch` });
-    compiledEvaluations.set(training, compiled);
-  }
-  return compiled(xb, yb);
+  return training.jit ? compiledEvaluation(model, training, evaluate)(xb, yb) : evaluate(xb, yb);
 }
-
-const compiledEvaluations = new WeakMap<CompiledTraining, JitFunction<[Tensor[], Tensor[]], Tensor>>();
 
 export async function evaluateModel(model: TrainableModel, x: Tensor[], y: Tensor[], options: EvaluateOptions): Promise<Logs> {
   const end = model.activity.begin('evaluate');
@@ -256,21 +242,33 @@ export async function evaluateLogs(op: string, model: TrainableModel, training: 
   }
 }
 
+export interface PredictOptions {
+  batchSize?: number;
+  /**
+   * Run each batch's forward pass as a compiled program (wg.jit), one per batch shape. Default:
+   * compile's `jit` setting, or true for a model never compiled; false runs every op eagerly.
+   */
+  jit?: boolean;
+}
+
 /**
  * Inference in batches. Synchronous, so token ids are not read back here: an Embedding clamps an
  * out-of-range id to the nearest row (gather's GPU rule), where fit and evaluate refuse it.
  */
-export function predictModel(model: TrainableModel, x: Tensor[], batchSize: number): Tensor[] {
+export function predictModel(model: TrainableModel, x: Tensor[], options: PredictOptions): Tensor[] {
+  const { batchSize = 32, jit = model.compiledJit() } = options;
   assertInteger('predict', 'batchSize', batchSize, 1);
+  if (typeof jit !== 'boolean') throw new ValueError(`predict: jit must be true or false, got ${String(jit)}`);
   model.assertInputs('predict', x);
   assertSameSamples('predict', x, 'x');
+  const forward = jit ? compiledPrediction(model) : (xs: Tensor[]) => model.applyAll(xs, { training: false });
   return noGrad(() => tidy(() => {
     const samples = x[0].shape[0];
-    if (samples <= batchSize) return model.applyAll(x, { training: false });
+    if (samples <= batchSize) return forward(x);
     const batches: Tensor[][] = [];
     for (let start = 0; start < samples; start += batchSize) {
       const rows = x.map((array) => batchRows(array, start, Math.min(batchSize, samples - start), null));
-      batches.push(model.applyAll(rows, { training: false }));
+      batches.push(forward(rows));
     }
     return batches[0].map((_, output) => concat(batches.map((outputs) => outputs[output]), 0));
   }));
