@@ -7,6 +7,7 @@ import { keep, tidy } from '../memory';
 import type { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
 import { concat, reshape } from '../ops/movement';
+import { jit } from '../jit';
 import type { History, Logs } from './callbacks';
 
 /** One epoch's logs waiting on the GPU. */
@@ -17,10 +18,23 @@ export interface PendingEpoch {
   batches: number;
 }
 
+/** sums + values·size per log (sums null: 0 + values·size, the same float32 operations as the first batch's). */
+function weightedSums(sums: readonly Tensor[] | null, values: readonly Tensor[], size: number): Tensor[] {
+  return values.map((value, i) => add(sums ? sums[i] : 0, mul(value, size)));
+}
+
+/**
+ * weightedSums compiled: one program per batch size and number of logs, a fused multiply-then-add
+ * per log instead of two eager dispatches and their JavaScript on every batch. One for all fits:
+ * it captures nothing, so its programs stay valid.
+ */
+const compiledWeightedSums = jit(weightedSums, { name: 'fit.weightedSums' });
+
 /**
  * Sums an epoch's per-batch [loss, ...metrics], weighted by batch size, without reading them. The
  * batch count need not be known ahead (a stream's epoch): an epoch of one batch (the full-batch
- * case) keeps that batch's values as its means, unscaled.
+ * case) keeps that batch's values as its means, unscaled. `compiled`: the sums run compiled
+ * (compile's jit setting).
  */
 export class EpochAccumulator {
   private sums: Tensor[] | null = null;
@@ -28,6 +42,11 @@ export class EpochAccumulator {
   private first: { values: Tensor[]; size: number } | null = null;
   private readonly batchLosses: Tensor[] = [];
   private seen = 0;
+  private readonly sum: typeof weightedSums;
+
+  constructor(compiled: boolean) {
+    this.sum = compiled ? compiledWeightedSums : (sums, values, size) => tidy(() => weightedSums(sums, values, size));
+  }
 
   /** Takes ownership of `values`, one batch's GPU scalars of `size` samples. */
   add(values: Tensor[], size: number): void {
@@ -39,12 +58,12 @@ export class EpochAccumulator {
     }
     const first = this.first;
     if (first) {
-      this.sums = tidy(() => first.values.map((value) => add(0, mul(value, first.size))));
+      this.sums = this.sum(null, first.values, first.size);
       first.values.slice(1).forEach((t) => t.dispose());
       this.first = null;
     }
     const previous = this.sums;
-    this.sums = tidy(() => values.map((value, i) => add(previous ? previous[i] : 0, mul(value, size))));
+    this.sums = this.sum(previous, values, size);
     previous?.forEach((t) => t.dispose());
     values.slice(1).forEach((t) => t.dispose());
   }

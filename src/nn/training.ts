@@ -87,7 +87,7 @@ export async function runEpochs(
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       for (const callback of callbacks) await callback.onEpochBegin?.(epoch, {});
       const batches = source.epoch(seeded);
-      const accumulator = new EpochAccumulator();
+      const accumulator = new EpochAccumulator(training.jit);
       // The finally releases this epoch's scratch tensors also when a callback throws mid-epoch.
       try {
         for (let batch = 0; !model.stopTraining; batch++) {
