@@ -1,7 +1,7 @@
 // Where the training loop's batches come from. fit on tensors slices them on the GPU (this file);
 // fit on a dataset pulls them from its stream (datasetBatches.ts). The loop sees only this interface.
 import type { Tensor } from '../tensor';
-import { batchRows, numBatches, shuffledOrder } from './batches';
+import { batchIndices, batchRows, numBatches, shuffledOrder } from './batches';
 
 /** One batch: `size` samples, its arrays made when the step runs (inside the step's tidy). */
 export interface Batch {
@@ -40,8 +40,16 @@ export function tensorBatches(x: readonly Tensor[], y: readonly Tensor[], batchS
           if (batch >= batches) return null;
           const start = batch++ * batchSize;
           const size = Math.min(batchSize, samples - start);
-          const rows = (arrays: readonly Tensor[]): Tensor[] => arrays.map((array) => batchRows(array, start, size, order));
-          return { size, arrays: () => [rows(x), rows(y)], release() {} };
+          return {
+            size,
+            arrays: () => {
+              // One slice of the order per batch, not one per array.
+              const indices = order && batchIndices(order, start, size);
+              const rows = (arrays: readonly Tensor[]): Tensor[] => arrays.map((array) => batchRows(array, start, size, indices));
+              return [rows(x), rows(y)];
+            },
+            release() {},
+          };
         },
         dispose: () => order?.dispose(),
       };
