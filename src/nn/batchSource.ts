@@ -21,6 +21,8 @@ export interface EpochBatches {
 }
 
 export interface BatchSource {
+  /** Batches per epoch where known ahead (tensors), null for a stream. */
+  readonly batchesPerEpoch: number | null;
   /** Starts an epoch; `seeded` runs a draw on the fit's own generator (for the shuffle). */
   epoch(seeded: <T>(fn: () => T) => T): EpochBatches;
   /** Frees what lasts across epochs (a stream kept open between them). */
@@ -32,6 +34,7 @@ export function tensorBatches(x: readonly Tensor[], y: readonly Tensor[], batchS
   const samples = x[0].shape[0];
   const batches = numBatches(samples, batchSize);
   return {
+    batchesPerEpoch: batches,
     epoch(seeded) {
       const order = shuffle && batches > 1 ? seeded(() => shuffledOrder(samples)) : null;
       let batch = 0;

@@ -16,9 +16,9 @@ import { batchRows } from './batches';
 import { tensorBatches, type BatchSource } from './batchSource';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
 import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
-import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, type PendingEpoch } from './epochLogs';
+import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, weightedSums, type PendingEpoch } from './epochLogs';
 import { batchValues, logNames, type CompiledTraining, type TrainableModel } from './compiled';
-import { compiledEvaluation, compiledPrediction, compiledTrainStep } from './compiledFunctions';
+import { compiledEvaluation, compiledPrediction, compiledTrainStep, type Accumulate, type StepResult } from './compiledFunctions';
 
 export type { FitOptions } from './dataChecks';
 
@@ -87,24 +87,27 @@ export async function runEpochs(
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       for (const callback of callbacks) await callback.onEpochBegin?.(epoch, {});
       const batches = source.epoch(seeded);
-      const accumulator = new EpochAccumulator(training.jit);
+      const accumulator = new EpochAccumulator();
       // The finally releases this epoch's scratch tensors also when a callback throws mid-epoch.
       try {
         for (let batch = 0; !model.stopTraining; batch++) {
           const pulled = batches.next();
           const item = pulled instanceof Promise ? await pulled : pulled;
           if (!item) break;
-          let values: Tensor[];
+          let step: StepResult;
           try {
-            values = seeded(() => tidy(() => trainStep(model, training, ...item.arrays())));
+            // An epoch of one batch takes that batch's values as its means: nothing to sum.
+            const accumulate = source.batchesPerEpoch === 1 ? null : { sums: accumulator.sumsSoFar(names.length), size: item.size };
+            step = seeded(() => tidy(() => trainStep(model, training, ...item.arrays(), accumulate)));
           } finally {
             item.release();
           }
+          const { values, sums } = step;
           const batchLogs = needsBatchLogs ? await readLogs(names, values).catch((error: unknown) => {
-            values.forEach((t) => t.dispose());
+            [...values, ...sums].forEach((t) => t.dispose());
             throw error;
           }) : null;
-          accumulator.add(values, item.size);
+          accumulator.add(values, item.size, sums);
           if (batchLogs) for (const callback of callbacks) await callback.onBatchEnd?.(batch, batchLogs);
           if (performance.now() - lastYield > YIELD_INTERVAL_MS) {
             await yieldToPage();
@@ -141,24 +144,27 @@ export async function runEpochs(
 }
 
 /**
- * One optimization step; returns the batch's loss and metric values as GPU scalars. Compiled (see
- * CompiledTraining.jit): one program per batch shape and set of trainable weights, which it
- * captures by reference, so freezing a layer between fits selects another program.
+ * One optimization step; returns the batch's loss and metric values as GPU scalars, and, given
+ * `accumulate`, the epoch's running sums of them with this batch's added (EpochAccumulator), so
+ * that fit's bookkeeping runs in the same program. Compiled (see CompiledTraining.jit): one
+ * program per batch shape and set of trainable weights, which it captures by reference, so
+ * freezing a layer between fits selects another program.
  */
-function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
-  if (!training.jit) return eagerTrainStep(model, training, xb, yb);
-  const step = compiledTrainStep(model, training, (xs, ys) => eagerTrainStep(model, training, xs, ys));
-  return step(xb, yb, model.trainableWeights.map((weight) => weight.id).join(','));
+function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], accumulate: Accumulate | null): StepResult {
+  if (!training.jit) return eagerTrainStep(model, training, xb, yb, accumulate);
+  const step = compiledTrainStep(model, training, (xs, ys, sums) => eagerTrainStep(model, training, xs, ys, sums));
+  return step(xb, yb, model.trainableWeights.map((weight) => weight.id).join(','), accumulate);
 }
 
-function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
+function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], accumulate: Accumulate | null): StepResult {
   const params = model.trainableWeights;
   const tape = new Tape();
   const { total, losses, predictions } = tape.record(() => forwardLosses(model, training, xb, yb, true));
   const gradients = tape.gradient(total, params);
   return noGrad(() => {
     training.optimizer.applyGradients(params, gradients);
-    return batchValues(training, yb, predictions, losses, total);
+    const values = batchValues(training, yb, predictions, losses, total);
+    return { values, sums: accumulate ? weightedSums(accumulate.sums, values, accumulate.size) : [] };
   });
 }
 
@@ -282,7 +288,7 @@ export async function trainOnBatch(model: TrainableModel, x: Tensor[], y: Tensor
     checkShapes('trainOnBatch', model, training, x, y);
     const generator = forkGenerator();
     await checkValues('trainOnBatch', model, training, x, y);
-    const values = withGenerator(generator, () => tidy(() => trainStep(model, training, x, y)));
+    const { values } = withGenerator(generator, () => tidy(() => trainStep(model, training, x, y, null)));
     try {
       return await readLogs(logNames(training), values);
     } finally {
