@@ -10,7 +10,7 @@ export interface Accumulate { sums: Tensor[]; size: number }
 /** A training step's loss and metric values, and the running sums with them added (none without Accumulate). */
 export interface StepResult { values: Tensor[]; sums: Tensor[] }
 type TrainFunction = JitFunction<[Tensor[], Tensor[], string, Accumulate | null], StepResult>;
-type EvaluateFunction = JitFunction<[Tensor[], Tensor[]], Tensor>;
+type EvaluateFunction = JitFunction<[Tensor[], Tensor[], Tensor, number], Tensor>;
 type PredictFunction = JitFunction<[Tensor[]], Tensor[]>;
 
 const trainSteps = new WeakMap<CompiledTraining, TrainFunction>();
@@ -28,7 +28,7 @@ export function compiledTrainStep(model: TrainableModel, training: CompiledTrain
   return compiled;
 }
 
-export function compiledEvaluation(model: TrainableModel, training: CompiledTraining, evaluate: (xs: Tensor[], ys: Tensor[]) => Tensor): EvaluateFunction {
+export function compiledEvaluation(model: TrainableModel, training: CompiledTraining, evaluate: (xs: Tensor[], ys: Tensor[], sums: Tensor, size: number) => Tensor): EvaluateFunction {
   let compiled = evaluations.get(training);
   if (!compiled) {
     compiled = jit(evaluate, { name: `${model.name}.evaluateBatch` });

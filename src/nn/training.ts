@@ -11,6 +11,7 @@ import { keep, tidy } from '../memory';
 import type { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
 import { concat, reshape, slice } from '../ops/movement';
+import { tensor } from '../ops/creation';
 import { forkGenerator, withGenerator, type RandomGenerator } from '../ops/random';
 import { batchRows } from './batches';
 import { tensorBatches, type BatchSource } from './batchSource';
@@ -187,41 +188,43 @@ function yieldToPage(): Promise<void> {
 /** Mean loss and metrics over every batch of `source`, as one GPU tensor [loss, ...metrics]; nothing is read back. */
 export async function evaluateOnGpu(op: string, model: TrainableModel, training: CompiledTraining, source: BatchSource): Promise<Tensor> {
   const batches = source.epoch((fn) => fn());
-  let sums: Tensor | null = null;
+  // The running sums start from zeros (0 + x is x exactly), so every batch runs the same program.
+  let sums = tensor(new Float32Array(logNames(training).length));
   let samples = 0;
   try {
     for (;;) {
       const pulled = batches.next();
       const item = pulled instanceof Promise ? await pulled : pulled;
       if (!item) break;
-      const previous: Tensor | null = sums;
+      const previous = sums;
       try {
         sums = keep(noGrad(() => tidy((): Tensor => {
           const [xb, yb] = item.arrays();
-          return add(previous ?? 0, mul(evaluateBatch(model, training, xb, yb), item.size));
+          return evaluateBatch(model, training, xb, yb, previous, item.size);
         })));
       } finally {
         item.release();
       }
-      previous?.dispose();
+      previous.dispose();
       samples += item.size;
     }
     if (samples === 0) throw new ValueError(`${op}: the data yielded no batches`);
     const total = sums;
-    return noGrad(() => tidy(() => div(total ?? 0, Math.max(samples, 1))));
+    return noGrad(() => tidy(() => div(total, samples)));
   } finally {
-    sums?.dispose();
+    sums.dispose();
     await batches.dispose();
   }
 }
 
-/** One batch's [loss, ...metrics] as one tensor; compiled like trainStep. */
-function evaluateBatch(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor {
-  const evaluate = (xs: Tensor[], ys: Tensor[]): Tensor => {
+/** `sums` plus one batch's [loss, ...metrics]·size, as one tensor; compiled like trainStep, the sum in the same program. */
+function evaluateBatch(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], sums: Tensor, size: number): Tensor {
+  const evaluate = (xs: Tensor[], ys: Tensor[], previous: Tensor, batchSize: number): Tensor => {
     const { total, losses, predictions } = forwardLosses(model, training, xs, ys, false);
-    return concat(batchValues(training, ys, predictions, losses, total).map((v) => reshape(v, [1])), 0);
+    const values = concat(batchValues(training, ys, predictions, losses, total).map((v) => reshape(v, [1])), 0);
+    return add(previous, mul(values, batchSize));
   };
-  return training.jit ? compiledEvaluation(model, training, evaluate)(xb, yb) : evaluate(xb, yb);
+  return training.jit ? compiledEvaluation(model, training, evaluate)(xb, yb, sums, size) : evaluate(xb, yb, sums, size);
 }
 
 export async function evaluateModel(model: TrainableModel, x: Tensor[], y: Tensor[], options: EvaluateOptions): Promise<Logs> {
