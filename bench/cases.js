@@ -2,7 +2,7 @@
 // `npm run bench -- --node` (bench/run.mjs, webgrad in Node through Dawn): each builds the seeded
 // inputs, warms up, times repetitions and checks outputs against float64 references. A runner
 // takes a library adapter (see page.js for the contract) and a case's spec.
-import { REFERENCE_DATA, classificationData, denseWeights, sampleIndices, uniform } from './inputs.js';
+import { REFERENCE_DATA, classificationData, denseWeights, sampleIndices, tokenBatches, uniform } from './inputs.js';
 import { chainReference, compareEntries, matmulEntries } from './reference.js';
 
 const now = () => performance.now();
@@ -34,7 +34,7 @@ async function timeKernel(op, { calls, minReps, maxReps, budgetMs }) {
     last = output;
     if (times.length >= minReps && now() - started > budgetMs) break;
   }
-  return { times, outputs: { warmup, timed: last } };
+  return { times, outputs: { warmup, timed: last }, repetition };
 }
 
 /** Checks each named output at `indices` against `expected` (float64) within `tolerance`. */
@@ -47,6 +47,15 @@ function checkOutputs(outputs, indices, expected, tolerance) {
   return { ok: Object.values(checks).every((check) => check.ok), ...checks };
 }
 
+/**
+ * Dispatches and JavaScript time per step of one extra, untimed run of `run` (`steps` steps), where the
+ * library can profile itself (webgrad: wg.profile); null otherwise. After the timed repetitions
+ * and the checks, so it changes neither.
+ */
+async function profileSteps(library, run, steps) {
+  return library.profile ? library.profile(run, steps) : null;
+}
+
 const MATMUL_CHECK_ENTRIES = 2048;
 
 async function runMatmul(library, { m, k, n, seed, timing }) {
@@ -54,12 +63,13 @@ async function runMatmul(library, { m, k, n, seed, timing }) {
   const b = uniform(seed + 1, k * n);
   const op = await library.matmul(a, b, m, k, n);
   try {
-    const { times, outputs } = await timeKernel(op, timing);
+    const { times, outputs, repetition } = await timeKernel(op, timing);
     const indices = sampleIndices(m * n, MATMUL_CHECK_ENTRIES);
     const { values, scales } = matmulEntries(a, b, k, n, indices);
     // float32 accumulation over k terms: error bounded by a small multiple of eps * sum |a*b|.
     const tolerance = scales.map((scale) => 1e-5 * scale + 1e-6);
-    return { times, check: checkOutputs(outputs, indices, values, tolerance) };
+    const check = checkOutputs(outputs, indices, values, tolerance);
+    return { times, check, profile: await profileSteps(library, repetition, timing.calls) };
   } finally {
     op.dispose();
   }
@@ -70,12 +80,13 @@ async function runElementwise(library, { op: name, count, seed, timing }) {
   const b = uniform(seed + 1, count);
   const op = await library[name](a, b);
   try {
-    const { times, outputs } = await timeKernel(op, timing);
+    const { times, outputs, repetition } = await timeKernel(op, timing);
     const indices = sampleIndices(count, count);
     const expected = name === 'add' ? Float64Array.from(indices, (i) => a[i] + b[i]) : Float64Array.from(indices, (i) => chainReference(a, b, i));
     // A few float32 roundings of values no larger than |a| + |b| + |a*b|.
     const tolerance = Float64Array.from(indices, (i) => 1e-6 * (Math.abs(a[i]) + Math.abs(b[i]) + Math.abs(a[i] * b[i])) + 1e-7);
-    return { times, check: checkOutputs(outputs, indices, expected, tolerance) };
+    const check = checkOutputs(outputs, indices, expected, tolerance);
+    return { times, check, profile: await profileSteps(library, repetition, timing.calls) };
   } finally {
     op.dispose();
   }
@@ -107,7 +118,8 @@ async function runMlp(library, { samples, units, batchSize, learningRate, seed, 
       if (times.length >= timing.minReps && now() - started > timing.budgetMs) break;
     }
     const final = await session.loss();
-    return { times, warmupMs, warmupEpochs, losses: { initial, afterWarmup, final } };
+    const profile = await profileSteps(library, () => session.fit(1), Math.ceil(samples / batchSize));
+    return { times, warmupMs, warmupEpochs, losses: { initial, afterWarmup, final }, profile };
   } finally {
     session.dispose();
   }
@@ -142,10 +154,57 @@ async function runReference(library, { epochs, warmupEpochs, learningRate, seed,
     }
     if (times.length >= timing.minReps && now() - started > timing.budgetMs) break;
   }
-  return { times, finalLosses, epochsRun };
+  // fit reads its logs back every 100 epochs at most, its first wait on the GPU: a profiled run of up to 100.
+  const profiled = await library.train(spec);
+  const profiledEpochs = Math.min(epochs, 100);
+  try {
+    return { times, finalLosses, epochsRun, profile: await profileSteps(library, () => profiled.fit(profiledEpochs), profiledEpochs) };
+  } finally {
+    profiled.dispose();
+  }
 }
 
-const RUNNERS = { matmul: runMatmul, elementwise: runElementwise, mlp: runMlp, reference: runReference };
+/**
+ * The transformer workload: a model from `seed` trains on seeded token batches; after `warmupSteps`
+ * untimed steps (which compile kernels and, under jit, trace the step), each repetition queues
+ * `steps` steps and reads their losses back once. The losses of every step are returned for the
+ * checks, and, for the compiled case, those of an eager model of the same seed over the warm-up
+ * steps, which the compiled ones must equal bit for bit.
+ */
+async function runTransformer(library, spec) {
+  const { model, batchSize, steps, warmupSteps, seed, timing, compiled } = spec;
+  const batches = tokenBatches(seed + 1, warmupSteps + steps * (timing.maxReps + 1), batchSize, model.contextLength, model.vocabularySize);
+  const session = await library.transformer({ ...model, seed, compiled });
+  let eagerWarmup = null;
+  try {
+    const warmupLosses = await session.train(batches.slice(0, warmupSteps));
+    const times = [];
+    const losses = [];
+    const started = now();
+    let next = warmupSteps;
+    for (let rep = 0; rep < timing.maxReps; rep++) {
+      const start = now();
+      losses.push(...(await session.train(batches.slice(next, next + steps))));
+      times.push(now() - start);
+      next += steps;
+      if (times.length >= timing.minReps && now() - started > timing.budgetMs) break;
+    }
+    const profile = await profileSteps(library, () => session.train(batches.slice(next, next + steps)), steps);
+    if (compiled) {
+      const eager = await library.transformer({ ...model, seed, compiled: false });
+      try {
+        eagerWarmup = await eager.train(batches.slice(0, warmupSteps));
+      } finally {
+        eager.dispose();
+      }
+    }
+    return { times, warmupLosses, losses, eagerWarmup, profile };
+  } finally {
+    session.dispose();
+  }
+}
+
+const RUNNERS = { matmul: runMatmul, elementwise: runElementwise, mlp: runMlp, reference: runReference, transformer: runTransformer };
 
 /** "Name: message" for anything thrown. */
 export const describeError = (error) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

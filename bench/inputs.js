@@ -65,3 +65,24 @@ export function sampleIndices(size, limit, seed = 7) {
   while (picked.size < limit) picked.add(Math.floor(random() * size));
   return [...picked].sort((a, b) => a - b);
 }
+
+/**
+ * The transformer workload's batches: `steps` batches of `batchSize` windows of T + 1 tokens from a
+ * seeded sequence over `vocabularySize` ids that mostly repeats a 17-token cycle (so the loss can
+ * fall), as inputs (the first T) and next-token targets, each an Int32Array [batch, T].
+ */
+export function tokenBatches(seed, steps, batchSize, contextLength, vocabularySize) {
+  const random = mulberry32(seed);
+  const length = 4096;
+  const tokens = Int32Array.from({ length }, (_, i) => (random() < 0.1 ? Math.floor(random() * vocabularySize) : (i * 7) % 17 % vocabularySize));
+  return Array.from({ length: steps }, () => {
+    const inputs = new Int32Array(batchSize * contextLength);
+    const targets = new Int32Array(batchSize * contextLength);
+    for (let row = 0; row < batchSize; row++) {
+      const start = Math.floor(random() * (length - contextLength - 1));
+      inputs.set(tokens.subarray(start, start + contextLength), row * contextLength);
+      targets.set(tokens.subarray(start + 1, start + contextLength + 1), row * contextLength);
+    }
+    return { inputs, targets };
+  });
+}

@@ -7,6 +7,8 @@
 //   matmul(a, b, m, k, n) / add(a, b) / chain(a, b) -> KernelOp, inputs as Float32Array
 //     KernelOp: step() -> handle (enqueues one call); settle(handles) waits for them to finish;
 //               read(handle) -> Float32Array (waits, reads back, frees); release(handle); dispose()
+//   profile(run, steps) -> { dispatchesPerStep, jsMsPerStep } (optional): one run of `run` (an async
+//     function of `steps` steps), measured by the adapter (webgrad's: see webgrad-adapter.js)
 //   trainLoop(spec) -> the same Session, trained by a hand-written loop (optional; jax-js's train is one)
 //   train(spec) -> Session for a Dense stack (spec: x, y, samples, units, activations, loss,
 //     batchSize, learningRate, weights as [{shape, values}] in Keras getWeights order)

@@ -55,6 +55,19 @@ function cell(outcome) {
 }
 
 /**
+ * webgrad's dispatches and JavaScript milliseconds per step (one profiled run after the timed
+ * ones, bench/cases.js), or dashes where it did not run or could not be profiled.
+ * @param {CaseReport} report
+ * @returns {[string, string]}
+ */
+function webgradProfileCells(report) {
+  const outcome = report.outcomes.webgrad;
+  const profile = /** @type {{ profile?: { dispatchesPerStep: number, jsMsPerStep: number | null } | null } | undefined} */ (outcome?.raw)?.profile;
+  if (outcome?.status !== 'ok' || !profile) return ['–', '–'];
+  return [number(profile.dispatchesPerStep), profile.jsMsPerStep === null ? '–' : number(profile.jsMsPerStep)];
+}
+
+/**
  * webgrad's speed relative to a peer, from the medians and from the bests: above 1 means webgrad
  * is faster.
  * @param {CaseReport} report
@@ -88,6 +101,7 @@ export function markdownReport({ cases, libraries, notes, header }) {
     'Unit',
     ...libraries.map((library) => `${library.title} median / best`),
     ...(hasWebgrad ? peers.map((peer) => `webgrad ÷ ${peer.title}`) : []),
+    ...(hasWebgrad ? ['webgrad dispatches / step', 'webgrad JS ms / step'] : []),
   ];
   const rows = cases.map((report) => [
     report.label,
@@ -99,6 +113,7 @@ export function markdownReport({ cases, libraries, notes, header }) {
           return ratio === undefined ? '–' : `${ratio.median.toFixed(2)}× (${ratio.best.toFixed(2)}×)`;
         })
       : []),
+    ...(hasWebgrad ? webgradProfileCells(report) : []),
   ]);
   const line = (/** @type {string[]} */ cells) => `| ${cells.join(' | ')} |`;
   const table = [line(columns), line(columns.map((_, i) => (i < 2 ? '---' : '---:'))), ...rows.map(line)];

@@ -18,7 +18,7 @@ import { chromeLaunchArgs, findBrowser } from '../scripts/lib/find-browser.mjs';
 import { buildBundle, repoRoot } from '../scripts/lib/repo.mjs';
 import { startStaticServer } from '../scripts/lib/static-server.mjs';
 import { markdownReport, speedRatio, summarize } from './report.mjs';
-import { LIBRARIES, defineWorkloads, simulation } from './workloads.mjs';
+import { LIBRARIES, TRANSFORMER_PEERS, defineWorkloads, simulation } from './workloads.mjs';
 import { runCase } from './cases.js';
 import { webgradAdapter } from './libs/webgrad-adapter.js';
 
@@ -177,7 +177,7 @@ async function runWorkloads(workloads, libraries, runCases) {
       for (const library of libraries) simulation(workload.name, spec.epochs ?? 0, library.adamRule);
       console.log(`  (float64 simulation for the checks: ${((Date.now() - simulationStart) / 1000).toFixed(1)} s)`);
     }
-    for (const library of libraries) await runCases(workload, library);
+    for (const library of libraries) if (!workload.libraries || workload.libraries.includes(library.id)) await runCases(workload, library);
   }
 }
 
@@ -248,6 +248,8 @@ const NOTES = [
   'matmul: 16 calls per repetition at N=128, 4 at N=256, 2 for the MLP-layer shapes, 1 otherwise. GB/s counts the two inputs and the output (12 bytes per element) however many passes a library makes; jax-js and webgrad run the chain relu((a·b + a)·0.5 − b) jit-fused (jax-js `jit`, webgrad `wg.jit`: their idiomatic paths), TF.js as five kernels.',
   'MLP training: 4096 random samples (inputs in [0, 1), random labels), one unshuffled epoch of 32 steps per repetition, continuing from the warm-up epoch; webgrad model.fit, TF.js model.fit, jax-js a jitted step (valueAndGrad + Adam written out, since jax-js keeps its optimizers in the separate @jax-js/optax package), waiting every 100 steps and at the end.',
   'MLP hand-written loop: the same data, weights and epochs; webgrad a `wg.jit`-compiled step (valueAndGrad + optimizers.Adam.applyGradients, batches sliced per step), jax-js its jitted step (the same as in the row above), TF.js (no loop adapter) model.fit.',
+  'webgrad dispatches / step and JS ms / step: one more run after the timed ones and the checks (a repetition of the kernel\'s calls, an MLP epoch, a reference fit of up to 100 epochs, a repetition of transformer steps), its dispatches (wg.commandStats) and its JavaScript time divided by its steps (kernel calls, training steps, reference epochs). JavaScript time: from the run\'s start to its last GPU submit before its first wait on the GPU (readback or wg.synchronize); webgrad submits a run\'s queued work at that wait, so this is the time its JavaScript took to record and encode the run. On SwiftShader the GPU\'s work runs on the same 2 CPU cores afterwards, so the two add up.',
+  `Transformer step: the text demo's small model (demos/text/char-model.js: Embedding + PositionalEmbedding, 2 causal TransformerBlocks of width 64 with 4 heads and feed-forward 256, LayerNormalization, Dense logits; sparse cross-entropy from logits, Adam 3e-3), batches of 8 windows of 32 tokens of a seeded sequence over 24 ids, 10 steps per repetition with one loss readback, after 3 warm-up steps; eager (tape + applyGradients per op) and the same step under wg.jit. Checked: the compiled warm-up losses equal an eager run's bit for bit, the first loss within 0.5 of ln 24, the loss finite and falling. webgrad only: ${TRANSFORMER_PEERS}.`,
   'Reference workload: Dense(2, sigmoid) → Dense(1, sigmoid), Adam 1e-3, binary cross-entropy, batch 4 (one step per epoch); a fresh model from the same seeded weights per repetition, the whole fit timed. Repetitions stop once the budget (20 s) is spent, after at least 2: the slow peer gets 2. TF.js\'s model.fit reads its loss back after every epoch.',
 ];
 

@@ -26,6 +26,7 @@ import { simulateMlp, simulateReference } from './reference.js';
  * @property {string} title
  * @property {Case[]} cases
  * @property {string} [skipReason]  set when the workload cannot run yet; printed, never silent
+ * @property {string[]} [libraries]  the library ids that run it (default: all)
  */
 
 /**
@@ -48,6 +49,21 @@ export const LIBRARIES = [
   { id: 'tfjs', title: 'TF.js', adamRule: 'tfjs', mlpTolerance: 4e-3 },
   { id: 'jax', title: 'jax-js', adamRule: 'keras', mlpTolerance: MLP_LOSS_TOLERANCE },
 ];
+
+/**
+ * The text demo's small language model (demos/text/text.js MODEL_SIZES.small: width 64, 4 heads,
+ * 2 blocks, feed-forward 256, 32 tokens of context, batches of 8, Adam 3e-3) over 24 token ids;
+ * 10 steps per repetition after 3 warm-up steps.
+ */
+const TRANSFORMER = {
+  model: { vocabularySize: 24, contextLength: 32, dim: 64, heads: 4, layers: 2, ffDim: 256, learningRate: 3e-3 },
+  batchSize: 8, steps: 10, warmupSteps: 3, seed: 5000,
+};
+
+/**
+ * Why the transformer workload has no TF.js or jax-js row (printed under the table).
+ */
+export const TRANSFORMER_PEERS = 'no TF.js or jax-js row: TF.js 4.22 exports no MultiHeadAttention from its layers API (tfjs-layers keeps one under dist/layers/nlp, unexported), so its step would be attention written out by hand too; jax-js has the ops (matmul, nn.logSoftmax, jit(valueAndGrad)) but no layers, and a transformer written out in it, checked against webgrad from the same weights, has not been written yet';
 
 const MLP = { samples: 4096, units: [784, 256, 128, 10], batchSize: 128, learningRate: 1e-3, seed: 3000 };
 const REFERENCE = { units: [2, 2, 1], learningRate: 1e-3, seed: 4000 };
@@ -154,14 +170,46 @@ export function defineWorkloads({ quick }) {
     {
       name: 'transformer',
       title: 'transformer training step (tokens/s)',
-      cases: [],
-      // The hook for issue item 5: once the text demo's model exists, add a 'transformer' runner
-      // to bench/page.js and a train step per library, and drop this reason.
-      skipReason:
-        'the text demo model (demos/text/char-model.js) has not been written for TF.js and jax-js yet, ' +
-        'so there is no like-for-like step to time; its webgrad tokens/s are in the README (text demo)',
+      // webgrad only (eager and wg.jit): see TRANSFORMER_PEERS.
+      libraries: ['webgrad'],
+      cases: [false, true].map((compiled) => ({
+        label: `transformer step (text demo's small model), ${compiled ? 'wg.jit' : 'eager'}, batch ${TRANSFORMER.batchSize}×${TRANSFORMER.model.contextLength}`,
+        unit: 'tokens/s',
+        higherIsBetter: true,
+        spec: {
+          kind: 'transformer', ...TRANSFORMER, compiled,
+          timing: timing({ minReps: 3, maxReps: 5, budgetMs: 20_000 }, { minReps: 2, maxReps: 2, budgetMs: 0 }),
+        },
+        figure: (/** @type {number} */ ms) => (TRANSFORMER.steps * TRANSFORMER.batchSize * TRANSFORMER.model.contextLength) / (ms / 1000),
+        check: checkTransformer,
+      })),
     },
   ];
+}
+
+/**
+ * The transformer step is checked against itself, as no float64 simulation of a transformer's
+ * training exists here: a compiled run's warm-up losses must equal an eager run's from the same
+ * seed bit for bit (the same kernels on the same values); the first loss must be within 0.5 of
+ * ln(vocabulary) (freshly initialized logits are near 0: 3.178 for 24 ids), every loss finite, and
+ * the mean of the last repetition's losses below the first loss.
+ * @param {{ warmupLosses: number[], losses: number[], eagerWarmup: number[] | null }} result @returns {Verdict}
+ */
+function checkTransformer(result) {
+  const { warmupLosses, losses, eagerWarmup } = result;
+  const failures = [];
+  const first = warmupLosses[0];
+  const uniform = Math.log(TRANSFORMER.model.vocabularySize);
+  if (!(Math.abs(first - uniform) <= 0.5)) failures.push(`first loss ${fmt(first)} is not within 0.5 of ln ${TRANSFORMER.model.vocabularySize} = ${fmt(uniform)}`);
+  const all = [...warmupLosses, ...losses];
+  if (!all.every(Number.isFinite)) failures.push('a loss is not finite');
+  const last = losses.slice(-TRANSFORMER.steps);
+  const lastMean = last.reduce((a, b) => a + b, 0) / Math.max(last.length, 1);
+  if (!(lastMean < first)) failures.push(`the last repetition's mean loss ${fmt(lastMean)} is not below the first ${fmt(first)}`);
+  const mismatch = eagerWarmup ? warmupLosses.findIndex((loss, i) => loss !== eagerWarmup[i]) : -1;
+  if (mismatch >= 0 && eagerWarmup) failures.push(`compiled warm-up step ${mismatch + 1} lost ${warmupLosses[mismatch]}, eager ${eagerWarmup[mismatch]}`);
+  const equality = eagerWarmup ? `, warm-up losses equal to eager bit for bit (${eagerWarmup.length} steps)` : '';
+  return { ok: failures.length === 0, detail: failures.length ? failures.join('; ') : `loss ${fmt(first)} (ln ${TRANSFORMER.model.vocabularySize} = ${fmt(uniform)}) -> ${fmt(lastMean)}${equality}` };
 }
 
 // ---- training checks: the losses each library reports against float64 simulations ----------

@@ -26,6 +26,48 @@ export function webgradAdapter(wg, initOptions = {}) {
       return { adapter: describeAdapter(wg.getAdapterInfo()) };
     },
 
+    /**
+     * One run of `run` (`steps` steps): its dispatches per step (wg.commandStats, as wg.profile
+     * counts them) and its JavaScript time per step, from the run's start to its last submit before
+     * it first waits on the GPU (a readback or wg.synchronize). webgrad submits a run's work at that
+     * wait, so until then the time is webgrad's JavaScript encoding it (and the submit itself).
+     */
+    async profile(run, steps) {
+      await wg.synchronize();
+      const device = wg.getDevice();
+      const { queue } = device;
+      const probe = device.createBuffer({ size: 4, usage: 1 | 8 }); // MAP_READ | COPY_DST
+      const bufferPrototype = Object.getPrototypeOf(probe);
+      probe.destroy();
+      const { submit, onSubmittedWorkDone } = queue;
+      const { mapAsync } = bufferPrototype;
+      let waiting = false;
+      let submittedAt = null;
+      const waits = (wait) => function (...args) {
+        waiting = true;
+        return wait.apply(this, args);
+      };
+      queue.submit = function (...args) {
+        if (!waiting) submittedAt = performance.now();
+        return submit.apply(this, args);
+      };
+      queue.onSubmittedWorkDone = waits(onSubmittedWorkDone);
+      bufferPrototype.mapAsync = waits(mapAsync);
+      const dispatches = wg.commandStats().dispatches;
+      const start = performance.now();
+      try {
+        await run();
+      } finally {
+        delete queue.submit;
+        delete queue.onSubmittedWorkDone;
+        bufferPrototype.mapAsync = mapAsync;
+      }
+      return {
+        dispatchesPerStep: (wg.commandStats().dispatches - dispatches) / steps,
+        jsMsPerStep: submittedAt === null ? null : (submittedAt - start) / steps,
+      };
+    },
+
     matmul: (a, b, m, k, n) => kernelOp(wg, [wg.tensor(a, [m, k]), wg.tensor(b, [k, n])], (x, y) => wg.matmul(x, y)),
 
     add: (a, b) => kernelOp(wg, [wg.tensor(a), wg.tensor(b)], (x, y) => wg.add(x, y)),
@@ -46,6 +88,53 @@ export function webgradAdapter(wg, initOptions = {}) {
         fit: async (epochs) => (await model.fit(xs, ys, { epochs, batchSize, shuffle: false, verbose: 0 })).epoch.length,
         loss: async () => (await model.evaluate(xs, ys, { batchSize: 512 })).loss,
         dispose: () => [model, xs, ys].forEach((item) => item.dispose()),
+      };
+    },
+
+    // The text demo's training step (demos/text/char-model.js: buildCharTransformer and
+    // eagerTrainStep / trainStep, the same layers and loss, built here from this bundle's wg):
+    // token ids [batch, T] -> embeddings + positions -> causal TransformerBlocks -> LayerNorm ->
+    // Dense logits, sparse cross-entropy from logits, Adam; eagerly or as one wg.jit program.
+    async transformer({ vocabularySize, contextLength, dim, heads, layers, ffDim, learningRate, seed, compiled }) {
+      wg.setSeed(seed);
+      const model = new wg.Sequential([
+        new wg.layers.Embedding(vocabularySize, dim, { inputShape: [contextLength] }),
+        new wg.layers.PositionalEmbedding(contextLength, dim),
+        ...Array.from({ length: layers }, () => new wg.layers.TransformerBlock({ numHeads: heads, keyDim: dim / heads, ffDim, causal: true })),
+        new wg.layers.LayerNormalization({ epsilon: 1e-5 }),
+        new wg.layers.Dense(vocabularySize),
+      ]);
+      model.build([contextLength]);
+      const optimizer = new wg.optimizers.Adam({ learningRate });
+      const eagerStep = (x, y) => wg.tidy(() => {
+        const params = model.trainableWeights;
+        const tape = new wg.Tape();
+        const loss = tape.record(() => wg.losses.sparseCategoricalCrossentropy(y, model.apply(x, { training: true }), { fromLogits: true }));
+        optimizer.applyGradients(params, tape.gradient(loss, params));
+        return loss;
+      });
+      const step = compiled ? wg.jit(eagerStep, { name: 'transformerStep' }) : eagerStep;
+      return {
+        // Queues a step per batch and reads their losses back once, at the end.
+        async train(batches) {
+          const losses = batches.map(({ inputs, targets }) => {
+            const [x, y] = [inputs, targets].map((ids) => wg.tensor(ids, [ids.length / contextLength, contextLength], 'int32'));
+            const loss = step(x, y);
+            x.dispose();
+            y.dispose();
+            return loss;
+          });
+          const stacked = wg.tidy(() => wg.concat(losses.map((loss) => loss.reshape([1])), 0));
+          losses.forEach((loss) => loss.dispose());
+          const values = Array.from(await stacked.data());
+          stacked.dispose();
+          return values;
+        },
+        dispose: () => {
+          if (compiled) step.dispose();
+          model.dispose();
+          optimizer.dispose();
+        },
       };
     },
 

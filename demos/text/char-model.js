@@ -80,8 +80,8 @@ export function sequenceLoss(logits, targets, weights) {
   return wg.div(wg.sum(wg.mul(perToken, weights)), wg.sum(weights));
 }
 
-/** One optimization step on a batch; returns the batch's loss as a GPU scalar (nothing is read back). */
-export function trainStep(model, optimizer, inputs, targets, weights = null) {
+/** One optimization step on a batch, every op run eagerly; returns the batch's loss as a GPU scalar (nothing is read back). */
+export function eagerTrainStep(model, optimizer, inputs, targets, weights = null) {
   return wg.tidy(() => {
     const params = model.trainableWeights;
     const tape = new wg.Tape();
@@ -90,6 +90,22 @@ export function trainStep(model, optimizer, inputs, targets, weights = null) {
     optimizer.applyGradients(params, gradients);
     return loss;
   });
+}
+
+/** Each model's compiled step, per optimizer (wg.jit keys its programs by the optimizer's identity). */
+const compiledSteps = new WeakMap();
+
+/**
+ * eagerTrainStep compiled by wg.jit: forward, backward and Adam's update replayed as one program
+ * per batch shape (and per weights given or not), the same kernels on the same values.
+ */
+export function trainStep(model, optimizer, inputs, targets, weights = null) {
+  let step = compiledSteps.get(model);
+  if (!step) {
+    step = wg.jit((stepOptimizer, x, y, w) => eagerTrainStep(model, stepOptimizer, x, y, w), { name: 'textTrainStep' });
+    compiledSteps.set(model, step);
+  }
+  return step(optimizer, inputs, targets, weights);
 }
 
 /**

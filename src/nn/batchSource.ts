@@ -1,7 +1,7 @@
 // Where the training loop's batches come from. fit on tensors slices them on the GPU (this file);
 // fit on a dataset pulls them from its stream (datasetBatches.ts). The loop sees only this interface.
 import type { Tensor } from '../tensor';
-import { batchRows, numBatches, shuffledOrder } from './batches';
+import { batchIndices, batchRows, numBatches, shuffledOrder } from './batches';
 
 /** One batch: `size` samples, its arrays made when the step runs (inside the step's tidy). */
 export interface Batch {
@@ -21,6 +21,8 @@ export interface EpochBatches {
 }
 
 export interface BatchSource {
+  /** Batches per epoch where known ahead (tensors), null for a stream. */
+  readonly batchesPerEpoch: number | null;
   /** Starts an epoch; `seeded` runs a draw on the fit's own generator (for the shuffle). */
   epoch(seeded: <T>(fn: () => T) => T): EpochBatches;
   /** Frees what lasts across epochs (a stream kept open between them). */
@@ -32,6 +34,7 @@ export function tensorBatches(x: readonly Tensor[], y: readonly Tensor[], batchS
   const samples = x[0].shape[0];
   const batches = numBatches(samples, batchSize);
   return {
+    batchesPerEpoch: batches,
     epoch(seeded) {
       const order = shuffle && batches > 1 ? seeded(() => shuffledOrder(samples)) : null;
       let batch = 0;
@@ -40,8 +43,16 @@ export function tensorBatches(x: readonly Tensor[], y: readonly Tensor[], batchS
           if (batch >= batches) return null;
           const start = batch++ * batchSize;
           const size = Math.min(batchSize, samples - start);
-          const rows = (arrays: readonly Tensor[]): Tensor[] => arrays.map((array) => batchRows(array, start, size, order));
-          return { size, arrays: () => [rows(x), rows(y)], release() {} };
+          return {
+            size,
+            arrays: () => {
+              // One slice of the order per batch, not one per array.
+              const indices = order && batchIndices(order, start, size);
+              const rows = (arrays: readonly Tensor[]): Tensor[] => arrays.map((array) => batchRows(array, start, size, indices));
+              return [rows(x), rows(y)];
+            },
+            release() {},
+          };
         },
         dispose: () => order?.dispose(),
       };

@@ -16,12 +16,18 @@ export function shuffledOrder(n: number): Tensor {
   return tensor(order, [n], 'int32');
 }
 
+/** Entries [start, start + size) of a shuffled order: the rows of one batch, shared by every array (x and y) it gathers. */
+export function batchIndices(order: Tensor, start: number, size: number): Tensor {
+  return slice(order, [start], [size]);
+}
+
 /**
- * Rows [start, start + size) of `data`, or of `data` reordered by `order`. The whole tensor is
- * returned as is when one unshuffled batch covers it (the caller must not dispose it then).
+ * Rows [start, start + size) of `data`, or, given the batch's `indices` (batchIndices), the rows
+ * they pick. The whole tensor is returned as is when one unshuffled batch covers it (the caller
+ * must not dispose it then).
  */
-export function batchRows(data: Tensor, start: number, size: number, order: Tensor | null): Tensor {
-  if (order) return gather(data, slice(order, [start], [size]), 0);
+export function batchRows(data: Tensor, start: number, size: number, indices: Tensor | null): Tensor {
+  if (indices) return gather(data, indices, 0);
   if (start === 0 && size === data.shape[0]) return data;
   return slice(data, [start, ...data.shape.slice(1).map(() => 0)], [size, ...data.shape.slice(1).map(() => -1)]);
 }

@@ -21,8 +21,8 @@ export interface CompileArgs {
   /** Keras's loss_weights: the total loss is the sum of each output's loss times its weight (default 1); one number, a list, or keyed by output name. */
   lossWeights?: number[] | Record<string, number>;
   /**
-   * Run each training step of fit / trainOnBatch as a compiled program (wg.jit), one per batch
-   * shape (default true); false runs every op eagerly, for debugging.
+   * Run fit / trainOnBatch's training steps and evaluate / predict's batches as compiled programs
+   * (wg.jit), one per batch shape (default true); false runs every op eagerly, for debugging.
    */
   jit?: boolean;
 }
@@ -50,6 +50,8 @@ export interface TrainableModel extends TrainingTarget {
   readonly activity: ModelActivity;
   readonly trainableWeights: Tensor[];
   compiled(op: string): CompiledTraining;
+  /** compile's `jit` setting, or true before any compile (predict's default). */
+  compiledJit(): boolean;
   /** Checks each input batch's sample shape (and builds an unbuilt model). */
   assertInputs(op: string, xs: readonly Tensor[]): void;
   /** The forward pass on one batch per input, one tensor per output. */

@@ -39,6 +39,7 @@ export function streamBatches(op: string, stream: AsyncIterable<Element>, model:
     if (iterator && !dry) await iterator.return?.();
   };
   return {
+    batchesPerEpoch: null,
     epoch(): EpochBatches {
       const epoch = epochs++;
       let pulled = 0;

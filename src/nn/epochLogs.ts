@@ -7,6 +7,7 @@ import { keep, tidy } from '../memory';
 import type { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
 import { concat, reshape } from '../ops/movement';
+import { tensor } from '../ops/creation';
 import type { History, Logs } from './callbacks';
 
 /** One epoch's logs waiting on the GPU. */
@@ -18,34 +19,52 @@ export interface PendingEpoch {
 }
 
 /**
- * Sums an epoch's per-batch [loss, ...metrics], weighted by batch size, without reading them. The
- * batch count need not be known ahead (a stream's epoch): an epoch of one batch (the full-batch
- * case) keeps that batch's values as its means, unscaled.
+ * The running sums `sums + values·size` per log, `sums` being the previous batches'. The training
+ * step computes them (training.ts), in its program when compiled, so no per-batch work is left here.
+ */
+export function weightedSums(sums: readonly Tensor[], values: readonly Tensor[], size: number): Tensor[] {
+  return values.map((value, i) => add(sums[i], mul(value, size)));
+}
+
+/**
+ * An epoch's per-batch [loss, ...metrics] summed on the GPU, weighted by batch size, without reading
+ * them. The batch count need not be known ahead (a stream's epoch): an epoch of one batch (the
+ * full-batch case) keeps that batch's values as its means, unscaled.
  */
 export class EpochAccumulator {
-  private sums: Tensor[] | null = null;
-  /** The first batch's values and size, scaled into `sums` only once a second batch comes. */
+  /** The first batch's values and size: its values are the means of an epoch of one batch. */
   private first: { values: Tensor[]; size: number } | null = null;
   private readonly batchLosses: Tensor[] = [];
   private seen = 0;
+  private running: Tensor[] | null = null;
+  /** The scalar zeros the first batch's sums start from (one per log: distinct tensors, as the later sums are, so the step's signature stays the same). */
+  private zeros: Tensor[] | null = null;
 
-  /** Takes ownership of `values`, one batch's GPU scalars of `size` samples. */
-  add(values: Tensor[], size: number): void {
+  /**
+   * The sums so far, which the next step adds its batch to: before the first batch, `count` zeros
+   * (0 + x is x exactly, so the sums equal those started from the first batch's values·size), so
+   * that every batch of an epoch runs the same compiled step.
+   */
+  sumsSoFar(count: number): Tensor[] {
+    if (this.running) return this.running;
+    this.zeros ??= Array.from({ length: count }, () => tensor(0));
+    return this.zeros;
+  }
+
+  /** Takes ownership of `values`, one batch's GPU scalars of `size` samples, and of `sums`, the running sums with them added. */
+  add(values: Tensor[], size: number, sums: Tensor[]): void {
     this.seen += size;
     this.batchLosses.push(values[0]);
+    this.running?.forEach((t) => t.dispose());
+    this.running = sums;
+    this.zeros?.forEach((t) => t.dispose());
+    this.zeros = null;
     if (this.batchLosses.length === 1) {
       this.first = { values, size };
       return;
     }
-    const first = this.first;
-    if (first) {
-      this.sums = tidy(() => first.values.map((value) => add(0, mul(value, first.size))));
-      first.values.slice(1).forEach((t) => t.dispose());
-      this.first = null;
-    }
-    const previous = this.sums;
-    this.sums = tidy(() => values.map((value, i) => add(previous ? previous[i] : 0, mul(value, size))));
-    previous?.forEach((t) => t.dispose());
+    this.first?.values.slice(1).forEach((t) => t.dispose());
+    this.first = null;
     values.slice(1).forEach((t) => t.dispose());
   }
 
@@ -57,7 +76,7 @@ export class EpochAccumulator {
   finish(epoch: number, extra: () => Tensor[]): PendingEpoch {
     const values = keep(tidy(() => {
       const means = this.first ? this.first.values.map((value) => reshape(value, [1]))
-        : (this.sums ?? []).map((total) => reshape(div(total, Math.max(this.seen, 1)), [1]));
+        : (this.running ?? []).map((total) => reshape(div(total, Math.max(this.seen, 1)), [1]));
       return concat([...means, ...extra(), ...this.batchLosses.map((loss) => reshape(loss, [1]))], 0);
     }));
     return { epoch, values, batches: this.batchLosses.length };
@@ -65,10 +84,12 @@ export class EpochAccumulator {
 
   /** Releases the running sums and batch losses (finish copied what it needed). */
   dispose(): void {
-    this.sums?.forEach((t) => t.dispose());
+    this.running?.forEach((t) => t.dispose());
+    this.zeros?.forEach((t) => t.dispose());
     this.first?.values.slice(1).forEach((t) => t.dispose());
     this.batchLosses.forEach((t) => t.dispose());
-    this.sums = null;
+    this.running = null;
+    this.zeros = null;
     this.first = null;
     this.batchLosses.length = 0;
   }

@@ -1,6 +1,6 @@
 // The Keras-like layer: Sequential, layers, callbacks.
 export { Sequential, type CompileArgs } from './sequential';
-export type { FitOptions, EvaluateOptions } from './training';
+export type { FitOptions, EvaluateOptions, PredictOptions } from './training';
 export type { FitDatasetOptions, EvaluateDatasetOptions } from './fitDataset';
 export { Callback, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN, History, type Logs, type CallbackHandlers, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from './callbacks';
 export { ModelLayer } from './modelLayer';

@@ -9,6 +9,7 @@ import type { CallOptions, Layer, SampleShape } from './layer';
 import { ModelLayer } from './modelLayer';
 import { ModelActivity } from './activity';
 import { compileTraining, type CompileArgs, type CompiledTraining } from './compiled';
+import { describeCompiled, disposeCompiled } from './compiledFunctions';
 import { copyWeights, layerWeights, setWeightsOf, type NamedWeight } from './modelWeights';
 
 export abstract class ModelBase {
@@ -39,7 +40,21 @@ export abstract class ModelBase {
     this.activity.assertNotTraining('compile');
     const training = compileTraining('compile', args, this.outputNames);
     this.training?.optimizer.dispose();
+    disposeCompiled(this.training);
     this.training = training;
+  }
+
+  /** compile's `jit` setting; true before any compile (what predict runs by default). */
+  compiledJit(): boolean {
+    return this.training?.jit ?? true;
+  }
+
+  /**
+   * The compiled programs behind fit / trainOnBatch, evaluate and predict (wg.jit's describe for
+   * each made so far): cache counts, then per batch shape the ops, fused kernels and dispatches.
+   */
+  describeCompiled(): string {
+    return describeCompiled(this, this.training);
   }
 
   /** The compiled optimizer, losses and metrics; throws when compile has not been called. */
@@ -118,6 +133,7 @@ export abstract class ModelBase {
     this.activity.markDisposed();
     for (const layer of this.layers) layer.dispose();
     this.training?.optimizer.dispose();
+    disposeCompiled(this.training, this);
     this.training = null;
   }
 }

@@ -7,7 +7,7 @@ import type { LossFunction } from '../losses';
 import type { MetricFunction } from '../metrics';
 import type { Layer, SampleShape } from './layer';
 import { uniqueLayerName } from './layer';
-import { fitModel, evaluateModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from './training';
+import { fitModel, evaluateModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions, type PredictOptions } from './training';
 import type { History, Logs } from './callbacks';
 import type { TrainableModel } from './compiled';
 import { formatSummary } from './summary';
@@ -211,9 +211,9 @@ export class Sequential extends ModelBase implements TrainableModel {
   }
 
   /** Predictions for `x` as a Tensor (inference mode: dropout off, nothing recorded). */
-  predict(x: TensorLike, options: { batchSize?: number } = {}): Tensor {
+  predict(x: TensorLike, options: PredictOptions = {}): Tensor {
     const data = new Conversions('predict');
-    return data.around(() => predictModel(this, [data.convert(x, 'x')], options.batchSize ?? 32)[0]);
+    return data.around(() => predictModel(this, [data.convert(x, 'x')], options)[0]);
   }
 
   trainOnBatch(x: TensorLike, y: TensorLike): Promise<Logs> {

@@ -11,14 +11,15 @@ import { keep, tidy } from '../memory';
 import type { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
 import { concat, reshape, slice } from '../ops/movement';
+import { tensor } from '../ops/creation';
 import { forkGenerator, withGenerator, type RandomGenerator } from '../ops/random';
-import { jit, type JitFunction } from '../jit';
 import { batchRows } from './batches';
 import { tensorBatches, type BatchSource } from './batchSource';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
 import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
-import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, type PendingEpoch } from './epochLogs';
+import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, weightedSums, type PendingEpoch } from './epochLogs';
 import { batchValues, logNames, type CompiledTraining, type TrainableModel } from './compiled';
+import { compiledEvaluation, compiledPrediction, compiledTrainStep, type Accumulate, type StepResult } from './compiledFunctions';
 
 export type { FitOptions } from './dataChecks';
 
@@ -94,17 +95,20 @@ export async function runEpochs(
           const pulled = batches.next();
           const item = pulled instanceof Promise ? await pulled : pulled;
           if (!item) break;
-          let values: Tensor[];
+          let step: StepResult;
           try {
-            values = seeded(() => tidy(() => trainStep(model, training, ...item.arrays())));
+            // An epoch of one batch takes that batch's values as its means: nothing to sum.
+            const accumulate = source.batchesPerEpoch === 1 ? null : { sums: accumulator.sumsSoFar(names.length), size: item.size };
+            step = seeded(() => tidy(() => trainStep(model, training, ...item.arrays(), accumulate)));
           } finally {
             item.release();
           }
+          const { values, sums } = step;
           const batchLogs = needsBatchLogs ? await readLogs(names, values).catch((error: unknown) => {
-            values.forEach((t) => t.dispose());
+            [...values, ...sums].forEach((t) => t.dispose());
             throw error;
           }) : null;
-          accumulator.add(values, item.size);
+          accumulator.add(values, item.size, sums);
           if (batchLogs) for (const callback of callbacks) await callback.onBatchEnd?.(batch, batchLogs);
           if (performance.now() - lastYield > YIELD_INTERVAL_MS) {
             await yieldToPage();
@@ -141,30 +145,27 @@ export async function runEpochs(
 }
 
 /**
- * One optimization step; returns the batch's loss and metric values as GPU scalars. Compiled (see
- * CompiledTraining.jit): one program per batch shape and set of trainable weights, which it
- * captures by reference, so freezing a layer between fits selects another program.
+ * One optimization step; returns the batch's loss and metric values as GPU scalars, and, given
+ * `accumulate`, the epoch's running sums of them with this batch's added (EpochAccumulator), so
+ * that fit's bookkeeping runs in the same program. Compiled (see CompiledTraining.jit): one
+ * program per batch shape and set of trainable weights, which it captures by reference, so
+ * freezing a layer between fits selects another program.
  */
-function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
-  if (!training.jit) return eagerTrainStep(model, training, xb, yb);
-  let step = compiledSteps.get(training);
-  if (!step) {
-    step = jit((xs: Tensor[], ys: Tensor[], _weights: string) => eagerTrainStep(model, training, xs, ys), { name: `${model.name}.trainStep` });
-    compiledSteps.set(training, step);
-  }
-  return step(xb, yb, model.trainableWeights.map((weight) => weight.id).join(','));
+function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], accumulate: Accumulate | null): StepResult {
+  if (!training.jit) return eagerTrainStep(model, training, xb, yb, accumulate);
+  const step = compiledTrainStep(model, training, (xs, ys, sums) => eagerTrainStep(model, training, xs, ys, sums));
+  return step(xb, yb, model.trainableWeights.map((weight) => weight.id).join(','), accumulate);
 }
 
-const compiledSteps = new WeakMap<CompiledTraining, JitFunction<[Tensor[], Tensor[], string], Tensor[]>>();
-
-function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
+function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], accumulate: Accumulate | null): StepResult {
   const params = model.trainableWeights;
   const tape = new Tape();
   const { total, losses, predictions } = tape.record(() => forwardLosses(model, training, xb, yb, true));
   const gradients = tape.gradient(total, params);
   return noGrad(() => {
     training.optimizer.applyGradients(params, gradients);
-    return batchValues(training, yb, predictions, losses, total);
+    const values = batchValues(training, yb, predictions, losses, total);
+    return { values, sums: accumulate ? weightedSums(accumulate.sums, values, accumulate.size) : [] };
   });
 }
 
@@ -187,50 +188,44 @@ function yieldToPage(): Promise<void> {
 /** Mean loss and metrics over every batch of `source`, as one GPU tensor [loss, ...metrics]; nothing is read back. */
 export async function evaluateOnGpu(op: string, model: TrainableModel, training: CompiledTraining, source: BatchSource): Promise<Tensor> {
   const batches = source.epoch((fn) => fn());
-  let sums: Tensor | null = null;
+  // The running sums start from zeros (0 + x is x exactly), so every batch runs the same program.
+  let sums = tensor(new Float32Array(logNames(training).length));
   let samples = 0;
   try {
     for (;;) {
       const pulled = batches.next();
       const item = pulled instanceof Promise ? await pulled : pulled;
       if (!item) break;
-      const previous: Tensor | null = sums;
+      const previous = sums;
       try {
         sums = keep(noGrad(() => tidy((): Tensor => {
           const [xb, yb] = item.arrays();
-          return add(previous ?? 0, mul(evaluateBatch(model, training, xb, yb), item.size));
+          return evaluateBatch(model, training, xb, yb, previous, item.size);
         })));
       } finally {
         item.release();
       }
-      previous?.dispose();
+      previous.dispose();
       samples += item.size;
     }
     if (samples === 0) throw new ValueError(`${op}: the data yielded no batches`);
     const total = sums;
-    return noGrad(() => tidy(() => div(total ?? 0, Math.max(samples, 1))));
+    return noGrad(() => tidy(() => div(total, samples)));
   } finally {
-    sums?.dispose();
+    sums.dispose();
     await batches.dispose();
   }
 }
 
-/** One batch's [loss, ...metrics] as one tensor; compiled like trainStep. */
-function evaluateBatch(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor {
-  const evaluate = (xs: Tensor[], ys: Tensor[]): Tensor => {
+/** `sums` plus one batch's [loss, ...metrics]·size, as one tensor; compiled like trainStep, the sum in the same program. */
+function evaluateBatch(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], sums: Tensor, size: number): Tensor {
+  const evaluate = (xs: Tensor[], ys: Tensor[], previous: Tensor, batchSize: number): Tensor => {
     const { total, losses, predictions } = forwardLosses(model, training, xs, ys, false);
-    return concat(batchValues(training, ys, predictions, losses, total).map((v) => reshape(v, [1])), 0);
+    const values = concat(batchValues(training, ys, predictions, losses, total).map((v) => reshape(v, [1])), 0);
+    return add(previous, mul(values, batchSize));
   };
-  if (!training.jit) return evaluate(xb, yb);
-  let compiled = compiledEvaluations.get(training);
-  if (!compiled) {
-    compiled = jit(evaluate, { name: `${model.name}.evaluateBatch` });
-    compiledEvaluations.set(training, compiled);
-  }
-  return compiled(xb, yb);
+  return training.jit ? compiledEvaluation(model, training, evaluate)(xb, yb, sums, size) : evaluate(xb, yb, sums, size);
 }
-
-const compiledEvaluations = new WeakMap<CompiledTraining, JitFunction<[Tensor[], Tensor[]], Tensor>>();
 
 export async function evaluateModel(model: TrainableModel, x: Tensor[], y: Tensor[], options: EvaluateOptions): Promise<Logs> {
   const end = model.activity.begin('evaluate');
@@ -256,21 +251,33 @@ export async function evaluateLogs(op: string, model: TrainableModel, training: 
   }
 }
 
+export interface PredictOptions {
+  batchSize?: number;
+  /**
+   * Run each batch's forward pass as a compiled program (wg.jit), one per batch shape. Default:
+   * compile's `jit` setting, or true for a model never compiled; false runs every op eagerly.
+   */
+  jit?: boolean;
+}
+
 /**
  * Inference in batches. Synchronous, so token ids are not read back here: an Embedding clamps an
  * out-of-range id to the nearest row (gather's GPU rule), where fit and evaluate refuse it.
  */
-export function predictModel(model: TrainableModel, x: Tensor[], batchSize: number): Tensor[] {
+export function predictModel(model: TrainableModel, x: Tensor[], options: PredictOptions): Tensor[] {
+  const { batchSize = 32, jit = model.compiledJit() } = options;
   assertInteger('predict', 'batchSize', batchSize, 1);
+  if (typeof jit !== 'boolean') throw new ValueError(`predict: jit must be true or false, got ${String(jit)}`);
   model.assertInputs('predict', x);
   assertSameSamples('predict', x, 'x');
+  const forward = jit ? compiledPrediction(model) : (xs: Tensor[]) => model.applyAll(xs, { training: false });
   return noGrad(() => tidy(() => {
     const samples = x[0].shape[0];
-    if (samples <= batchSize) return model.applyAll(x, { training: false });
+    if (samples <= batchSize) return forward(x);
     const batches: Tensor[][] = [];
     for (let start = 0; start < samples; start += batchSize) {
       const rows = x.map((array) => batchRows(array, start, Math.min(batchSize, samples - start), null));
-      batches.push(model.applyAll(rows, { training: false }));
+      batches.push(forward(rows));
     }
     return batches[0].map((_, output) => concat(batches.map((outputs) => outputs[output]), 0));
   }));
@@ -284,7 +291,7 @@ export async function trainOnBatch(model: TrainableModel, x: Tensor[], y: Tensor
     checkShapes('trainOnBatch', model, training, x, y);
     const generator = forkGenerator();
     await checkValues('trainOnBatch', model, training, x, y);
-    const values = withGenerator(generator, () => tidy(() => trainStep(model, training, x, y)));
+    const { values } = withGenerator(generator, () => tidy(() => trainStep(model, training, x, y, null)));
     try {
       return await readLogs(logNames(training), values);
     } finally {

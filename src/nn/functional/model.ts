@@ -11,7 +11,7 @@ import { assertUniqueLayerNames } from '../sequential';
 import { ModelBase } from '../modelBase';
 import type { History, Logs } from '../callbacks';
 import type { TrainableModel } from '../compiled';
-import { evaluateModel, fitModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions } from '../training';
+import { evaluateModel, fitModel, predictModel, trainOnBatch, type EvaluateOptions, type FitOptions, type PredictOptions } from '../training';
 import { functionalGraph, saveModel, type SaveOptions } from '../saveModel';
 import type { Element } from '../../data/element';
 import { isStream } from '../datasetBatches';
@@ -175,9 +175,9 @@ export class Model extends ModelBase implements TrainableModel {
   }
 
   /** Predictions (inference mode): a tensor for one output, a list in output order for several. */
-  predict(x: ModelData, options: { batchSize?: number } = {}): Tensor | Tensor[] {
+  predict(x: ModelData, options: PredictOptions = {}): Tensor | Tensor[] {
     const data = new Conversions('predict');
-    return data.around(() => this.unwrap(predictModel(this, this.inputArrays('predict', data, x, 'x'), options.batchSize ?? 32)));
+    return data.around(() => this.unwrap(predictModel(this, this.inputArrays('predict', data, x, 'x'), options)));
   }
 
   trainOnBatch(x: ModelData, y: ModelData): Promise<Logs> {
