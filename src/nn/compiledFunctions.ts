@@ -21,7 +21,7 @@ const predictions = new WeakMap<object, PredictFunction>();
 export function compiledTrainStep(model: TrainableModel, training: CompiledTraining, step: (xs: Tensor[], ys: Tensor[], accumulate: Accumulate | null) => StepResult): TrainFunction {
   let compiled = trainSteps.get(training);
   if (!compiled) {
-    // The third argument (the trainable weights' ids) only keys the cache: freezing a layer selects another program.
+    // The third argument (the trainable weights' ids and the layers' trainable-flag version) only keys the cache: freezing a layer selects another program.
     compiled = jit((xs: Tensor[], ys: Tensor[], _weights: string, accumulate: Accumulate | null) => step(xs, ys, accumulate), { name: `${model.name}.trainStep` });
     trainSteps.set(training, compiled);
   }

@@ -57,6 +57,17 @@ export function uniqueLayerName(base: string): string {
   return count === 0 ? base : `${base}_${count}`;
 }
 
+/**
+ * How many times any layer's `trainable` flag has changed: a layer may behave differently when
+ * frozen (BatchNormalization runs in inference mode) without its trainable weights changing, so
+ * compiled training steps key their programs on this too.
+ */
+let trainableFlagChanges = 0;
+
+export function trainableFlagVersion(): number {
+  return trainableFlagChanges;
+}
+
 export abstract class Layer {
   readonly name: string;
   readonly inputShape?: SampleShape;
@@ -256,6 +267,7 @@ export abstract class Layer {
 
   set trainable(value: boolean) {
     if (typeof value !== 'boolean') throw new ValueError(`${this.name}: trainable must be true or false, got ${formatValue(value)}`);
+    if (this.frozen === value) trainableFlagChanges++;
     this.frozen = !value;
   }
 

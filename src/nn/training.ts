@@ -20,6 +20,7 @@ import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings
 import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, weightedSums, type PendingEpoch } from './epochLogs';
 import { batchValues, logNames, type CompiledTraining, type TrainableModel } from './compiled';
 import { compiledEvaluation, compiledPrediction, compiledTrainStep, type Accumulate, type StepResult } from './compiledFunctions';
+import { trainableFlagVersion } from './layer';
 
 export type { FitOptions } from './dataChecks';
 
@@ -148,13 +149,13 @@ export async function runEpochs(
  * One optimization step; returns the batch's loss and metric values as GPU scalars, and, given
  * `accumulate`, the epoch's running sums of them with this batch's added (EpochAccumulator), so
  * that fit's bookkeeping runs in the same program. Compiled (see CompiledTraining.jit): one
- * program per batch shape and set of trainable weights, which it captures by reference, so
- * freezing a layer between fits selects another program.
+ * program per batch shape, set of trainable weights (which it captures by reference) and state of
+ * the layers' trainable flags, so freezing a layer between fits selects another program.
  */
 function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], accumulate: Accumulate | null): StepResult {
   if (!training.jit) return eagerTrainStep(model, training, xb, yb, accumulate);
   const step = compiledTrainStep(model, training, (xs, ys, sums) => eagerTrainStep(model, training, xs, ys, sums));
-  return step(xb, yb, model.trainableWeights.map((weight) => weight.id).join(','), accumulate);
+  return step(xb, yb, `${model.trainableWeights.map((weight) => weight.id).join(',')} flags@${trainableFlagVersion()}`, accumulate);
 }
 
 function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], accumulate: Accumulate | null): StepResult {

@@ -214,7 +214,32 @@ describe('BatchNormalization, frozen', () => {
     ref.expectClose(r.afterUnfrozenFit[2], movingMean.map((m, c) => 0.99 * m + 0.01 * batchMean[c]), { rtol: 1e-5, atol: 1e-6 }, 'moving mean after unfreezing');
     expect(r.afterUnfrozenFit[0]).not.toEqual(r.before[0]);
   });
+
+  it('a BatchNormalization without trainable weights, frozen between compiled fits, selects a new program and stops moving its statistics', async () => {
+    const r = await gpu.run(async (wg) => {
+      wg.setSeed(4);
+      const bn = new wg.layers.BatchNormalization({ inputShape: [3], center: false, scale: false });
+      const model = new wg.Sequential([bn, new wg.layers.Dense(1)]);
+      model.compile({ optimizer: 'sgd', loss: 'mse' });
+      const x = wg.randn([8, 3], 1, 2);
+      const y = wg.zeros([8, 1]);
+      const read = async (): Promise<number[][]> => Promise.all(bn.getWeights().map(async (t) => Array.from(await t.data())));
+      // Three compiled fits: the step is traced on the second call of a program, replayed after.
+      for (let i = 0; i < 3; i++) await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+      const trained = await read();
+      bn.trainable = false;
+      for (let i = 0; i < 3; i++) await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+      const frozen = await read();
+      [x, y].forEach((t) => t.dispose());
+      model.dispose();
+      return { trained, frozen };
+    });
+    // Trained: the moving mean left 0 (the batch mean is about 1); frozen: not a bit changed.
+    expect(r.trained[0].every((m) => m !== 0)).toBe(true);
+    expect(r.frozen).toEqual(r.trained);
+  });
 });
+
 
 describe('Layer.getWeights / setWeights (Keras get_weights / set_weights)', () => {
   it('copies out and overwrites one layer\'s weights in creation order; a wrong count or shape changes nothing', async () => {
