@@ -14,7 +14,8 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer';
 import { openDawnGpu } from '../scripts/lib/dawn-gpu.mjs';
-import { chromeLaunchArgs, findBrowser } from '../scripts/lib/find-browser.mjs';
+import { ensureBrowser } from '../scripts/lib/ensure-browser.mjs';
+import { chromeLaunchArgs } from '../scripts/lib/find-browser.mjs';
 import { buildBundle, repoRoot } from '../scripts/lib/repo.mjs';
 import { startStaticServer } from '../scripts/lib/static-server.mjs';
 import { markdownReport, speedRatio, summarize } from './report.mjs';
@@ -299,10 +300,12 @@ async function main() {
       await rm(bundleDir, { recursive: true, force: true });
     }
   } else {
+    // As `npm test` does: a fresh machine without Chrome/Chromium gets one, and says so.
+    const executablePath = await ensureBrowser();
     const server = await startStaticServer(repoRoot);
     const userDataDir = await mkdtemp(join(tmpdir(), 'webgrad-bench-'));
     try {
-      const browser = await puppeteer.launch({ executablePath: findBrowser(), args: chromeLaunchArgs(userDataDir), headless: true, protocolTimeout: CASE_TIMEOUT_MS + 60_000 });
+      const browser = await puppeteer.launch({ executablePath, args: chromeLaunchArgs(userDataDir), headless: true, protocolTimeout: CASE_TIMEOUT_MS + 60_000 });
       try {
         runtime = await browser.version();
         console.log(`${runtime}, ${libraries.map((library) => library.title).join(' / ')}${options.quick ? ', --quick' : ''}`);
