@@ -272,6 +272,45 @@ describe('LSTM and GRU', () => {
     }
   });
 
+  it('carry NaN and ±Infinity in x as IEEE-754 and the float64 cells do: NaN poisons its sample from its step on, ±Infinity saturates the gates', async () => {
+    const cases = [configs[2], configs[4]];
+    const runs = await gpu.run(async (wg, { cases, STEPS, FEATURES }) => {
+      wg.setSeed(23);
+      const out = [];
+      for (const config of cases) {
+        const options = { returnSequences: true, useBias: config.useBias, inputShape: [STEPS, FEATURES] };
+        const layer = config.kind === 'lstm' ? new wg.layers.LSTM(config.units, options) : new wg.layers.GRU(config.units, { ...options, resetAfter: config.resetAfter });
+        const x = wg.randn([2, STEPS, FEATURES]);
+        const values = Array.from(await x.data());
+        // Sample 0: NaN at step 1. Sample 1: -Infinity at step 0 and +Infinity at step 2 (each alone in its step).
+        values[(0 * STEPS + 1) * FEATURES + 0] = NaN;
+        values[(1 * STEPS + 0) * FEATURES + 2] = -Infinity;
+        values[(1 * STEPS + 2) * FEATURES + 1] = Infinity;
+        const special = wg.tensor(values, [2, STEPS, FEATURES]);
+        const y = layer.apply(special) as Tensor;
+        const weights: Record<string, number[]> = {};
+        for (const [name, weight] of layer.weights) weights[name] = Array.from(await weight.data());
+        out.push({ x: values, y: Array.from(await y.data()), weights });
+        [x, special, y].forEach((t) => t.dispose());
+        layer.dispose();
+      }
+      return out;
+    }, { cases, STEPS, FEATURES });
+    cases.forEach((config, k) => {
+      const run = runs[k];
+      const expected = recurrentForward(run.x, 2, STEPS, { ...config, returnSequences: true },
+        { kernel: run.weights.kernel, recurrentKernel: run.weights.recurrent_kernel, bias: run.weights.bias ?? null });
+      const kind = (v: number): string => (Number.isNaN(v) ? 'NaN' : Number.isFinite(v) ? 'finite' : String(v));
+      expect(run.y.map(kind), config.label).toEqual(expected.map(kind));
+      // Sample 0 is NaN from step 1 on (every unit), finite before; sample 1 stays finite throughout.
+      const perSample = STEPS * UNITS;
+      expect(run.y.slice(UNITS, perSample).every(Number.isNaN), config.label).toBe(true);
+      expect([...run.y.slice(0, UNITS), ...run.y.slice(perSample)].every(Number.isFinite), config.label).toBe(true);
+      const finite = expected.map((v, i) => (Number.isFinite(v) ? i : -1)).filter((i) => i >= 0);
+      expectClose(finite.map((i) => run.y[i]), finite.map((i) => expected[i]), { rtol: 1e-5, atol: 2e-6 }, config.label);
+    });
+  });
+
   it('refuse inputs that are not [batch, steps, features] and bad options, naming the layer', async () => {
     const errors = await gpu.run(async (wg) => {
       const attempts: Record<string, () => unknown> = {

@@ -107,6 +107,72 @@ describe('depthwiseConv2d', () => {
     expect(result).toEqual({ y: [0, 5, 5, 4], gx: [0, 5, 5, 2], gw: new Array(36).fill(0) });
   });
 
+  it('carries NaN and ±Infinity in x through the forward pass and the filter gradient as IEEE-754 does', async () => {
+    // Direct float64 depthwise sums (not the block-diagonal reference, whose zero filter entries
+    // would turn an Inf or NaN of one channel into NaN in the others: 0·NaN = 0·Inf = NaN).
+    // Padding 'same', stride 1, 3×3 window: padded positions add nothing.
+    const [N, H, W, C, M, K] = [1, 5, 6, 3, 2, 3];
+    const rng = ref.mulberry32(617);
+    const x = Array.from({ length: N * H * W * C }, () => Math.fround(ref.randomUniform(rng, -1, 1)));
+    const w = Array.from({ length: K * K * C * M }, () => Math.fround(ref.randomUniform(rng, -1, 1)));
+    const dy = Array.from({ length: N * H * W * C * M }, () => Math.fround(ref.randomUniform(rng, -1, 1)));
+    const at = (h: number, wi: number, c: number): number => (h * W + wi) * C + c;
+    x[at(1, 1, 0)] = NaN;
+    x[at(3, 4, 1)] = Infinity;
+    x[at(3, 5, 1)] = -Infinity;
+    x[at(0, 5, 2)] = Infinity;
+    const windowTerms = (oh: number, ow: number, c: number, term: (xv: number, kh: number, kw: number) => number): number[] => {
+      const terms: number[] = [];
+      for (let kh = 0; kh < K; kh++) {
+        for (let kw = 0; kw < K; kw++) {
+          const [h, wi] = [oh + kh - 1, ow + kw - 1];
+          if (h >= 0 && h < H && wi >= 0 && wi < W) terms.push(term(x[at(h, wi, c)], kh, kw));
+        }
+      }
+      return terms;
+    };
+    const y: number[] = [];
+    for (let oh = 0; oh < H; oh++) {
+      for (let ow = 0; ow < W; ow++) {
+        for (let c = 0; c < C; c++) {
+          for (let m = 0; m < M; m++) y.push(windowTerms(oh, ow, c, (xv, kh, kw) => xv * w[((kh * K + kw) * C + c) * M + m]).reduce((a, b) => a + b, 0));
+        }
+      }
+    }
+    // dL/dw[kh,kw,c,m] = Σ over outputs of x at the window position · dy, for L = Σ y·dy.
+    const dw = new Array<number>(K * K * C * M).fill(0);
+    for (let oh = 0; oh < H; oh++) {
+      for (let ow = 0; ow < W; ow++) {
+        for (let c = 0; c < C; c++) {
+          for (let m = 0; m < M; m++) {
+            windowTerms(oh, ow, c, (xv, kh, kw) => {
+              dw[((kh * K + kw) * C + c) * M + m] += xv * dy[((oh * W + ow) * C + c) * M + m];
+              return 0;
+            });
+          }
+        }
+      }
+    }
+    const out = await gpu.run(async (wg, a) => {
+      const x = wg.tensor(a.x, [a.N, a.H, a.W, a.C]);
+      const w = wg.tensor(a.w, [a.K, a.K, a.C, a.M]);
+      const dy = wg.tensor(a.dy, [a.N, a.H, a.W, a.C * a.M]);
+      const y = wg.depthwiseConv2d(x, w, { padding: 'same' });
+      const [dw] = wg.grad((w: typeof x) => wg.sum(wg.mul(wg.depthwiseConv2d(x, w, { padding: 'same' }), dy)))(w);
+      const result = { y: Array.from(await y.data()), dw: Array.from(await dw.data()) };
+      [x, w, dy, y, dw].forEach((t) => t.dispose());
+      return result;
+    }, { x: Float32Array.from(x), w: Float32Array.from(w), dy: Float32Array.from(dy), N, H, W, C, M, K });
+    const special = (v: number): string => (Number.isNaN(v) ? 'NaN' : Number.isFinite(v) ? 'finite' : String(v));
+    for (const [name, got, want] of [['y', out.y, y], ['dw', out.dw, dw]] as const) {
+      expect(got.map(special), name).toEqual(want.map(special));
+      // Where finite: float32 sums of at most 9 (y) or 30 (dw) products of values in [-1, 1].
+      const finite = want.map((v, i) => (Number.isFinite(v) ? i : -1)).filter((i) => i >= 0);
+      ref.expectClose(finite.map((i) => got[i]), finite.map((i) => want[i]), { rtol: 1e-5, atol: 1e-5 }, name);
+      expect(want.some((v) => Number.isNaN(v)) && want.some((v) => v === Infinity || v === -Infinity), `${name} covers NaN and ±Inf`).toBe(true);
+    }
+  });
+
   it('rejects bad shapes and options, naming the op and the shapes', async () => {
     const thrown = (attempt: (wg: Webgrad) => unknown): Promise<string> => thrownInPage(gpu, attempt);
     expect(await thrown((wg) => wg.depthwiseConv2d(wg.zeros([5, 5, 3]), wg.zeros([3, 3, 3, 1]))))
