@@ -5,12 +5,11 @@
 // of memory: results are bit-identical to eager.
 import { broadcastingUniforms, elementwiseSource, elementwiseVectorSource, type KernelInput } from '../ops/elementwise';
 import { broadcastUniforms } from '../ops/broadcast';
-import { defineKernel, type Kernel } from '../runtime/kernel';
 import { gridFor } from '../runtime/launch';
 import { packUniforms, type UniformValues } from '../runtime/uniforms';
 import { shapesEqual, sizeOf } from '../shape';
 import { fusedReductionStep } from './fuseReduce';
-import { memberCalls, memberFunctions, mergePreludes, type Group, type Member, type MemberArg } from './fusedGroup';
+import { bindingsByName, generatedKernel, memberCalls, memberFunctions, mergePreludes, type Group, type Member, type MemberArg } from './fusedGroup';
 import type { ElementwiseRow } from '../runtime/capture';
 import type { DispatchStep, ReductionBinding, RowBinding, Step, Value } from './trace';
 
@@ -180,7 +179,6 @@ function outputOf(group: Group): { shape: readonly number[]; element: 'f32' | 'i
   return { shape: row.outShape, element: row.output };
 }
 
-const fusedKernels = new Map<string, Kernel>();
 
 /** The group's generated kernel and its one dispatch over the output shape. */
 function fusedStep(group: Group): DispatchStep {
@@ -207,12 +205,7 @@ function fusedStep(group: Group): DispatchStep {
   const source = contiguous
     ? elementwiseVectorSource(inputs, splat, body, `${preludes}\n${functions}`, rootRow.output)
     : elementwiseSource(inputs, body, `${preludes}\n${functions}`, rootRow.output);
-  let kernel = fusedKernels.get(source);
-  if (!kernel) {
-    kernel = defineKernel(name, source);
-    fusedKernels.set(source, kernel);
-  }
-  const compiled = kernel.compile();
+  const compiled = generatedKernel(name, source).compile();
   const { signature } = compiled;
   let uniforms: UniformValues;
   let threads: number;
@@ -233,8 +226,7 @@ function fusedStep(group: Group): DispatchStep {
     kind: 'dispatch',
     label: name,
     kernel: compiled,
-    bindings: signature.storage.map((binding) => byName.get(binding.name) as Value),
-    writes: signature.storage.map((binding) => !binding.readOnly),
+    ...bindingsByName(signature, byName),
     uniformBytes,
     workgroups: gridFor(Math.ceil(threads / perGroup)),
     ...(names.length > 1 ? { fusedOps: names } : {}),

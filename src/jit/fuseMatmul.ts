@@ -6,10 +6,9 @@
 // of a gradient (sigmoid.grad.x after dh = dz·Wᵀ) join the matmul that makes their input.
 import { argumentOf, type KernelInput } from '../ops/elementwise';
 import type { MatmulEpilogueSite } from '../runtime/capture';
-import { defineKernel, type Kernel } from '../runtime/kernel';
 import { broadcastStrides, shapesEqual, stridesOf } from '../shape';
 import { MAX_FUSED_INPUTS } from './fuse';
-import { mergePreludes, rowFunction, valueUses } from './fusedGroup';
+import { bindingsByName, generatedKernel, mergePreludes, rowFunction, valueUses } from './fusedGroup';
 import type { DispatchStep, RowBinding, Step, Value } from './trace';
 
 /** A row's input that is not the chain's running result: a value read at a shape (broadcast to the output's). */
@@ -109,8 +108,6 @@ function broadcastOffset(shape: readonly number[], outShape: readonly number[]):
   return terms.length === 0 ? '0u' : terms.join(' + ');
 }
 
-const fusedKernels = new Map<string, Kernel>();
-
 /** The chain's generated matmul kernel and its dispatch, over the matmul's grid and uniforms. */
 function fusedMatmulStep(chain: Chain): DispatchStep {
   const { matmul, site, links, inputs } = chain;
@@ -133,12 +130,7 @@ function fusedMatmulStep(chain: Chain): DispatchStep {
   // already declares (ieee.wgsl, stableMath.wgsl) are merged away.
   const matmulSource = site.source.replace(/\bfn epilogue\(/, 'fn matmulEpilogue(');
   const source = `${mergePreludes([matmulSource, ...rows.map((row) => row.prelude)]) as string}\n${epilogue}\n`;
-  let kernel = fusedKernels.get(source);
-  if (!kernel) {
-    kernel = defineKernel(name, source);
-    fusedKernels.set(source, kernel);
-  }
-  const compiled = kernel.compile({ constants: { ...site.constants } });
+  const compiled = generatedKernel(name, source).compile({ constants: { ...site.constants } });
   const byName = new Map<string, Value>(signature.storage.map((binding, k): [string, Value] => [binding.name, matmul.bindings[k]]));
   byName.set('out', links[links.length - 1].row.out);
   kernelInputs.forEach((input, k) => byName.set(input.name, inputs[k].value));
@@ -146,8 +138,7 @@ function fusedMatmulStep(chain: Chain): DispatchStep {
     kind: 'dispatch',
     label: name,
     kernel: compiled,
-    bindings: compiled.signature.storage.map((binding) => byName.get(binding.name) as Value),
-    writes: compiled.signature.storage.map((binding) => !binding.readOnly),
+    ...bindingsByName(compiled.signature, byName),
     uniformBytes: matmul.uniformBytes,
     workgroups: matmul.workgroups,
     fusedOps: [site.name, ...rows.map((row) => row.name)],

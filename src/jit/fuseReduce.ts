@@ -4,12 +4,10 @@
 // storeResult (shaders/reduceIO.wgsl's plain ones) replaced; the pass's uniforms, grid and
 // summation order are unchanged, so results are bit-identical to the unfused ops.
 import { argumentOf, type KernelInput } from '../ops/elementwise';
-import { defineKernel, type Kernel } from '../runtime/kernel';
 import { sizeOf } from '../shape';
-import { memberCalls, memberFunctions, mergePreludes, type Group, type MemberArg } from './fusedGroup';
+import { bindingsByName, generatedKernel, memberCalls, memberFunctions, mergePreludes, type Group, type MemberArg } from './fusedGroup';
 import type { DispatchStep, RowBinding, Value } from './trace';
 
-const fusedKernels = new Map<string, Kernel>();
 
 /** The group's generated kernel and its one dispatch, on the reduce pass's grid and uniforms. */
 export function fusedReductionStep(group: Group): DispatchStep {
@@ -44,12 +42,7 @@ export function fusedReductionStep(group: Group): DispatchStep {
   // The reduce kernel's own declarations first; a row prelude repeating one is merged away.
   const declarations = mergePreludes([pass.source, ...group.members.map((member) => rowOf(member).row.prelude)]) as string;
   const source = `${declarations}\n${memberFunctions(group.members)}${io}\n`;
-  let kernel = fusedKernels.get(source);
-  if (!kernel) {
-    kernel = defineKernel(name, source);
-    fusedKernels.set(source, kernel);
-  }
-  const compiled = kernel.compile(pass.variant);
+  const compiled = generatedKernel(name, source).compile(pass.variant);
   const { signature } = compiled;
   const out = last ? last.out : (step.reduction as NonNullable<DispatchStep['reduction']>).out;
   const byName = new Map<string, Value>([...inputs.map((input, k): [string, Value] => [`${input.name}_`, group.inputs[k].value]), ['out', out]]);
@@ -57,8 +50,7 @@ export function fusedReductionStep(group: Group): DispatchStep {
     kind: 'dispatch',
     label: name,
     kernel: compiled,
-    bindings: signature.storage.map((binding) => byName.get(binding.name) as Value),
-    writes: signature.storage.map((binding) => !binding.readOnly),
+    ...bindingsByName(signature, byName),
     uniformBytes: step.uniformBytes,
     workgroups: step.workgroups,
     fusedOps: [...terms.map((member) => rowOf(member).row.name), 'reduce', ...results.map((member) => rowOf(member).row.name)],

@@ -1,9 +1,11 @@
 // A fused group: the ops (elementwise rows) one generated kernel computes, the values it reads,
 // and, for a group around a reduce pass, which ops feed its terms and which work on its results.
-// src/jit/fuse.ts forms the groups; fuse.ts and fuseReduce.ts generate their kernels from the
-// rows' bodies with the helpers here.
+// src/jit/fuse.ts forms the groups; fuse.ts, fuseReduce.ts and fuseMatmul.ts generate their
+// kernels from the rows' bodies with the helpers here.
 import { parameterOf, type KernelInput } from '../ops/elementwise';
 import type { ElementwiseRow, ReductionPass } from '../runtime/capture';
+import { defineKernel, type Kernel } from '../runtime/kernel';
+import type { KernelSignature } from '../runtime/reflection';
 import type { DispatchStep, RowBinding, Step, Value } from './trace';
 
 /**
@@ -111,4 +113,24 @@ export function valueUses(steps: readonly Step[]): {
 /** A row as a WGSL function `name(inputs…) -> output` (its body's `return` gives the result). */
 export function rowFunction(name: string, row: ElementwiseRow): string {
   return `fn ${name}(${row.inputs.map(parameterOf).join(', ')}) -> ${row.output} {\n${row.body}\n}\n`;
+}
+
+const generatedKernels = new Map<string, Kernel>();
+
+/** The kernel of a generated source, defined once per distinct source (named by the first group to need it). */
+export function generatedKernel(name: string, source: string): Kernel {
+  let kernel = generatedKernels.get(source);
+  if (!kernel) {
+    kernel = defineKernel(name, source);
+    generatedKernels.set(source, kernel);
+  }
+  return kernel;
+}
+
+/** A compiled kernel's storage bindings in order, each the value its name is given in `byName`, and which of them it writes. */
+export function bindingsByName(signature: KernelSignature, byName: ReadonlyMap<string, Value>): { bindings: Value[]; writes: boolean[] } {
+  return {
+    bindings: signature.storage.map((binding) => byName.get(binding.name) as Value),
+    writes: signature.storage.map((binding) => !binding.readOnly),
+  };
 }
