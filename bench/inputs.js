@@ -2,17 +2,10 @@
 // Node (the float64 references recompute them instead of receiving megabytes through the
 // DevTools protocol). Plain ESM that browsers and Node both load as is.
 
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same stream everywhere. */
-export function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32: the same seed gives the same stream in every page and in Node (the demos' generator).
+import { mulberry32 } from '../demos/shared/mulberry32.js';
+
+export { mulberry32 };
 
 /** `count` float32 values uniform in [low, high). */
 export function uniform(seed, count, low = -1, high = 1) {

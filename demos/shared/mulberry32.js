@@ -1,5 +1,6 @@
 // Mulberry32, a small seeded generator of uniforms in [0, 1): the demos' own fixed sampling (the
-// pairs demo's pairs) and scripts/prepare-mnist.mjs's fixed shuffle of the digits. The library's
+// pairs demo's pairs, the text demo's windows and samples), scripts/prepare-mnist.mjs's fixed
+// shuffle of the digits and the benchmark's seeded inputs (bench/inputs.js). The library's
 // host-side generator (src/nn/hostRandom.ts) is the same algorithm.
 // @ts-check
 

@@ -3,18 +3,6 @@
 // character at a time. Shared by the text demo's two runs (the corpus and the reversal task).
 import * as wg from '../../dist/webgrad.js';
 
-/** A small seedable PRNG (mulberry32) for windows, task strings and sampling: uniform in [0, 1). */
-export function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The distinct characters of a text, sorted; a character's id is its index. */
 export class Vocabulary {
   constructor(text) {

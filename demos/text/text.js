@@ -5,7 +5,8 @@
 import * as wg from '../../dist/webgrad.js';
 import { LinePlot } from '../shared/line-plot.js';
 import { log, runDemo, setStatus } from '../shared/page.js';
-import { Vocabulary, buildCharTransformer, countParameters, generate, randomWindows, seededRandom } from './char-model.js';
+import { mulberry32 as seededRandom } from '../shared/mulberry32.js';
+import { Vocabulary, buildCharTransformer, countParameters, generate, randomWindows } from './char-model.js';
 import { TrainingRun, formatRate } from './training-run.js';
 import { DIGITS, SEQUENCE_LENGTH, TASK_CHARACTERS, heldOutDigits, reversalBatch, reversalSequence } from './reversal-task.js';
 
