@@ -2,7 +2,7 @@
 import { DisposedTensorError, ShapeError, ValueError, formatShape } from './errors';
 import { acquireBuffer, assertAllocatable, releaseBuffer } from './runtime/bufferPool';
 import { markConstantBuffer } from './runtime/capture';
-import { encodeCopy, readBuffer } from './runtime/commands';
+import { encodeCopy, readBuffer, readBuffers } from './runtime/commands';
 import { assertDeviceAlive, deviceGeneration } from './runtime/device';
 import { poisonOf } from './runtime/poison';
 import { trackBytes, trackTensor, untrackTensor } from './memory';
@@ -126,6 +126,18 @@ export class Tensor {
   async data(): Promise<Float32Array | Int32Array> {
     const bytes = await readBuffer(this.liveStorage('data').buffer, 0, this.size * BYTES_PER_ELEMENT);
     return this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  }
+
+  /** Several tensors' values in one wait for the GPU, as `data()` reads each (fit's logs). */
+  static async dataOfAll(tensors: readonly Tensor[]): Promise<(Float32Array | Int32Array)[]> {
+    const ranges = tensors.map((t) => ({ source: t.liveStorage('data').buffer, byteOffset: 0, byteLength: t.size * BYTES_PER_ELEMENT }));
+    const bytes = await readBuffers(ranges);
+    let offset = 0;
+    return tensors.map((t) => {
+      const values = t.dtype === 'int32' ? new Int32Array(bytes, offset, t.size) : new Float32Array(bytes, offset, t.size);
+      offset += t.size * BYTES_PER_ELEMENT;
+      return values;
+    });
   }
 
   /** The values as nested arrays shaped like the tensor (a number for a scalar). */

@@ -68,7 +68,8 @@ export interface ProgramSummary {
 /**
  * A dispatch or copy that binds a buffer chosen per call: an argument read in place, or the fresh
  * tensor a result is written into. Its bind groups are cached by those buffers; the pool hands
- * back the same few buffers call after call, so a steady loop reuses them.
+ * back the same few buffers call after call, so a steady loop reuses them — also one that keeps
+ * its results a while, as fit keeps each epoch's loss until it reads 100 epochs' logs at once.
  */
 interface PerCallBinding {
   step: RecordedDispatch | RecordedCopy;
@@ -80,7 +81,8 @@ interface PerCallBinding {
   bindGroups: Map<string, GPUBindGroup>;
 }
 
-const MAX_CACHED_BIND_GROUPS = 16;
+/** Bind groups kept per binding: above fit's 100 deferred epochs of results, so its loop hits the cache. */
+const MAX_CACHED_BIND_GROUPS = 256;
 
 export class Program {
   readonly summary: ProgramSummary;

@@ -1,21 +1,29 @@
-// fit's logs on the GPU: each batch's loss and metrics are summed there, an epoch's means and
-// batch losses packed into one tensor, and many epochs read back in one readback, since a read
-// per batch would stall the queue.
+// fit's logs on the GPU: each batch's loss and metrics are summed there, and many epochs' means
+// and batch losses read back in one readback, since a read per batch would stall the queue. An
+// epoch's tensors wait as they are, unpacked: a concat op per epoch cost more JavaScript than a
+// compiled training step of a small model.
 import { NonFiniteLossError } from '../errors';
-import { noGrad } from '../autograd/recorder';
-import { keep, tidy } from '../memory';
-import type { Tensor } from '../tensor';
+import { keep } from '../memory';
+import { Tensor } from '../tensor';
 import { add, div, mul } from '../ops/binary';
-import { concat, reshape } from '../ops/movement';
 import { tensor } from '../ops/creation';
 import type { History, Logs } from './callbacks';
 
 /** One epoch's logs waiting on the GPU. */
 export interface PendingEpoch {
   epoch: number;
-  /** [loss, ...metrics, ...validation loss and metrics, ...each batch's loss] */
-  values: Tensor;
+  /**
+   * [loss, ...metrics, ...validation loss and metrics, ...each batch's loss], scalars or vectors read
+   * in this order, owned by the entry (a tensor may appear twice: an epoch of one batch has its
+   * loss as the epoch's loss and as its batch loss).
+   */
+  values: Tensor[];
   batches: number;
+}
+
+/** Frees a pending epoch's tensors, each once. */
+export function disposePending(entry: PendingEpoch): void {
+  new Set(entry.values).forEach((t) => t.dispose());
 }
 
 /**
@@ -72,14 +80,19 @@ export class EpochAccumulator {
     return this.batchLosses.length;
   }
 
-  /** The epoch's means, then `extra` (validation logs, consumed), then each batch loss, as one kept tensor. */
-  finish(epoch: number, extra: () => Tensor[]): PendingEpoch {
-    const values = keep(tidy(() => {
-      const means = this.first ? this.first.values.map((value) => reshape(value, [1]))
-        : (this.running ?? []).map((total) => reshape(div(total, Math.max(this.seen, 1)), [1]));
-      return concat([...means, ...extra(), ...this.batchLosses.map((loss) => reshape(loss, [1]))], 0);
-    }));
-    return { epoch, values, batches: this.batchLosses.length };
+  /**
+   * The epoch's means, then `extra` (validation logs), then each batch loss, as a pending epoch
+   * that owns them (extra included): no op runs but the division of the sums of a multi-batch epoch.
+   */
+  finish(epoch: number, extra: Tensor[]): PendingEpoch {
+    const means = this.first ? this.first.values
+      : (this.running ?? []).map((total) => div(total, Math.max(this.seen, 1)));
+    const values = [...means, ...extra, ...this.batchLosses].map((t) => keep(t));
+    const batches = this.batchLosses.length;
+    // Taken over by the pending epoch: dispose() leaves them.
+    this.first = null;
+    this.batchLosses.length = 0;
+    return { epoch, values, batches };
   }
 
   /** Releases the running sums and batch losses (finish copied what it needed). */
@@ -102,13 +115,11 @@ export async function readPendingEpochs(
 ): Promise<void> {
   if (pending.length === 0) return;
   const entries = pending.splice(0);
-  const all = noGrad(() => (entries.length === 1 ? entries[0].values : concat(entries.map((entry) => entry.values), 0)));
-  let flat: Float32Array | Int32Array;
+  let flat: Float32Array;
   try {
-    flat = await all.data();
+    flat = flatten(await Tensor.dataOfAll(entries.flatMap((entry) => entry.values)));
   } finally {
-    if (all !== entries[0].values) all.dispose();
-    entries.forEach((entry) => entry.values.dispose());
+    entries.forEach(disposePending);
   }
   let offset = 0;
   for (const entry of entries) {
@@ -136,12 +147,18 @@ export function toLogs(names: string[], values: ArrayLike<number>): Logs {
 
 /** Reads scalar GPU values as named logs in one readback. */
 export async function readLogs(names: string[], values: Tensor[]): Promise<Logs> {
-  const stacked = tidy(() => concat(values.map((value) => reshape(value, [1])), 0));
-  try {
-    return toLogs(names, await stacked.data());
-  } finally {
-    stacked.dispose();
+  return toLogs(names, flatten(await Tensor.dataOfAll(values)));
+}
+
+/** Values read back, one after the other, as float32 (logs are float32; an int32 count converts exactly below 2^24). */
+function flatten(parts: readonly (Float32Array | Int32Array)[]): Float32Array {
+  const flat = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    flat.set(part, offset);
+    offset += part.length;
   }
+  return flat;
 }
 
 export function formatEpochLine(epoch: number, epochs: number, logs: Logs): string {

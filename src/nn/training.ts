@@ -17,7 +17,7 @@ import { batchRows } from './batches';
 import { tensorBatches, type BatchSource } from './batchSource';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
 import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
-import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, weightedSums, type PendingEpoch } from './epochLogs';
+import { disposePending, EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, weightedSums, type PendingEpoch } from './epochLogs';
 import { batchValues, logNames, type CompiledTraining, type TrainableModel } from './compiled';
 import { compiledEvaluation, compiledPrediction, compiledTrainStep, type Accumulate, type StepResult } from './compiledFunctions';
 import { trainableFlagVersion } from './layer';
@@ -120,9 +120,10 @@ export async function runEpochs(
         if (accumulator.batches === 0) break;
         const validationValues = validation ? await evaluateOnGpu('fit (validation)', model, training, validation) : null;
         try {
-          pending.push(accumulator.finish(epoch, () => (validationValues ? [validationValues] : [])));
-        } finally {
+          pending.push(accumulator.finish(epoch, validationValues ? [validationValues] : []));
+        } catch (error) {
           validationValues?.dispose();
+          throw error;
         }
       } finally {
         await batches.dispose();
@@ -139,7 +140,7 @@ export async function runEpochs(
     const lastLogs = Object.fromEntries(Object.entries(history.history).map(([key, values]) => [key, values[values.length - 1]]));
     for (const callback of callbacks) await callback.onTrainEnd?.(lastLogs);
   } finally {
-    pending.forEach((entry) => entry.values.dispose());
+    pending.forEach(disposePending);
     await Promise.all([source.close(), validation?.close()]);
   }
   return history;

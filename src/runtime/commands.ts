@@ -261,34 +261,56 @@ async function mapForRead(device: GPUDevice, buffer: GPUBuffer): Promise<void> {
   }
 }
 
+/** A span of a buffer to read back: whole 4-byte words, as every tensor's are. */
+export interface BufferRange { source: GPUBuffer; byteOffset: number; byteLength: number }
+
 /**
  * Reads `byteLength` bytes of a buffer back to the CPU: the one place that waits for the GPU.
  * GPU errors surface where they matter: reading values that failed work never computed throws
  * (with every error reported so far); reading good values returns them, and errors that touched
  * nothing read here wait for a read they spoil or for `synchronize()`.
  */
-export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLength: number, isRetry = false): Promise<ArrayBuffer> {
+export async function readBuffer(source: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
+  const bytes = await readBuffers([{ source, byteOffset, byteLength }]);
+  return byteLength % 4 === 0 ? bytes : bytes.slice(0, byteLength);
+}
+
+/**
+ * Several spans read back in one wait, as readBuffer reads one: copied into one staging buffer,
+ * in order, each padded to whole words. fit reads hundreds of epochs' logs this way, where one
+ * concat op per epoch cost more JavaScript than the epoch's compiled training step.
+ */
+export async function readBuffers(ranges: readonly BufferRange[], isRetry = false): Promise<ArrayBuffer> {
   const capture = activeCapture();
   if (capture) throw capture.readError();
   const device = getDevice();
-  const sourceLifetime = lifetimeOf(source);
-  const knownPoison = poisonOf(source);
-  if (knownPoison) throw poisonedRead(knownPoison);
-  const paddedLength = Math.max(4, Math.ceil(byteLength / 4) * 4);
-  const readback = device.createBuffer({ size: paddedLength, usage: BufferUsage.COPY_DST | BufferUsage.MAP_READ });
-  if (byteLength > 0) encodeCopy(source, byteOffset, readback, 0, paddedLength);
+  const lifetimes = ranges.map(({ source }) => lifetimeOf(source));
+  for (const { source } of ranges) {
+    const knownPoison = poisonOf(source);
+    if (knownPoison) throw poisonedRead(knownPoison);
+  }
+  const paddedLengths = ranges.map(({ byteLength }) => Math.ceil(byteLength / 4) * 4);
+  const totalLength = paddedLengths.reduce((total, length) => total + length, 0);
+  const readback = device.createBuffer({ size: Math.max(4, totalLength), usage: BufferUsage.COPY_DST | BufferUsage.MAP_READ });
+  let offset = 0;
+  ranges.forEach(({ source, byteOffset }, k) => {
+    if (paddedLengths[k] > 0) encodeCopy(source, byteOffset, readback, offset, paddedLengths[k]);
+    offset += paddedLengths[k];
+  });
   currentEncoder();
   flush();
   try {
     await mapForRead(device, readback);
     await settleErrorChecks();
-    const poisonedBy = poisonOf(source, sourceLifetime);
-    if (poisonedBy) throw poisonedRead(poisonedBy);
+    ranges.forEach(({ source }, k) => {
+      const poisonedBy = poisonOf(source, lifetimes[k]);
+      if (poisonedBy) throw poisonedRead(poisonedBy);
+    });
     // Good values whose copy shared a batch with failed work: copy them again, on their own, once.
     const copyFailure = poisonOf(readback);
     if (copyFailure && isRetry) throw poisonedRead(copyFailure);
-    if (copyFailure) return await readBuffer(source, byteOffset, byteLength, true);
-    return readback.getMappedRange().slice(0, byteLength);
+    if (copyFailure) return await readBuffers(ranges, true);
+    return readback.getMappedRange().slice(0, totalLength);
   } finally {
     readback.destroy();
   }
