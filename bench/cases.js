@@ -2,7 +2,7 @@
 // `npm run bench -- --node` (bench/run.mjs, webgrad in Node through Dawn): each builds the seeded
 // inputs, warms up, times repetitions and checks outputs against float64 references. A runner
 // takes a library adapter (see page.js for the contract) and a case's spec.
-import { REFERENCE_DATA, classificationData, denseWeights, sampleIndices, tokenBatches, uniform } from './inputs.js';
+import { REFERENCE_DATA, classificationData, denseWeights, sampleIndices, tokenBatches, transformerWeights, uniform } from './inputs.js';
 import { chainReference, compareEntries, matmulEntries } from './reference.js';
 
 const now = () => performance.now();
@@ -174,7 +174,8 @@ async function runReference(library, { epochs, warmupEpochs, learningRate, seed,
 async function runTransformer(library, spec) {
   const { model, batchSize, steps, warmupSteps, seed, timing, compiled } = spec;
   const batches = tokenBatches(seed + 1, warmupSteps + steps * (timing.maxReps + 1), batchSize, model.contextLength, model.vocabularySize);
-  const session = await library.transformer({ ...model, seed, compiled });
+  const weights = transformerWeights(seed, model);
+  const session = await library.transformer({ ...model, seed, compiled, weights });
   let eagerWarmup = null;
   try {
     const warmupLosses = await session.train(batches.slice(0, warmupSteps));
@@ -191,7 +192,7 @@ async function runTransformer(library, spec) {
     }
     const profile = await profileSteps(library, () => session.train(batches.slice(next, next + steps)), steps);
     if (compiled) {
-      const eager = await library.transformer({ ...model, seed, compiled: false });
+      const eager = await library.transformer({ ...model, seed, compiled: false, weights });
       try {
         eagerWarmup = await eager.train(batches.slice(0, warmupSteps));
       } finally {

@@ -79,3 +79,40 @@ export function tokenBatches(seed, steps, batchSize, contextLength, vocabularySi
     return { inputs, targets };
   });
 }
+
+/**
+ * Initial weights of the transformer workload's model (bench/libs/webgrad-adapter.js, transformer),
+ * in webgrad's getWeights order with its layers' names and shapes: Embedding, PositionalEmbedding,
+ * per TransformerBlock attention_norm, attention query/key/value/attention_output, mlp_norm,
+ * mlp_hidden, mlp_output, then the final LayerNormalization and the Dense head. Kernels and position
+ * vectors are drawn as the layers draw them (glorot-uniform over the matrix each acts as; token
+ * vectors U(−0.05, 0.05)); biases and betas are U(−0.05, 0.05) and gammas 1 + U(−0.05, 0.05)
+ * rather than the layers' zeros and ones, so that a bias or a norm's weight read in the wrong
+ * layout changes the first loss. Weight i is drawn from seed + i.
+ */
+export function transformerWeights(seed, { vocabularySize, contextLength, dim, heads, layers, ffDim }) {
+  const depth = dim / heads;
+  const specs = [
+    ['embedding/embeddings', [vocabularySize, dim], 'token'],
+    ['positional_embedding/embeddings', [contextLength, dim], [contextLength, dim]],
+  ];
+  for (let layer = 0; layer < layers; layer++) {
+    const block = `transformer_block${layer ? `_${layer}` : ''}`;
+    specs.push([`${block}/attention_norm/gamma`, [dim], 'gamma'], [`${block}/attention_norm/beta`, [dim], 'bias']);
+    for (const name of ['query', 'key', 'value']) specs.push([`${block}/attention/${name}/kernel`, [dim, heads, depth], [dim, dim]], [`${block}/attention/${name}/bias`, [heads, depth], 'bias']);
+    specs.push([`${block}/attention/attention_output/kernel`, [heads, depth, dim], [dim, dim]], [`${block}/attention/attention_output/bias`, [dim], 'bias']);
+    specs.push([`${block}/mlp_norm/gamma`, [dim], 'gamma'], [`${block}/mlp_norm/beta`, [dim], 'bias']);
+    specs.push([`${block}/mlp_hidden/kernel`, [dim, ffDim], [dim, ffDim]], [`${block}/mlp_hidden/bias`, [ffDim], 'bias']);
+    specs.push([`${block}/mlp_output/kernel`, [ffDim, dim], [ffDim, dim]], [`${block}/mlp_output/bias`, [dim], 'bias']);
+  }
+  specs.push(['layer_normalization/gamma', [dim], 'gamma'], ['layer_normalization/beta', [dim], 'bias']);
+  specs.push(['dense/kernel', [dim, vocabularySize], [dim, vocabularySize]], ['dense/bias', [vocabularySize], 'bias']);
+  return specs.map(([name, shape, init], i) => {
+    const count = shape.reduce((a, b) => a * b, 1);
+    let values;
+    if (Array.isArray(init)) values = glorotUniform(seed + i, init[0], init[1]);
+    else if (init === 'gamma') values = uniform(seed + i, count, 0.95, 1.05);
+    else values = uniform(seed + i, count, -0.05, 0.05);
+    return { name, shape, values };
+  });
+}

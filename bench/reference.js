@@ -248,3 +248,109 @@ export function simulateReference({ x, y, weights, units, epochs, learningRate, 
   }
   return { initialLoss, trainedLoss: loss() };
 }
+
+/** Layer normalization of each `cols`-wide row in float64 (biased variance, epsilon inside the root). */
+function layerNormRows(x, cols, gamma, beta, epsilon) {
+  const out = new Float64Array(x.length);
+  for (let start = 0; start < x.length; start += cols) {
+    let mean = 0;
+    for (let c = 0; c < cols; c++) mean += x[start + c] / cols;
+    let variance = 0;
+    for (let c = 0; c < cols; c++) variance += (x[start + c] - mean) ** 2 / cols;
+    const scale = 1 / Math.sqrt(variance + epsilon);
+    for (let c = 0; c < cols; c++) out[start + c] = (x[start + c] - mean) * scale * gamma[c] + beta[c];
+  }
+  return out;
+}
+
+/** x [rows, in] · kernel [in, out] + bias, in float64. */
+function linear64(x, rows, kernel, bias, inputs, outputs) {
+  const y = gemm(x, kernel, rows, inputs, outputs);
+  for (let i = 0; i < y.length; i++) y[i] += bias[i % outputs];
+  return y;
+}
+
+/** GELU's tanh form (Keras's approximate=True, webgrad's geluTanh). */
+const geluTanh = (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+
+/**
+ * Multi-head self-attention of one sequence in float64: q, k, v [T, heads·depth] (head h in
+ * columns h·depth…), softmax(q·kᵀ/√depth) over keys 0..i for query i (every key unless `causal`),
+ * heads side by side.
+ */
+function selfAttention(q, k, v, length, heads, depth, causal) {
+  const width = heads * depth;
+  const out = new Float64Array(length * width);
+  const scores = new Float64Array(length);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < length; i++) {
+      const last = causal ? i : length - 1;
+      let max = -Infinity;
+      for (let j = 0; j <= last; j++) {
+        let dot = 0;
+        for (let d = 0; d < depth; d++) dot += q[i * width + h * depth + d] * k[j * width + h * depth + d];
+        scores[j] = dot / Math.sqrt(depth);
+        max = Math.max(max, scores[j]);
+      }
+      let total = 0;
+      for (let j = 0; j <= last; j++) total += (scores[j] = Math.exp(scores[j] - max));
+      for (let j = 0; j <= last; j++) {
+        for (let d = 0; d < depth; d++) out[i * width + h * depth + d] += (scores[j] / total) * v[j * width + h * depth + d];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The transformer workload's loss on one batch before any training, in float64: token embeddings
+ * plus positions, `layers` pre-norm causal blocks (x + MHA(LN(x)), then + Dense(geluTanh(Dense(LN)))),
+ * a final LayerNorm, the Dense head, and the mean sparse cross-entropy of the logits against the
+ * next-token targets. `weights` as bench/inputs.js transformerWeights gives them (getWeights order).
+ * `mistake` computes it the way a broken implementation would (bench/check-sensitivity.mjs).
+ */
+export function simulateTransformerLoss({ weights, model, inputs, targets, epsilon = 1e-5, mistake = 'none' }) {
+  const { vocabularySize, dim, heads, layers, ffDim, contextLength: length } = model;
+  const depth = dim / heads;
+  const batch = inputs.length / length;
+  let index = 0;
+  const next = () => f64(weights[index++].values);
+  const norm = (x, gamma, beta) => layerNormRows(x, dim, gamma, beta, mistake === 'layerNormEpsilon1e-3' ? 1e-3 : epsilon);
+  const gelu = mistake === 'exactGelu' ? (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)) : geluTanh;
+  const [tokens, positions] = [next(), next()];
+  const rows = batch * length;
+  let x = new Float64Array(rows * dim);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < dim; c++) x[r * dim + c] = tokens[inputs[r] * dim + c] + positions[(r % length) * dim + c];
+  }
+  for (let layer = 0; layer < layers; layer++) {
+    const normed = norm(x, next(), next());
+    const [q, k, v] = [0, 1, 2].map(() => linear64(normed, rows, next(), next(), dim, dim));
+    const attended = new Float64Array(rows * dim);
+    for (let b = 0; b < batch; b++) {
+      const part = (t) => t.subarray(b * length * dim, (b + 1) * length * dim);
+      attended.set(selfAttention(part(q), part(k), part(v), length, heads, depth, mistake !== 'noCausalMask'), b * length * dim);
+    }
+    const projected = linear64(attended, rows, next(), next(), dim, dim);
+    x = x.map((value, i) => value + projected[i]);
+    const hidden = linear64(norm(x, next(), next()), rows, next(), next(), dim, ffDim).map(gelu);
+    const out = linear64(hidden, rows, next(), next(), ffDim, dim);
+    x = x.map((value, i) => value + out[i]);
+  }
+  const logits = linear64(norm(x, next(), next()), rows, next(), next(), dim, vocabularySize);
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = logits.subarray(r * vocabularySize, (r + 1) * vocabularySize);
+    const max = Math.max(...row);
+    const logSum = max + Math.log(row.reduce((sum, value) => sum + Math.exp(value - max), 0));
+    total += logSum - row[targets[r]];
+  }
+  return total / rows;
+}
+
+/** erf to about 1e-7 (Abramowitz and Stegun 7.1.26), only for the exact-GELU mistake. */
+function erf(x) {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return Math.sign(x) * y;
+}

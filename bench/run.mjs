@@ -19,7 +19,7 @@ import { chromeLaunchArgs } from '../scripts/lib/find-browser.mjs';
 import { buildBundle, repoRoot } from '../scripts/lib/repo.mjs';
 import { startStaticServer } from '../scripts/lib/static-server.mjs';
 import { markdownReport, speedRatio, summarize } from './report.mjs';
-import { LIBRARIES, TRANSFORMER_PEERS, defineWorkloads, simulation } from './workloads.mjs';
+import { LIBRARIES, TRANSFORMER_FIRST_LOSS_TOLERANCE, TRANSFORMER_PEERS, TRANSFORMER_PEER_TOLERANCE, defineWorkloads, simulation } from './workloads.mjs';
 import { runCase } from './cases.js';
 import { webgradAdapter } from './libs/webgrad-adapter.js';
 
@@ -114,15 +114,16 @@ function withTimeout(promise, ms, what) {
 
 /**
  * Judges one page result: an error, a wrong result (its times are kept in the JSON, not counted),
- * or figures with their median and best.
- * @param {Case} testCase @param {any} raw @param {Library} library
+ * or figures with their median and best. `earlier`: the row's outcomes of the libraries that ran
+ * before (a check may compare with them).
+ * @param {Case} testCase @param {any} raw @param {Library} library @param {Record<string, Outcome>} earlier
  * @returns {Outcome}
  */
-function judge(testCase, raw, library) {
+function judge(testCase, raw, library, earlier) {
   if (raw.error !== undefined) return { status: 'error', detail: raw.error, raw };
   let verdict;
   try {
-    verdict = testCase.check(raw, library);
+    verdict = testCase.check(raw, library, earlier);
   } catch (error) {
     return { status: 'error', detail: `the check itself failed: ${error instanceof Error ? error.message : String(error)}`, raw };
   }
@@ -130,6 +131,12 @@ function judge(testCase, raw, library) {
   if (!verdict.ok) return { status: 'wrong', detail: verdict.detail, figures, raw };
   return { status: 'ok', figures, ...summarize(figures, testCase.higherIsBetter), detail: verdict.detail, raw };
 }
+
+/**
+ * The outcomes recorded so far in a case's row, by library id.
+ * @param {Map<string, CaseReport>} reports @param {Case} testCase
+ */
+const rowOutcomes = (reports, testCase) => /** @type {CaseReport} */ (reports.get(testCase.label)).outcomes;
 
 /** @param {Outcome} outcome @param {string} unit */
 function progressLine(outcome, unit) {
@@ -156,7 +163,7 @@ async function runInNode(adapter, workload, library, reports) {
   for (const testCase of workload.cases) {
     try {
       const raw = await withTimeout(runCase(adapter, testCase.spec), CASE_TIMEOUT_MS, testCase.label);
-      recordOutcome(reports, library, testCase, judge(testCase, raw, library));
+      recordOutcome(reports, library, testCase, judge(testCase, raw, library, rowOutcomes(reports, testCase)));
     } catch (error) {
       recordOutcome(reports, library, testCase, { status: 'error', detail: error instanceof Error ? error.message : String(error) });
     }
@@ -225,7 +232,7 @@ async function runInTab(browser, baseUrl, bundleQuery, workload, library, report
     }
     try {
       const run = page.evaluate(`window.bench.run(${JSON.stringify(testCase.spec)})`);
-      record(testCase, judge(testCase, await withTimeout(Promise.race([run, crashed]), CASE_TIMEOUT_MS, testCase.label), library));
+      record(testCase, judge(testCase, await withTimeout(Promise.race([run, crashed]), CASE_TIMEOUT_MS, testCase.label), library, rowOutcomes(reports, testCase)));
     } catch (error) {
       startError = `not run: an earlier case in this tab broke it (${error instanceof Error ? error.message : String(error)})`;
       record(testCase, { status: 'error', detail: error instanceof Error ? error.message : String(error) });
@@ -250,7 +257,7 @@ const NOTES = [
   'MLP training: 4096 random samples (inputs in [0, 1), random labels), one unshuffled epoch of 32 steps per repetition, continuing from the warm-up epoch; webgrad model.fit, TF.js model.fit, jax-js a jitted step (valueAndGrad + Adam written out, since jax-js keeps its optimizers in the separate @jax-js/optax package), waiting every 100 steps and at the end.',
   'MLP hand-written loop: the same data, weights and epochs; webgrad a `wg.jit`-compiled step (valueAndGrad + optimizers.Adam.applyGradients, batches sliced per step), jax-js its jitted step (the same as in the row above), TF.js (no loop adapter) model.fit.',
   'webgrad dispatches / step and JS ms / step: one more run after the timed ones and the checks (a repetition of the kernel\'s calls, an MLP epoch, a reference fit of up to 100 epochs, a repetition of transformer steps), its dispatches (wg.commandStats) and its JavaScript time divided by its steps (kernel calls, training steps, reference epochs). JavaScript time: from the run\'s start to its last GPU submit before its first wait on the GPU (readback or wg.synchronize); webgrad submits a run\'s queued work at that wait, so this is the time its JavaScript took to record and encode the run. On SwiftShader the GPU\'s work runs on the same 2 CPU cores afterwards, so the two add up.',
-  `Transformer step: the text demo's small model (demos/text/char-model.js: Embedding + PositionalEmbedding, 2 causal TransformerBlocks of width 64 with 4 heads and feed-forward 256, LayerNormalization, Dense logits; sparse cross-entropy from logits, Adam 3e-3), batches of 8 windows of 32 tokens of a seeded sequence over 24 ids, 10 steps per repetition with one loss readback, after 3 warm-up steps; eager (tape + applyGradients per op) and the same step under wg.jit. Checked: the compiled warm-up losses equal an eager run's bit for bit, the first loss within 0.5 of ln 24, the loss finite and falling. webgrad only: ${TRANSFORMER_PEERS}.`,
+  `Transformer step: the text demo's small model (demos/text/char-model.js: Embedding + PositionalEmbedding, 2 causal TransformerBlocks of width 64 with 4 heads and feed-forward 256, LayerNormalization, Dense logits; sparse cross-entropy from logits, Adam 3e-3), batches of 8 windows of 32 tokens of a seeded sequence over 24 ids, 10 steps per repetition with one loss readback, after 3 warm-up steps, every library from the same seeded weights (bench/inputs.js transformerWeights, loaded into webgrad with model.setWeights). webgrad eager (tape + applyGradients per op) and the same step under wg.jit; jax-js the same model written out in its ops (bench/libs/jax-transformer.js: np.take, nn.standardize, nn.dotProductAttention with isCausal, nn.gelu, nn.logSoftmax) with valueAndGrad + Adam written out, op by op (eager row) and under jit (jit row). Checked: the first loss against a float64 forward pass (within ${TRANSFORMER_FIRST_LOSS_TOLERANCE}), jax-js's warm-up losses against webgrad's step by step (within ${TRANSFORMER_PEER_TOLERANCE}), the jitted warm-up losses against an eager run's (webgrad bit for bit, jax-js within ${TRANSFORMER_PEER_TOLERANCE}), the loss finite and falling; ${TRANSFORMER_PEERS}.`,
   'Reference workload: Dense(2, sigmoid) → Dense(1, sigmoid), Adam 1e-3, binary cross-entropy, batch 4 (one step per epoch); a fresh model from the same seeded weights per repetition, the whole fit timed. Repetitions stop once the budget (20 s) is spent, after at least 2: the slow peer gets 2. TF.js\'s model.fit reads its loss back after every epoch.',
 ];
 

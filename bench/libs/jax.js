@@ -13,6 +13,7 @@ import {
   valueAndGrad,
 } from '../../node_modules/@jax-js/jax/dist/index.js';
 import { describeAdapter } from './common.js';
+import { transformerLoss } from './jax-transformer.js';
 
 /** A KernelOp over arrays computing compute(...arrays); every call takes new references. */
 function kernelOp(arrays, compute) {
@@ -42,17 +43,27 @@ function lossFunction(activations, loss) {
   };
 }
 
-/** One Adam step (Keras's form: epsilon added to sqrt(v), bias corrections folded into alpha). */
-function adamStep(lossOf, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = {}) {
-  return jit((params, m, v, x, y, alpha) => {
+/**
+ * One Adam step (Keras's form: epsilon added to sqrt(v), bias corrections folded into alpha), under
+ * jit unless `compiled` is false (then every op runs as it is called).
+ */
+function adamStep(lossOf, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, compiled = true } = {}) {
+  const step = (params, m, v, x, y, alpha) => {
     const [loss, grads] = valueAndGrad(lossOf)(tree.ref(params), x, y);
     const nextM = m.map((mi, i) => mi.mul(beta1).add(grads[i].ref.mul(1 - beta1)));
     const nextV = v.map((vi, i) => vi.mul(beta2).add(np.square(grads[i]).mul(1 - beta2)));
     const nextParams = params.map((p, i) => p.sub(nextM[i].ref.mul(alpha.ref).div(np.sqrt(nextV[i].ref).add(epsilon))));
     alpha.dispose();
     return [nextParams, nextM, nextV, loss];
-  });
+  };
+  if (compiled) return jit(step);
+  // Outside jit a number has no .ref: alpha becomes a scalar array, as jit makes it.
+  const eager = (params, m, v, x, y, alpha) => step(params, m, v, x, y, np.array(alpha));
+  return Object.assign(eager, { dispose() {} });
 }
+
+/** Adam's step size at iteration t (1-based), its bias corrections folded in. */
+const adamAlpha = (learningRate, t) => (learningRate * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t);
 
 /** Steps queued before waiting for the device, as jax-js recommends for long loops. */
 const STEPS_BETWEEN_WAITS = 100;
@@ -88,9 +99,8 @@ export default {
           for (let start = 0; start < samples; start += batchSize) {
             const end = Math.min(start + batchSize, samples);
             iterations += 1;
-            const alpha = (learningRate * Math.sqrt(1 - 0.999 ** iterations)) / (1 - 0.9 ** iterations);
             let stepLoss;
-            [params, m, v, stepLoss] = step(params, m, v, xs.ref.slice([start, end]), ys.ref.slice([start, end]), alpha);
+            [params, m, v, stepLoss] = step(params, m, v, xs.ref.slice([start, end]), ys.ref.slice([start, end]), adamAlpha(learningRate, iterations));
             stepLoss.dispose();
             if (iterations % STEPS_BETWEEN_WAITS === 0) await blockUntilReady(params);
           }
@@ -107,6 +117,34 @@ export default {
         tree.dispose([params, m, v, xs, ys]);
         step.dispose();
         evaluate.dispose();
+      },
+    };
+  },
+
+  // The transformer workload's step (bench/libs/jax-transformer.js) from the given weights:
+  // valueAndGrad + Adam written out, one jitted step as jax-js code writes it, or (`compiled` false)
+  // the same step run op by op. A call queues its batches' steps and reads their losses back once.
+  async transformer({ contextLength, learningRate, compiled, weights, ...model }) {
+    const step = adamStep(transformerLoss(model), { compiled });
+    let params = weights.map((w) => np.array(w.values).reshape(w.shape));
+    let m = weights.map((w) => np.zeros(w.shape));
+    let v = weights.map((w) => np.zeros(w.shape));
+    let iterations = 0;
+    const ids = (values) => np.array(values, { dtype: np.int32 }).reshape([values.length / contextLength, contextLength]);
+    return {
+      async train(batches) {
+        const losses = batches.map(({ inputs, targets }) => {
+          iterations += 1;
+          let loss;
+          [params, m, v, loss] = step(params, m, v, ids(inputs), ids(targets), adamAlpha(learningRate, iterations));
+          return loss;
+        });
+        const stacked = np.stack(losses);
+        return Array.from(await stacked.data());
+      },
+      dispose() {
+        tree.dispose([params, m, v]);
+        step.dispose();
       },
     };
   },

@@ -95,7 +95,8 @@ export function webgradAdapter(wg, initOptions = {}) {
     // eagerTrainStep / trainStep, the same layers and loss, built here from this bundle's wg):
     // token ids [batch, T] -> embeddings + positions -> causal TransformerBlocks -> LayerNorm ->
     // Dense logits, sparse cross-entropy from logits, Adam; eagerly or as one wg.jit program.
-    async transformer({ vocabularySize, contextLength, dim, heads, layers, ffDim, learningRate, seed, compiled }) {
+    // `weights` (bench/inputs.js transformerWeights) replace the layers' own initial values.
+    async transformer({ vocabularySize, contextLength, dim, heads, layers, ffDim, learningRate, seed, compiled, weights }) {
       wg.setSeed(seed);
       const model = new wg.Sequential([
         new wg.layers.Embedding(vocabularySize, dim, { inputShape: [contextLength] }),
@@ -105,6 +106,12 @@ export function webgradAdapter(wg, initOptions = {}) {
         new wg.layers.Dense(vocabularySize),
       ]);
       model.build([contextLength]);
+      const names = model.namedWeights().map((weight) => weight.name);
+      const misnamed = weights.findIndex((weight, i) => weight.name !== names[i]);
+      if (misnamed >= 0 || names.length !== weights.length) throw new Error(`the transformer's weights are ${names.join(', ')}; bench/inputs.js gives ${weights.map((w) => w.name).join(', ')}`);
+      const initial = weights.map((w) => wg.tensor(w.values, w.shape));
+      model.setWeights(initial);
+      initial.forEach((t) => t.dispose());
       const optimizer = new wg.optimizers.Adam({ learningRate });
       const eagerStep = (x, y) => wg.tidy(() => {
         const params = model.trainableWeights;
