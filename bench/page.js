@@ -15,6 +15,10 @@
 //     Session: fit(epochs) resolves, when training is done, to the number of epochs it ran (a
 //              History's length); loss() -> mean loss over all samples
 //              (not timed); dispose()
+//   transformer(spec) -> the transformer workload's model from spec.weights (bench/inputs.js
+//     transformerWeights), jitted or not (spec.compiled); its train(batches) queues one training step
+//     per { inputs, targets } batch and resolves to their losses, read back once; dispose()
+//     (for the libraries bench/workloads.mjs lists for that workload)
 import { describeError, runCase } from './cases.js';
 
 window.bench = { status: 'loading' };
