@@ -23,6 +23,16 @@ interface TransposedProduct {
 }
 
 /**
+ * Most multiply-adds the ones row may add. Where M is a multiple of the tile's rows, the ones row
+ * needs one more row of workgroups, which computes blockRows·N·K multiply-adds to keep N sums:
+ * worth it below about what a dispatch's fixed cost buys on SwiftShader (30–50 µs: ~2^17
+ * multiply-adds at the register tile's 4–8 GFLOP/s). Measured (a loaded 2-core machine): xᵀ·dz for
+ * the MLP's layer 3 (M 128, N 10, K 128: 82k extra) as fast fused as apart, layer 2 (M 256, N 128:
+ * 1M extra) 0.26 ms slower fused (3.57 against 3.31 ms).
+ */
+const MAX_ONES_ROW_WORK = 2 ** 17;
+
+/**
  * The steps with each matmul Aᵀ·B and a sum of the same B over axis 0 (unchanged between them)
  * replaced by one dispatch computing both, at the earlier of the two.
  */
@@ -41,18 +51,22 @@ export function fuseBiasGradients(steps: readonly Step[]): Step[] {
     const from = Math.min(index, sumAt);
     const to = Math.max(index, sumAt);
     // The fused step runs at `from`: what either step reads must hold the same values from there to
-    // `to`, and neither output may be touched in between (each is written by its own step alone).
+    // `to`; each output is written by its own step alone, and the later one's, now written at
+    // `from`, is not read in between (it could be only if it held something before).
     const inputs = product.step.bindings.filter((_, k) => !product.step.writes[k]);
     const between = (value: Value, uses: Map<Value, number[]>): boolean => (uses.get(value) ?? []).some((at) => at > from && at < to);
     if (inputs.some((value) => between(value, writers))) return;
-    if ([out, sums].some((value) => (writers.get(value) ?? []).length !== 1 || between(value, readers))) return;
+    if ([out, sums].some((value) => (writers.get(value) ?? []).length !== 1) || between(index < sumAt ? sums : out, readers)) return;
     replaced.set(from, withColumnSums(product, sums));
     removed.add(to);
   });
   return steps.flatMap((step, index) => (replaced.has(index) ? [replaced.get(index) as DispatchStep] : removed.has(index) ? [] : [step]));
 }
 
-/** `step` as an unbatched Aᵀ·B of a tiled kernel with the runA and storeOutput hooks, or null. */
+/**
+ * `step` as an unbatched Aᵀ·B of a tiled kernel with the runA and storeOutput hooks, or null (also
+ * where the ones row would cost more than the dispatch it saves).
+ */
 function transposedProduct(step: Step): TransposedProduct | null {
   if (step.kind !== 'dispatch' || !step.matmul || step.refresh || !step.uniformBytes) return null;
   const site = step.matmul;
@@ -62,7 +76,10 @@ function transposedProduct(step: Step): TransposedProduct | null {
   if (!uniforms || uniforms.get('batchCount') !== 1) return null;
   const byName = new Map(step.kernel.signature.storage.map((binding, k): [string, Value] => [binding.name, step.bindings[k]]));
   const [M, N] = site.outShape;
-  return { step, site, byName, M, N, K: uniforms.get('K') };
+  const K = uniforms.get('K');
+  const addsWorkgroups = Math.ceil((M + 1) / site.blockRows) > Math.ceil(M / site.blockRows);
+  if (addsWorkgroups && site.blockRows * N * K > MAX_ONES_ROW_WORK) return null;
+  return { step, site, byName, M, N, K };
 }
 
 /** Whether `step` is one reduce pass summing float32 `b`, shaped [K, N], over axis 0. */

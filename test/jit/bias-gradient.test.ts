@@ -73,26 +73,29 @@ async function runPair(x: number[], dz: number[], K: number, M: number, N: numbe
 describe('jit bias-gradient fusion', () => {
   // The tile each traced product takes (chooseMatmulVariant, least padded time at TILE_SPEEDS):
   // [2,2] and [5,3] 4×4 per invocation, [6,50] 4×16, [60,10] 32×4, [64,60] 32×16, where the ones
-  // row is row 64 and needs a second row of workgroups. K = 7, 9, 30 leave a partial step of k;
-  // M = 60, 64 load A as vec4, N = 60 loads B as vec4.
+  // row is row 64 and needs a second row of workgroups: 64·60·30 = 115,200 multiply-adds there,
+  // under MAX_ONES_ROW_WORK (2^17); with K = 42 (161,280) the pair stays apart. K = 7, 9, 30, 42
+  // leave a partial step of k; M = 60, 64 load A as vec4, N = 60 loads B as vec4.
   const shapes = [
-    { K: 4, M: 2, N: 2 },
-    { K: 7, M: 5, N: 3 },
-    { K: 9, M: 6, N: 50 },
-    { K: 64, M: 60, N: 10 },
-    { K: 30, M: 64, N: 60 },
+    { K: 4, M: 2, N: 2, fused: true },
+    { K: 7, M: 5, N: 3, fused: true },
+    { K: 9, M: 6, N: 50, fused: true },
+    { K: 64, M: 60, N: 10, fused: true },
+    { K: 30, M: 64, N: 60, fused: true },
+    { K: 42, M: 64, N: 60, fused: false },
   ];
-  for (const { K, M, N } of shapes) {
-    it(`x [${K},${M}], dz [${K},${N}]: xᵀ·dz and sum(dz, 0) in one fused(matmul+sum) dispatch, dW bit-equal to eager, db within γ(K−1)·Σ|dz| of float64`, async () => {
+  for (const { K, M, N, fused } of shapes) {
+    it(`x [${K},${M}], dz [${K},${N}]: xᵀ·dz and sum(dz, 0) ${fused ? 'in one fused(matmul+sum) dispatch' : 'apart (the ones row would cost more than a dispatch)'}, dW bit-equal to eager, db within γ(K−1)·Σ|dz| of float64`, async () => {
       const rng = mulberry32(1700 + K * 100 + M + N);
       const x = f32(randomArray([K, M], rng).data);
       const dz = f32(randomArray([K, N], rng).data);
       const out = await runPair(x, dz, K, M, N);
       expect(out.compiled.dW).toEqual(out.eager.dW);
       expectColumnSums(out, x, dz, K, M, N);
-      expect(dispatchNames(out.text)).toEqual(['fused(matmul+sum)']);
+      if (fused) expect(dispatchNames(out.text)).toEqual(['fused(matmul+sum)']);
+      else expect(dispatchNames(out.text)).toEqual([expect.stringMatching(/^matmul/), 'reduce']);
       expect(out.eagerDispatches).toBe(2);
-      expect(out.compiledDispatches).toBe(1);
+      expect(out.compiledDispatches).toBe(fused ? 1 : 2);
     });
   }
 
@@ -119,6 +122,28 @@ describe('jit bias-gradient fusion', () => {
     expect(out.compiled.dW.slice(0, 3)).toEqual([NaN, NaN, Infinity]);
     expect(Number.isFinite(out.compiled.dW[3])).toBe(true);
     expect(dispatchNames(out.text)).toEqual(['fused(matmul+sum)']);
+  });
+
+  it('an elementwise op reading dW still joins the epilogue: fused(matmul+sum+mul), dW·s bit-equal to eager', async () => {
+    const [K, M, N] = [7, 5, 3];
+    const rng = mulberry32(1793);
+    const data = { x: f32(randomArray([K, M], rng).data), dz: f32(randomArray([K, N], rng).data), s: f32(randomArray([N], rng).data) };
+    const out = await gpu.run(async (wg, a) => {
+      const x = wg.tensor(a.x, [7, 5]);
+      const dz = wg.tensor(a.dz, [7, 3]);
+      const s = wg.tensor(a.s, [3]);
+      const fn = (x: Tensor, dz: Tensor) => ({ dW: wg.mul(wg.matmul(x, dz, { transposeA: true }), s), db: wg.sum(dz, 0) });
+      const read = async (r: { dW: Tensor; db: Tensor }) => ({ dW: Array.from(await r.dW.data()), db: Array.from(await r.db.data()) });
+      const eager = await read(fn(x, dz));
+      const step = wg.jit(fn);
+      step(x, dz);
+      step(x, dz);
+      return { eager, compiled: await read(step(x, dz)), text: step.describe() };
+    }, data);
+    expect(dispatchNames(out.text)).toEqual(['fused(matmul+sum+mul)']);
+    expect(out.compiled.dW).toEqual(out.eager.dW);
+    const { sums, bounds } = columnSums(data.dz, K, N);
+    out.compiled.db.forEach((value, j) => expect(Math.abs(value - sums[j])).toBeLessThanOrEqual(bounds[j]));
   });
 
   it('is not applied where dz is written between the two, where the sum is over axis 1, or where x is not transposed', async () => {
