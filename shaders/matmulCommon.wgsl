@@ -134,6 +134,12 @@ fn maskRowsK(m: mat4x4<f32>, k0: u32) -> mat4x4<f32> {
                      select(vec4<f32>(0.0), m[2], inside.z), select(vec4<f32>(0.0), m[3], inside.w));
 }
 
+// Stores the result of output element `index` (column j). wg.jit's bias-gradient fusion replaces
+// this function with one that sends an extra output row elsewhere (src/jit/fuseBiasGradient.ts).
+fn storeOutput(index: u32, j: u32, v: f32) {
+  out[index] = epilogue(v, index, j);
+}
+
 // Writes a 4×4 tile (column r = output row i0+r) through the epilogue, skipping what is past the edge.
 fn storeTile(tile: mat4x4<f32>, baseOut: u32, i0: u32, j0: u32) {
   for (var r = 0u; r < 4u; r++) {
@@ -142,7 +148,7 @@ fn storeTile(tile: mat4x4<f32>, baseOut: u32, i0: u32, j0: u32) {
     for (var c = 0u; c < 4u; c++) {
       let j = j0 + c;
       let index = baseOut + i * params.N + j;
-      if (j < params.N) { out[index] = epilogue(tile[r][c], index, j); }
+      if (j < params.N) { storeOutput(index, j, tile[r][c]); }
     }
   }
 }

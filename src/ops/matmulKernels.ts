@@ -208,7 +208,7 @@ export function matmulDispatch(variant: MatmulVariant, problem: MatmulProblem): 
     },
     variant: { constants },
     workgroups: gridFor(blocksAlongM * blocksAlongN * batchCount),
-    matmul: variant.epilogue ? { name: epilogueName, source: variant.kernel.source, constants, outShape: [...batchShape, M, N] } : undefined,
+    matmul: variant.epilogue ? { name: epilogueName, source: variant.kernel.source, constants, outShape: [...batchShape, M, N], blockRows: variant.blockRows } : undefined,
   };
 }
 

@@ -122,6 +122,7 @@ function reductionDispatches(op: ReduceOp, input: Tensor, output: Tensor, plan: 
       reduction: {
         source: reduceCore, variant, element: variant.aliases.Element, accumulator: variant.aliases.Accumulator,
         first: source === input, last: chunks === 1, inputShape: source.shape, outShape: target.shape,
+        op, axes: source === input ? plan.axes : [1],
       },
       threads: outCount * chunks,
     });

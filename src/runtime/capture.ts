@@ -34,6 +34,8 @@ export interface MatmulEpilogueSite {
   constants: Readonly<Record<string, number>>;
   /** The output's shape, [...batch, M, N]. */
   outShape: readonly number[];
+  /** Output rows one workgroup computes (uniform blocksAlongM = ⌈M / blockRows⌉). */
+  blockRows: number;
 }
 
 /**
@@ -52,6 +54,9 @@ export interface ReductionPass {
   last: boolean;
   inputShape: readonly number[];
   outShape: readonly number[];
+  /** What it folds with, and the axes of `inputShape` it folds (src/jit/fuseBiasGradient.ts looks for sums over axis 0). */
+  op: 'sum' | 'max' | 'min';
+  axes: readonly number[];
 }
 
 /** One dispatch as launch encoded it. */

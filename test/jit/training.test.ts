@@ -1,7 +1,8 @@
-// Training under wg.jit: a valueAndGrad + Adam step compiled into one program gives exactly the loss
-// history and weights of the same loop run eagerly (a replay runs the same kernels on the same
-// values in the same order, with Adam's per-step constants recomputed on the CPU each call: a
-// constant frozen at its traced step would change the weights from the third step on), and
+// Training under wg.jit: a valueAndGrad + Adam step compiled into one program gives the loss history
+// and weights of the same loop run eagerly, up to the float32 reassociation of its bias gradients
+// (a replay runs the same kernels on the same values in the same order, with Adam's per-step
+// constants recomputed on the CPU each call: a constant frozen at its traced step would change the
+// weights from the third step on, by far more than the bound), and
 // gradients under jit match float64 finite differences; a second derivative too.
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/index';
@@ -12,7 +13,7 @@ const gpu = useGpuPage();
 const f32 = (values: ArrayLike<number>): number[] => Array.from(values, Math.fround);
 
 describe('training under jit', () => {
-  it('valueAndGrad + Adam.applyGradients: 8 compiled steps equal 8 eager steps bit for bit; iterations advance per replay', async () => {
+  it('valueAndGrad + Adam.applyGradients: 8 compiled steps equal 8 eager steps within the bias gradients\' reassociation; iterations advance per replay', async () => {
     const rng = mulberry32(1301);
     const data = {
       x: f32(randomArray([8, 4], rng).data), y: f32(randomArray([8, 3], rng).data),
@@ -48,8 +49,14 @@ describe('training under jit', () => {
       return { eager: await run(false), compiled: await run(true), bindingLimit: wg.getDevice().limits.maxStorageBuffersPerShaderStage };
     }, data);
     expect(out.compiled.iterations).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(out.compiled.losses).toEqual(out.eager.losses);
-    expect(out.compiled.weights).toEqual(out.eager.weights);
+    // The first loss precedes any update; later ones and the weights follow the bias gradients,
+    // which wg.jit sums inside the weight gradient's matmul in k order (fused(matmul+sum)) where the
+    // eager reduce sums in blocks: each db may differ by γ(7)·Σ|dz| ≈ 4.2e-7·Σ|dz| (8 rows), which
+    // moves Adam's update (lr 0.05, m̂/√v̂ of order 1) by about lr·1e-6 per step: at most ~4e-7 over
+    // 8 steps, with room for cancellation in Σ dz. (Measured on SwiftShader: losses equal, weights ≤ 6e-8 apart.)
+    expect(out.compiled.losses[0]).toBe(out.eager.losses[0]);
+    expectClose(out.compiled.losses, out.eager.losses, { rtol: 0, atol: 1e-6 });
+    out.compiled.weights.forEach((w, k) => expectClose(w, out.eager.weights[k], { rtol: 0, atol: 1e-6 }));
     // The loss goes down: the steps did train.
     expect(out.eager.losses[7]).toBeLessThan(out.eager.losses[0]);
     // Forward, backward and the Adam update are one program; Adam's constants are per-call uniforms.
