@@ -1,10 +1,10 @@
-// Strided copy of 4-byte elements (float32 and int32 alike): for every index tuple idx over `shape`,
-// out[outOffset + Σ idx[d]·outStrides[d]] = x[inOffset + Σ idx[d]·inStrides[d]]. Row-major walk, rank ≤ 8.
+// Strided copy of 4-byte elements (float32 and int32 alike): for every index tuple idx over `shape`
+// (its first RANK axes, RANK ≤ 8), out[outOffset + Σ idx[d]·outStrides[d]] = x[inOffset + Σ idx[d]·inStrides[d]],
+// walked row-major.
 // transpose (permuted input strides), broadcastTo (stride 0 on broadcast axes), slice (input offset
 // at begin), concat and pad (output offset at the piece's place) are all this one copy.
 struct Params {
   count: u32,
-  rank: u32,
   inOffset: u32,
   outOffset: u32,
   shape: array<vec4<u32>, 2>,
@@ -23,12 +23,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var remaining = i;
   var inIndex = params.inOffset;
   var outIndex = params.outOffset;
-  for (var d = i32(params.rank) - 1; d >= 0; d--) {
-    let dim = params.shape[d / 4][d % 4];
-    let coordinate = remaining % dim;
-    remaining = remaining / dim;
-    inIndex += coordinate * params.inStrides[d / 4][d % 4];
-    outIndex += coordinate * params.outStrides[d / 4][d % 4];
-  }
+  // Unrolled over the 8 possible axes, last first (shaders/broadcastIndex.wgsl says why).
+  var c: u32;
+  c = axisCoordinate(7u, params.shape[1][3], &remaining); inIndex += c * params.inStrides[1][3]; outIndex += c * params.outStrides[1][3];
+  c = axisCoordinate(6u, params.shape[1][2], &remaining); inIndex += c * params.inStrides[1][2]; outIndex += c * params.outStrides[1][2];
+  c = axisCoordinate(5u, params.shape[1][1], &remaining); inIndex += c * params.inStrides[1][1]; outIndex += c * params.outStrides[1][1];
+  c = axisCoordinate(4u, params.shape[1][0], &remaining); inIndex += c * params.inStrides[1][0]; outIndex += c * params.outStrides[1][0];
+  c = axisCoordinate(3u, params.shape[0][3], &remaining); inIndex += c * params.inStrides[0][3]; outIndex += c * params.outStrides[0][3];
+  c = axisCoordinate(2u, params.shape[0][2], &remaining); inIndex += c * params.inStrides[0][2]; outIndex += c * params.outStrides[0][2];
+  c = axisCoordinate(1u, params.shape[0][1], &remaining); inIndex += c * params.inStrides[0][1]; outIndex += c * params.outStrides[0][1];
+  c = axisCoordinate(0u, params.shape[0][0], &remaining); inIndex += c * params.inStrides[0][0]; outIndex += c * params.outStrides[0][0];
   out[outIndex] = x[inIndex];
 }

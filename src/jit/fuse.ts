@@ -3,7 +3,7 @@
 // op's row body becomes a WGSL function and the kernel's body composes them, so every op computes
 // exactly what it computes eagerly, in float32, with the intermediates kept in registers instead
 // of memory: results are bit-identical to eager.
-import { broadcastingUniforms, elementwiseSource, elementwiseVectorSource, type KernelInput } from '../ops/elementwise';
+import { broadcastingUniforms, broadcastingVariant, elementwiseSource, elementwiseVectorSource, type KernelInput } from '../ops/elementwise';
 import { broadcastUniforms } from '../ops/broadcast';
 import { gridFor } from '../runtime/launch';
 import { packUniforms, type UniformValues } from '../runtime/uniforms';
@@ -205,17 +205,17 @@ function fusedStep(group: Group): DispatchStep {
   const source = contiguous
     ? elementwiseVectorSource(inputs, splat, body, `${preludes}\n${functions}`, rootRow.output)
     : elementwiseSource(inputs, body, `${preludes}\n${functions}`, rootRow.output);
-  const compiled = generatedKernel(name, source).compile();
+  const broadcast = contiguous ? null : broadcastUniforms(name, outShape, Object.fromEntries(group.inputs.map((input, k) => [String(k), input.shape])));
+  const compiled = generatedKernel(name, source).compile(broadcast ? broadcastingVariant(broadcast) : {});
   const { signature } = compiled;
   let uniforms: UniformValues;
   let threads: number;
-  if (contiguous) {
+  if (!broadcast) {
     threads = Math.ceil(size / 4);
     uniforms = { count4: threads };
   } else {
     threads = size;
-    const layout = broadcastUniforms(name, outShape, Object.fromEntries(group.inputs.map((input, k) => [String(k), input.shape])));
-    uniforms = broadcastingUniforms(layout, group.inputs.length, size);
+    uniforms = broadcastingUniforms(broadcast, group.inputs.length, size);
   }
   const layout = signature.uniform?.layout;
   const uniformBytes = layout ? new Uint8Array(layout.byteSize) : null;

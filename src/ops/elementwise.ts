@@ -10,11 +10,11 @@ import elementwiseTemplate from '../../shaders/elementwise.wgsl';
 import elementwiseVectorTemplate from '../../shaders/elementwiseVector.wgsl';
 import { isRecording, recordOp } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
-import { defineKernel, type Kernel } from '../runtime/kernel';
+import { defineKernel, type Kernel, type KernelVariant } from '../runtime/kernel';
 import { launch } from '../runtime/launch';
 import { Tensor, type DType } from '../tensor';
 import { broadcastShapes, shapesEqual, sizeOf, type Shape } from '../shape';
-import { broadcastUniforms } from './broadcast';
+import { MAX_RANK, broadcastUniforms } from './broadcast';
 import type { UniformValues } from '../runtime/uniforms';
 import { asTensor, type TensorLike } from './operand';
 
@@ -122,15 +122,34 @@ export function broadcastingUniforms(layout: Record<string, number[] | number>, 
     const perInput = layout[String(k)] as number[];
     return [...perInput, ...new Array<number>(8 - perInput.length).fill(0)];
   }).flat();
-  return { count, rank: layout.rank, outShape: layout.outShape, strides };
+  return { count, outShape: layout.outShape, strides };
+}
+
+/** The broadcasting kernel's override constant: RANK, the axes of broadcastUniforms' layout it walks. */
+export function broadcastingVariant(layout: Record<string, number[] | number>): KernelVariant {
+  return { constants: { RANK: layout.rank as number } };
+}
+
+/**
+ * The broadcasting kernel's walk of output index i: every input's offset, unrolled over the 8
+ * possible axes with constant uniform indices (shaders/broadcastIndex.wgsl says why).
+ */
+function offsetsWalk(inputCount: number): string {
+  const inputs = Array.from({ length: inputCount }, (_, k) => k);
+  const axes = Array.from({ length: MAX_RANK }, (_, j) => MAX_RANK - 1 - j).map((d) => {
+    const [vector, lane] = [Math.floor(d / 4), d % 4];
+    const offsets = inputs.map((k) => ` offset${k} += c * params.strides[${2 * k + vector}][${lane}];`).join('');
+    return `  c = axisCoordinate(${d}u, params.outShape[${vector}][${lane}], &remaining);${offsets}`;
+  });
+  return ['  var c: u32;', ...inputs.map((k) => `  var offset${k} = 0u;`), ...axes].join('\n');
 }
 
 /** Generated WGSL reading every input through broadcast strides. */
 export function elementwiseSource(inputs: readonly KernelInput[], body: string, prelude: string, output: Scalar): string {
   return ieeeSource + prelude + broadcastIndexSource + fillShared(elementwiseTemplate, inputs, (input) => input.element, body, output)
     .replace('{{STRIDE_VECTORS}}', String(2 * inputs.length))
-    .replace('{{INPUT_COUNT}}', String(inputs.length))
-    .replace('{{ARGUMENTS}}', inputs.map((input, k) => argumentOf(input, `${input.name}_[offsets[${k}]]`)).join(', '));
+    .replace('{{OFFSETS}}', offsetsWalk(inputs.length))
+    .replace('{{ARGUMENTS}}', inputs.map((input, k) => argumentOf(input, `${input.name}_[offset${k}]`)).join(', '));
 }
 
 /** Generated WGSL for contiguous inputs read as vec4s, except those marked `splat` (one element). */
@@ -195,6 +214,7 @@ class ElementwiseKernels {
     launch(this.broadcasting, {
       buffers,
       uniforms: broadcastingUniforms(layout, inputs.length, size),
+      variant: broadcastingVariant(layout),
       threads: size,
       elementwise,
     });

@@ -81,13 +81,15 @@ interface GatherLayout { outer: number; inner: number; indexCount: number; axisS
 
 function gatherDispatches(x: Tensor, indices: Tensor, out: Tensor, { outer, inner, indexCount, axisSize }: GatherLayout, scatter: boolean): Dispatch[] {
   if (out.size === 0) return [];
+  // A scatter invocation sums 4 neighbouring elements of an output row (shaders/gather.wgsl).
+  const threads = scatter ? (out.size / inner) * Math.ceil(inner / 4) : out.size;
   return [{
     kernel: gatherKernel,
     tensors: { x, indices, out },
-    uniforms: { count: out.size, outer, inner, indexCount, axisSize },
+    uniforms: { count: threads, outer, inner, indexCount, axisSize },
     // Gathering only moves 4-byte words (either dtype); scatter-add sums float32 gradients.
     variant: scatter ? { aliases: { Element: 'f32' }, constants: { SCATTER: 1 } } : { constants: { SCATTER: 0 } },
-    threads: out.size,
+    threads,
   }];
 }
 

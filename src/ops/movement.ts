@@ -1,5 +1,6 @@
 // Shape ops that move elements without computing on them: reshape (a view), and transpose,
 // broadcastTo, slice, concat as one strided copy (shaders/movement.wgsl). Each backward sits beside it.
+import broadcastIndexSource from '../../shaders/broadcastIndex.wgsl';
 import movementSource from '../../shaders/movement.wgsl';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { Tensor } from '../tensor';
@@ -8,7 +9,7 @@ import { MAX_RANK } from './broadcast';
 import { fillDispatch } from './creation';
 import { kernelOp, opKernel, type Dispatch, type Step } from './kernelOp';
 
-const movementKernel = opKernel('movement', movementSource);
+const movementKernel = opKernel('movement', broadcastIndexSource + movementSource);
 
 /** One side of a strided copy: a tensor, where its element 0 of the walk sits, and its per-axis strides. */
 interface StridedView {
@@ -33,13 +34,13 @@ function stridedCopy(op: string, shape: Shape, from: StridedView, to: StridedVie
     tensors: { x: from.tensor, out: to.tensor },
     uniforms: {
       count,
-      rank: axes.length,
       inOffset: from.offset,
       outOffset: to.offset,
       shape: axes.map((axis) => axis.size),
       inStrides: axes.map((axis) => axis.inStride),
       outStrides: axes.map((axis) => axis.outStride),
     },
+    variant: { constants: { RANK: axes.length } },
     threads: count,
   }];
 }

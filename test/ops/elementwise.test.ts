@@ -96,6 +96,21 @@ describe('binary ops forward', () => {
     await checkForward(calls);
   });
 
+  it('match float64 through a strided walk of every rank 1 to 8 (each rank its own pipeline; no axes merge)', async () => {
+    // b alternates broadcast and full axes, so broadcastUniforms merges none of them: the kernel
+    // walks exactly `rank` axes. Rank 1: [1, 5] against [5] drops the size-1 axis and walks one.
+    const rng = mulberry32(21);
+    const shapes: [number[], number[]][] = [[[1, 5], [5]]];
+    for (let rank = 2; rank <= 8; rank++) {
+      const out = Array.from({ length: rank }, (_, d) => 2 + (d % 2));
+      shapes.push([out, out.map((dim, d) => ((rank - d) % 2 === 0 ? 1 : dim))]);
+    }
+    const calls = ['add', 'mul', 'sub'].flatMap((op) => shapes.map(([shapeA, shapeB]) => ({
+      op, args: [operand(shapeA, rng, binaryCases[op].domains[0]), operand(shapeB, rng, binaryCases[op].domains[1])],
+    })));
+    await checkForward(calls);
+  });
+
   it('pow takes negative bases with integral exponents, as NumPy does', async () => {
     const rng = mulberry32(3);
     const bases = randomFrom([4, 6], rng, awayFromZero(0.25, 3));

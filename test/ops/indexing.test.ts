@@ -114,6 +114,10 @@ describe('indexing ops', () => {
       { op: 'gather', inputs: [randomInput([4, 3], rng), intInput([], [1])], params: { axis: 0 } },
       { op: 'gather', inputs: [randomInput([4, 2], rng), intInput([4], [-2, 9, 3, 0])], params: { axis: 0 } },
       { op: 'gather', inputs: [randomInput([20, 3], rng), randomIndices([40], rng, 0, 19)], params: { axis: 0 } },
+      // Rows of 9 and 8 elements: a scatter invocation sums 4 neighbours, so rows end in a 1-element
+      // quarter or in whole ones.
+      { op: 'gather', inputs: [randomInput([6, 9], rng), randomIndices([3, 5], rng, 0, 5)], params: { axis: 0 } },
+      { op: 'gather', inputs: [randomInput([2, 5, 8], rng), intInput([6], [4, 1, 4, 4, 0, 1])], params: { axis: 1 } },
     ];
     for (const c of cases) c.outputGradient = outputGradientFor(c, rng);
     const results = await runCases(gpu, cases);

@@ -36,6 +36,17 @@ describe('movement ops', () => {
     await expectAllForward(cases);
   });
 
+  it('transpose: reversed axes of every rank 1 to 8, walked axis by axis (each rank its own pipeline; no axes merge)', async () => {
+    const rng = ref.mulberry32(13);
+    const cases: OpCase[] = [];
+    for (let rank = 1; rank <= 8; rank++) {
+      const shape = Array.from({ length: rank }, (_, d) => 2 + (d % 2));
+      const perm = shape.map((_, d) => rank - 1 - d);
+      cases.push({ op: 'transpose', inputs: [randomInput(shape, rng, rank % 2 ? 'int32' : 'float32')], params: { perm } });
+    }
+    await expectAllForward(cases);
+  });
+
   it('broadcastTo: new leading axes, size-1 axes, int32, scalars, to size 0', async () => {
     const rng = ref.mulberry32(12);
     const cases: OpCase[] = [];
