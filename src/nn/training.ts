@@ -21,6 +21,7 @@ import { EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs,
 import { batchValues, logNames, type CompiledTraining, type TrainableModel } from './compiled';
 import { compiledEvaluation, compiledPrediction, compiledTrainStep, type Accumulate, type StepResult } from './compiledFunctions';
 import { trainableFlagVersion } from './layer';
+import { outputLoss } from './outputLogits';
 
 export type { FitOptions } from './dataChecks';
 
@@ -170,12 +171,15 @@ function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: T
   });
 }
 
-/** The predictions, each output's loss, and Keras's total loss: their sum weighted by lossWeights (1 when not given). */
+/**
+ * The predictions, each output's loss (from a softmax output's logits where outputLoss can), and
+ * Keras's total loss: their sum weighted by lossWeights (1 when not given).
+ */
 function forwardLosses(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], isTraining: boolean): {
   total: Tensor; losses: Tensor[]; predictions: Tensor[];
 } {
   const predictions = model.applyAll(xb, { training: isTraining });
-  const losses = training.outputs.map((output, i) => output.loss.fn(yb[i], predictions[i]));
+  const losses = training.outputs.map((output, i) => outputLoss(output.loss, yb[i], predictions[i]));
   const weighted = losses.map((loss, i) => (training.outputs[i].lossWeight === 1 ? loss : mul(loss, training.outputs[i].lossWeight)));
   const total = weighted.slice(1).reduce((sum, loss) => add(sum, loss), weighted[0]);
   return { total, losses, predictions };
