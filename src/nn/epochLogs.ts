@@ -5,8 +5,9 @@ import { NonFiniteLossError } from '../errors';
 import { noGrad } from '../autograd/recorder';
 import { keep, tidy } from '../memory';
 import type { Tensor } from '../tensor';
-import { add, div, mul } from '../ops/binary';
-import { concat, reshape } from '../ops/movement';
+import { div, mul } from '../ops/binary';
+import { concat, reshape, slice } from '../ops/movement';
+import { sum } from '../ops/reduce';
 import { tensor } from '../ops/creation';
 import type { History, Logs } from './callbacks';
 
@@ -19,79 +20,50 @@ export interface PendingEpoch {
 }
 
 /**
- * The running sums `sums + values·size` per log, `sums` being the previous batches'. The training
- * step computes them (training.ts), in its program when compiled, so no per-batch work is left here.
- */
-export function weightedSums(sums: readonly Tensor[], values: readonly Tensor[], size: number): Tensor[] {
-  return values.map((value, i) => add(sums[i], mul(value, size)));
-}
-
-/**
- * An epoch's per-batch [loss, ...metrics] summed on the GPU, weighted by batch size, without reading
- * them. The batch count need not be known ahead (a stream's epoch): an epoch of one batch (the
- * full-batch case) keeps that batch's values as its means, unscaled.
+ * An epoch's per-batch [loss, ...metrics], kept on the GPU and reduced once at its end to means
+ * weighted by batch size (Keras's Mean trackers: Σ value·size / Σ size), without reading them. The
+ * batch count need not be known ahead (a stream's epoch). Summing at the end rather than in each
+ * training step keeps the step's program to the training itself: a hand-written loop's dispatches.
  */
 export class EpochAccumulator {
-  /** The first batch's values and size: its values are the means of an epoch of one batch. */
-  private first: { values: Tensor[]; size: number } | null = null;
-  private readonly batchLosses: Tensor[] = [];
-  private seen = 0;
-  private running: Tensor[] | null = null;
-  /** The scalar zeros the first batch's sums start from (one per log: distinct tensors, as the later sums are, so the step's signature stays the same). */
-  private zeros: Tensor[] | null = null;
+  /** Each batch's values (GPU scalars, owned) and its size, in order. */
+  private readonly values: Tensor[][] = [];
+  private readonly sizes: number[] = [];
 
-  /**
-   * The sums so far, which the next step adds its batch to: before the first batch, `count` zeros
-   * (0 + x is x exactly, so the sums equal those started from the first batch's values·size), so
-   * that every batch of an epoch runs the same compiled step.
-   */
-  sumsSoFar(count: number): Tensor[] {
-    if (this.running) return this.running;
-    this.zeros ??= Array.from({ length: count }, () => tensor(0));
-    return this.zeros;
-  }
-
-  /** Takes ownership of `values`, one batch's GPU scalars of `size` samples, and of `sums`, the running sums with them added. */
-  add(values: Tensor[], size: number, sums: Tensor[]): void {
-    this.seen += size;
-    this.batchLosses.push(values[0]);
-    this.running?.forEach((t) => t.dispose());
-    this.running = sums;
-    this.zeros?.forEach((t) => t.dispose());
-    this.zeros = null;
-    if (this.batchLosses.length === 1) {
-      this.first = { values, size };
-      return;
-    }
-    this.first?.values.slice(1).forEach((t) => t.dispose());
-    this.first = null;
-    values.slice(1).forEach((t) => t.dispose());
+  /** Takes ownership of `values`, one batch's GPU scalars of `size` samples. */
+  add(values: Tensor[], size: number): void {
+    this.values.push(values);
+    this.sizes.push(size);
   }
 
   get batches(): number {
-    return this.batchLosses.length;
+    return this.values.length;
   }
 
-  /** The epoch's means, then `extra` (validation logs, consumed), then each batch loss, as one kept tensor. */
+  /**
+   * The epoch's means (an epoch of one batch, the full-batch case, keeps that batch's values
+   * unscaled), then `extra` (validation logs, consumed), then each batch loss, as one kept tensor.
+   */
   finish(epoch: number, extra: () => Tensor[]): PendingEpoch {
+    const batches = this.values.length;
+    const logs = this.values[0].length;
     const values = keep(tidy(() => {
-      const means = this.first ? this.first.values.map((value) => reshape(value, [1]))
-        : (this.running ?? []).map((total) => reshape(div(total, Math.max(this.seen, 1)), [1]));
-      return concat([...means, ...extra(), ...this.batchLosses.map((loss) => reshape(loss, [1]))], 0);
+      // [batches, logs], stacked along the leading axis: buffer copies, no dispatch.
+      const stacked = reshape(concat(this.values.flat().map((value) => reshape(value, [1])), 0), [batches, logs]);
+      const seen = this.sizes.reduce((total, size) => total + size, 0);
+      const means = batches === 1 ? reshape(stacked, [logs])
+        : div(sum(mul(stacked, tensor(Float32Array.from(this.sizes), [batches, 1])), 0), seen);
+      const losses = logs === 1 ? reshape(stacked, [batches]) : reshape(slice(stacked, [0, 0], [batches, 1]), [batches]);
+      return concat([means, ...extra(), losses], 0);
     }));
-    return { epoch, values, batches: this.batchLosses.length };
+    return { epoch, values, batches };
   }
 
-  /** Releases the running sums and batch losses (finish copied what it needed). */
+  /** Releases the batches' values (finish copied what it needed). */
   dispose(): void {
-    this.running?.forEach((t) => t.dispose());
-    this.zeros?.forEach((t) => t.dispose());
-    this.first?.values.slice(1).forEach((t) => t.dispose());
-    this.batchLosses.forEach((t) => t.dispose());
-    this.running = null;
-    this.zeros = null;
-    this.first = null;
-    this.batchLosses.length = 0;
+    this.values.forEach((batch) => batch.forEach((t) => t.dispose()));
+    this.values.length = 0;
+    this.sizes.length = 0;
   }
 }
 
