@@ -149,6 +149,24 @@ describe('fit takes a softmax output\'s logits for categorical cross-entropy', (
     expectRelative([out.dense.evaluated, out.eager.evaluated], [logitsLoss(expected.trained), logitsLoss(expected.trained)]);
   });
 
+  it('a Dense softmax on rank-3 inputs (a sequence of rows) keeps its logits too', async () => {
+    const p = problem(11, 30);
+    // The 8 rows as 4 samples of 2 steps: Keras's loss is the mean over all 8 rows, as for rank 2.
+    const loss = await gpu.run(async (wg, { p }) => {
+      const model = new wg.Sequential([new wg.layers.Dense(3, { activation: 'softmax', inputShape: [2, 4] })]);
+      model.setWeights([p.kernel, p.bias]);
+      model.compile({ optimizer: new wg.optimizers.SGD({ learningRate: 0.5 }), loss: 'categorical_crossentropy' });
+      const x = wg.tensor(p.x.flat(), [4, 2, 4]);
+      const y = wg.tensor(p.labels.flatMap((label) => [0, 1, 2].map((c) => (c === label ? 1 : 0))), [4, 2, 3]);
+      const history = await model.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+      [x, y].forEach((t) => t.dispose());
+      model.dispose();
+      return history.loss[0];
+    }, { p });
+    expect(logitsLoss(p) - clippedLoss(p)).toBeGreaterThan(1);
+    expectRelative([loss], [logitsLoss(p)]);
+  });
+
   it('a fit step of a softmax model runs fewer dispatches than the clipped form', async () => {
     const counts = await gpu.run(async (wg) => {
       const count = async (clipped: boolean) => {
