@@ -164,13 +164,34 @@ function withOptions(
   return fixed;
 }
 
+/**
+ * The categorical cross-entropies on probabilities, each mapped to the same loss from logits. A
+ * model's training takes that form when its output is a softmax of known logits (getLoss's
+ * `softmaxLogits`, used by src/nn/outputLogits.ts); keyed by identity, so a user's own function
+ * that calls these losses keeps the clipped form.
+ */
+const softmaxLogitsForms = new WeakMap<LossFunction, LossFunction>();
+softmaxLogitsForms.set(categoricalCrossentropy, withOptions('categorical_crossentropy', categoricalCrossentropy, { fromLogits: true }));
+softmaxLogitsForms.set(sparseCategoricalCrossentropy, withOptions('sparse_categorical_crossentropy', sparseCategoricalCrossentropy, { fromLogits: true }));
+
+/** A categorical cross-entropy with its options fixed; on probabilities, registered with its form from logits. */
+function categoricalWithOptions(
+  name: string,
+  loss: (yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions) => Tensor,
+  options: CrossentropyOptions,
+): LossFunction {
+  const fixed = withOptions(name, loss, options);
+  if (!options.fromLogits) softmaxLogitsForms.set(fixed, withOptions(name, loss, { ...options, fromLogits: true }));
+  return fixed;
+}
+
 /** binaryCrossentropy with its options fixed, e.g. for compile: `binaryCrossentropyWith({ fromLogits: true })`. */
 export const binaryCrossentropyWith = (options: CrossentropyOptions): LossFunction =>
   withOptions('binary_crossentropy', binaryCrossentropy, options);
 export const categoricalCrossentropyWith = (options: CrossentropyOptions): LossFunction =>
-  withOptions('categorical_crossentropy', categoricalCrossentropy, options);
+  categoricalWithOptions('categorical_crossentropy', categoricalCrossentropy, options);
 export const sparseCategoricalCrossentropyWith = (options: CrossentropyOptions): LossFunction =>
-  withOptions('sparse_categorical_crossentropy', sparseCategoricalCrossentropy, options);
+  categoricalWithOptions('sparse_categorical_crossentropy', sparseCategoricalCrossentropy, options);
 
 /**
  * What a loss's labels are: 'sparse', class indices (one per prediction row, checked as integers in
@@ -197,18 +218,31 @@ export function canonicalLossName(name: string): string | undefined {
  * passed through. The name is the Keras snake_case one; a function's own name is resolved the same
  * way when it is a known loss (so `binaryCrossentropyWith(...)` reports 'binary_crossentropy').
  */
-export function getLoss(identifier: string | LossFunction): { name: string; fn: LossFunction; labels: LabelKind } {
+export function getLoss(identifier: string | LossFunction): ResolvedLoss {
   if (typeof identifier === 'function') {
     // By identity first: a bundler may rename functions, but not the closures named by withOptions.
     const name = lossTable.nameOf(identifier) ?? canonicalLossName(identifier.name) ?? identifier.name;
     // A custom function's labels are taken as dense: nothing checks them as class indices.
-    return { name: name || 'custom_loss', fn: identifier, labels: labelsOf(name) };
+    return { name: name || 'custom_loss', fn: identifier, labels: labelsOf(name), softmaxLogits: softmaxLogitsForms.get(identifier) ?? null };
   }
   const found = typeof identifier === 'string' ? lossTable.get(identifier) : undefined;
   if (!found) {
     throw new ValueError(`getLoss: unknown loss ${JSON.stringify(identifier)}; known: ${lossTable.spellings.join(', ')}`);
   }
-  return { name: found.name, fn: found.value, labels: labelsOf(found.name) };
+  return { name: found.name, fn: found.value, labels: labelsOf(found.name), softmaxLogits: softmaxLogitsForms.get(found.value) ?? null };
+}
+
+/** A loss resolved by getLoss. */
+export interface ResolvedLoss {
+  name: string;
+  fn: LossFunction;
+  labels: LabelKind;
+  /**
+   * For (sparse) categorical cross-entropy on probabilities, the same loss from logits: what a
+   * model's fit / evaluate computes when its output is a softmax of known logits (Keras's
+   * TensorFlow backend); null for every other loss.
+   */
+  softmaxLogits: LossFunction | null;
 }
 
 function labelsOf(canonicalName: string): LabelKind {

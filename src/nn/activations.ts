@@ -3,7 +3,7 @@ import { ValueError } from '../errors';
 import type { Tensor } from '../tensor';
 import { gelu } from '../ops/gelu';
 import { relu, sigmoid, tanh } from '../ops/unary';
-import { softmax } from '../ops/softmax';
+import { softmaxActivation } from './outputLogits';
 
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'gelu' | 'geluTanh';
 export type ActivationFunction = (x: Tensor) => Tensor;
@@ -13,7 +13,8 @@ const activations: Record<ActivationName, ActivationFunction> = {
   relu,
   sigmoid,
   tanh,
-  softmax: (x) => softmax(x, -1),
+  // Remembers its logits, from which fit computes the categorical cross-entropies (outputLogits.ts).
+  softmax: softmaxActivation,
   gelu: (x) => gelu(x),
   geluTanh: (x) => gelu(x, { approximate: true }),
 };

@@ -3,7 +3,7 @@
 import { ValueError, formatValue } from '../errors';
 import type { Tensor } from '../tensor';
 import { getOptimizer, type Optimizer } from '../optim';
-import { getLoss, type LabelKind, type LossFunction } from '../losses';
+import { getLoss, type LossFunction, type ResolvedLoss } from '../losses';
 import { getMetric, type MetricFunction } from '../metrics';
 import type { TrainingTarget } from './callbacks';
 import type { ModelActivity } from './activity';
@@ -30,7 +30,7 @@ export interface CompileArgs {
 /** One output's loss and metrics; `name` is the output layer's name (the prefix of its logs). */
 export interface OutputTraining {
   name: string;
-  loss: { name: string; fn: LossFunction; labels: LabelKind };
+  loss: ResolvedLoss;
   metrics: { name: string; fn: MetricFunction }[];
   /** Its loss's weight in the total loss. */
   lossWeight: number;

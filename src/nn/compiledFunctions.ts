@@ -5,11 +5,8 @@ import type { Tensor } from '../tensor';
 import { jit, type JitFunction } from '../jit';
 import type { CompiledTraining, TrainableModel } from './compiled';
 
-/** A training step's running sums of the epoch's logs so far and its batch size. */
-export interface Accumulate { sums: Tensor[]; size: number }
-/** A training step's loss and metric values, and the running sums with them added (none without Accumulate). */
-export interface StepResult { values: Tensor[]; sums: Tensor[] }
-type TrainFunction = JitFunction<[Tensor[], Tensor[], string, Accumulate | null], StepResult>;
+/** A training step: the batch's inputs and labels, a cache key (see below) → its loss and metric values. */
+type TrainFunction = JitFunction<[Tensor[], Tensor[], string], Tensor[]>;
 type EvaluateFunction = JitFunction<[Tensor[], Tensor[], Tensor, number], Tensor>;
 type PredictFunction = JitFunction<[Tensor[]], Tensor[]>;
 
@@ -18,11 +15,11 @@ const evaluations = new WeakMap<CompiledTraining, EvaluateFunction>();
 const predictions = new WeakMap<object, PredictFunction>();
 
 /** The compiled training step of `training` (made from `step` on first use). */
-export function compiledTrainStep(model: TrainableModel, training: CompiledTraining, step: (xs: Tensor[], ys: Tensor[], accumulate: Accumulate | null) => StepResult): TrainFunction {
+export function compiledTrainStep(model: TrainableModel, training: CompiledTraining, step: (xs: Tensor[], ys: Tensor[]) => Tensor[]): TrainFunction {
   let compiled = trainSteps.get(training);
   if (!compiled) {
     // The third argument (the trainable weights' ids and the layers' trainable-flag version) only keys the cache: freezing a layer selects another program.
-    compiled = jit((xs: Tensor[], ys: Tensor[], _weights: string, accumulate: Accumulate | null) => step(xs, ys, accumulate), { name: `${model.name}.trainStep` });
+    compiled = jit((xs: Tensor[], ys: Tensor[], _weights: string) => step(xs, ys), { name: `${model.name}.trainStep` });
     trainSteps.set(training, compiled);
   }
   return compiled;

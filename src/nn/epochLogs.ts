@@ -1,11 +1,13 @@
-// fit's logs on the GPU: each batch's loss and metrics are summed there, and many epochs' means
-// and batch losses read back in one readback, since a read per batch would stall the queue. An
-// epoch's tensors wait as they are, unpacked: a concat op per epoch cost more JavaScript than a
-// compiled training step of a small model.
+// fit's logs on the GPU: each batch's loss and metrics stay there, an epoch's means are taken at its
+// end, and many epochs are read back in one readback, since a read per batch would stall the queue.
+// An epoch's tensors wait as they are, unpacked: a concat op per epoch cost more JavaScript than
+// the compiled training step of a small model.
 import { NonFiniteLossError } from '../errors';
-import { keep } from '../memory';
+import { keep, tidy } from '../memory';
 import { Tensor } from '../tensor';
-import { add, div, mul } from '../ops/binary';
+import { div, mul } from '../ops/binary';
+import { concat, reshape } from '../ops/movement';
+import { sum } from '../ops/reduce';
 import { tensor } from '../ops/creation';
 import type { History, Logs } from './callbacks';
 
@@ -27,84 +29,51 @@ export function disposePending(entry: PendingEpoch): void {
 }
 
 /**
- * The running sums `sums + values·size` per log, `sums` being the previous batches'. The training
- * step computes them (training.ts), in its program when compiled, so no per-batch work is left here.
- */
-export function weightedSums(sums: readonly Tensor[], values: readonly Tensor[], size: number): Tensor[] {
-  return values.map((value, i) => add(sums[i], mul(value, size)));
-}
-
-/**
- * An epoch's per-batch [loss, ...metrics] summed on the GPU, weighted by batch size, without reading
- * them. The batch count need not be known ahead (a stream's epoch): an epoch of one batch (the
- * full-batch case) keeps that batch's values as its means, unscaled.
+ * An epoch's per-batch [loss, ...metrics], kept on the GPU and reduced once at its end to means
+ * weighted by batch size (Keras's Mean trackers: Σ value·size / Σ size), without reading them. The
+ * batch count need not be known ahead (a stream's epoch). Summing at the end rather than in each
+ * training step keeps the step's program to the training itself: a hand-written loop's dispatches.
  */
 export class EpochAccumulator {
-  /** The first batch's values and size: its values are the means of an epoch of one batch. */
-  private first: { values: Tensor[]; size: number } | null = null;
-  private readonly batchLosses: Tensor[] = [];
-  private seen = 0;
-  private running: Tensor[] | null = null;
-  /** The scalar zeros the first batch's sums start from (one per log: distinct tensors, as the later sums are, so the step's signature stays the same). */
-  private zeros: Tensor[] | null = null;
+  /** Each batch's values (GPU scalars, owned) and its size, in order. */
+  private readonly values: Tensor[][] = [];
+  private readonly sizes: number[] = [];
 
-  /**
-   * The sums so far, which the next step adds its batch to: before the first batch, `count` zeros
-   * (0 + x is x exactly, so the sums equal those started from the first batch's values·size), so
-   * that every batch of an epoch runs the same compiled step.
-   */
-  sumsSoFar(count: number): Tensor[] {
-    if (this.running) return this.running;
-    this.zeros ??= Array.from({ length: count }, () => tensor(0));
-    return this.zeros;
-  }
-
-  /** Takes ownership of `values`, one batch's GPU scalars of `size` samples, and of `sums`, the running sums with them added. */
-  add(values: Tensor[], size: number, sums: Tensor[]): void {
-    this.seen += size;
-    this.batchLosses.push(values[0]);
-    this.running?.forEach((t) => t.dispose());
-    this.running = sums;
-    this.zeros?.forEach((t) => t.dispose());
-    this.zeros = null;
-    if (this.batchLosses.length === 1) {
-      this.first = { values, size };
-      return;
-    }
-    this.first?.values.slice(1).forEach((t) => t.dispose());
-    this.first = null;
-    values.slice(1).forEach((t) => t.dispose());
+  /** Takes ownership of `values`, one batch's GPU scalars of `size` samples. */
+  add(values: readonly Tensor[], size: number): void {
+    this.values.push([...values]);
+    this.sizes.push(size);
   }
 
   get batches(): number {
-    return this.batchLosses.length;
+    return this.values.length;
   }
 
   /**
-   * The epoch's means, then `extra` (validation logs), then each batch loss, as a pending epoch
-   * that owns them (extra included): no op runs but the division of the sums of a multi-batch epoch.
+   * The epoch's means (an epoch of one batch, the full-batch case, keeps that batch's values
+   * unscaled), then `extra` (validation logs), then each batch loss, as a pending epoch that owns
+   * them (extra included). An epoch of one batch runs no op here; a longer one a few, once.
    */
   finish(epoch: number, extra: Tensor[]): PendingEpoch {
-    const means = this.first ? this.first.values
-      : (this.running ?? []).map((total) => div(total, Math.max(this.seen, 1)));
-    const values = [...means, ...extra, ...this.batchLosses].map((t) => keep(t));
-    const batches = this.batchLosses.length;
-    // Taken over by the pending epoch: dispose() leaves them.
-    this.first = null;
-    this.batchLosses.length = 0;
-    return { epoch, values, batches };
+    const batches = this.values.length;
+    const losses = this.values.map((values) => values[0]);
+    const means = batches === 1 ? [...this.values[0]] : [keep(tidy(() => {
+      const logs = this.values[0].length;
+      // [batches, logs], stacked along the leading axis: buffer copies, no dispatch.
+      const stacked = reshape(concat(this.values.flat().map((value) => reshape(value, [1])), 0), [batches, logs]);
+      const seen = this.sizes.reduce((total, size) => total + size, 0);
+      return div(sum(mul(stacked, tensor(Float32Array.from(this.sizes), [batches, 1])), 0), seen);
+    }))];
+    // Taken over by the pending epoch: dispose() frees only the rest (other batches' metrics).
+    this.values.forEach((values) => values.splice(0, batches === 1 ? values.length : 1));
+    return { epoch, values: [...means, ...extra, ...losses].map((t) => keep(t)), batches };
   }
 
-  /** Releases the running sums and batch losses (finish copied what it needed). */
+  /** Releases the batches' values that finish did not take (all of them if it did not run). */
   dispose(): void {
-    this.running?.forEach((t) => t.dispose());
-    this.zeros?.forEach((t) => t.dispose());
-    this.first?.values.slice(1).forEach((t) => t.dispose());
-    this.batchLosses.forEach((t) => t.dispose());
-    this.running = null;
-    this.zeros = null;
-    this.first = null;
-    this.batchLosses.length = 0;
+    this.values.forEach((batch) => batch.forEach((t) => t.dispose()));
+    this.values.length = 0;
+    this.sizes.length = 0;
   }
 }
 

@@ -17,10 +17,11 @@ import { batchRows } from './batches';
 import { tensorBatches, type BatchSource } from './batchSource';
 import { Callback, History, type CallbackHandlers, type Logs } from './callbacks';
 import { assertInteger, assertSameSamples, checkShapes, checkValues, fitSettings, type FitOptions, type FitSettings } from './dataChecks';
-import { disposePending, EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, weightedSums, type PendingEpoch } from './epochLogs';
+import { disposePending, EpochAccumulator, formatEpochLine, readLogs, readPendingEpochs, toLogs, type PendingEpoch } from './epochLogs';
 import { batchValues, logNames, type CompiledTraining, type TrainableModel } from './compiled';
-import { compiledEvaluation, compiledPrediction, compiledTrainStep, type Accumulate, type StepResult } from './compiledFunctions';
+import { compiledEvaluation, compiledPrediction, compiledTrainStep } from './compiledFunctions';
 import { trainableFlagVersion } from './layer';
+import { outputLoss } from './outputLogits';
 
 export type { FitOptions } from './dataChecks';
 
@@ -96,20 +97,14 @@ export async function runEpochs(
           const pulled = batches.next();
           const item = pulled instanceof Promise ? await pulled : pulled;
           if (!item) break;
-          let step: StepResult;
+          let values: Tensor[];
           try {
-            // An epoch of one batch takes that batch's values as its means: nothing to sum.
-            const accumulate = source.batchesPerEpoch === 1 ? null : { sums: accumulator.sumsSoFar(names.length), size: item.size };
-            step = seeded(() => tidy(() => trainStep(model, training, ...item.arrays(), accumulate)));
+            values = seeded(() => tidy(() => trainStep(model, training, ...item.arrays())));
           } finally {
             item.release();
           }
-          const { values, sums } = step;
-          const batchLogs = needsBatchLogs ? await readLogs(names, values).catch((error: unknown) => {
-            [...values, ...sums].forEach((t) => t.dispose());
-            throw error;
-          }) : null;
-          accumulator.add(values, item.size, sums);
+          accumulator.add(values, item.size);
+          const batchLogs = needsBatchLogs ? await readLogs(names, values) : null;
           if (batchLogs) for (const callback of callbacks) await callback.onBatchEnd?.(batch, batchLogs);
           if (performance.now() - lastYield > YIELD_INTERVAL_MS) {
             await yieldToPage();
@@ -147,36 +142,37 @@ export async function runEpochs(
 }
 
 /**
- * One optimization step; returns the batch's loss and metric values as GPU scalars, and, given
- * `accumulate`, the epoch's running sums of them with this batch's added (EpochAccumulator), so
- * that fit's bookkeeping runs in the same program. Compiled (see CompiledTraining.jit): one
+ * One optimization step; returns the batch's loss and metric values as GPU scalars (the epoch's
+ * means are taken from them at its end: EpochAccumulator). Compiled (see CompiledTraining.jit): one
  * program per batch shape, set of trainable weights (which it captures by reference) and state of
  * the layers' trainable flags, so freezing a layer between fits selects another program.
  */
-function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], accumulate: Accumulate | null): StepResult {
-  if (!training.jit) return eagerTrainStep(model, training, xb, yb, accumulate);
-  const step = compiledTrainStep(model, training, (xs, ys, sums) => eagerTrainStep(model, training, xs, ys, sums));
-  return step(xb, yb, `${model.trainableWeights.map((weight) => weight.id).join(',')} flags@${trainableFlagVersion()}`, accumulate);
+function trainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
+  if (!training.jit) return eagerTrainStep(model, training, xb, yb);
+  const step = compiledTrainStep(model, training, (xs, ys) => eagerTrainStep(model, training, xs, ys));
+  return step(xb, yb, `${model.trainableWeights.map((weight) => weight.id).join(',')} flags@${trainableFlagVersion()}`);
 }
 
-function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], accumulate: Accumulate | null): StepResult {
+function eagerTrainStep(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[]): Tensor[] {
   const params = model.trainableWeights;
   const tape = new Tape();
   const { total, losses, predictions } = tape.record(() => forwardLosses(model, training, xb, yb, true));
   const gradients = tape.gradient(total, params);
   return noGrad(() => {
     training.optimizer.applyGradients(params, gradients);
-    const values = batchValues(training, yb, predictions, losses, total);
-    return { values, sums: accumulate ? weightedSums(accumulate.sums, values, accumulate.size) : [] };
+    return batchValues(training, yb, predictions, losses, total);
   });
 }
 
-/** The predictions, each output's loss, and Keras's total loss: their sum weighted by lossWeights (1 when not given). */
+/**
+ * The predictions, each output's loss (from a softmax output's logits where outputLoss can), and
+ * Keras's total loss: their sum weighted by lossWeights (1 when not given).
+ */
 function forwardLosses(model: TrainableModel, training: CompiledTraining, xb: Tensor[], yb: Tensor[], isTraining: boolean): {
   total: Tensor; losses: Tensor[]; predictions: Tensor[];
 } {
   const predictions = model.applyAll(xb, { training: isTraining });
-  const losses = training.outputs.map((output, i) => output.loss.fn(yb[i], predictions[i]));
+  const losses = training.outputs.map((output, i) => outputLoss(output.loss, yb[i], predictions[i]));
   const weighted = losses.map((loss, i) => (training.outputs[i].lossWeight === 1 ? loss : mul(loss, training.outputs[i].lossWeight)));
   const total = weighted.slice(1).reduce((sum, loss) => add(sum, loss), weighted[0]);
   return { total, losses, predictions };
@@ -293,7 +289,7 @@ export async function trainOnBatch(model: TrainableModel, x: Tensor[], y: Tensor
     checkShapes('trainOnBatch', model, training, x, y);
     const generator = forkGenerator();
     await checkValues('trainOnBatch', model, training, x, y);
-    const { values } = withGenerator(generator, () => tidy(() => trainStep(model, training, x, y, null)));
+    const values = withGenerator(generator, () => tidy(() => trainStep(model, training, x, y)));
     try {
       return await readLogs(logNames(training), values);
     } finally {

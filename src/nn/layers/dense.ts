@@ -52,11 +52,11 @@ export class Dense extends Layer {
     // Higher-rank inputs go through matmul as [rows, features] so the kernel is never broadcast.
     const rows = x.rank === 2 ? x : reshape(x, [-1, features]);
     const bias = this.weights.get('bias') ?? null;
-    // One dispatch when the matmul epilogue can apply the activation; otherwise activate after.
-    const y = isEpilogueActivation(this.activationName)
-      ? linear(rows, kernel, bias, this.activationName)
-      : getActivation(this.activationName)(linear(rows, kernel, bias));
-    return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.units]);
+    const toInputRank = (y: Tensor): Tensor => (x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.units]));
+    // One dispatch when the matmul epilogue can apply the activation; otherwise activate after, on
+    // the input's rank, so the output is the activation's own (a softmax keeps its logits for fit).
+    if (isEpilogueActivation(this.activationName)) return toInputRank(linear(rows, kernel, bias, this.activationName));
+    return getActivation(this.activationName)(toInputRank(linear(rows, kernel, bias)));
   }
 
   getConfig(): Record<string, unknown> {
