@@ -1,0 +1,276 @@
+// wg.jit fuses an elementwise result over a reduction's input elements into the reduction's kernel
+// as a second output (a sibling): the invocation that loads term k computes and stores the
+// sibling's element k. Each op still computes its own float32 expression, so both outputs are
+// bit-identical to eager; the reduction itself is unchanged. Siblings that would change what
+// either side reads (an input written in between, a sibling reading the reduction's result), that
+// are not over the same elements, or that would exceed WebGPU's default 8 storage buffers per
+// shader stage stay separate.
+import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../../src/index';
+import { useGpuPage } from '../harness/gpu-page';
+import { expectClose, mulberry32, randomArray, randomIntArray } from '../reference';
+
+const gpu = useGpuPage();
+const f32 = (values: ArrayLike<number>): number[] => Array.from(values, Math.fround);
+const rowsOf = (values: readonly number[], width: number): number[][] =>
+  Array.from({ length: values.length / width }, (_, row) => values.slice(row * width, (row + 1) * width));
+
+describe('jit sibling fusion', () => {
+  it('sum(a·b, 1) and (a − b)·3 are one kernel with two outputs, both bit-equal to eager and to float64 within float32 bounds', async () => {
+    const rng = mulberry32(3101);
+    const a = f32(randomArray([5, 7], rng).data);
+    const b = f32(randomArray([5, 7], rng).data);
+    const out = await gpu.run(async (wg, args) => {
+      const a = wg.tensor(args.a, [5, 7]);
+      const b = wg.tensor(args.b, [5, 7]);
+      const fn = (a: Tensor, b: Tensor) => ({ y: wg.sum(wg.mul(a, b), 1), z: wg.mul(wg.sub(a, b), 3) });
+      const read = async (r: { y: Tensor; z: Tensor }) => ({ y: Array.from(await r.y.data()), z: Array.from(await r.z.data()) });
+      const eager = await read(fn(a, b));
+      const step = wg.jit(fn);
+      step(a, b);
+      step(a, b);
+      const compiled = await read(step(a, b));
+      const report = await wg.profile(() => { const r = step(a, b); r.y.dispose(); r.z.dispose(); });
+      return { eager, compiled, dispatches: report.dispatches, kernels: report.kernels.map((k) => k.kernel), text: step.describe() };
+    }, { a, b });
+    expect(out.compiled).toEqual(out.eager);
+    expect(out.text).toContain('fused(mul+reduce | sub+mul)');
+    expect(out.text).toContain('4 dispatches traced -> 1 per call');
+    expect(out.dispatches).toBe(1);
+    expect(out.kernels).toEqual(['fused(mul+reduce | sub+mul)']);
+    // The sibling: a − b and ·3 each rounded once to float32 (IEEE-754), so exactly this.
+    expect(out.compiled.z).toEqual(a.map((v, i) => Math.fround(Math.fround(v - b[i]) * 3)));
+    // The sum: 7 rounded products and ≤ 7 rounded adds of terms in (−1, 1): 2^-20 absolute.
+    const reference = rowsOf(a, 7).map((row, r) => row.reduce((t, v, j) => t + v * b[r * 7 + j], 0));
+    expectClose(out.compiled.y, reference, { rtol: 0, atol: 2 ** -20 });
+  });
+
+  it('a two-pass reduction carries the sibling in its first pass only', async () => {
+    const rng = mulberry32(3102);
+    const x = f32(randomArray([2, 1500], rng, -4, 4).data);
+    const out = await gpu.run(async (wg, args) => {
+      const x = wg.tensor(args.x, [2, 1500]);
+      const fn = (x: Tensor) => ({ y: wg.sum(wg.square(x), 1), z: wg.mul(x, 0.5) });
+      const eager = fn(x);
+      const e = { y: Array.from(await eager.y.data()), z: Array.from(await eager.z.data()) };
+      const step = wg.jit(fn);
+      step(x);
+      step(x);
+      const r = step(x);
+      return { eager: e, compiled: { y: Array.from(await r.y.data()), z: Array.from(await r.z.data()) }, text: step.describe() };
+    }, { x });
+    expect(out.compiled).toEqual(out.eager);
+    // 1500 terms are two chunks of ≤ 1024: square and the sibling in the first pass, the partials' sum apart.
+    expect(out.text).toContain('4 dispatches traced -> 2 per call');
+    expect(out.text).toContain('fused(square+reduce | mul)');
+    // ·0.5 is exact.
+    expect(out.compiled.z).toEqual(x.map((v) => v * 0.5));
+    // 1500 rounded squares in [0, 16) summed in blocks (shaders/reduce.wgsl): a few ulp of the total.
+    const reference = rowsOf(x, 1500).map((row) => row.reduce((t, v) => t + v * v, 0));
+    expectClose(out.compiled.y, reference, { rtol: 2 ** -18, atol: 0 });
+  });
+
+  it('max and min (which load a chunk\'s first element twice) write each sibling element once, correctly', async () => {
+    const rng = mulberry32(3103);
+    const x = f32(randomArray([3, 5], rng, -2, 2).data);
+    const out = await gpu.run(async (wg, args) => {
+      const x = wg.tensor(args.x, [3, 5]);
+      const fns = {
+        max: (x: Tensor) => ({ y: wg.max(x, 1), z: wg.square(x) }),
+        min: (x: Tensor) => ({ y: wg.min(wg.neg(x), 0), z: wg.abs(x) }),
+      };
+      const run = async (fn: (x: Tensor) => { y: Tensor; z: Tensor }) => {
+        const eager = fn(x);
+        const e = { y: Array.from(await eager.y.data()), z: Array.from(await eager.z.data()) };
+        const step = wg.jit(fn);
+        step(x);
+        step(x);
+        const r = step(x);
+        return { eager: e, compiled: { y: Array.from(await r.y.data()), z: Array.from(await r.z.data()) }, text: step.describe() };
+      };
+      return { max: await run(fns.max), min: await run(fns.min) };
+    }, { x });
+    expect(out.max.compiled).toEqual(out.max.eager);
+    expect(out.min.compiled).toEqual(out.min.eager);
+    expect(out.max.text).toContain('fused(reduce | square)');
+    expect(out.min.text).toContain('fused(neg+reduce | abs)');
+    // max, min, neg and abs are exact; a square is rounded once.
+    expect(out.max.compiled.y).toEqual(rowsOf(x, 5).map((row) => Math.max(...row)));
+    expect(out.max.compiled.z).toEqual(x.map((v) => Math.fround(v * v)));
+    expect(out.min.compiled.y).toEqual([0, 1, 2, 3, 4].map((c) => Math.min(...[0, 1, 2].map((r) => -x[r * 5 + c]))));
+    expect(out.min.compiled.z).toEqual(x.map(Math.abs));
+  });
+
+  it('NaN and ±Infinity flow through both outputs as IEEE-754 and webgrad\'s max rule say', async () => {
+    // Rows: a NaN; +Inf and −Inf; +Inf; zeros; negatives.
+    const x = [NaN, 1, 2, Infinity, -Infinity, 1, Infinity, 1, 2, 0, 0, 0, -1, -2, -3];
+    const out = await gpu.run(async (wg, args) => {
+      const x = wg.tensor(args.x, [5, 3]);
+      const fns = {
+        sum: (x: Tensor) => ({ y: wg.sum(wg.mul(x, 2), 1), z: wg.div(x, 0) }),
+        max: (x: Tensor) => ({ y: wg.max(x, 1), z: wg.sub(x, x) }),
+      };
+      const run = async (fn: (x: Tensor) => { y: Tensor; z: Tensor }) => {
+        const eager = fn(x);
+        const e = { y: Array.from(await eager.y.data()), z: Array.from(await eager.z.data()) };
+        const step = wg.jit(fn);
+        step(x);
+        step(x);
+        const r = step(x);
+        return { eager: e, compiled: { y: Array.from(await r.y.data()), z: Array.from(await r.z.data()) }, text: step.describe() };
+      };
+      return { sum: await run(fns.sum), max: await run(fns.max) };
+    }, { x });
+    expect(out.sum.text).toContain('fused(mul+reduce | div)');
+    expect(out.max.text).toContain('fused(reduce | sub)');
+    expect(out.sum.compiled).toEqual(out.sum.eager);
+    expect(out.max.compiled).toEqual(out.max.eager);
+    // IEEE-754: NaN·2 = NaN; ∞ + (−∞) = NaN; v/0 = ±∞ by v's sign, 0/0 = NaN; ∞ − ∞ = NaN.
+    expect(out.sum.compiled.y).toEqual([NaN, NaN, Infinity, 0, -12]);
+    expect(out.sum.compiled.z).toEqual(x.map((v) => v / 0));
+    expect(out.max.compiled.y).toEqual([NaN, Infinity, Infinity, 0, -1]);
+    expect(out.max.compiled.z).toEqual(x.map((v) => v - v));
+  });
+
+  it('int32 siblings, a comparison\'s float32 0/1 and a where reading int32 as truth keep their dtypes and values', async () => {
+    const rng = mulberry32(3104);
+    const a = Array.from(randomIntArray([4, 6], rng, -1000, 1000).data);
+    const out = await gpu.run(async (wg, args) => {
+      const x = wg.tensor(new Int32Array(args.a), [4, 6]);
+      const fn = (x: Tensor) => ({ y: wg.sum(wg.mul(x, 3), 1), z: wg.greater(x, 0), w: wg.where(x, wg.neg(x), 7) });
+      const step = wg.jit(fn);
+      step(x);
+      step(x);
+      const r = step(x);
+      return {
+        dtypes: [r.y.dtype, r.z.dtype, r.w.dtype],
+        y: Array.from(await r.y.data()), z: Array.from(await r.z.data()), w: Array.from(await r.w.data()), text: step.describe(),
+      };
+    }, { a });
+    // Comparisons give float32 0/1 (webgrad has no bool dtype); where's condition is x ≠ 0.
+    expect(out.dtypes).toEqual(['int32', 'float32', 'int32']);
+    expect(out.text).toContain('fused(mul.int32+reduce | greater.int32 | neg.int32+where.int32)');
+    expect(out.text).toContain('-> 1 per call');
+    expect(out.y).toEqual(rowsOf(a, 6).map((row) => row.reduce((t, v) => t + 3 * v, 0)));
+    expect(out.z).toEqual(a.map((v) => (v > 0 ? 1 : 0)));
+    expect(out.w).toEqual(a.map((v) => (v !== 0 ? -v : 7)));
+  });
+
+  it('does not fuse a broadcast or differently sized sibling, one reading the reduction\'s result, or one past the binding limit', async () => {
+    const rng = mulberry32(3105);
+    const a = f32(randomArray([4, 3], rng).data);
+    const c = f32(randomArray([2, 3], rng).data);
+    const out = await gpu.run(async (wg, args) => {
+      const a = wg.tensor(args.a, [4, 3]);
+      const bias = wg.tensor([1, 2, 3], [3]);
+      const c = wg.tensor(args.c, [2, 3]);
+      const ins = [0, 1, 2, 3, 4, 5, 6].map((k) => wg.add(a, k));
+      const chain = (xs: Tensor[]) => xs.slice(1).reduce((t, x) => wg.add(t, x), xs[0]);
+      const fns: Record<string, (a: Tensor) => Tensor[]> = {
+        broadcast: (a) => [wg.sum(a, 1), wg.add(a, bias)],
+        otherSize: (a) => [wg.sum(a, 1), wg.mul(c, 2)],
+        readsResult: (a) => { const y = wg.sum(a); return [y, wg.mul(a, y)]; },
+        // 1 + 6 inputs, the sum and the sibling: 9 storage buffers > 8.
+        overLimit: (a) => [wg.sum(wg.neg(a)), chain(ins.slice(1))],
+        // 1 + 5 inputs and two outputs: exactly 8.
+        atLimit: (a) => [wg.sum(wg.neg(a)), chain(ins.slice(2))],
+      };
+      const results: Record<string, { eager: number[][]; compiled: number[][]; text: string }> = {};
+      for (const [name, fn] of Object.entries(fns)) {
+        const read = (ts: Tensor[]) => Promise.all(ts.map(async (t) => Array.from(await t.data())));
+        const eager = await read(fn(a));
+        const step = wg.jit(fn);
+        step(a);
+        step(a);
+        results[name] = { eager, compiled: await read(step(a)), text: step.describe() };
+      }
+      return results;
+    }, { a, c });
+    for (const result of Object.values(out)) expect(result.compiled).toEqual(result.eager);
+    expect(out.broadcast.text).not.toContain(' | ');
+    expect(out.broadcast.text).toContain('-> 2 per call');
+    expect(out.otherSize.text).not.toContain(' | ');
+    expect(out.otherSize.text).toContain('-> 2 per call');
+    expect(out.readsResult.text).not.toContain(' | ');
+    expect(out.readsResult.text).toContain('-> 2 per call');
+    expect(out.overLimit.text).not.toContain(' | ');
+    expect(out.overLimit.text).toContain('-> 2 per call');
+    expect(out.atLimit.text).toContain('fused(neg+reduce | add+add+add+add)');
+    expect(out.atLimit.text).toContain('-> 1 per call');
+    // Independent checks of the values the separate kernels give.
+    expect(out.broadcast.compiled[1]).toEqual(a.map((v, i) => Math.fround(v + [1, 2, 3][i % 3])));
+    const total = a.reduce((t, v) => t + v, 0);
+    // 12 terms in (−1, 1): the float32 sum is within 2^-20 of the float64 one, and y·a is rounded once more.
+    expectClose(out.readsResult.compiled[1], a.map((v) => v * total), { rtol: 0, atol: 2 ** -19 });
+  });
+
+  it('does not fuse a sibling whose input is written between it and the reduction', async () => {
+    const rng = mulberry32(3106);
+    const a = f32(randomArray([4, 3], rng).data);
+    const w0 = f32(randomArray([4, 3], rng).data);
+    const out = await gpu.run(async (wg, args) => {
+      const run = async (compiled: boolean) => {
+        const a = wg.tensor(args.a, [4, 3]);
+        const w = wg.tensor(args.w0, [4, 3]);
+        // The sibling reads w before the assign, the sum after it: in one kernel they would see the same w.
+        const fn = (a: Tensor) => {
+          const z = wg.mul(w, 2);
+          w.assign(wg.add(a, 1));
+          return { y: wg.sum(w, 1), z };
+        };
+        const step = compiled ? wg.jit(fn) : fn;
+        const calls: number[][][] = [];
+        for (let i = 0; i < 3; i++) {
+          const r = step(a);
+          calls.push([Array.from(await r.y.data()), Array.from(await r.z.data())]);
+        }
+        return { calls, text: compiled ? (step as ReturnType<typeof wg.jit>).describe() : '' };
+      };
+      return { eager: await run(false), compiled: await run(true) };
+    }, { a, w0 });
+    expect(out.compiled.calls).toEqual(out.eager.calls);
+    expect(out.compiled.text).not.toContain(' | ');
+    // The first call's sibling reads the initial w; later calls read a + 1 (exactly rounded adds, ·2 exact).
+    expect(out.compiled.calls[0][1]).toEqual(w0.map((v) => 2 * v));
+    expect(out.compiled.calls[2][1]).toEqual(a.map((v) => 2 * Math.fround(v + 1)));
+  });
+
+  it('the reference training step: the loss\'s mean and its gradient seed in one kernel, bit-identical to eager over 5 steps', async () => {
+    const out = await gpu.run(async (wg) => {
+      const run = async (compiled: boolean) => {
+        wg.setSeed(42);
+        const model = new wg.Sequential([
+          new wg.layers.Dense(2, { activation: 'sigmoid', inputShape: [2] }),
+          new wg.layers.Dense(1, { activation: 'sigmoid' }),
+        ]);
+        const x = wg.tensor([[1, 2], [2, 3], [3, 4], [4, 5]]);
+        const y = wg.tensor([[0], [1], [1], [0]]);
+        model.predict(x).dispose();
+        const optimizer = new wg.optimizers.Adam({ learningRate: 0.01 });
+        const params = model.trainableWeights;
+        const step = (x: Tensor, y: Tensor) => {
+          const tape = new wg.Tape();
+          const loss = tape.record(() => wg.losses.binaryCrossentropy(y, model.apply(x, { training: true })).mean());
+          optimizer.applyGradients(params, tape.gradient(loss, params));
+          return loss;
+        };
+        const stepFn = compiled ? wg.jit(step) : step;
+        const losses: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const loss = stepFn(x, y);
+          losses.push((await loss.data())[0]);
+          loss.dispose();
+        }
+        const weights = await Promise.all(params.map(async (p) => Array.from(await p.data())));
+        return { losses, weights, text: compiled ? (stepFn as ReturnType<typeof wg.jit>).describe() : '' };
+      };
+      return { eager: await run(false), compiled: await run(true) };
+    });
+    expect(out.compiled.losses).toEqual(out.eager.losses);
+    expect(out.compiled.weights).toEqual(out.eager.weights);
+    expect(out.compiled.text).toContain('fused(binaryCrossentropy+reduce+div | binaryCrossentropy.grad.p+sigmoid.grad.x)');
+    // The gradient seed's kernel is gone as a dispatch of its own: 11 per call before this fusion.
+    expect(out.compiled.text).not.toMatch(/\d+\. fused\(binaryCrossentropy\.grad\.p/);
+    expect(Number(/-> (\d+) per call/.exec(out.compiled.text)?.[1])).toBeLessThanOrEqual(10);
+  });
+});
