@@ -10,6 +10,7 @@ import { packUniforms, type UniformValues } from '../runtime/uniforms';
 import { shapesEqual, sizeOf } from '../shape';
 import { fusedReductionStep } from './fuseReduce';
 import { fuseSiblings } from './fuseSiblings';
+import { foldingRules } from './fold';
 import { MAX_FUSED_INPUTS, absorb, bindingsByName, generatedKernel, inputIndex, memberCalls, memberFunctions, mergePreludes, outputOf, type Group, type MemberArg } from './fusedGroup';
 import type { ElementwiseRow } from '../runtime/capture';
 import type { DispatchStep, ReductionBinding, RowBinding, Step, Value } from './trace';
@@ -17,14 +18,15 @@ import type { DispatchStep, ReductionBinding, RowBinding, Step, Value } from './
 
 /**
  * The steps with every fusable group replaced by one dispatch of its fused kernel. `pinned` values
- * (returned, captured, kept) are never fused away: something outside the group needs them. Besides
+ * (returned, captured, kept) are never fused away: something outside the group needs them;
+ * `constants` are the values folding made constant so far. Besides
  * chains of elementwise ops, a reduce pass absorbs the elementwise chain computing its input (into
  * its loads, on its first pass) and the elementwise ops reading its result (into its stores, on its
  * last pass), whose other inputs it reads at the same flat index (or a scalar); its first pass also
  * computes and writes the elementwise groups over its input's elements that can run beside it
  * (src/jit/fuseSiblings.ts).
  */
-export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Value>): Step[] {
+export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Value>, constants: ReadonlySet<Value> = new Set()): Step[] {
   const reads = new Map<Value, number>();
   const writers = new Map<Value, number[]>();
   const count = (map: Map<Value, number>, value: Value): void => { map.set(value, (map.get(value) ?? 0) + 1); };
@@ -124,7 +126,9 @@ export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Valu
     return group;
   }
 
-  fuseSiblings(groups, steps);
+  // A group reading only constants is folded after fusion (jit.ts): it runs once, not as a sibling every call.
+  const { isConstant, foldable } = foldingRules(steps, pinned, constants);
+  fuseSiblings(groups, steps, (group) => group.inputs.every((input) => isConstant(input.value)) && foldable(outputOf(group).value));
 
   const fused = new Map<number, DispatchStep>();
   const absorbed = new Set<Step>();

@@ -13,9 +13,10 @@ import type { RowBinding, Step, Value } from './trace';
  * Merges, in `groups` (keyed by the step index each group's kernel runs at), each elementwise group
  * that may run as a sibling of a reduction's first pass into that reduction's group. The merged
  * kernel runs at one of the two positions, so whatever it reads must hold the same there and
- * whatever the moved group writes must be untouched on the way.
+ * whatever the moved group writes must be untouched on the way. A group that `folds` (into a
+ * constant, run once) stays apart.
  */
-export function fuseSiblings(groups: Map<number, Group>, steps: readonly Step[]): void {
+export function fuseSiblings(groups: Map<number, Group>, steps: readonly Step[], folds: (group: Group) => boolean): void {
   const uses = valueUses(steps);
   const touchedBetween = (value: Value, from: number, to: number): boolean =>
     [...(uses.readers.get(value) ?? []), ...(uses.writers.get(value) ?? [])].some((index) => index > from && index < to);
@@ -26,7 +27,7 @@ export function fuseSiblings(groups: Map<number, Group>, steps: readonly Step[])
     let position = start;
     let merged = reduction;
     for (const [at, sibling] of byPosition()) {
-      if (sibling.reduction || !groups.has(at)) continue;
+      if (sibling.reduction || !groups.has(at) || folds(sibling)) continue;
       const candidate = withSibling(merged, position, sibling, at);
       if (!candidate) continue;
       groups.delete(position);

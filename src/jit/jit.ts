@@ -172,7 +172,7 @@ function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: read
   const constants = new Set<Value>();
   const folded = foldConstants(prune(recorder.steps), pinned, constants);
   // Fusion drops inputs a row never reads, so a fused kernel may now read constants only.
-  const refolded = fuse ? foldConstants(fuseElementwise(fuseMatmulEpilogues(folded.steps, pinned), pinned), pinned, constants) : { steps: folded.steps, once: [] };
+  const refolded = fuse ? foldConstants(fuseElementwise(fuseMatmulEpilogues(folded.steps, pinned), pinned, constants), pinned, constants) : { steps: folded.steps, once: [] };
   // Fused kernels no longer read what their ops ignored, which may leave its producer dead.
   const live = prune(refolded.steps);
   return new Program(live, [...folded.once, ...refolded.once], { dispatches: dispatches(recorder.steps), dead }, inputs, outputValues);

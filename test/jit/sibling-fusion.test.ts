@@ -235,6 +235,34 @@ describe('jit sibling fusion', () => {
     expect(out.compiled.calls[2][1]).toEqual(a.map((v) => 2 * Math.fround(v + 1)));
   });
 
+  it('a sibling that reads only constants is folded (run once) instead of joining the reduction', async () => {
+    const rng = mulberry32(3107);
+    const x = f32(randomArray([4, 3], rng).data);
+    const y = f32(randomArray([4, 3], rng).data);
+    const out = await gpu.run(async (wg, args) => {
+      const x = wg.tensor(args.x, [4, 3]);
+      const y = wg.tensor(args.y, [4, 3]);
+      // The loss's backward seed (1/4, through mean, neg and sum's gradients) depends on no input.
+      const fn = (x: Tensor, y: Tensor) => wg.valueAndGrad((x: Tensor) => wg.mean(wg.neg(wg.sum(wg.mul(x, y), -1))))(x);
+      const read = async (r: { value: Tensor; grads: Tensor[] }) => [Array.from(await r.value.data()), Array.from(await r.grads[0].data())];
+      const eager = await read(fn(x, y));
+      const step = wg.jit(fn);
+      step(x, y);
+      step(x, y);
+      return { eager, compiled: await read(step(x, y)), text: step.describe() };
+    }, { x, y });
+    expect(out.compiled).toEqual(out.eager);
+    // neg's gradient and sum's broadcast of it are folded; as a sibling it would run every call.
+    expect(out.text).not.toContain('| neg.grad.x');
+    expect(out.text).toMatch(/folded \(ran once when compiled\):(\n {4}\S+ .*)*\n {4}neg\.grad\.x/);
+    expect(out.text).toContain('-> 3 per call');
+    // d/dx mean_i(−Σ_j x_ij·y_ij) = −y/4, exact in float32 (a power of two).
+    expect(out.compiled[1]).toEqual(y.map((v) => -v / 4));
+    const rows = rowsOf(x, 3).map((row, i) => row.reduce((t, v, j) => t + v * y[i * 3 + j], 0));
+    // 12 rounded products, adds of terms in (−1, 1) and a division by 4: 2^-20 absolute.
+    expectClose(out.compiled[0], [-rows.reduce((t, v) => t + v, 0) / 4], { rtol: 0, atol: 2 ** -20 });
+  });
+
   it('the reference training step: the loss\'s mean and its gradient seed in one kernel, bit-identical to eager over 5 steps', async () => {
     const out = await gpu.run(async (wg) => {
       const run = async (compiled: boolean) => {
