@@ -15,15 +15,14 @@ import { MAX_FUSED_INPUTS, absorb, bindingsByName, generatedKernel, inputIndex, 
 import type { ElementwiseRow } from '../runtime/capture';
 import type { DispatchStep, ReductionBinding, RowBinding, Step, Value } from './trace';
 
-
 /**
  * The steps with every fusable group replaced by one dispatch of its fused kernel. `pinned` values
- * (returned, captured, kept) are never fused away: something outside the group needs them;
- * `constants` are the values folding made constant so far. Besides
- * chains of elementwise ops, a reduce pass absorbs the elementwise chain computing its input (into
- * its loads, on its first pass) and the elementwise ops reading its result (into its stores, on its
- * last pass), whose other inputs it reads at the same flat index (or a scalar); its first pass also
- * computes and writes the elementwise groups over its input's elements that can run beside it
+ * (returned, captured, kept) are never fused away: something outside the group needs them.
+ * `constants`: the values folding made constant so far. Besides chains of elementwise ops, a
+ * reduce pass absorbs the elementwise chain computing its input (into its loads, on its first
+ * pass) and the elementwise ops reading its result (into its stores, on its last pass), whose
+ * other inputs it reads at the same flat index (or a scalar); its first pass also computes and
+ * writes the elementwise groups over its input's elements that can run beside it
  * (src/jit/fuseSiblings.ts).
  */
 export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Value>, constants: ReadonlySet<Value> = new Set()): Step[] {

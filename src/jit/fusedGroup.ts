@@ -1,7 +1,7 @@
 // A fused group: the ops (elementwise rows) one generated kernel computes, the values it reads,
 // and, for a group around a reduce pass, which ops feed its terms and which work on its results.
-// src/jit/fuse.ts forms the groups; fuse.ts, fuseReduce.ts and fuseMatmul.ts generate their
-// kernels from the rows' bodies with the helpers here.
+// src/jit/fuse.ts forms the groups (fuseSiblings.ts merges some into reductions' groups); fuse.ts,
+// fuseReduce.ts and fuseMatmul.ts generate their kernels from the rows' bodies with the helpers here.
 import { parameterOf, type KernelInput } from '../ops/elementwise';
 import type { ElementwiseRow, ReductionPass } from '../runtime/capture';
 import { defineKernel, type Kernel } from '../runtime/kernel';
