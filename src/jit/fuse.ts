@@ -136,7 +136,7 @@ export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Valu
     if (group.members.length < (group.reduction || pruned ? 1 : 2)) continue;
     fused.set(index, group.reduction ? fusedReductionStep(group) : fusedStep(group));
     for (const member of group.members) absorbed.add(member.step);
-    if (group.reduction) absorbed.add(group.reduction.step);
+    for (const reduction of [group.reduction, group.twin]) if (reduction) absorbed.add(reduction.step);
   }
   return steps.flatMap((step, index) => fused.has(index) ? [fused.get(index) as DispatchStep] : absorbed.has(step) ? [] : [step]);
 }

@@ -21,7 +21,13 @@ export type MemberArg = { input: number } | { member: number } | { reduced: true
  * computes a sibling: an elementwise result over the reduction's input elements, stored beside
  * each loaded term (src/jit/fuseSiblings.ts).
  */
-export interface Member { step: DispatchStep; args: MemberArg[]; stage: 'term' | 'result' | 'sibling' }
+export interface Member {
+  step: DispatchStep;
+  args: MemberArg[];
+  stage: 'term' | 'result' | 'sibling';
+  /** 1 for the terms and results of the group's twin reduction. */
+  lane?: 1;
+}
 
 /** A sibling output of a reduction's group: members `from`…`member` compute it, `member` is its value, `out` where it goes. */
 export interface Sibling { from: number; member: number; out: Value; element: 'f32' | 'i32' }
@@ -35,10 +41,17 @@ export interface Group {
   /** Index of the group's earliest step: its inputs must stay unwritten from there to the root. */
   first: number;
   /** A reduce pass the members fuse around; its terms are `term` (an input as stored, or a member's result). */
-  reduction?: { step: DispatchStep; pass: ReductionPass; term: MemberArg };
+  reduction?: GroupReduction;
   /** Elementwise results over the reduction's input elements that its first pass also writes. */
   siblings?: Sibling[];
+  /**
+   * A second reduce pass over the same elements, the same axes and op, folded in the same loop as
+   * a second lane of the accumulator (src/jit/fuseSiblings.ts); its members have `lane` 1.
+   */
+  twin?: GroupReduction;
 }
+
+export interface GroupReduction { step: DispatchStep; pass: ReductionPass; term: MemberArg }
 
 /**
  * At most this many distinct inputs per fused kernel, plus its output: WebGPU's default
@@ -54,8 +67,11 @@ export function inputIndex(group: Group, value: Value, shape: readonly number[],
   return k;
 }
 
-/** Appends `source`'s members to `group` (renumbering their arguments); returns the argument that reads source's result. */
-export function absorb(group: Group, source: Group, stage: Member['stage']): MemberArg {
+/**
+ * Appends `source`'s members to `group` (renumbering their arguments); returns the argument that
+ * reads source's result. With `lane` 1, source's reduction becomes group's twin.
+ */
+export function absorb(group: Group, source: Group, stage: Member['stage'], lane?: 1): MemberArg {
   const offset = group.members.length;
   const renumber = (arg: MemberArg): MemberArg => {
     if (!('input' in arg)) return 'member' in arg ? { member: arg.member + offset } : arg;
@@ -63,20 +79,23 @@ export function absorb(group: Group, source: Group, stage: Member['stage']): Mem
     return { input: inputIndex(group, input.value, input.shape, input.read) };
   };
   for (const member of source.members) {
-    group.members.push({ step: member.step, stage: source.reduction ? member.stage : stage, args: member.args.map(renumber) });
+    group.members.push({ step: member.step, stage: source.reduction ? member.stage : stage, args: member.args.map(renumber), ...(lane ? { lane } : {}) });
   }
-  if (source.reduction) group.reduction = { ...source.reduction, term: renumber(source.reduction.term) };
+  if (source.reduction) group[lane ? 'twin' : 'reduction'] = { ...source.reduction, term: renumber(source.reduction.term) };
   const results = source.members.filter((member) => !source.reduction || member.stage === 'result');
   return results.length === 0 ? { reduced: true } : { member: group.members.length - 1 };
 }
 
-/** What a group writes (besides its siblings'): its last op's result, or its reduction's when no op follows it. */
-export function outputOf(group: Group): { value: Value; shape: readonly number[]; element: 'f32' | 'i32' } {
-  const own = group.members.filter((member) => member.stage !== 'sibling');
+/**
+ * What a group writes (besides its siblings' and, unless `lane` is 1, its twin's): its last op's
+ * result, or its reduction's when no op follows it.
+ */
+export function outputOf(group: Group, lane?: 1): { value: Value; shape: readonly number[]; element: 'f32' | 'i32' } {
+  const own = group.members.filter((member) => member.stage !== 'sibling' && member.lane === lane);
   const last = own[own.length - 1];
-  if (group.reduction && (!last || last.stage === 'term')) {
-    const { pass } = group.reduction;
-    return { value: (group.reduction.step.reduction as ReductionBinding).out, shape: pass.outShape, element: pass.accumulator };
+  const reduction = lane ? group.twin : group.reduction;
+  if (reduction && (!last || last.stage === 'term')) {
+    return { value: (reduction.step.reduction as ReductionBinding).out, shape: reduction.pass.outShape, element: reduction.pass.accumulator };
   }
   const { row, out } = last.step.row as RowBinding;
   return { value: out, shape: row.outShape, element: row.output };

@@ -263,6 +263,94 @@ describe('jit sibling fusion', () => {
     expectClose(out.compiled[0], [-rows.reduce((t, v) => t + v, 0) / 4], { rtol: 0, atol: 2 ** -20 });
   });
 
+  it('two reductions of the same op over the same elements and axes are one kernel (twins), bit-equal to eager with NaN and ±Infinity', async () => {
+    const rng = mulberry32(3108);
+    const a = f32(randomArray([5, 7], rng).data);
+    const b = f32(randomArray([5, 7], rng).data);
+    // Row 1 holds a NaN, row 2 +Inf and −Inf (a NaN sum), row 3 +Inf.
+    a[7] = NaN;
+    a[14] = Infinity;
+    a[15] = -Infinity;
+    a[21] = Infinity;
+    const out = await gpu.run(async (wg, args) => {
+      const a = wg.tensor(args.a, [5, 7]);
+      const b = wg.tensor(args.b, [5, 7]);
+      const fns: Record<string, (a: Tensor, b: Tensor) => Tensor[]> = {
+        sums: (a, b) => [wg.mean(wg.mul(a, b), 1), wg.sum(wg.sub(a, b), 1), wg.abs(a)],
+        maxima: (a, b) => [wg.max(a, 1), wg.max(wg.neg(b), 1)],
+        // Not twins: other axes, or another op.
+        otherAxes: (a, b) => [wg.sum(a, 1), wg.sum(b, 0)],
+        otherOp: (a, b) => [wg.sum(a, 1), wg.max(b, 1)],
+      };
+      const results: Record<string, { eager: number[][]; compiled: number[][]; text: string }> = {};
+      for (const [name, fn] of Object.entries(fns)) {
+        const read = (ts: Tensor[]) => Promise.all(ts.map(async (t) => Array.from(await t.data())));
+        const eager = await read(fn(a, b));
+        const step = wg.jit(fn);
+        step(a, b);
+        step(a, b);
+        results[name] = { eager, compiled: await read(step(a, b)), text: step.describe() };
+      }
+      return results;
+    }, { a, b });
+    for (const result of Object.values(out)) expect(result.compiled).toEqual(result.eager);
+    expect(out.sums.text).toContain('fused(mul+reduce+div | sub+reduce | abs)');
+    expect(out.sums.text).toContain('-> 1 per call');
+    expect(out.maxima.text).toContain('fused(reduce | neg+reduce)');
+    expect(out.maxima.text).toContain('-> 1 per call');
+    expect(out.otherAxes.text).toContain('-> 2 per call');
+    expect(out.otherOp.text).toContain('-> 2 per call');
+    const rows = rowsOf(a, 7);
+    // max is exact and propagates NaN (README); −b is exact.
+    expect(out.maxima.compiled[0]).toEqual(rows.map((row) => (row.some(Number.isNaN) ? NaN : Math.max(...row))));
+    expect(out.maxima.compiled[1]).toEqual(rowsOf(b, 7).map((row) => Math.max(...row.map((v) => -v))));
+    // IEEE-754: a NaN term or +Inf + −Inf makes the sum NaN; otherwise 7 rounded terms in (−2, 2)
+    // and ≤ 7 rounded adds: 2^-19 absolute (Infinity compares exactly).
+    const differences = rows.map((row, r) => row.reduce((t, v, j) => t + (v - b[r * 7 + j]), 0));
+    expectClose(out.sums.compiled[1], differences, { rtol: 0, atol: 2 ** -19 });
+    expect(out.sums.compiled[1].map(Number.isNaN)).toEqual([false, true, true, false, false]);
+  });
+
+  it('fit with metrics=[\'accuracy\']: the accuracy mean is the loss mean\'s twin, no dispatch of its own, history equal to eager fit', async () => {
+    const out = await gpu.run(async (wg) => {
+      const x = wg.tensor([[1, 2], [2, 3], [3, 4], [4, 5]]);
+      const y = wg.tensor([[0], [1], [1], [0]]);
+      const run = async (metrics: string[], jit: boolean) => {
+        wg.setSeed(42);
+        const model = new wg.Sequential([
+          new wg.layers.Dense(2, { activation: 'sigmoid', inputShape: [2] }),
+          new wg.layers.Dense(1, { activation: 'sigmoid' }),
+        ]);
+        model.compile({ optimizer: new wg.optimizers.Adam({ learningRate: 0.01 }), loss: 'binary_crossentropy', metrics, jit });
+        const first = (await model.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0 })).history;
+        // Per step, past the compiled step's eager and traced calls: the difference of two fits
+        // of 1-batch epochs cancels what fit does once per call.
+        const count = async (epochs: number) => {
+          await wg.synchronize();
+          const before = wg.commandStats().dispatches;
+          const history = (await model.fit(x, y, { epochs, batchSize: 4, verbose: 0 })).history;
+          await wg.synchronize();
+          return { dispatches: wg.commandStats().dispatches - before, history };
+        };
+        const short = await count(2);
+        const long = await count(4);
+        const weights = await Promise.all(model.trainableWeights.map(async (w) => Array.from(await w.data())));
+        let kernels: string[] = [];
+        if (jit) kernels = (await wg.profile(async () => { await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 }); })).kernels.map((k) => k.kernel);
+        model.dispose();
+        return { perStep: (long.dispatches - short.dispatches) / 2, histories: [first, short.history, long.history], weights, kernels };
+      };
+      return { eager: await run(['accuracy'], false), compiled: await run(['accuracy'], true), noMetrics: await run([], true) };
+    });
+    expect(out.compiled.histories).toEqual(out.eager.histories);
+    expect(out.compiled.weights).toEqual(out.eager.weights);
+    expect(out.compiled.histories[0].accuracy).toHaveLength(3);
+    // The accuracy costs no dispatch of its own: the step launches as many kernels as without it.
+    expect(out.compiled.perStep).toBe(out.noMetrics.perStep);
+    expect(out.compiled.perStep).toBeLessThan(out.eager.perStep);
+    expect(out.compiled.kernels.some((name) => name.startsWith('fused(binaryCrossentropy+reduce+div | binaryAccuracy+reduce+div'))).toBe(true);
+  });
+
   it('the reference training step: the loss\'s mean and its gradient seed in one kernel, bit-identical to eager over 5 steps', async () => {
     const out = await gpu.run(async (wg) => {
       const run = async (compiled: boolean) => {
