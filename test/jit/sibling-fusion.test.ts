@@ -1,10 +1,12 @@
 // wg.jit fuses an elementwise result over a reduction's input elements into the reduction's kernel
 // as a second output (a sibling): the invocation that loads term k computes and stores the
 // sibling's element k. Each op still computes its own float32 expression, so both outputs are
-// bit-identical to eager; the reduction itself is unchanged. Siblings that would change what
-// either side reads (an input written in between, a sibling reading the reduction's result), that
-// are not over the same elements, or that would exceed WebGPU's default 8 storage buffers per
-// shader stage stay separate.
+// bit-identical to eager; the reduction itself is unchanged. A second single-pass reduction of
+// the same op over the same elements and axes (a twin) is the accumulator's second lane, added
+// and compared lane by lane as two scalar reductions are, so it is bit-identical too. Siblings
+// that would change what either side reads (an input written in between, a sibling reading the
+// reduction's result), that are not over the same elements, or that would exceed WebGPU's default
+// 8 storage buffers per shader stage stay separate.
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/index';
 import { useGpuPage } from '../harness/gpu-page';
@@ -132,28 +134,38 @@ describe('jit sibling fusion', () => {
     expect(out.max.compiled.z).toEqual(x.map((v) => v - v));
   });
 
-  it('int32 siblings, a comparison\'s float32 0/1 and a where reading int32 as truth keep their dtypes and values', async () => {
+  it('int32 siblings and twins, a comparison\'s float32 0/1 and a where reading int32 as truth keep their dtypes and values', async () => {
     const rng = mulberry32(3104);
     const a = Array.from(randomIntArray([4, 6], rng, -1000, 1000).data);
     const out = await gpu.run(async (wg, args) => {
       const x = wg.tensor(new Int32Array(args.a), [4, 6]);
       const fn = (x: Tensor) => ({ y: wg.sum(wg.mul(x, 3), 1), z: wg.greater(x, 0), w: wg.where(x, wg.neg(x), 7) });
+      const twins = wg.jit((x: Tensor) => [wg.sum(wg.mul(x, 3), 1), wg.sum(wg.abs(x), 1)]);
+      twins(x);
+      twins(x);
+      const [y2, v] = twins(x);
       const step = wg.jit(fn);
       step(x);
       step(x);
       const r = step(x);
       return {
-        dtypes: [r.y.dtype, r.z.dtype, r.w.dtype],
+        dtypes: [r.y.dtype, r.z.dtype, r.w.dtype, v.dtype],
         y: Array.from(await r.y.data()), z: Array.from(await r.z.data()), w: Array.from(await r.w.data()), text: step.describe(),
+        y2: Array.from(await y2.data()), v: Array.from(await v.data()), twinsText: twins.describe(),
       };
     }, { a });
     // Comparisons give float32 0/1 (webgrad has no bool dtype); where's condition is x ≠ 0.
-    expect(out.dtypes).toEqual(['int32', 'float32', 'int32']);
+    expect(out.dtypes).toEqual(['int32', 'float32', 'int32', 'int32']);
     expect(out.text).toContain('fused(mul.int32+reduce | greater.int32 | neg.int32+where.int32)');
+    // Two int32 sums as twins: a vec2<i32> accumulator.
+    expect(out.twinsText).toContain('fused(mul.int32+reduce | abs.int32+reduce)');
+    expect(out.twinsText).toContain('-> 1 per call');
+    expect(out.y2).toEqual(out.y);
     expect(out.text).toContain('-> 1 per call');
     expect(out.y).toEqual(rowsOf(a, 6).map((row) => row.reduce((t, v) => t + 3 * v, 0)));
     expect(out.z).toEqual(a.map((v) => (v > 0 ? 1 : 0)));
     expect(out.w).toEqual(a.map((v) => (v !== 0 ? -v : 7)));
+    expect(out.v).toEqual(rowsOf(a, 6).map((row) => row.reduce((t, v) => t + Math.abs(v), 0)));
   });
 
   it('does not fuse a broadcast or differently sized sibling, one reading the reduction\'s result, or one past the binding limit', async () => {
