@@ -7,6 +7,12 @@
 // writes out as they are; wg.jit's fused variants compute elementwise ops there (src/jit/fuseReduce.ts).
 alias Element = f32;
 alias Accumulator = f32;
+// The accumulator as float, its bits and a truth value per lane. Where wg.jit folds two reductions
+// of the same elements in one pass (src/jit/fuseSiblings.ts) Accumulator is a vec2 and these are
+// vec2s too: each lane then computes exactly what one scalar reduction computes.
+alias AccumulatorFloat = f32;
+alias AccumulatorBits = u32;
+alias AccumulatorTruth = bool;
 
 struct Params {
   partialCount: u32,
@@ -26,9 +32,10 @@ struct Params {
 // SUM, MAX and MIN are declared from src/ops/reduce.ts's list.
 override OP: u32;
 
-// NaN by its bits (shaders/ieee.wgsl); an i32 converts to a finite f32, so int32 never is.
-fn isNanValue(v: Accumulator) -> bool {
-  return isNan(f32(v));
+// NaN by its bits, as shaders/ieee.wgsl's isNan but lane by lane; an i32 converts to a finite
+// f32, so int32 never is.
+fn isNanValue(v: Accumulator) -> AccumulatorTruth {
+  return (bitcast<AccumulatorBits>(AccumulatorFloat(v)) & AccumulatorBits(0x7fffffffu)) > AccumulatorBits(0x7f800000u);
 }
 
 fn combine(accumulated: Accumulator, v: Accumulator) -> Accumulator {
@@ -96,7 +103,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var accumulated = Accumulator(0);
   if (OP != SUM) { accumulated = loadTerm(base + reducedOffset(start)); }
   // OR of the bits of every NaN seen: still a NaN, and a runtime value (a constant NaN is a WGSL error).
-  var nanBits = 0u;
+  var nanBits = AccumulatorBits(0u);
   let innermost = params.reducedRank - 1u;
   let innerDim = params.reducedShape[innermost / 4u][innermost % 4u];
   let innerStride = params.reducedStrides[innermost / 4u][innermost % 4u];
@@ -111,13 +118,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         addBlocked(v);
       } else {
         accumulated = combine(accumulated, v);
-        nanBits |= select(0u, bitcast<u32>(v), isNanValue(v));
+        nanBits |= select(AccumulatorBits(0u), bitcast<AccumulatorBits>(v), isNanValue(v));
       }
       offset += innerStride;
     }
   }
   if (OP == SUM) { accumulated = blockedSum(); }
   // NumPy's max/min propagate NaN; WGSL's max/min may drop it.
-  if (nanBits != 0u) { accumulated = bitcast<Accumulator>(nanBits); }
+  accumulated = select(accumulated, bitcast<Accumulator>(nanBits), nanBits != AccumulatorBits(0u));
   storeResult(i, accumulated);
 }

@@ -22,14 +22,7 @@ export interface FoldedSteps {
  * gains the ones this call makes.
  */
 export function foldConstants(steps: readonly Step[], pinned: ReadonlySet<Value>, constants = new Set<Value>()): FoldedSteps {
-  const writers = new Map<Value, number>();
-  const written = (value: Value): void => { writers.set(value, (writers.get(value) ?? 0) + 1); };
-  for (const step of steps) for (const value of valuesWritten(step)) written(value);
-  const isConstant = (value: Value): boolean =>
-    constants.has(value) || (value.origin === 'external' && isConstantBuffer(value.buffer) && !writers.has(value));
-  // A folded step must be the one writer of a value internal to the program: its result is then
-  // the step's alone, and nothing outside the program sees the buffer it no longer writes.
-  const foldable = (value: Value): boolean => value.origin === 'trace' && !pinned.has(value) && writers.get(value) === 1;
+  const { isConstant, foldable } = foldingRules(steps, pinned, constants);
   const once: Step[] = [];
   const remaining: Step[] = [];
   for (const step of steps) {
@@ -45,4 +38,23 @@ export function foldConstants(steps: readonly Step[], pinned: ReadonlySet<Value>
     }
   }
   return { steps: remaining, once };
+}
+
+/**
+ * What folding `steps` treats as constant (given the values earlier folding made constant) and
+ * which values a folded step may write. Fusion asks too: a kernel that would fold is better left
+ * alone than merged into one that runs every call.
+ */
+export function foldingRules(steps: readonly Step[], pinned: ReadonlySet<Value>, constants: ReadonlySet<Value>): {
+  isConstant: (value: Value) => boolean;
+  foldable: (value: Value) => boolean;
+} {
+  const writers = new Map<Value, number>();
+  for (const step of steps) for (const value of valuesWritten(step)) writers.set(value, (writers.get(value) ?? 0) + 1);
+  return {
+    isConstant: (value) => constants.has(value) || (value.origin === 'external' && isConstantBuffer(value.buffer) && !writers.has(value)),
+    // A folded step must be the one writer of a value internal to the program: its result is then
+    // the step's alone, and nothing outside the program sees the buffer it no longer writes.
+    foldable: (value) => value.origin === 'trace' && !pinned.has(value) && writers.get(value) === 1,
+  };
 }

@@ -9,24 +9,23 @@ import { gridFor } from '../runtime/launch';
 import { packUniforms, type UniformValues } from '../runtime/uniforms';
 import { shapesEqual, sizeOf } from '../shape';
 import { fusedReductionStep } from './fuseReduce';
-import { bindingsByName, generatedKernel, memberCalls, memberFunctions, mergePreludes, type Group, type Member, type MemberArg } from './fusedGroup';
+import { fuseSiblings } from './fuseSiblings';
+import { foldingRules } from './fold';
+import { MAX_FUSED_INPUTS, absorb, bindingsByName, generatedKernel, inputIndex, memberCalls, memberFunctions, mergePreludes, outputOf, type Group, type MemberArg } from './fusedGroup';
 import type { ElementwiseRow } from '../runtime/capture';
 import type { DispatchStep, ReductionBinding, RowBinding, Step, Value } from './trace';
 
 /**
- * At most this many distinct inputs per fused kernel, plus its output: WebGPU's default
- * maxStorageBuffersPerShaderStage is 8, and a fused kernel must run wherever its ops ran.
- */
-export const MAX_FUSED_INPUTS = 7;
-
-/**
  * The steps with every fusable group replaced by one dispatch of its fused kernel. `pinned` values
- * (returned, captured, kept) are never fused away: something outside the group needs them. Besides
- * chains of elementwise ops, a reduce pass absorbs the elementwise chain computing its input (into
- * its loads, on its first pass) and the elementwise ops reading its result (into its stores, on its
- * last pass), whose other inputs it reads at the same flat index (or a scalar).
+ * (returned, captured, kept) are never fused away: something outside the group needs them.
+ * `constants`: the values folding made constant so far. Besides chains of elementwise ops, a
+ * reduce pass absorbs the elementwise chain computing its input (into its loads, on its first
+ * pass) and the elementwise ops reading its result (into its stores, on its last pass), whose
+ * other inputs it reads at the same flat index (or a scalar); its first pass also computes and
+ * writes the elementwise groups over its input's elements that can run beside it
+ * (src/jit/fuseSiblings.ts).
  */
-export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Value>): Step[] {
+export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Value>, constants: ReadonlySet<Value> = new Set()): Step[] {
   const reads = new Map<Value, number>();
   const writers = new Map<Value, number[]>();
   const count = (map: Map<Value, number>, value: Value): void => { map.set(value, (map.get(value) ?? 0) + 1); };
@@ -126,6 +125,10 @@ export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Valu
     return group;
   }
 
+  // A group reading only constants is folded after fusion (jit.ts): it runs once, not as a sibling every call.
+  const { isConstant, foldable } = foldingRules(steps, pinned, constants);
+  fuseSiblings(groups, steps, (group) => group.inputs.every((input) => isConstant(input.value)) && foldable(outputOf(group).value));
+
   const fused = new Map<number, DispatchStep>();
   const absorbed = new Set<Step>();
   for (const [index, group] of groups) {
@@ -133,7 +136,7 @@ export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Valu
     if (group.members.length < (group.reduction || pruned ? 1 : 2)) continue;
     fused.set(index, group.reduction ? fusedReductionStep(group) : fusedStep(group));
     for (const member of group.members) absorbed.add(member.step);
-    if (group.reduction) absorbed.add(group.reduction.step);
+    for (const reduction of [group.reduction, group.twin]) if (reduction) absorbed.add(reduction.step);
   }
   return steps.flatMap((step, index) => fused.has(index) ? [fused.get(index) as DispatchStep] : absorbed.has(step) ? [] : [step]);
 }
@@ -146,39 +149,6 @@ export function fuseElementwise(steps: readonly Step[], pinned: ReadonlySet<Valu
 function unusedInputs(row: ElementwiseRow): number[] {
   return row.inputs.flatMap((input, k) => (new RegExp(`\\b${input.name}\\b`).test(row.body) ? [] : [k]));
 }
-
-/** The index of a group input (added when new): a value read at a shape and type. */
-function inputIndex(group: Group, value: Value, shape: readonly number[], read: Omit<KernelInput, 'name'>): number {
-  let k = group.inputs.findIndex((input) => input.value === value && shapesEqual(input.shape, shape)
-    && input.read.element === read.element && Boolean(input.read.truth) === Boolean(read.truth));
-  if (k < 0) k = group.inputs.push({ value, shape, read }) - 1;
-  return k;
-}
-
-/** Appends `source`'s members to `group` (renumbering their arguments); returns the argument that reads source's result. */
-function absorb(group: Group, source: Group, stage: Member['stage']): MemberArg {
-  const offset = group.members.length;
-  const renumber = (arg: MemberArg): MemberArg => {
-    if (!('input' in arg)) return 'member' in arg ? { member: arg.member + offset } : arg;
-    const input = source.inputs[arg.input];
-    return { input: inputIndex(group, input.value, input.shape, input.read) };
-  };
-  for (const member of source.members) {
-    group.members.push({ step: member.step, stage: source.reduction ? member.stage : stage, args: member.args.map(renumber) });
-  }
-  if (source.reduction) group.reduction = { ...source.reduction, term: renumber(source.reduction.term) };
-  const results = source.members.filter((member) => !source.reduction || member.stage === 'result');
-  return results.length === 0 ? { reduced: true } : { member: group.members.length - 1 };
-}
-
-/** What a group writes: its last op's result, or its reduction's when no op follows it. */
-function outputOf(group: Group): { shape: readonly number[]; element: 'f32' | 'i32' } {
-  const last = group.members[group.members.length - 1];
-  if (group.reduction && (!last || last.stage === 'term')) return { shape: group.reduction.pass.outShape, element: group.reduction.pass.accumulator };
-  const { row } = last.step.row as RowBinding;
-  return { shape: row.outShape, element: row.output };
-}
-
 
 /** The group's generated kernel and its one dispatch over the output shape. */
 function fusedStep(group: Group): DispatchStep {

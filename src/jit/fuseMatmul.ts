@@ -7,7 +7,7 @@
 import { argumentOf, type KernelInput } from '../ops/elementwise';
 import type { MatmulEpilogueSite } from '../runtime/capture';
 import { broadcastStrides, shapesEqual, stridesOf } from '../shape';
-import { MAX_FUSED_INPUTS } from './fuse';
+import { MAX_FUSED_INPUTS } from './fusedGroup';
 import { bindingsByName, generatedKernel, mergePreludes, rowFunction, valueUses } from './fusedGroup';
 import type { DispatchStep, RowBinding, Step, Value } from './trace';
 

@@ -1,12 +1,13 @@
 // A fused group: the ops (elementwise rows) one generated kernel computes, the values it reads,
 // and, for a group around a reduce pass, which ops feed its terms and which work on its results.
-// src/jit/fuse.ts forms the groups; fuse.ts, fuseReduce.ts and fuseMatmul.ts generate their
-// kernels from the rows' bodies with the helpers here.
+// src/jit/fuse.ts forms the groups (fuseSiblings.ts merges some into reductions' groups); fuse.ts,
+// fuseReduce.ts and fuseMatmul.ts generate their kernels from the rows' bodies with the helpers here.
 import { parameterOf, type KernelInput } from '../ops/elementwise';
 import type { ElementwiseRow, ReductionPass } from '../runtime/capture';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import type { KernelSignature } from '../runtime/reflection';
-import type { DispatchStep, RowBinding, Step, Value } from './trace';
+import { shapesEqual } from '../shape';
+import type { DispatchStep, ReductionBinding, RowBinding, Step, Value } from './trace';
 
 /**
  * Where a member's argument comes from: a group input, an earlier member, a fused reduction's
@@ -16,9 +17,20 @@ export type MemberArg = { input: number } | { member: number } | { reduced: true
 
 /**
  * One op of a fused group. In a group around a reduction, `stage` says whether the op computes the
- * reduction's terms (fused into its loads) or works on its results (fused into its stores).
+ * reduction's terms (fused into its loads), works on its results (fused into its stores), or
+ * computes a sibling: an elementwise result over the reduction's input elements, stored beside
+ * each loaded term (src/jit/fuseSiblings.ts).
  */
-export interface Member { step: DispatchStep; args: MemberArg[]; stage: 'term' | 'result' }
+export interface Member {
+  step: DispatchStep;
+  args: MemberArg[];
+  stage: 'term' | 'result' | 'sibling';
+  /** 1 for the terms and results of the group's twin reduction. */
+  lane?: 1;
+}
+
+/** A sibling output of a reduction's group: members `from`…`member` compute it, `member` is its value, `out` where it goes. */
+export interface Sibling { from: number; member: number; out: Value; element: 'f32' | 'i32' }
 
 export interface GroupInput { value: Value; shape: readonly number[]; read: Omit<KernelInput, 'name'> }
 
@@ -29,7 +41,64 @@ export interface Group {
   /** Index of the group's earliest step: its inputs must stay unwritten from there to the root. */
   first: number;
   /** A reduce pass the members fuse around; its terms are `term` (an input as stored, or a member's result). */
-  reduction?: { step: DispatchStep; pass: ReductionPass; term: MemberArg };
+  reduction?: GroupReduction;
+  /** Elementwise results over the reduction's input elements that its first pass also writes. */
+  siblings?: Sibling[];
+  /**
+   * A second reduce pass over the same elements, the same axes and op, folded in the same loop as
+   * a second lane of the accumulator (src/jit/fuseSiblings.ts); its members have `lane` 1.
+   */
+  twin?: GroupReduction;
+}
+
+export interface GroupReduction { step: DispatchStep; pass: ReductionPass; term: MemberArg }
+
+/**
+ * At most this many distinct inputs per fused kernel, plus its output: WebGPU's default
+ * maxStorageBuffersPerShaderStage is 8, and a fused kernel must run wherever its ops ran.
+ */
+export const MAX_FUSED_INPUTS = 7;
+
+/** The index of a group input (added when new): a value read at a shape and type. */
+export function inputIndex(group: Group, value: Value, shape: readonly number[], read: Omit<KernelInput, 'name'>): number {
+  let k = group.inputs.findIndex((input) => input.value === value && shapesEqual(input.shape, shape)
+    && input.read.element === read.element && Boolean(input.read.truth) === Boolean(read.truth));
+  if (k < 0) k = group.inputs.push({ value, shape, read }) - 1;
+  return k;
+}
+
+/**
+ * Appends `source`'s members to `group` (renumbering their arguments); returns the argument that
+ * reads source's result. With `lane` 1, source's reduction becomes group's twin.
+ */
+export function absorb(group: Group, source: Group, stage: Member['stage'], lane?: 1): MemberArg {
+  const offset = group.members.length;
+  const renumber = (arg: MemberArg): MemberArg => {
+    if (!('input' in arg)) return 'member' in arg ? { member: arg.member + offset } : arg;
+    const input = source.inputs[arg.input];
+    return { input: inputIndex(group, input.value, input.shape, input.read) };
+  };
+  for (const member of source.members) {
+    group.members.push({ step: member.step, stage: source.reduction ? member.stage : stage, args: member.args.map(renumber), ...(lane ? { lane } : {}) });
+  }
+  if (source.reduction) group[lane ? 'twin' : 'reduction'] = { ...source.reduction, term: renumber(source.reduction.term) };
+  const results = source.members.filter((member) => !source.reduction || member.stage === 'result');
+  return results.length === 0 ? { reduced: true } : { member: group.members.length - 1 };
+}
+
+/**
+ * What a group writes (besides its siblings' and, unless `lane` is 1, its twin's): its last op's
+ * result, or its reduction's when no op follows it.
+ */
+export function outputOf(group: Group, lane?: 1): { value: Value; shape: readonly number[]; element: 'f32' | 'i32' } {
+  const own = group.members.filter((member) => member.stage !== 'sibling' && member.lane === lane);
+  const last = own[own.length - 1];
+  const reduction = lane ? group.twin : group.reduction;
+  if (reduction && (!last || last.stage === 'term')) {
+    return { value: (reduction.step.reduction as ReductionBinding).out, shape: reduction.pass.outShape, element: reduction.pass.accumulator };
+  }
+  const { row, out } = last.step.row as RowBinding;
+  return { value: out, shape: row.outShape, element: row.output };
 }
 
 /**

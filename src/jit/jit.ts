@@ -156,7 +156,8 @@ function runCaptured<R>(name: string, recorder: TraceRecorder, fn: () => R): R {
 /**
  * The trace turned into a program: dead steps dropped, constant work folded, a weight gradient's
  * matmul and its bias gradient's sum made one dispatch, elementwise chains fused (into a matmul's
- * epilogue or a reduction's loads and stores where they meet one), buffers planned, bind groups built.
+ * epilogue or a reduction's loads and stores where they meet one, or beside a reduction over the
+ * same elements as a second output), buffers planned, bind groups built.
  */
 function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: readonly Tensor[], fuse: boolean): Program {
   const inputs = args.map((arg) => ({ value: recorder.valueOf(arg.buffer), byteLength: arg.size * BYTES_PER_ELEMENT }));
@@ -173,7 +174,7 @@ function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: read
   const constants = new Set<Value>();
   const folded = foldConstants(prune(recorder.steps), pinned, constants);
   // Fusion drops inputs a row never reads, so a fused kernel may now read constants only.
-  const refolded = fuse ? foldConstants(fuseElementwise(fuseMatmulEpilogues(fuseBiasGradients(folded.steps), pinned), pinned), pinned, constants) : { steps: folded.steps, once: [] };
+  const refolded = fuse ? foldConstants(fuseElementwise(fuseMatmulEpilogues(fuseBiasGradients(folded.steps), pinned), pinned, constants), pinned, constants) : { steps: folded.steps, once: [] };
   // Fused kernels no longer read what their ops ignored, which may leave its producer dead.
   const live = prune(refolded.steps);
   return new Program(live, [...folded.once, ...refolded.once], { dispatches: dispatches(recorder.steps), dead }, inputs, outputValues);

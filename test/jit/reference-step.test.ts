@@ -47,7 +47,7 @@ describe('the reference step under jit', () => {
     expect(out.compiled.losses).toEqual(out.eager.losses);
     expect(out.compiled.weights).toEqual(out.eager.weights);
     expect(out.eager.losses[4]).toBeLessThan(out.eager.losses[0]);
-    expect(out.compiled.text).toContain('fused(binaryCrossentropy+reduce+div)');
+    expect(out.compiled.text).toContain('fused(binaryCrossentropy+reduce+div | binaryCrossentropy.grad.p+sigmoid.grad.x)');
     expect(out.compiled.text).toMatch(/folded \(ran once when compiled\):\n {4}fill /);
     expect(out.compiled.text).toContain('fused(matmul+sigmoid.grad.x)');
     // 25 per call before folding, size-1 reductions as views, reduce fusion, matmul epilogues and
