@@ -134,6 +134,12 @@ fn maskRowsK(m: mat4x4<f32>, k0: u32) -> mat4x4<f32> {
                      select(vec4<f32>(0.0), m[2], inside.z), select(vec4<f32>(0.0), m[3], inside.w));
 }
 
+// Stores output element `index`. wg.jit replaces this function with one that applies an optimizer's
+// update to the parameter whose gradient the element is, instead of storing it (src/jit/fuseUpdate.ts).
+fn storeOutput(index: u32, value: f32) {
+  out[index] = value;
+}
+
 // Writes a 4×4 tile (column r = output row i0+r) through the epilogue, skipping what is past the edge.
 fn storeTile(tile: mat4x4<f32>, baseOut: u32, i0: u32, j0: u32) {
   for (var r = 0u; r < 4u; r++) {
@@ -142,7 +148,7 @@ fn storeTile(tile: mat4x4<f32>, baseOut: u32, i0: u32, j0: u32) {
     for (var c = 0u; c < 4u; c++) {
       let j = j0 + c;
       let index = baseOut + i * params.N + j;
-      if (j < params.N) { out[index] = epilogue(tile[r][c], index, j); }
+      if (j < params.N) { storeOutput(index, epilogue(tile[r][c], index, j)); }
     }
   }
 }

@@ -12,6 +12,7 @@ import { foldConstants } from './fold';
 import { pruneDeadSteps } from './prune';
 import { fuseElementwise } from './fuse';
 import { fuseMatmulEpilogues } from './fuseMatmul';
+import { fuseUpdates } from './fuseUpdate';
 import { Program } from './program';
 import { rebuild, signatureOf, tensorsIn } from './signature';
 import { TraceRecorder, readInsideTraceMessage, type Step, type Value } from './trace';
@@ -172,7 +173,9 @@ function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: read
   const constants = new Set<Value>();
   const folded = foldConstants(prune(recorder.steps), pinned, constants);
   // Fusion drops inputs a row never reads, so a fused kernel may now read constants only.
-  const refolded = fuse ? foldConstants(fuseElementwise(fuseMatmulEpilogues(folded.steps, pinned), pinned), pinned, constants) : { steps: folded.steps, once: [] };
+  // Optimizer updates join the matmuls and reductions making their gradients last, once those have taken in their own ops.
+  const fused = fuse ? fuseUpdates(fuseElementwise(fuseMatmulEpilogues(folded.steps, pinned), pinned), pinned) : folded.steps;
+  const refolded = fuse ? foldConstants(fused, pinned, constants) : { steps: folded.steps, once: [] };
   // Fused kernels no longer read what their ops ignored, which may leave its producer dead.
   const live = prune(refolded.steps);
   return new Program(live, [...folded.once, ...refolded.once], { dispatches: dispatches(recorder.steps), dead }, inputs, outputValues);
