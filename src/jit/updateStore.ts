@@ -8,9 +8,6 @@
 import { renameArrays } from '../optim/updateKernel';
 import type { UpdateSite } from '../runtime/capture';
 
-/** A prefix for everything the update adds to its host kernel, so nothing clashes with the host's names. */
-const PREFIX = 'update_';
-
 export interface UpdateStore {
   /** The update's storage bindings (parameter, then slots, read-write) and `fn <name>(i: u32, g: f32)`. */
   source: string;
@@ -30,27 +27,30 @@ export function scalarRule(site: UpdateSite): boolean {
 /**
  * Tensor `tensor` of an update group as the store function `name`, its bindings numbered from
  * `firstBinding`. Element i of the gradient updates element i of the parameter and its slots.
+ * Everything it adds to the host (bindings, uniform members) is prefixed `<name>_`, so it clashes
+ * with none of the host's names, and a kernel storing two gradients (dW and db) can take two.
  */
 export function updateStoreFunction(site: UpdateSite, tensor: number, firstBinding: number, name: string): UpdateStore {
+  const prefix = `${name}_`;
   const { param, slots } = site.tensors[tensor];
   const arrays = ['param', ...site.slots];
-  const buffers = new Map<string, GPUBuffer>(arrays.map((array): [string, GPUBuffer] => [PREFIX + array, array === 'param' ? param : slots[array]]));
+  const buffers = new Map<string, GPUBuffer>(arrays.map((array): [string, GPUBuffer] => [prefix + array, array === 'param' ? param : slots[array]]));
   const uniformNames = ['decay', ...site.constants];
   const source = [
-    ...arrays.map((array, k) => `@group(0) @binding(${firstBinding + k}) var<storage, read_write> ${PREFIX}${array}: array<f32>;`),
+    ...arrays.map((array, k) => `@group(0) @binding(${firstBinding + k}) var<storage, read_write> ${prefix}${array}: array<f32>;`),
     `fn ${name}(i: u32, g: f32) {`,
-    ...site.constants.map((constant) => `  let ${constant} = params.${PREFIX}${constant};`),
-    `  var p = ${PREFIX}param[i];`,
-    `  p -= p * params.${PREFIX}decay;`,
-    renameArrays(site.body, site.slots, (slot) => PREFIX + slot),
-    `  ${PREFIX}param[i] = p;`,
+    ...site.constants.map((constant) => `  let ${constant} = params.${prefix}${constant};`),
+    `  var p = ${prefix}param[i];`,
+    `  p -= p * params.${prefix}decay;`,
+    renameArrays(site.body, site.slots, (slot) => prefix + slot),
+    `  ${prefix}param[i] = p;`,
     '}',
   ].join('\n');
   return {
     source,
-    members: uniformNames.map((uniform) => `${PREFIX}${uniform}: f32`),
+    members: uniformNames.map((uniform) => `${prefix}${uniform}: f32`),
     buffers,
-    uniforms: (values) => Object.fromEntries(uniformNames.map((uniform) => [PREFIX + uniform, values[uniform]])),
+    uniforms: (values) => Object.fromEntries(uniformNames.map((uniform) => [prefix + uniform, values[uniform]])),
   };
 }
 
