@@ -28,6 +28,8 @@ interface Scenario {
   /** Dense layer widths after the input's: [2, 1] is the reference model. */
   units?: number[];
   inputs?: number;
+  /** Rows per batch (default 4). */
+  batch?: number;
 }
 
 /**
@@ -40,9 +42,10 @@ async function trainBoth(scenarios: Scenario[]) {
       wg.setSeed(42);
       const inputs = scenario.inputs ?? 2;
       const units = scenario.units ?? [2, 1];
+      const batch = scenario.batch ?? 4;
       const model = new wg.Sequential(units.map((n, k) => new wg.layers.Dense(n, k === 0 ? { activation: 'sigmoid', inputShape: [inputs] } : { activation: 'sigmoid' })));
-      const x = wg.tensor(Array.from({ length: 4 * inputs }, (_, i) => ((i * 7) % 11) / 5 - 1), [4, inputs]);
-      const y = wg.tensor(Array.from({ length: 4 * units[units.length - 1] }, (_, i) => (i * 5) % 3 === 0 ? 1 : 0), [4, units[units.length - 1]]);
+      const x = wg.tensor(Array.from({ length: batch * inputs }, (_, i) => ((i * 7) % 11) / 5 - 1), [batch, inputs]);
+      const y = wg.tensor(Array.from({ length: batch * units[units.length - 1] }, (_, i) => (i * 5) % 3 === 0 ? 1 : 0), [batch, units[units.length - 1]]);
       model.predict(x).dispose();
       const optimizers = wg.optimizers as unknown as Record<string, new (options: Record<string, number | boolean>) => { applyGradients(p: Tensor[], g: Tensor[]): void }>;
       const optimizer = new optimizers[scenario.optimizer](scenario.options);
@@ -140,11 +143,19 @@ describe('optimizer updates fused into the kernels making the gradients', () => 
     expect(counts[4].fused).toBe(4);
   });
 
-  it('an MLP with wider layers ([64,32] → [32,16] → [16,4]) compiled equals eager bit for bit', async () => {
-    const [{ eager, compiled }] = await trainBoth([{ optimizer: 'Adam', options: { learningRate: 0.01 }, inputs: 64, units: [32, 16, 4] }]);
-    expect(compiled.losses).toEqual(eager.losses);
-    expect(compiled.weights).toEqual(eager.weights);
-    expect(updateKernels(compiled.text, 'adam')).toEqual({ fused: 6, grouped: 0 });
+  it('an MLP with wider layers ([64,32] → [32,16] → [16,4]), and a batch of 2048 (db summed in two passes), compiled equal eager bit for bit', async () => {
+    const [wide, tall] = await trainBoth([
+      { optimizer: 'Adam', options: { learningRate: 0.01 }, inputs: 64, units: [32, 16, 4] },
+      { optimizer: 'Adam', options: { learningRate: 0.01 }, batch: 2048 },
+    ]);
+    for (const { eager, compiled } of [wide, tall]) {
+      expect(compiled.losses).toEqual(eager.losses);
+      expect(compiled.weights).toEqual(eager.weights);
+    }
+    expect(updateKernels(wide.compiled.text, 'adam')).toEqual({ fused: 6, grouped: 0 });
+    // A sum over 2048 rows folds chunks of 1024 into partials first; the pass over the partials takes the update.
+    expect(updateKernels(tall.compiled.text, 'adam')).toEqual({ fused: 4, grouped: 0 });
+    expect(tall.compiled.text).toMatch(/^\s+\d+\. reduce\s/m);
   });
 
   it('a NaN in a gradient reaches the parameter as in eager: only the weight row of the NaN input', async () => {
