@@ -155,8 +155,8 @@ function runCaptured<R>(name: string, recorder: TraceRecorder, fn: () => R): R {
 
 /**
  * The trace turned into a program: dead steps dropped, constant work folded, elementwise chains
- * fused (into a matmul's epilogue or a reduction's loads and stores where they meet one), buffers
- * planned, bind groups built.
+ * fused (into a matmul's epilogue or a reduction's loads and stores where they meet one), optimizer
+ * updates moved into the matmuls and reductions making their gradients, buffers planned, bind groups built.
  */
 function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: readonly Tensor[], fuse: boolean): Program {
   const inputs = args.map((arg) => ({ value: recorder.valueOf(arg.buffer), byteLength: arg.size * BYTES_PER_ELEMENT }));
