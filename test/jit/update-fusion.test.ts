@@ -143,6 +143,33 @@ describe('optimizer updates fused into the kernels making the gradients', () => 
     expect(counts[4].fused).toBe(4);
   });
 
+  it('stays in its group when the kernel making one gradient reads a parameter the group updates (Σ A·B: dA = 1·Bᵀ reads B)', async () => {
+    const out = await gpu.run(async (wg) => {
+      const run = async (compiled: boolean) => {
+        const a = wg.variable(wg.tensor([[0.5, -1], [2, 0.25]]));
+        const b = wg.variable(wg.tensor([[1, 3], [-2, 0.5]]));
+        const optimizer = new wg.optimizers.Adam({ learningRate: 0.1 });
+        const step = () => {
+          const { value, grads } = wg.valueAndGrad((a: Tensor, b: Tensor) => wg.sum(wg.matmul(a, b)))(a, b);
+          optimizer.applyGradients([a, b], grads);
+          return value;
+        };
+        const stepFn = compiled ? wg.jit(step) : step;
+        const losses: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          const value = stepFn();
+          losses.push((await value.data())[0]);
+          value.dispose();
+        }
+        return { losses, a: Array.from(await a.data()), b: Array.from(await b.data()), text: compiled ? (stepFn as ReturnType<typeof wg.jit>).describe() : '' };
+      };
+      return { eager: await run(false), compiled: await run(true) };
+    });
+    expect(updateKernels(out.compiled.text, 'adam')).toEqual({ fused: 0, grouped: 1 });
+    expect(out.compiled.losses).toEqual(out.eager.losses);
+    expect([out.compiled.a, out.compiled.b]).toEqual([out.eager.a, out.eager.b]);
+  });
+
   it('an MLP with wider layers ([64,32] → [32,16] → [16,4]), and a batch of 2048 (db summed in two passes), compiled equal eager bit for bit', async () => {
     const [wide, tall] = await trainBoth([
       { optimizer: 'Adam', options: { learningRate: 0.01 }, inputs: 64, units: [32, 16, 4] },
