@@ -9,7 +9,7 @@
 import reduceIOSource from '../../shaders/reduceIO.wgsl';
 import { getDevice } from '../runtime/device';
 import { gridFor } from '../runtime/launch';
-import { packUniforms, type UniformValues } from '../runtime/uniforms';
+import { packUniforms, type UniformLayout, type UniformValues } from '../runtime/uniforms';
 import type { UpdateSite } from '../runtime/capture';
 import type { KernelVariant } from '../runtime/kernel';
 import { sizeOf } from '../shape';
@@ -74,7 +74,7 @@ export function fuseUpdates(steps: readonly Step[], pinned: ReadonlySet<Value>):
       const readAt = readers.get(grad) ?? [];
       const from = producedAt[0];
       const producer = steps[from];
-      const movable = !pinned.has(grad) && producedAt.length === 1 && readAt.length === 1 && readAt[0] === at && !removed.has(from)
+      const movable = !pinned.has(grad) && producedAt.length === 1 && readAt.length === 1 && readAt[0] === at && from < at && !removed.has(from)
         && producer.kind === 'dispatch' && !producer.refresh && producer.uniforms !== undefined
         // Its inputs must be unchanged at the update's place, and none of them a parameter or slot the group updates.
         && producer.bindings.every((value, b) => (producer.writes[b] ? value === grad : !writtenBetween(value, from, at) && !updated.includes(value)));
@@ -156,7 +156,7 @@ function regroupedStep(step: DispatchStep, site: UpdateSite, kept: readonly numb
 }
 
 /** Uniform values packed as the kernel's layout lays them out (what the trace would have captured). */
-function packed(layout: Parameters<typeof packUniforms>[0] | undefined, values: UniformValues, kernel: string): Uint8Array<ArrayBuffer> | null {
+function packed(layout: UniformLayout | undefined, values: UniformValues, kernel: string): Uint8Array<ArrayBuffer> | null {
   if (!layout) return null;
   const bytes = new Uint8Array(layout.byteSize);
   packUniforms(layout, values, new DataView(bytes.buffer), 0, kernel);
