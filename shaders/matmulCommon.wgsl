@@ -134,8 +134,9 @@ fn maskRowsK(m: mat4x4<f32>, k0: u32) -> mat4x4<f32> {
                      select(vec4<f32>(0.0), m[2], inside.z), select(vec4<f32>(0.0), m[3], inside.w));
 }
 
-// Stores the result of output element `index` (column j). wg.jit's bias-gradient fusion replaces
-// this function with one that sends an extra output row elsewhere (src/jit/fuseBiasGradient.ts).
+// Stores the result of output element `index` (column j) through the epilogue. wg.jit replaces this
+// function: to send an extra output row elsewhere (src/jit/fuseBiasGradient.ts), or to apply an
+// optimizer's update to the parameter whose gradient the element is (src/jit/fuseUpdate.ts).
 fn storeOutput(index: u32, j: u32, v: f32) {
   out[index] = epilogue(v, index, j);
 }

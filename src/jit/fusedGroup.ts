@@ -111,7 +111,7 @@ export function mergePreludes(preludes: readonly string[]): string | null {
   const merged: string[] = [];
   for (const prelude of new Set(preludes)) {
     for (const declaration of topLevelDeclarations(prelude)) {
-      const name = /\b(?:fn|const|alias|override|struct|var)\s+(\w+)/.exec(declaration)?.[1] ?? declaration;
+      const name = declarationName(declaration);
       const known = byName.get(name);
       if (known === undefined) {
         byName.set(name, declaration);
@@ -122,6 +122,17 @@ export function mergePreludes(preludes: readonly string[]): string | null {
     }
   }
   return merged.join('\n');
+}
+
+/** The name a top-level WGSL declaration declares (a binding's variable name), or the declaration itself (a directive). */
+function declarationName(declaration: string): string {
+  // The bundle minifies WGSL: `var<storage,read>x` has no space before the name.
+  return /\b(?:(?:fn|const|alias|override|struct|var)\s+|var<[^>]*>\s*)(\w+)/.exec(declaration)?.[1] ?? declaration;
+}
+
+/** A WGSL source without its top-level declarations of `names` (comments dropped), to be declared anew. */
+export function withoutDeclarations(source: string, names: readonly string[]): string {
+  return topLevelDeclarations(source).filter((declaration) => !names.includes(declarationName(declaration))).join('\n');
 }
 
 /** A WGSL source split into its top-level declarations, comments dropped. */

@@ -13,6 +13,7 @@ import { pruneDeadSteps } from './prune';
 import { fuseElementwise } from './fuse';
 import { fuseBiasGradients } from './fuseBiasGradient';
 import { fuseMatmulEpilogues } from './fuseMatmul';
+import { fuseUpdates } from './fuseUpdate';
 import { Program } from './program';
 import { rebuild, signatureOf, tensorsIn } from './signature';
 import { TraceRecorder, readInsideTraceMessage, type Step, type Value } from './trace';
@@ -157,7 +158,8 @@ function runCaptured<R>(name: string, recorder: TraceRecorder, fn: () => R): R {
  * The trace turned into a program: dead steps dropped, constant work folded, a weight gradient's
  * matmul and its bias gradient's sum made one dispatch, elementwise chains fused (into a matmul's
  * epilogue or a reduction's loads and stores where they meet one, or beside a reduction over the
- * same elements as a second output), buffers planned, bind groups built.
+ * same elements as a second output), optimizer updates moved into the matmuls and reductions making
+ * their gradients, buffers planned, bind groups built.
  */
 function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: readonly Tensor[], fuse: boolean): Program {
   const inputs = args.map((arg) => ({ value: recorder.valueOf(arg.buffer), byteLength: arg.size * BYTES_PER_ELEMENT }));
@@ -174,7 +176,9 @@ function compile(recorder: TraceRecorder, args: readonly Tensor[], outputs: read
   const constants = new Set<Value>();
   const folded = foldConstants(prune(recorder.steps), pinned, constants);
   // Fusion drops inputs a row never reads, so a fused kernel may now read constants only.
-  const refolded = fuse ? foldConstants(fuseElementwise(fuseMatmulEpilogues(fuseBiasGradients(folded.steps), pinned), pinned, constants), pinned, constants) : { steps: folded.steps, once: [] };
+  // Optimizer updates join the matmuls and reductions making their gradients last, once those have taken in their own ops.
+  const fused = fuse ? fuseUpdates(fuseElementwise(fuseMatmulEpilogues(fuseBiasGradients(folded.steps), pinned), pinned, constants), pinned) : folded.steps;
+  const refolded = fuse ? foldConstants(fused, pinned, constants) : { steps: folded.steps, once: [] };
   // Fused kernels no longer read what their ops ignored, which may leave its producer dead.
   const live = prune(refolded.steps);
   return new Program(live, [...folded.once, ...refolded.once], { dispatches: dispatches(recorder.steps), dead }, inputs, outputValues);

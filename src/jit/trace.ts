@@ -3,7 +3,7 @@
 // one value per owner's lifetime of a buffer, so a pooled buffer that served three intermediates
 // in turn is three values, which the program later places in its own arena by liveness.
 import { JitError } from '../errors';
-import type { CaptureHooks, CapturedDispatch, ElementwiseRow, MatmulEpilogueSite, ReductionPass } from '../runtime/capture';
+import type { CaptureHooks, CapturedDispatch, ElementwiseRow, MatmulEpilogueSite, ReductionPass, UpdateSite } from '../runtime/capture';
 import type { CompiledKernel } from '../runtime/kernel';
 import { lifetimeOf } from '../runtime/poison';
 import type { UniformValues } from '../runtime/uniforms';
@@ -37,11 +37,15 @@ export interface DispatchStep {
   writes: boolean[];
   uniformBytes: Uint8Array<ArrayBuffer> | null;
   workgroups: readonly [number, number, number];
+  /** The uniform values it was launched with, by name. */
+  uniforms?: UniformValues;
   refresh?: () => UniformValues;
   row?: RowBinding;
   /** A matmul whose epilogue the ops reading its output may join (src/jit/fuseMatmul.ts). */
   matmul?: MatmulEpilogueSite;
   reduction?: ReductionBinding;
+  /** An optimizer's grouped update, whose tensors' shares may join their gradients' producers (src/jit/fuseUpdate.ts). */
+  update?: UpdateSite;
   /** The ops a fused kernel computes, in order (absent for an unfused dispatch). */
   fusedOps?: string[];
 }
@@ -107,7 +111,8 @@ export class TraceRecorder implements CaptureHooks {
     const writes = kernel.signature.storage.map((binding) => !binding.readOnly);
     const step: DispatchStep = {
       kind: 'dispatch', label: kernel.name, kernel, bindings, writes,
-      uniformBytes: dispatch.uniformBytes, workgroups: dispatch.workgroups, refresh: dispatch.refresh, matmul: dispatch.matmul,
+      uniformBytes: dispatch.uniformBytes, workgroups: dispatch.workgroups, uniforms: dispatch.uniforms, refresh: dispatch.refresh,
+      matmul: dispatch.matmul, update: dispatch.update,
     };
     const { elementwise: row, reduction } = dispatch;
     const bound = (name: string): Value => bindings[kernel.signature.storage.findIndex((binding) => binding.name === name)];

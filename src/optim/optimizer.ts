@@ -8,7 +8,7 @@ import { noGrad } from '../autograd/recorder';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { keep, tidy } from '../memory';
 import { full } from '../ops/creation';
-import { onEachCall } from '../runtime/capture';
+import { onEachCall, type UpdateSite } from '../runtime/capture';
 import { launch } from '../runtime/launch';
 import { shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
@@ -146,13 +146,25 @@ export abstract class Optimizer {
         if (accumulators) buffers.gradientAccumulator = accumulators[k].buffer;
         if (norms) buffers.squaredNorm = norms[k].buffer;
         for (const [name, initialValue] of Object.entries(rule.slots)) buffers[name] = this.slot(param, name, initialValue).buffer;
-        return { named: buffers, buffers: own.map((name) => buffers[name]), vec4Count: Math.ceil(param.size / 4) };
+        return { named: buffers, buffers: own.map((name) => buffers[name]), vec4Count: Math.ceil(param.size / 4), size: param.size };
       });
-      for (const group of tensorGroups(tensors, own.length, sharedBindings(part).length)) {
+      const groupLaunch = (group: readonly (typeof tensors)[number][]) => {
         const ends = groupEnds(group.map(({ vec4Count }) => vec4Count));
         const threads = group.reduce((total, { vec4Count }) => total + vec4Count, 0);
         const buffers = groupBuffers(rule, part, group.map(({ named }) => named));
-        launch(updateKernel(this.name, rule, part, group.length), { buffers, uniforms: { ...ends, ...uniforms }, threads, refresh: () => ({ ...ends, ...uniforms }) });
+        return { kernel: updateKernel(this.name, rule, part, group.length), buffers, threads, refresh: () => ({ ...ends, ...uniforms }) };
+      };
+      // Only a rule that sees the gradient as it is can run where the gradient is made (src/jit/fuseUpdate.ts).
+      const plain = part.storage.length === 0 && part.uniforms.length === 0;
+      for (const group of tensorGroups(tensors, own.length, sharedBindings(part).length)) {
+        const { kernel, buffers, threads, refresh } = groupLaunch(group);
+        const update: UpdateSite = {
+          name: this.name, slots: Object.keys(rule.slots), constants: Object.keys(rule.constants), body: rule.body,
+          tensors: group.map(({ named, size }) => ({ param: named.param, grad: named.grad, slots: Object.fromEntries(Object.keys(rule.slots).map((slot) => [slot, named[slot]])), size })),
+          values: () => uniforms,
+          regroup: plain ? (keep) => groupLaunch(keep.map((k) => group[k])) : null,
+        };
+        launch(kernel, { buffers, uniforms: refresh(), threads, refresh, update });
       }
     }));
     this.calls++;

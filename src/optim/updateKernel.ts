@@ -79,6 +79,15 @@ export function groupEnds(vec4Counts: readonly number[]): Record<string, number>
   return ends;
 }
 
+/**
+ * WGSL with each of `arrays` renamed where it is indexed. Only `name[` is renamed: a rule reads and
+ * writes its arrays only by index, and locals (mNew, gradient) are never indexed, so they keep their names.
+ */
+export function renameArrays(code: string, arrays: readonly string[], rename: (array: string) => string): string {
+  if (arrays.length === 0) return code;
+  return code.replace(new RegExp(`\\b(${arrays.join('|')})\\[`, 'g'), (_, array: string) => `${rename(array)}[`);
+}
+
 const kernels = new Map<string, Kernel>();
 
 /**
@@ -100,13 +109,9 @@ export function updateKernel(name: string, rule: UpdateRule, gradient: GradientK
       .replace('{{GRADIENT}}', gradient.code)
       .replace('{{CONSTANT_LETS}}', constants.map((constant) => `  let ${constant} = params.${constant};`).join('\n'))
       .replace('{{BODY}}', rule.body);
-    // Only `name[` is renamed: the rule reads and writes its arrays only by index, and locals (mNew,
-    // gradient) are never indexed, so they keep their names.
-    const arrays = new RegExp(`\\b(${own.map((s) => s.name).join('|')})\\[`, 'g');
-    const blocks = Array.from({ length: tensors }, (_, k) => block
+    const blocks = Array.from({ length: tensors }, (_, k) => renameArrays(block
       .replace('{{END}}', boundName('end', k))
-      .replace('{{MINUS_START}}', k === 0 ? '' : ` - params.${boundName('end', k - 1)}`)
-      .replace(arrays, (_, array: string) => `${boundName(array, k)}[`));
+      .replace('{{MINUS_START}}', k === 0 ? '' : ` - params.${boundName('end', k - 1)}`), own.map((s) => s.name), (array) => boundName(array, k)));
     const source = updateTemplate
       .replace('{{CONSTANT_MEMBERS}}', [...constants, ...gradient.uniforms].map((constant) => `${constant}: f32,`).join(' '))
       .replace('{{TENSOR_ENDS}}', Array.from({ length: tensors }, (_, k) => `${boundName('end', k)}: u32,`).join(' '))

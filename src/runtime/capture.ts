@@ -1,7 +1,7 @@
 // What the runtime reports while `wg.jit` traces a function: every dispatch, copy, upload and buffer
 // acquisition, so src/jit can replay them later. The runtime stays a leaf: src/jit installs the
 // hooks, the runtime only calls them (as the profiler's DispatchObserver does).
-import type { CompiledKernel, KernelVariant } from './kernel';
+import type { CompiledKernel, Kernel, KernelVariant } from './kernel';
 import type { UniformValues } from './uniforms';
 
 /** The row an elementwise kernel computes, so a trace can fuse chains of them (src/jit/fuse.ts). */
@@ -59,6 +59,29 @@ export interface ReductionPass {
   axes: readonly number[];
 }
 
+/**
+ * One dispatch of an optimizer's grouped update (src/optim/optimizer.ts), so a trace may move a
+ * tensor's share into the kernel that produces its gradient (src/jit/fuseUpdate.ts).
+ */
+export interface UpdateSite {
+  /** The optimizer's name (`adam`), for the fused kernel's name. */
+  name: string;
+  /** The rule (src/optim/updateKernel.ts's UpdateRule): slot names, constant names, and its WGSL body. */
+  slots: readonly string[];
+  constants: readonly string[];
+  body: string;
+  /** The group's tensors in order: parameter, gradient and slot buffers (slots by name), and the element count. */
+  tensors: readonly { param: GPUBuffer; grad: GPUBuffer; slots: Readonly<Record<string, GPUBuffer>>; size: number }[];
+  /** This call's uniform values of the rule: `decay` and each constant (a replay re-reads them). */
+  values: () => Record<string, number>;
+  /**
+   * The launch of the same group with only the tensors `keep` (indices into `tensors`); null when
+   * the gradient is transformed before the rule sees it (accumulation, clipping), so a store of
+   * the raw gradient cannot apply the rule.
+   */
+  regroup: ((keep: readonly number[]) => { kernel: Kernel; buffers: Record<string, GPUBuffer>; threads: number; refresh: () => UniformValues }) | null;
+}
+
 /** One dispatch as launch encoded it. */
 export interface CapturedDispatch {
   kernel: CompiledKernel;
@@ -67,11 +90,14 @@ export interface CapturedDispatch {
   /** The packed uniform struct (null when the kernel has none). */
   uniformBytes: Uint8Array<ArrayBuffer> | null;
   workgroups: readonly [number, number, number];
+  /** The uniform values it was launched with (by name), for a fuser that extends its uniform struct. */
+  uniforms?: UniformValues;
   /** Recomputes this dispatch's uniforms on each replay (values that change per call). */
   refresh?: () => UniformValues;
   elementwise?: ElementwiseRow;
   matmul?: MatmulEpilogueSite;
   reduction?: ReductionPass;
+  update?: UpdateSite;
 }
 
 export interface CaptureHooks {

@@ -2,7 +2,7 @@
 // dispatch so that any number of threads fits under the 65,535-workgroups-per-dimension limit.
 import { KernelError } from '../errors';
 import { getDevice } from './device';
-import { activeCapture, type ElementwiseRow, type MatmulEpilogueSite, type ReductionPass } from './capture';
+import { activeCapture, type ElementwiseRow, type MatmulEpilogueSite, type ReductionPass, type UpdateSite } from './capture';
 import { currentEncoder, encodeDispatch, flush, reserveUniforms } from './commands';
 import { packUniforms, type UniformValues } from './uniforms';
 import type { CompiledKernel, Kernel, KernelVariant } from './kernel';
@@ -32,6 +32,8 @@ export interface LaunchOptions {
   matmul?: MatmulEpilogueSite;
   /** For `wg.jit`: the reduce pass this kernel computes, so elementwise ops can fuse into it. */
   reduction?: ReductionPass;
+  /** For `wg.jit`: the optimizer update this kernel applies, so a tensor's share can join its gradient's producer. */
+  update?: UpdateSite;
 }
 
 /** Splits a 1-D workgroup count into an (x, y) grid with x ≤ 65,535. */
@@ -90,7 +92,10 @@ export function launch(kernel: Kernel, options: LaunchOptions): void {
   const capture = activeCapture();
   if (capture) {
     const uniformBytes = uniformSlot ? new Uint8Array(uniformSlot.view.buffer, uniformSlot.view.byteOffset, uniformSlot.view.byteLength).slice() : null;
-    capture.dispatch({ kernel: compiled, buffers, uniformBytes, workgroups, refresh: options.refresh, elementwise: options.elementwise, matmul: options.matmul, reduction: options.reduction });
+    capture.dispatch({
+      kernel: compiled, buffers, uniformBytes, workgroups, uniforms: options.uniforms, refresh: options.refresh,
+      elementwise: options.elementwise, matmul: options.matmul, reduction: options.reduction, update: options.update,
+    });
   }
   const bindGroup = cachedBindGroup(compiled, buffers, uniformSlot?.buffer ?? null);
   const writes = buffers.filter((_, i) => !signature.storage[i].readOnly);
