@@ -115,7 +115,7 @@ function uniformReader(step: DispatchStep): { get: (name: string) => number; wit
 /**
  * The product's kernel generated for [Aᵀ; 1ᵀ]·B: params.M counts the ones row, which runA (called
  * with cols = params.M for a transposed A) reads as 1 past A's M stored columns, and storeOutput
- * sends output row M to `columnSums`. The new site lets fuseMatmul.ts still extend its epilogue.
+ * sends output row M to `columnSums` (through storeColumnSum; the rows of Aᵀ·B through matrixStoreOutput). The new site lets fuseMatmul.ts still extend its epilogue.
  */
 function withColumnSums(product: TransposedProduct, sums: Value): DispatchStep {
   const { step, site, byName, M } = product;
@@ -128,8 +128,12 @@ function withColumnSums(product: TransposedProduct, sums: Value): DispatchStep {
     '  let ones = vec4<u32>(col) + vec4<u32>(0u, 1u, 2u, 3u) >= vec4<u32>(cols - 1u);',
     '  return select(storedRunA(base, row, col, rows, cols - 1u), vec4<f32>(1.0), ones);',
     '}',
+    // Each output goes through a function of its own, which update fusion may replace (fuseUpdate.ts).
+    'fn storeColumnSum(j: u32, v: f32) {',
+    '  columnSums[j] = v;',
+    '}',
     'fn storeOutput(index: u32, j: u32, v: f32) {',
-    '  if (index >= (params.M - 1u) * params.N) { columnSums[j] = v; } else { matrixStoreOutput(index, j, v); }',
+    '  if (index >= (params.M - 1u) * params.N) { storeColumnSum(j, v); } else { matrixStoreOutput(index, j, v); }',
     '}',
     '',
   ].join('\n');
@@ -144,8 +148,10 @@ function withColumnSums(product: TransposedProduct, sums: Value): DispatchStep {
     kernel: compiled,
     ...bindingsByName(compiled.signature, withSums),
     uniformBytes: uniforms.withValues({ M: M + 1, blocksAlongM }),
+    ...(step.uniforms ? { uniforms: { ...step.uniforms, M: M + 1, blocksAlongM } } : {}),
     workgroups: gridFor(blocksAlongM * uniforms.get('blocksAlongN')),
     matmul: { ...site, name: `${site.name}+sum`, source },
     fusedOps: [site.name, 'sum'],
+    columnSums: true,
   };
 }

@@ -3,9 +3,12 @@
 // that element of the parameter and its slots (src/jit/updateStore.ts), so the gradient is never
 // written to memory and the parameter leaves its update group (whose kernel is regenerated for the
 // rest, or dropped). The producer moves to the update's place, after every read of the old
-// parameter (the dX = dz·Wᵀ matmul reading W). Producers that take it: the tiled matmul (Dense's
-// dW = xᵀ·dz), through its `storeOutput`, and a reduction's last pass (db = sum(dz, 0)), through
-// its `storeResult`.
+// parameter (the dX = dz·Wᵀ matmul reading W); one making two gradients (a weight's and its bias's)
+// takes both updates, even from two groups, and runs at the later one's place, provided nothing in
+// between touches the earlier one's parameter or slots. Producers that take it: the tiled matmul
+// (Dense's dW = xᵀ·dz) through its `storeOutput`, the bias-gradient product (dW and db = sum(dz,
+// 0), src/jit/fuseBiasGradient.ts) through `matrixStoreOutput` and `storeColumnSum`, and a
+// reduction's last pass (db alone) through its `storeResult`.
 import reduceIOSource from '../../shaders/reduceIO.wgsl';
 import { getDevice } from '../runtime/device';
 import { gridFor } from '../runtime/launch';
@@ -17,28 +20,30 @@ import { bindingsByName, generatedKernel, valueUses, withoutDeclarations } from 
 import type { DispatchStep, Step, Value } from './trace';
 import { scalarRule, updateStoreFunction, withParamsMembers } from './updateStore';
 
-/** What a producer's kernel offers an update: its source, the store function to replace and the output it writes. */
+/**
+ * A function every store of one output goes through (replaced by the update), its parameter list,
+ * the element index and the value it stores (a matmul's goes through its epilogue first), and the
+ * output binding it writes (dropped).
+ */
+interface Store { fn: string; parameters: string; index: string; value: string; out: string }
+
+/** What a producer's kernel offers updates: its source, a store per output, and bindings it can spare. */
 interface Host {
-  /** The op's name in the fused kernel's name: `matmul`, `reduce`. */
+  /** The op's name in the fused kernel's name: `matmul`, `matmul+sum`, `reduce`. */
   name: string;
   source: string;
   variant: KernelVariant;
-  /**
-   * The function every store goes through (replaced), its parameter list and the value it stores
-   * (a matmul's goes through its epilogue first); the output binding it writes (dropped).
-   */
-  store: string;
-  storeParameters: string;
-  storedValue: string;
-  out: string;
+  stores: Store[];
   /** Storage bindings that may be dropped to make room, with the declarations (and constants) replacing them. */
   spare: { bindings: string[]; declarations: string[]; constants: Record<string, number> } | null;
+  /** The output's element count each store writes, by output binding. */
+  sizes: Map<string, number>;
 }
 
-/** The producer's kernel as a host of an update store, or null when it is not one that takes it. */
+/** The producer's kernel as a host of update stores, or null when it is not one that takes them. */
 function hostOf(step: DispatchStep): Host | null {
-  if (step.matmul && !step.fusedOps) {
-    const { source, constants, name } = step.matmul;
+  if (step.matmul && (!step.fusedOps || (step.columnSums && step.fusedOps.length === 2))) {
+    const { source, constants, name, outShape } = step.matmul;
     // The vec4 views of A and B are a second binding each: without them every load is scalar (the
     // same values; on SwiftShader no slower, bench/NOTES.md). The views stay declared (never read).
     const spare = {
@@ -46,11 +51,15 @@ function hostOf(step: DispatchStep): Host | null {
       declarations: ['var<private> a4: array<vec4<f32>, 1>;', 'var<private> b4: array<vec4<f32>, 1>;'],
       constants: { VEC4_A: 0, VEC4_B: 0 },
     };
-    return { name, source, variant: { constants: { ...constants } }, store: 'storeOutput', storeParameters: 'index: u32, j: u32, v: f32', storedValue: 'epilogue(v, index, j)', out: 'out', spare };
+    const matrix = { fn: step.columnSums ? 'matrixStoreOutput' : 'storeOutput', parameters: 'index: u32, j: u32, v: f32', index: 'index', value: 'epilogue(v, index, j)', out: 'out' };
+    const stores = step.columnSums ? [matrix, { fn: 'storeColumnSum', parameters: 'j: u32, v: f32', index: 'j', value: 'v', out: 'columnSums' }] : [matrix];
+    const sizes = new Map([['out', sizeOf(outShape)], ['columnSums', outShape[outShape.length - 1]]]);
+    return { name, source, variant: { constants: { ...constants } }, stores, spare, sizes };
   }
   const pass = step.reduction?.pass;
   if (pass && pass.last && pass.accumulator === 'f32' && !step.fusedOps) {
-    return { name: 'reduce', source: pass.source + reduceIOSource, variant: pass.variant, store: 'storeResult', storeParameters: 'index: u32, value: Accumulator', storedValue: 'f32(value)', out: 'out', spare: null };
+    const store = { fn: 'storeResult', parameters: 'index: u32, value: Accumulator', index: 'index', value: 'f32(value)', out: 'out' };
+    return { name: 'reduce', source: pass.source + reduceIOSource, variant: pass.variant, stores: [store], spare: null, sizes: new Map([['out', sizeOf(pass.outShape)]]) };
   }
   return null;
 }
@@ -62,72 +71,106 @@ function hostOf(step: DispatchStep): Host | null {
 export function fuseUpdates(steps: readonly Step[], pinned: ReadonlySet<Value>): Step[] {
   const { readers, writers, writtenBetween } = valueUses(steps);
   const storageLimit = getDevice().limits.maxStorageBuffersPerShaderStage;
-  const replaced = new Map<number, DispatchStep[]>();
-  const removed = new Set<number>();
+  // Each producer's candidate updates: a group's tensor whose gradient it alone writes for that group's update alone.
+  const candidates = new Map<number, Share[]>();
   steps.forEach((step, at) => {
     const site = step.kind === 'dispatch' ? step.update : undefined;
     if (step.kind !== 'dispatch' || !site || !site.regroup || !scalarRule(site)) return;
-    const valueOf = new Map(step.bindings.map((value): [GPUBuffer, Value] => [value.buffer, value]));
-    // Every parameter and slot of the group: a producer reading one ran before the update and must not after it.
-    const updated = step.bindings.filter((_, b) => step.writes[b]);
-    const fused: DispatchStep[] = [];
-    const kept: number[] = [];
+    const valueOf = valuesOf(step);
     site.tensors.forEach((tensor, k) => {
       const grad = valueOf.get(tensor.grad) as Value;
       const producedAt = writers.get(grad) ?? [];
       const readAt = readers.get(grad) ?? [];
       const from = producedAt[0];
-      const producer = steps[from];
-      const movable = !pinned.has(grad) && producedAt.length === 1 && readAt.length === 1 && readAt[0] === at && from < at && !removed.has(from)
-        && producer.kind === 'dispatch' && !producer.refresh && producer.uniforms !== undefined
-        // Its inputs must be unchanged at the update's place, and none of them a parameter or slot the group updates.
-        && producer.bindings.every((value, b) => (producer.writes[b] ? value === grad : !writtenBetween(value, from, at) && !updated.includes(value)));
-      const host = movable ? hostOf(producer) : null;
-      const fusedStep = host ? updatedProducer(producer as DispatchStep, host, grad, site, k, valueOf, storageLimit) : null;
-      if (!fusedStep) {
-        kept.push(k);
-        return;
-      }
-      fused.push(fusedStep);
-      removed.add(from);
+      if (pinned.has(grad) || producedAt.length !== 1 || readAt.length !== 1 || readAt[0] !== at || !(from < at)) return;
+      candidates.set(from, [...(candidates.get(from) ?? []), { at, site, k, grad, valueOf }]);
     });
-    if (fused.length === 0) return;
-    replaced.set(at, kept.length > 0 ? [...fused, regroupedStep(step, site, kept, valueOf)] : fused);
   });
-  return steps.flatMap((step, index) => replaced.get(index) ?? (removed.has(index) ? [] : [step]));
+  const taken = new Map<number, Set<number>>();
+  const placed = new Map<number, DispatchStep[]>();
+  const removed = new Set<number>();
+  for (const [from, shares] of candidates) {
+    const producer = steps[from];
+    if (producer.kind !== 'dispatch' || producer.refresh || producer.uniforms === undefined) continue;
+    const grads = shares.map((share) => share.grad);
+    // The kernel runs where the last of its updates ran: its inputs must hold the same values up
+    // to there, and none may be a parameter or slot any of its groups updates.
+    const last = Math.max(...shares.map((share) => share.at));
+    const updated = new Set(shares.flatMap(({ at }) => (steps[at] as DispatchStep).bindings.filter((_, b) => (steps[at] as DispatchStep).writes[b])));
+    const inputsHold = producer.bindings.every((value, b) => (producer.writes[b] ? grads.includes(value) : !writtenBetween(value, from, last) && !updated.has(value)));
+    // A parameter whose group ran earlier is updated later now: nothing in between may touch it or its slots.
+    const untouched = shares.every(({ at, site, k, valueOf }) => at === last || ownValues(site, k, valueOf).every((value) =>
+      [...(readers.get(value) ?? []), ...(writers.get(value) ?? [])].every((use) => use <= at || use >= last)));
+    const host = inputsHold && untouched ? hostOf(producer) : null;
+    const fusedStep = host ? updatedProducer(producer, host, shares, storageLimit) : null;
+    if (!fusedStep) continue;
+    removed.add(from);
+    placed.set(last, [...(placed.get(last) ?? []), fusedStep]);
+    for (const { at, k } of shares) taken.set(at, (taken.get(at) ?? new Set()).add(k));
+  }
+  return steps.flatMap((step, index) => {
+    if (removed.has(index)) return [];
+    const gone = taken.get(index);
+    const here = placed.get(index) ?? [];
+    if (!gone || step.kind !== 'dispatch' || !step.update) return [...here, step];
+    const site = step.update;
+    const kept = site.tensors.map((_, k) => k).filter((k) => !gone.has(k));
+    return kept.length > 0 ? [...here, regroupedStep(step, site, kept, valuesOf(step))] : here;
+  });
+}
+
+/** One tensor `k` of an update group (the update step at `at`) whose gradient `grad` a producer makes. */
+interface Share { at: number; site: UpdateSite; k: number; grad: Value; valueOf: ReadonlyMap<GPUBuffer, Value> }
+
+/** A dispatch's values by their buffers. */
+function valuesOf(step: DispatchStep): Map<GPUBuffer, Value> {
+  return new Map(step.bindings.map((value): [GPUBuffer, Value] => [value.buffer, value]));
+}
+
+/** The values tensor `k` of an update group owns: its parameter and slots. */
+function ownValues(site: UpdateSite, k: number, valueOf: ReadonlyMap<GPUBuffer, Value>): Value[] {
+  const { param, slots } = site.tensors[k];
+  return [param, ...Object.values(slots)].map((buffer) => valueOf.get(buffer) as Value);
 }
 
 /**
- * The producer's kernel with its store replaced by tensor `tensor`'s update, or null when the
- * output is not exactly the gradient (same element count) or the bindings exceed the device's limit.
+ * The producer's kernel with each share's parameter updated where its gradient would be stored,
+ * or null when a gradient fits none of its stores or the bindings run out.
  */
-function updatedProducer(producer: DispatchStep, host: Host, grad: Value, site: UpdateSite, tensor: number, valueOf: ReadonlyMap<GPUBuffer, Value>, storageLimit: number): DispatchStep | null {
+function updatedProducer(producer: DispatchStep, host: Host, shares: readonly Share[], storageLimit: number): DispatchStep | null {
   const signature = producer.kernel.signature;
-  const outShape = producer.matmul?.outShape ?? producer.reduction?.pass.outShape;
-  if (!outShape || sizeOf(outShape) !== site.tensors[tensor].size) return null;
-  const outIndex = signature.storage.findIndex((binding) => binding.name === host.out);
-  if (outIndex < 0 || producer.bindings[outIndex] !== grad) return null;
-  const added = 1 + site.slots.length;
-  const storage = signature.storage.length - 1 + added;
+  const outputOf = new Map(signature.storage.map((binding, b): [Value, string] => [producer.bindings[b], binding.name]));
+  const pairs = shares.map((share) => ({ share, store: host.stores.find((store) => store.out === outputOf.get(share.grad)) }));
+  if (pairs.some(({ share, store }) => !store || host.sizes.get(store.out) !== share.site.tensors[share.k].size)) return null;
+  const added = pairs.reduce((total, { share }) => total + 1 + share.site.slots.length, 0);
+  const storage = signature.storage.length - pairs.length + added;
   const spare = storage > storageLimit && host.spare ? host.spare : null;
   if (storage - (spare ? spare.bindings.length : 0) > storageLimit) return null;
-  const firstBinding = Math.max(...signature.storage.map((binding) => binding.binding), signature.uniform?.binding ?? 0) + 1;
-  const store = updateStoreFunction(site, tensor, firstBinding, 'updateElement');
-  const kept = withoutDeclarations(host.source, [host.out, host.store, ...(spare ? spare.bindings : [])]);
+  let firstBinding = Math.max(...signature.storage.map((binding) => binding.binding), signature.uniform?.binding ?? 0) + 1;
+  const updates = pairs.map(({ share, store }, n) => {
+    const name = `updateElement${n}`;
+    const update = updateStoreFunction(share.site, share.k, firstBinding, name);
+    firstBinding += 1 + share.site.slots.length;
+    return { update, share, store: store as Store, name };
+  });
+  const dropped = [...updates.flatMap(({ store }) => [store.out, store.fn]), ...(spare ? spare.bindings : [])];
   const source = [
-    withParamsMembers(kept, store.members),
+    withParamsMembers(withoutDeclarations(host.source, dropped), updates.flatMap(({ update }) => update.members)),
     ...(spare ? spare.declarations : []),
-    store.source,
-    `fn ${host.store}(${host.storeParameters}) {`,
-    `  updateElement(index, ${host.storedValue});`,
-    '}',
+    ...updates.flatMap(({ update, store, name }) => [
+      update.source,
+      `fn ${store.fn}(${store.parameters}) {`,
+      `  ${name}(${store.index}, ${store.value});`,
+      '}',
+    ]),
   ].join('\n');
-  const name = `fused(${host.name}+${site.name})`;
+  const optimizers = [...new Set(shares.map((share) => share.site.name))].join('+');
+  const name = `fused(${host.name}+${optimizers})`;
   const compiled = generatedKernel(name, `${source}\n`).compile({ ...host.variant, constants: { ...host.variant.constants, ...spare?.constants } });
   const byName = new Map<string, Value>(signature.storage.map((binding, b): [string, Value] => [binding.name, producer.bindings[b]]));
-  for (const [binding, buffer] of store.buffers) byName.set(binding, valueOf.get(buffer) as Value);
+  for (const { update, share } of updates) for (const [binding, buffer] of update.buffers) byName.set(binding, share.valueOf.get(buffer) as Value);
   const own = producer.uniforms as UniformValues;
-  const refresh = (): UniformValues => ({ ...own, ...store.uniforms(site.values()) });
+  const refresh = (): UniformValues => Object.assign({ ...own }, ...updates.map(({ update, share }) => update.uniforms(share.site.values())));
   return {
     kind: 'dispatch',
     label: name,
@@ -136,7 +179,7 @@ function updatedProducer(producer: DispatchStep, host: Host, grad: Value, site: 
     uniformBytes: packed(compiled.signature.uniform?.layout, refresh(), name),
     workgroups: producer.workgroups,
     refresh,
-    fusedOps: [...(producer.fusedOps ?? [host.name]), site.name],
+    fusedOps: [...(producer.fusedOps ?? [host.name]), optimizers],
   };
 }
 

@@ -48,6 +48,11 @@ export interface DispatchStep {
   update?: UpdateSite;
   /** The ops a fused kernel computes, in order (absent for an unfused dispatch). */
   fusedOps?: string[];
+  /**
+   * A product that also stores its B operand's column sums (src/jit/fuseBiasGradient.ts): its
+   * `out` rows through `matrixStoreOutput(index, j, v)`, the sums into `columnSums` through `storeColumnSum(j, v)`.
+   */
+  columnSums?: boolean;
 }
 
 export interface CopyStep { kind: 'copy'; source: Value; sourceOffset: number; target: Value; targetOffset: number; byteLength: number }

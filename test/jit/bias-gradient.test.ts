@@ -230,7 +230,8 @@ describe('jit bias-gradient fusion', () => {
     // lr·3·2⁻²⁴ per step and the loss (≈0.7) by far less than 1e-6 over 5 steps.
     out.compiled.losses.forEach((loss, i) => expect(Math.abs(loss - out.eager.losses[i])).toBeLessThanOrEqual(1e-6));
     const names = dispatchNames(out.compiled.text);
-    expect(names.filter((name) => name === 'fused(matmul+sum)')).toHaveLength(2);
+    // Each also applies Adam to its layer's weight and bias (test/jit/update-fusion.test.ts).
+    expect(names.filter((name) => name === 'fused(matmul+sum+adam)')).toHaveLength(2);
     // No sum of its own is left: the only reduction is the loss's mean, fused with its terms (and
     // with the loss gradient's rows as a sibling output, test/jit/sibling-fusion.test.ts).
     expect(names.filter((name) => /reduce/.test(name))).toEqual([expect.stringMatching(/^fused\(binaryCrossentropy\+reduce\+div[ |)]/)]);
