@@ -170,9 +170,10 @@ function withOptions(
  * `softmaxLogits`, used by src/nn/outputLogits.ts); keyed by identity, so a user's own function
  * that calls these losses keeps the clipped form.
  */
-const softmaxLogitsForms = new WeakMap<LossFunction, LossFunction>();
-softmaxLogitsForms.set(categoricalCrossentropy, withOptions('categorical_crossentropy', categoricalCrossentropy, { fromLogits: true }));
-softmaxLogitsForms.set(sparseCategoricalCrossentropy, withOptions('sparse_categorical_crossentropy', sparseCategoricalCrossentropy, { fromLogits: true }));
+const softmaxLogitsForms = new WeakMap<LossFunction, LossFunction>([
+  [categoricalCrossentropy, withOptions('categorical_crossentropy', categoricalCrossentropy, { fromLogits: true })],
+  [sparseCategoricalCrossentropy, withOptions('sparse_categorical_crossentropy', sparseCategoricalCrossentropy, { fromLogits: true })],
+]);
 
 /** A categorical cross-entropy with its options fixed; on probabilities, registered with its form from logits. */
 function categoricalWithOptions(

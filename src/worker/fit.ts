@@ -53,6 +53,9 @@ export function fit(worker: WorkerEndpoint, model: Sequential | Model, x: Tensor
     stopRequested = true;
     if (posted) worker.postMessage({ webgrad: 'stop', id }, []);
   };
+  // Watched from the call on: a Worker whose script fails to load reports it once, maybe while the
+  // request is still being prepared (the weights and data read back), before exchange listens.
+  const earlyFailure = watchFailure(worker);
   const history = (async (): Promise<History> => {
     if (!(model instanceof Sequential) && !(model instanceof Model)) throw new ValueError(`${OP}: the model must be a Sequential or functional model`);
     const callbacks = ([] as CallbackHandlers[]).concat(options.callbacks ?? []);
@@ -81,7 +84,7 @@ export function fit(worker: WorkerEndpoint, model: Sequential | Model, x: Tensor
       };
       const { reply, detach } = exchange(worker, request, callbacks, () => {
         if (model.stopTraining) stop();
-      }, stop);
+      }, stop, earlyFailure.seen());
       try {
         worker.postMessage(request, [artifacts.weights, ...buffersOf([...xp, ...yp, ...vx, ...vy])]);
       } catch (error) {
@@ -94,6 +97,7 @@ export function fit(worker: WorkerEndpoint, model: Sequential | Model, x: Tensor
       loadWeights(model, done.weights);
       return historyOf(done);
     } finally {
+      earlyFailure.stop();
       end();
     }
   })();
@@ -107,7 +111,7 @@ export function fit(worker: WorkerEndpoint, model: Sequential | Model, x: Tensor
  * listening (for a request that could not be posted).
  */
 function exchange(
-  worker: WorkerEndpoint, request: FitRequest, callbacks: CallbackHandlers[], afterCallback: () => void, stop: () => void,
+  worker: WorkerEndpoint, request: FitRequest, callbacks: CallbackHandlers[], afterCallback: () => void, stop: () => void, earlier: Event | null,
 ): { reply: Promise<DoneReply>; detach: () => void } {
   const failedWorker = typeof Worker !== 'undefined' && worker instanceof Worker ? worker : null;
   let detach = (): void => {};
@@ -142,8 +146,20 @@ function exchange(
     };
     worker.addEventListener('message', onMessage);
     failedWorker?.addEventListener('error', onError);
+    if (earlier) onError(earlier);
   });
   return { reply, detach };
+}
+
+/** The first error event a Worker fires from now on (none for a MessagePort-like endpoint), until `stop`. */
+function watchFailure(worker: WorkerEndpoint): { seen: () => Event | null; stop: () => void } {
+  const failedWorker = typeof Worker !== 'undefined' && worker instanceof Worker ? worker : null;
+  let first: Event | null = null;
+  const onError = (event: Event): void => {
+    first ??= event;
+  };
+  failedWorker?.addEventListener('error', onError);
+  return { seen: () => first, stop: () => failedWorker?.removeEventListener('error', onError) };
 }
 
 async function deliver(callbacks: CallbackHandlers[], { event, index, logs }: EventReply): Promise<void> {

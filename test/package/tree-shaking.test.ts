@@ -15,8 +15,10 @@ import { ADD_ONE_WGSL } from '../runtime/add-one-kernel';
 import { repoRoot } from './packed-project';
 
 // Budgets a little above what was measured when they were set (26.2, 73.0, 54.9 and 94.7 kB), so
-// growth shows here; issue 13 asked for a core under 60 kB gzipped.
-const BUDGET = { core: 30_000, sequentialEsbuild: 80_000, sequentialVite: 60_000, wholeFile: 100_000 };
+// growth shows here; issue 13 asked for a core under 60 kB gzipped. Raised once, for wg.jit's
+// bias-gradient, sibling and update-fusion passes and fit's logits form (every fit app compiles its
+// step): measured then 27.1, 82.8, 63.9 and 104.4 kB.
+const BUDGET = { core: 30_000, sequentialEsbuild: 90_000, sequentialVite: 70_000, wholeFile: 110_000 };
 
 const gpu = useGpuPage();
 let project: { projectDir: string; cleanup: () => Promise<void> };

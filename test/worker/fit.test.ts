@@ -216,6 +216,29 @@ describe('worker.fit', () => {
     expect(out.badWorker).toMatch(/^WorkerError: worker\.fit: the worker failed outside the fit/);
   });
 
+  it('an error event the worker fires while fit still prepares its request (reading weights and data back) rejects with WorkerError, not a hang', async () => {
+    const out = await gpu.run(async (wg, { url }) => {
+      const model = new wg.Sequential([new wg.layers.Dense(1, { inputShape: [2] })]);
+      model.compile({ optimizer: 'sgd', loss: 'mse' });
+      const x = wg.tensor([[1, 2], [3, 4]]);
+      const y = wg.tensor([[1], [0]]);
+      const worker = new Worker(url, { type: 'module' });
+      // Fired synchronously after the call, before fit's first await resolves: what a script that
+      // fails to load does when its error arrives while fit reads the weights and data back.
+      const pending = wg.worker.fit(worker, model, x, y, { verbose: 0 }).history;
+      worker.dispatchEvent(new ErrorEvent('error', { message: 'injected load failure' }));
+      const outcome = await Promise.race([
+        pending.then(() => 'resolved', (error: Error) => `${error.name}: ${error.message}`),
+        new Promise<string>((resolve) => setTimeout(() => resolve('still pending after 20 s'), 20_000)),
+      ]);
+      worker.terminate();
+      [x, y].forEach((t) => t.dispose());
+      model.dispose();
+      return outcome;
+    }, { url: WORKER_URL });
+    expect(out).toBe('WorkerError: worker.fit: the worker failed outside the fit: injected load failure');
+  });
+
   it('stop() before the worker starts trains nothing; stop() or stopTraining from a callback ends the fit early with its weights', async () => {
     const out = await gpu.run(async (wg, { data, url }) => {
       wg.setSeed(4);
