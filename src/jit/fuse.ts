@@ -6,12 +6,12 @@
 import { broadcastingUniforms, broadcastingVariant, elementwiseSource, elementwiseVectorSource, type KernelInput } from '../ops/elementwise';
 import { broadcastUniforms } from '../ops/broadcast';
 import { gridFor } from '../runtime/launch';
-import { packUniforms, type UniformValues } from '../runtime/uniforms';
+import type { UniformValues } from '../runtime/uniforms';
 import { shapesEqual, sizeOf } from '../shape';
 import { fusedReductionStep } from './fuseReduce';
 import { fuseSiblings } from './fuseSiblings';
 import { foldingRules } from './fold';
-import { MAX_FUSED_INPUTS, absorb, bindingsByName, generatedKernel, inputIndex, memberCalls, memberFunctions, mergePreludes, outputOf, type Group, type MemberArg } from './fusedGroup';
+import { MAX_FUSED_INPUTS, absorb, bindingsByName, generatedKernel, inputIndex, memberCalls, memberFunctions, mergePreludes, outputOf, packedUniforms, type Group, type MemberArg } from './fusedGroup';
 import type { ElementwiseRow } from '../runtime/capture';
 import type { DispatchStep, ReductionBinding, RowBinding, Step, Value } from './trace';
 
@@ -187,9 +187,7 @@ function fusedStep(group: Group): DispatchStep {
     threads = size;
     uniforms = broadcastingUniforms(broadcast, group.inputs.length, size);
   }
-  const layout = signature.uniform?.layout;
-  const uniformBytes = layout ? new Uint8Array(layout.byteSize) : null;
-  if (layout && uniformBytes) packUniforms(layout, uniforms, new DataView(uniformBytes.buffer), 0, name);
+  const uniformBytes = packedUniforms(signature.uniform?.layout, uniforms, name);
   const byName = new Map<string, Value>([...inputNames.map((input, k): [string, Value] => [`${input}_`, group.inputs[k].value]), ['out', out]]);
   const perGroup = signature.workgroupSize[0] * signature.workgroupSize[1] * signature.workgroupSize[2];
   return {

@@ -7,8 +7,9 @@
 // blocks, so db equals the reduce's within float32 reassociation: |error| ≤ (K−1)·2⁻²⁴·Σ_k |dz[k, j]|.
 import type { MatmulEpilogueSite } from '../runtime/capture';
 import { gridFor } from '../runtime/launch';
+import type { UniformValues } from '../runtime/uniforms';
 import { shapesEqual } from '../shape';
-import { bindingsByName, generatedKernel, valueUses } from './fusedGroup';
+import { bindingsByName, generatedKernel, packedUniforms, valueUses } from './fusedGroup';
 import type { DispatchStep, Step, Value } from './trace';
 
 /** A traced out [M, N] = Aᵀ·B, A stored [K, M] and B [K, N], unbatched, with its kernel's hooks. */
@@ -68,15 +69,14 @@ export function fuseBiasGradients(steps: readonly Step[]): Step[] {
  * where the ones row would cost more than the dispatch it saves).
  */
 function transposedProduct(step: Step): TransposedProduct | null {
-  if (step.kind !== 'dispatch' || !step.matmul || step.refresh || !step.uniformBytes) return null;
+  if (step.kind !== 'dispatch' || !step.matmul || step.refresh || !step.uniforms) return null;
   const site = step.matmul;
   if (site.constants.TRANSPOSE_A !== 1 || site.constants.TRANSPOSE_B === 1 || site.outShape.length !== 2) return null;
   if (!/\bfn runA\(/.test(site.source) || !/\bfn storeOutput\(/.test(site.source)) return null;
-  const uniforms = uniformReader(step);
-  if (!uniforms || uniforms.get('batchCount') !== 1) return null;
+  if (step.uniforms.batchCount !== 1) return null;
   const byName = new Map(step.kernel.signature.storage.map((binding, k): [string, Value] => [binding.name, step.bindings[k]]));
   const [M, N] = site.outShape;
-  const K = uniforms.get('K');
+  const K = step.uniforms.K as number;
   const addsWorkgroups = Math.ceil((M + 1) / site.blockRows) > Math.ceil(M / site.blockRows);
   if (addsWorkgroups && site.blockRows * N * K > MAX_ONES_ROW_WORK) return null;
   return { step, site, byName, M, N, K };
@@ -88,28 +88,6 @@ function isColumnSum(step: Step, b: Value, K: number, N: number): boolean {
   const { pass, input } = step.reduction;
   return input === b && pass.op === 'sum' && pass.first && pass.last && pass.element === 'f32' && pass.accumulator === 'f32'
     && shapesEqual(pass.inputShape, [K, N]) && shapesEqual(pass.axes, [0]);
-}
-
-/** The traced dispatch's uniform fields as unsigned integers: read them, or patch a copy. */
-function uniformReader(step: DispatchStep): { get: (name: string) => number; withValues: (values: Record<string, number>) => Uint8Array<ArrayBuffer> } | null {
-  const layout = step.kernel.signature.uniform?.layout;
-  const bytes = step.uniformBytes;
-  if (!layout || !bytes) return null;
-  const offsetOf = (name: string): number => {
-    const field = layout.fields.get(name);
-    if (!field || field.slots[0].kind !== 'u32') throw new Error(`${step.label}: no u32 uniform '${name}'`);
-    return field.slots[0].offset;
-  };
-  const read = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return {
-    get: (name) => read.getUint32(offsetOf(name), true),
-    withValues: (values) => {
-      const copy = new Uint8Array(bytes);
-      const write = new DataView(copy.buffer);
-      for (const [name, value] of Object.entries(values)) write.setUint32(offsetOf(name), value, true);
-      return copy;
-    },
-  };
 }
 
 /**
@@ -139,17 +117,17 @@ function withColumnSums(product: TransposedProduct, sums: Value): DispatchStep {
   ].join('\n');
   const name = `fused(${site.name}+sum)`;
   const compiled = generatedKernel(name, source).compile({ constants: { ...site.constants } });
-  const uniforms = uniformReader(step) as NonNullable<ReturnType<typeof uniformReader>>;
   const blocksAlongM = Math.ceil((M + 1) / site.blockRows);
+  const uniforms: UniformValues = { ...step.uniforms, M: M + 1, blocksAlongM };
   const withSums = new Map(byName).set('columnSums', sums);
   return {
     kind: 'dispatch',
     label: name,
     kernel: compiled,
     ...bindingsByName(compiled.signature, withSums),
-    uniformBytes: uniforms.withValues({ M: M + 1, blocksAlongM }),
-    ...(step.uniforms ? { uniforms: { ...step.uniforms, M: M + 1, blocksAlongM } } : {}),
-    workgroups: gridFor(blocksAlongM * uniforms.get('blocksAlongN')),
+    uniformBytes: packedUniforms(compiled.signature.uniform?.layout, uniforms, name),
+    uniforms,
+    workgroups: gridFor(blocksAlongM * (uniforms.blocksAlongN as number)),
     matmul: { ...site, name: `${site.name}+sum`, source },
     fusedOps: [site.name, 'sum'],
     columnSums: true,

@@ -12,11 +12,11 @@
 import reduceIOSource from '../../shaders/reduceIO.wgsl';
 import { getDevice } from '../runtime/device';
 import { gridFor } from '../runtime/launch';
-import { packUniforms, type UniformLayout, type UniformValues } from '../runtime/uniforms';
+import type { UniformValues } from '../runtime/uniforms';
 import type { UpdateSite } from '../runtime/capture';
 import type { KernelVariant } from '../runtime/kernel';
 import { sizeOf } from '../shape';
-import { bindingsByName, generatedKernel, valueUses, withoutDeclarations } from './fusedGroup';
+import { bindingsByName, generatedKernel, packedUniforms, valueUses, withoutDeclarations } from './fusedGroup';
 import type { DispatchStep, Step, Value } from './trace';
 import { scalarRule, updateStoreFunction, withParamsMembers } from './updateStore';
 
@@ -176,7 +176,7 @@ function updatedProducer(producer: DispatchStep, host: Host, shares: readonly Sh
     label: name,
     kernel: compiled,
     ...bindingsByName(compiled.signature, byName),
-    uniformBytes: packed(compiled.signature.uniform?.layout, refresh(), name),
+    uniformBytes: packedUniforms(compiled.signature.uniform?.layout, refresh(), name),
     workgroups: producer.workgroups,
     refresh,
     fusedOps: [...(producer.fusedOps ?? [host.name]), optimizers],
@@ -195,17 +195,9 @@ function regroupedStep(step: DispatchStep, site: UpdateSite, kept: readonly numb
     label: kernel.name,
     kernel: compiled,
     ...bindingsByName(compiled.signature, byName),
-    uniformBytes: packed(compiled.signature.uniform?.layout, refresh(), kernel.name),
+    uniformBytes: packedUniforms(compiled.signature.uniform?.layout, refresh(), kernel.name),
     workgroups: gridFor(Math.ceil(threads / (workgroupSize[0] * workgroupSize[1] * workgroupSize[2]))),
     refresh,
     update: { ...site, tensors, regroup: null },
   };
-}
-
-/** Uniform values packed as the kernel's layout lays them out (what the trace would have captured). */
-function packed(layout: UniformLayout | undefined, values: UniformValues, kernel: string): Uint8Array<ArrayBuffer> | null {
-  if (!layout) return null;
-  const bytes = new Uint8Array(layout.byteSize);
-  packUniforms(layout, values, new DataView(bytes.buffer), 0, kernel);
-  return bytes;
 }

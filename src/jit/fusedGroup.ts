@@ -6,6 +6,7 @@ import { parameterOf, type KernelInput } from '../ops/elementwise';
 import type { ElementwiseRow, ReductionPass } from '../runtime/capture';
 import { defineKernel, type Kernel } from '../runtime/kernel';
 import type { KernelSignature } from '../runtime/reflection';
+import { packUniforms, type UniformLayout, type UniformValues } from '../runtime/uniforms';
 import { shapesEqual } from '../shape';
 import type { DispatchStep, ReductionBinding, RowBinding, Step, Value } from './trace';
 
@@ -213,4 +214,12 @@ export function bindingsByName(signature: KernelSignature, byName: ReadonlyMap<s
     bindings: signature.storage.map((binding) => byName.get(binding.name) as Value),
     writes: signature.storage.map((binding) => !binding.readOnly),
   };
+}
+
+/** Uniform values packed as a generated kernel's layout lays them out (what a trace would have captured), or null without uniforms. */
+export function packedUniforms(layout: UniformLayout | undefined, values: UniformValues, kernel: string): Uint8Array<ArrayBuffer> | null {
+  if (!layout) return null;
+  const bytes = new Uint8Array(layout.byteSize);
+  packUniforms(layout, values, new DataView(bytes.buffer), 0, kernel);
+  return bytes;
 }
