@@ -22,8 +22,6 @@ import type { RowBinding, Step, Value } from './trace';
  */
 export function fuseSiblings(groups: Map<number, Group>, steps: readonly Step[], folds: (group: Group) => boolean): void {
   const uses = valueUses(steps);
-  const touchedBetween = (value: Value, from: number, to: number): boolean =>
-    [...(uses.readers.get(value) ?? []), ...(uses.writers.get(value) ?? [])].some((index) => index > from && index < to);
   const byPosition = (): [number, Group][] => [...groups].sort(([a], [b]) => a - b);
 
   for (const [start, reduction] of byPosition()) {
@@ -49,7 +47,7 @@ export function fuseSiblings(groups: Map<number, Group>, steps: readonly Step[],
   function canRunAt(group: Group, position: number, written: readonly Value[], target: number): boolean {
     const [from, to] = [Math.min(position, target), Math.max(position, target)];
     return !group.inputs.some((input) => uses.writtenBetween(input.value, Math.min(group.first, target), to))
-      && !written.some((value) => touchedBetween(value, from, to));
+      && !written.some((value) => uses.touchedBetween(value, from, to));
   }
 
   /**

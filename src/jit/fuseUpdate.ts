@@ -69,7 +69,7 @@ function hostOf(step: DispatchStep): Host | null {
  * group reads, updated by that kernel at the group's place. `pinned` values (returned, kept) are never fused away.
  */
 export function fuseUpdates(steps: readonly Step[], pinned: ReadonlySet<Value>): Step[] {
-  const { readers, writers, writtenBetween } = valueUses(steps);
+  const { readers, writers, writtenBetween, touchedBetween } = valueUses(steps);
   const storageLimit = getDevice().limits.maxStorageBuffersPerShaderStage;
   // Each producer's candidate updates: a group's tensor whose gradient it alone writes for that group's update alone.
   const candidates = new Map<number, Share[]>();
@@ -99,8 +99,7 @@ export function fuseUpdates(steps: readonly Step[], pinned: ReadonlySet<Value>):
     const updated = new Set(shares.flatMap(({ at }) => (steps[at] as DispatchStep).bindings.filter((_, b) => (steps[at] as DispatchStep).writes[b])));
     const inputsHold = producer.bindings.every((value, b) => (producer.writes[b] ? grads.includes(value) : !writtenBetween(value, from, last) && !updated.has(value)));
     // A parameter whose group ran earlier is updated later now: nothing in between may touch it or its slots.
-    const untouched = shares.every(({ at, site, k, valueOf }) => at === last || ownValues(site, k, valueOf).every((value) =>
-      [...(readers.get(value) ?? []), ...(writers.get(value) ?? [])].every((use) => use <= at || use >= last)));
+    const untouched = shares.every(({ at, site, k, valueOf }) => ownValues(site, k, valueOf).every((value) => !touchedBetween(value, at, last)));
     const host = inputsHold && untouched ? hostOf(producer) : null;
     const fusedStep = host ? updatedProducer(producer, host, shares, storageLimit) : null;
     if (!fusedStep) continue;

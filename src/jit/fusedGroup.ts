@@ -172,6 +172,8 @@ export function valueUses(steps: readonly Step[]): {
   writers: Map<Value, number[]>;
   /** Whether a step strictly between `from` and `to` writes `value`. */
   writtenBetween: (value: Value, from: number, to: number) => boolean;
+  /** Whether a step strictly between `from` and `to` reads or writes `value`. */
+  touchedBetween: (value: Value, from: number, to: number) => boolean;
 } {
   const readers = new Map<Value, number[]>();
   const writers = new Map<Value, number[]>();
@@ -186,9 +188,11 @@ export function valueUses(steps: readonly Step[]): {
       note(writers, step.target, index);
     }
   });
-  const writtenBetween = (value: Value, from: number, to: number): boolean =>
-    (writers.get(value) ?? []).some((index) => index > from && index < to);
-  return { readers, writers, writtenBetween };
+  const between = (indices: readonly number[], from: number, to: number): boolean => indices.some((index) => index > from && index < to);
+  const writtenBetween = (value: Value, from: number, to: number): boolean => between(writers.get(value) ?? [], from, to);
+  const touchedBetween = (value: Value, from: number, to: number): boolean =>
+    writtenBetween(value, from, to) || between(readers.get(value) ?? [], from, to);
+  return { readers, writers, writtenBetween, touchedBetween };
 }
 
 /** A row as a WGSL function `name(inputs…) -> output` (its body's `return` gives the result). */
