@@ -1,6 +1,9 @@
-// A row of the op table over contiguous inputs: four outputs per invocation through vec4 loads and
-// stores, so each invocation's fixed cost is shared by four elements (measurements: bench/notes/).
+// A row of the op table over contiguous inputs: vec4 loads and stores, four vec4s per invocation,
+// so each invocation's fixed cost is shared by sixteen elements (measurements: bench/notes/).
 // Inputs of one element are splatted. src/ops/elementwise.ts fills in the {{…}} parts from the row.
+// The runtime sets it from its one TypeScript constant (src/runtime/kernel.ts).
+override WORKGROUP_SIZE: u32;
+
 struct Params { count4: u32 }
 
 {{INPUT_BINDINGS}}
@@ -11,10 +14,20 @@ fn compute({{PARAMETERS}}) -> {{OUTPUT}} {
 {{BODY}}
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let j = flatIndex(gid, groups);
-  if (j >= params.count4) { return; }
+fn storeVector(j: u32) {
 {{LOADS}}
   out[j] = vec4<{{OUTPUT}}>({{LANES}});
+}
+
+// A workgroup covers 4 * WORKGROUP_SIZE consecutive vec4s; its invocations take every
+// WORKGROUP_SIZE-th one, so neighbouring invocations touch neighbouring vec4s (coalesced on GPUs,
+// one SIMD row on CPU adapters). VECTORS_PER_INVOCATION in src/ops/elementwise.ts matches the 4.
+// Written out rather than looped: SwiftShader ran the loop form slower than one vec4 per invocation.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32, @builtin(num_workgroups) groups: vec3<u32>) {
+  let first = (group.x + group.y * groups.x) * 4u * WORKGROUP_SIZE + local;
+  if (first < params.count4) { storeVector(first); }
+  if (first + WORKGROUP_SIZE < params.count4) { storeVector(first + WORKGROUP_SIZE); }
+  if (first + 2u * WORKGROUP_SIZE < params.count4) { storeVector(first + 2u * WORKGROUP_SIZE); }
+  if (first + 3u * WORKGROUP_SIZE < params.count4) { storeVector(first + 3u * WORKGROUP_SIZE); }
 }

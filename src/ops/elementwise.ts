@@ -152,6 +152,14 @@ export function elementwiseSource(inputs: readonly KernelInput[], body: string, 
     .replace('{{ARGUMENTS}}', inputs.map((input, k) => argumentOf(input, `${input.name}_[offset${k}]`)).join(', '));
 }
 
+/** Vec4s each invocation of a vec4 kernel stores (shaders/elementwiseVector.wgsl's loop count). */
+const VECTORS_PER_INVOCATION = 4;
+
+/** Invocations a vec4 kernel over `size` elements launches. */
+export function vectorInvocations(size: number): number {
+  return Math.ceil(size / (4 * VECTORS_PER_INVOCATION));
+}
+
 /** Generated WGSL for contiguous inputs read as vec4s, except those marked `splat` (one element). */
 export function elementwiseVectorSource(inputs: readonly KernelInput[], splat: readonly boolean[], body: string, prelude: string, output: Scalar): string {
   const lane = (component: string): string => `compute(${inputs.map((input, k) => argumentOf(input, `v${k}.${component}`)).join(', ')})`;
@@ -207,7 +215,7 @@ class ElementwiseKernels {
         this.vectorized.set(key, kernel);
       }
       const count4 = Math.ceil(size / 4);
-      launch(kernel, { buffers, uniforms: { count4 }, threads: count4, elementwise });
+      launch(kernel, { buffers, uniforms: { count4 }, threads: vectorInvocations(size), elementwise });
       return out;
     }
     this.broadcasting ??= defineKernel(this.name, elementwiseSource(this.inputs, this.body, this.prelude, this.output));

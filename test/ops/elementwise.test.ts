@@ -159,7 +159,7 @@ describe('binary ops forward', () => {
     await checkForward(calls);
   });
 
-  it('add over 2^24 elements (a 2-D dispatch grid) matches the CPU everywhere', async () => {
+  it('add over 2^24 elements (16,384 workgroups of 1,024 vec4 elements) matches the CPU everywhere', async () => {
     const summary = await gpu.run(async (wg) => {
       const n = 2 ** 24;
       // Small integers and halves: every sum is exact in float32, so the GPU must match bit for bit.
@@ -182,7 +182,7 @@ describe('binary ops forward', () => {
         checksum += values[i];
         expectedChecksum += a[i] + b[i];
       }
-      const samples = [0, 1, 65535 * 64, n - 1].map((i) => [values[i], a[i] + b[i]]);
+      const samples = [0, 1, 65535 * 64, 1024 * 16383, n - 1].map((i) => [values[i], a[i] + b[i]]);
       for (const t of [ta, tb, sum]) t.dispose();
       return { length: values.length, mismatches, checksum, expectedChecksum, samples, leaked: wg.memory().numTensors - before };
     });
@@ -191,6 +191,31 @@ describe('binary ops forward', () => {
     expect(summary.checksum).toBe(summary.expectedChecksum);
     for (const [actual, expected] of summary.samples) expect(actual).toBe(expected);
     expect(summary.leaked).toBe(0);
+  });
+
+  it('add over 2^26 + 20 int32 elements: the vec4 kernel past 65,535 workgroups (a 2-D dispatch grid) is exact everywhere', async () => {
+    // 1,024 elements per workgroup (64 invocations × 4 vec4s): 65,537 workgroups, so launch lays
+    // them out 2-D and the kernel must number them flat. Made and summed on the device (int32 is
+    // exact), compared against i + 7 for every i.
+    const summary = await gpu.run(async (wg) => {
+      const n = 2 ** 26 + 20;
+      const before = wg.memory().numTensors;
+      const a = wg.arange(0, n, 1, 'int32');
+      const b = wg.full([n], 7, 'int32');
+      const sum = wg.add(a, b);
+      const values = (await sum.data()) as Int32Array;
+      let mismatches = 0;
+      let first = -1;
+      for (let i = 0; i < n; i++) {
+        if (values[i] !== i + 7) {
+          mismatches++;
+          if (first < 0) first = i;
+        }
+      }
+      for (const t of [a, b, sum]) t.dispose();
+      return { length: values.length, dtype: sum.dtype, mismatches, first, leaked: wg.memory().numTensors - before };
+    });
+    expect(summary).toEqual({ length: 2 ** 26 + 20, dtype: 'int32', mismatches: 0, first: -1, leaked: 0 });
   });
 
   it('broadcast above rank 8 when the dims collapse (size-1 dims, runs that step contiguously)', async () => {
