@@ -10,7 +10,7 @@
 // 0), src/jit/fuseBiasGradient.ts) through `matrixStoreOutput` and `storeColumnSum`, and a
 // reduction's last pass (db alone) through its `storeResult`.
 import reduceIOSource from '../../shaders/reduceIO.wgsl';
-import { getDevice } from '../runtime/device';
+import { getDevice, isCpuAdapter } from '../runtime/device';
 import { gridFor } from '../runtime/launch';
 import type { UniformValues } from '../runtime/uniforms';
 import type { UpdateSite } from '../runtime/capture';
@@ -27,6 +27,9 @@ import { scalarRule, updateStoreFunction, withParamsMembers } from './updateStor
  */
 interface Store { fn: string; parameters: string; index: string; value: string; out: string }
 
+/** Bindings a kernel can do without, and what stands in for them. */
+interface Spare { bindings: string[]; declarations: string[]; constants: Record<string, number> }
+
 /** What a producer's kernel offers updates: its source, a store per output, and bindings it can spare. */
 interface Host {
   /** The op's name in the fused kernel's name: `matmul`, `matmul+sum`, `reduce`. */
@@ -34,8 +37,8 @@ interface Host {
   source: string;
   variant: KernelVariant;
   stores: Store[];
-  /** Storage bindings that may be dropped to make room, with the declarations (and constants) replacing them. */
-  spare: { bindings: string[]; declarations: string[]; constants: Record<string, number> } | null;
+  /** Storage bindings that may be dropped to make room, cheapest first, each with the declarations (and constants) replacing it. */
+  spares: Spare[];
   /** The output's element count each store writes, by output binding. */
   sizes: Map<string, number>;
 }
@@ -44,25 +47,40 @@ interface Host {
 function hostOf(step: DispatchStep): Host | null {
   if (step.matmul && (!step.fusedOps || (step.columnSums && step.fusedOps.length === 2))) {
     const { source, constants, name, outShape } = step.matmul;
-    // The vec4 views of A and B are a second binding each: without them every load is scalar (the
-    // same values; on SwiftShader no slower, bench/NOTES.md). The views stay declared (never read).
-    const spare = {
-      bindings: ['a4', 'b4'],
-      declarations: ['var<private> a4: array<vec4<f32>, 1>;', 'var<private> b4: array<vec4<f32>, 1>;'],
-      constants: { VEC4_A: 0, VEC4_B: 0 },
-    };
+    // First the bias, a placeholder binding where the product has none (never read then). Then the
+    // vec4 views of A and B, a second binding each: without them every load is scalar (the same
+    // values; on SwiftShader no slower, bench/NOTES.md). Dropped bindings stay declared as private
+    // arrays, never read.
+    const spares: Spare[] = [
+      ...(constants.HAS_BIAS ? [] : [{ bindings: ['bias'], declarations: ['var<private> bias: array<f32, 1>;'], constants: {} }]),
+      {
+        bindings: ['a4', 'b4'],
+        declarations: ['var<private> a4: array<vec4<f32>, 1>;', 'var<private> b4: array<vec4<f32>, 1>;'],
+        constants: { VEC4_A: 0, VEC4_B: 0 },
+      },
+    ];
     const matrix = { fn: step.columnSums ? 'matrixStoreOutput' : 'storeOutput', parameters: 'index: u32, j: u32, v: f32', index: 'index', value: 'epilogue(v, index, j)', out: 'out' };
     const stores = step.columnSums ? [matrix, { fn: 'storeColumnSum', parameters: 'j: u32, v: f32', index: 'j', value: 'v', out: 'columnSums' }] : [matrix];
     const sizes = new Map([['out', sizeOf(outShape)], ['columnSums', outShape[outShape.length - 1]]]);
-    return { name, source, variant: { constants: { ...constants } }, stores, spare, sizes };
+    return { name, source, variant: { constants: { ...constants } }, stores, spares, sizes };
   }
   const pass = step.reduction?.pass;
   if (pass && pass.last && pass.accumulator === 'f32' && !step.fusedOps) {
     const store = { fn: 'storeResult', parameters: 'index: u32, value: Accumulator', index: 'index', value: 'f32(value)', out: 'out' };
-    return { name: 'reduce', source: pass.source + reduceIOSource, variant: pass.variant, stores: [store], spare: null, sizes: new Map([['out', sizeOf(pass.outShape)]]) };
+    return { name: 'reduce', source: pass.source + reduceIOSource, variant: pass.variant, stores: [store], spares: [], sizes: new Map([['out', sizeOf(pass.outShape)]]) };
   }
   return null;
 }
+
+/**
+ * On CPU adapters a matmul takes the updates of parameters up to this many elements only. Its
+ * stores apply the rule one element at a time in each invocation's register tile, which SwiftShader
+ * runs far slower than the update group's vec4 kernel: Dense 784→256's dW + db with Adam took 20 ms
+ * fused against 10 + 3 apart, 256→128's dW 2.5 against 1.5 + 0.5 (the MLP of `npm run bench`, one
+ * step, wg.profile); from 1,280 elements down fusing costs nothing there and saves a dispatch.
+ * GPUs take every update (they store scattered elements at no such cost).
+ */
+const CPU_MAX_MATMUL_UPDATE = 4096;
 
 /**
  * The steps with each parameter whose gradient one matmul or reduce pass makes, and only its update
@@ -89,9 +107,11 @@ export function fuseUpdates(steps: readonly Step[], pinned: ReadonlySet<Value>):
   const taken = new Map<number, Set<number>>();
   const placed = new Map<number, DispatchStep[]>();
   const removed = new Set<number>();
-  for (const [from, shares] of candidates) {
+  for (const [from, offered] of candidates) {
     const producer = steps[from];
     if (producer.kind !== 'dispatch' || producer.refresh || producer.uniforms === undefined) continue;
+    const shares = producer.matmul && isCpuAdapter() ? offered.filter((share) => share.site.tensors[share.k].size <= CPU_MAX_MATMUL_UPDATE) : offered;
+    if (shares.length === 0) continue;
     const grads = shares.map((share) => share.grad);
     // The kernel runs where the last of its updates ran: its inputs must hold the same values up
     // to there, and none may be a parameter or slot any of its groups updates.
@@ -143,8 +163,12 @@ function updatedProducer(producer: DispatchStep, host: Host, shares: readonly Sh
   if (pairs.some(({ share, store }) => !store || host.sizes.get(store.out) !== share.site.tensors[share.k].size)) return null;
   const added = pairs.reduce((total, { share }) => total + 1 + share.site.slots.length, 0);
   const storage = signature.storage.length - pairs.length + added;
-  const spare = storage > storageLimit && host.spare ? host.spare : null;
-  if (storage - (spare ? spare.bindings.length : 0) > storageLimit) return null;
+  const spares: Spare[] = [];
+  for (const spare of host.spares) {
+    if (storage - spares.reduce((total, { bindings }) => total + bindings.length, 0) <= storageLimit) break;
+    spares.push(spare);
+  }
+  if (storage - spares.reduce((total, { bindings }) => total + bindings.length, 0) > storageLimit) return null;
   let firstBinding = Math.max(...signature.storage.map((binding) => binding.binding), signature.uniform?.binding ?? 0) + 1;
   const updates = pairs.map(({ share, store }, n) => {
     const name = `updateElement${n}`;
@@ -152,10 +176,10 @@ function updatedProducer(producer: DispatchStep, host: Host, shares: readonly Sh
     firstBinding += 1 + share.site.slots.length;
     return { update, share, store: store as Store, name };
   });
-  const dropped = [...updates.flatMap(({ store }) => [store.out, store.fn]), ...(spare ? spare.bindings : [])];
+  const dropped = [...updates.flatMap(({ store }) => [store.out, store.fn]), ...spares.flatMap((spare) => spare.bindings)];
   const source = [
     withParamsMembers(withoutDeclarations(host.source, dropped), updates.flatMap(({ update }) => update.members)),
-    ...(spare ? spare.declarations : []),
+    ...spares.flatMap((spare) => spare.declarations),
     ...updates.flatMap(({ update, store, name }) => [
       update.source,
       `fn ${store.fn}(${store.parameters}) {`,
@@ -165,7 +189,7 @@ function updatedProducer(producer: DispatchStep, host: Host, shares: readonly Sh
   ].join('\n');
   const optimizers = [...new Set(shares.map((share) => share.site.name))].join('+');
   const name = `fused(${host.name}+${optimizers})`;
-  const compiled = generatedKernel(name, `${source}\n`).compile({ ...host.variant, constants: { ...host.variant.constants, ...spare?.constants } });
+  const compiled = generatedKernel(name, `${source}\n`).compile({ ...host.variant, constants: Object.assign({ ...host.variant.constants }, ...spares.map((spare) => spare.constants)) });
   const byName = new Map<string, Value>(signature.storage.map((binding, b): [string, Value] => [binding.name, producer.bindings[b]]));
   for (const { update, share } of updates) for (const [binding, buffer] of update.buffers) byName.set(binding, share.valueOf.get(buffer) as Value);
   const own = producer.uniforms as UniformValues;

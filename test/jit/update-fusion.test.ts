@@ -121,10 +121,11 @@ describe('optimizer updates fused into the kernels making the gradients', () => 
       expect(compiled.losses, name).toEqual(eager.losses);
       expect(compiled.weights, name).toEqual(eager.weights);
       expect(eager.weights, name).not.toEqual(results[0].eager.weights.map((w) => w.map(() => 0)));
-      // A layer's fused(matmul+sum+rule) binds A and B (scalar loads), the unused bias slot, and
-      // both parameters with their slots; past the device's limit (10 on SwiftShader) the two
-      // updates stay in their groups (two ×2 dispatches), and dW and db in one fused(matmul+sum).
-      const fits = 3 + 2 * (1 + slots[k]) <= limit;
+      // A layer's fused(matmul+sum+rule) binds A and B (their vec4 views and the unused bias slot
+      // dropped when needed) and both parameters with their slots; past the device's limit (10 on
+      // SwiftShader) the two updates stay in their groups (two ×2 dispatches), and dW and db in one
+      // fused(matmul+sum).
+      const fits = 2 + 2 * (1 + slots[k]) <= limit;
       expect(updateKernels(compiled.text, name), name).toEqual(fits ? { fused: 4, grouped: 0 } : { fused: 0, grouped: 2 });
       expect(compiled.dispatches, name).toBe(fits ? 6 : 8);
     });
@@ -197,6 +198,24 @@ describe('optimizer updates fused into the kernels making the gradients', () => 
     // A sum over 2048 rows folds chunks of 1024 into partials first; the pass over the partials takes the update.
     expect(updateKernels(tall.compiled.text, 'adam')).toEqual({ fused: 4, grouped: 0 });
     expect(tall.compiled.text).toMatch(/^\s+\d+\. reduce\s/m);
+  });
+
+  it('on CPU adapters a weight above 4,096 elements keeps its grouped update (the matmul stores dW); on GPUs it fuses; eager-equal either way', async () => {
+    // Dense 128→40: W has 5,120 elements, b 40. src/jit/fuseUpdate.ts's CPU_MAX_MATMUL_UPDATE says
+    // why (SwiftShader runs the per-element update in a matmul's tile slower than the vec4 group).
+    const [big] = await trainBoth([{ optimizer: 'Adam', options: { learningRate: 0.01 }, inputs: 128, units: [40, 1] }]);
+    expect(big.compiled.losses).toEqual(big.eager.losses);
+    expect(big.compiled.weights).toEqual(big.eager.weights);
+    const cpu = await gpu.run((wg) => {
+      const info = wg.getAdapterInfo();
+      return info.architecture === 'swiftshader' || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.vendor} ${info.description}`);
+    });
+    const firstLayer = big.compiled.text.split('\n').filter((line) => /fused\(matmul\+sum/.test(line)).map((line) => line.replace(/^\s+\d+\. /, '').split(' ')[0]);
+    // The second layer (40→1: 40 + 1 elements) fuses both updates everywhere.
+    expect(firstLayer).toEqual(cpu ? ['fused(matmul+sum)', 'fused(matmul+sum+adam)'] : ['fused(matmul+sum+adam)', 'fused(matmul+sum+adam)']);
+    // On the CPU W and b stay in update dispatches of their own (W's 5,120 elements exceed what one
+    // CPU dispatch shares: src/optim/tensorGroups.ts), b because its kernel also stores dW.
+    expect(updateKernels(big.compiled.text, 'adam')).toEqual(cpu ? { fused: 2, grouped: 2 } : { fused: 4, grouped: 0 });
   });
 
   it('a NaN in a gradient reaches the parameter as in eager: only the weight row of the NaN input', async () => {
