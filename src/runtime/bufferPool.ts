@@ -6,6 +6,7 @@ import { currentEncoder, destroyAfterSubmit, noteCreated, onAllocationFailure } 
 import { getDevice, onDeviceLost } from './device';
 import { BufferUsage } from './gpuFlags';
 import { isUnallocated, markUnallocated, startLifetime } from './poison';
+import { releaseStagingBuffer } from './stagingBuffers';
 
 const MIN_BUFFER_BYTES = 16;
 const DEFAULT_POOL_LIMIT_BYTES = 256 * 2 ** 20;
@@ -147,11 +148,11 @@ function evictOver(limit: number): number {
 }
 
 /**
- * Destroys every pooled buffer (tensors in use are untouched) and returns the bytes freed, like
- * PyTorch's `torch.cuda.empty_cache()`.
+ * Destroys every pooled buffer (tensors in use are untouched) and the staging buffer kept for reads
+ * back, and returns the bytes freed, like PyTorch's `torch.cuda.empty_cache()`.
  */
 export function releasePool(): number {
-  return evictOver(0);
+  return evictOver(0) + releaseStagingBuffer();
 }
 
 /**

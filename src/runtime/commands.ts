@@ -7,6 +7,7 @@ import { activeCapture } from './capture';
 import { checkErrorScope, explainFailure, getDevice, onDeviceLost, settleErrorChecks, takePendingGpuErrors, throwPendingGpuErrors } from './device';
 import { BufferUsage, MapMode } from './gpuFlags';
 import { isUnallocated, lifetimeOf, poison, poisonOf, poisonedReadError } from './poison';
+import { returnStagingBuffer, takeStagingBuffer } from './stagingBuffers';
 
 const UNIFORM_ARENA_BYTES = 1 << 18;
 const MAX_DISPATCHES_PER_SUBMIT = 2048;
@@ -253,9 +254,9 @@ export function destroyAfterSubmit(buffer: GPUBuffer): void {
  * Maps `buffer` for reading, which waits for the work before it; a device lost meanwhile is
  * reported as DeviceLostError rather than the raw AbortError mapAsync gives.
  */
-async function mapForRead(device: GPUDevice, buffer: GPUBuffer): Promise<void> {
+async function mapForRead(device: GPUDevice, buffer: GPUBuffer, byteLength = buffer.size): Promise<void> {
   try {
-    await buffer.mapAsync(MapMode.READ);
+    await buffer.mapAsync(MapMode.READ, 0, byteLength);
   } catch (failure) {
     throw await explainFailure(device, failure);
   }
@@ -291,7 +292,8 @@ export async function readBuffers(ranges: readonly BufferRange[], isRetry = fals
   }
   const paddedLengths = ranges.map(({ byteLength }) => Math.ceil(byteLength / 4) * 4);
   const totalLength = paddedLengths.reduce((total, length) => total + length, 0);
-  const readback = device.createBuffer({ size: Math.max(4, totalLength), usage: BufferUsage.COPY_DST | BufferUsage.MAP_READ });
+  const mappedLength = Math.max(4, totalLength);
+  const readback = takeStagingBuffer(mappedLength);
   let offset = 0;
   ranges.forEach(({ source, byteOffset }, k) => {
     if (paddedLengths[k] > 0) encodeCopy(source, byteOffset, readback, offset, paddedLengths[k]);
@@ -299,8 +301,9 @@ export async function readBuffers(ranges: readonly BufferRange[], isRetry = fals
   });
   currentEncoder();
   flush();
+  let values: ArrayBuffer | null = null;
   try {
-    await mapForRead(device, readback);
+    await mapForRead(device, readback, mappedLength);
     await settleErrorChecks();
     ranges.forEach(({ source }, k) => {
       const poisonedBy = poisonOf(source, lifetimes[k]);
@@ -310,9 +313,12 @@ export async function readBuffers(ranges: readonly BufferRange[], isRetry = fals
     const copyFailure = poisonOf(readback);
     if (copyFailure && isRetry) throw poisonedRead(copyFailure);
     if (copyFailure) return await readBuffers(ranges, true);
-    return readback.getMappedRange().slice(0, totalLength);
+    values = readback.getMappedRange(0, mappedLength).slice(0, totalLength);
+    return values;
   } finally {
-    readback.destroy();
+    // Only a buffer that mapped and gave its values is reused; any failure discards it.
+    if (values) returnStagingBuffer(readback);
+    else readback.destroy();
   }
 }
 
