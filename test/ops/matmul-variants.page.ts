@@ -42,6 +42,18 @@ export async function availableVariants(): Promise<{ names: string[]; chosen: st
   return { names, chosen, architecture: device.adapterInfo.architecture, subgroups: device.features.has('subgroups') };
 }
 
+/**
+ * The register-tile shape chooseMatmulVariant gives a product that repeats (past its first calls,
+ * which take 4×4 tiles to compile fast), as '32x16', '32x4', '4x16' or '4x4'; null on GPUs.
+ */
+export async function repeatedTileShape(shape: { M: number; N: number; K: number }): Promise<string | null> {
+  await init();
+  let variant = chooseMatmulVariant(shape);
+  for (let call = 0; call < 3; call++) variant = chooseMatmulVariant(shape);
+  if (variant.kernel === matmulVariants.workgroupTile.kernel) return null;
+  return `${variant.blockRows === 64 ? 32 : 4}x${variant.blockCols === 64 ? 16 : 4}`;
+}
+
 /** Runs every case through one variant; returns each output's values. */
 export async function runVariant(name: string, cases: VariantCase[]): Promise<Float32Array[]> {
   await init();

@@ -121,6 +121,27 @@ describe('matmul kernel variants', () => {
     else expect(chosen).toBe('workgroupTile');
   });
 
+  it('on CPU adapters, weighs each workgroup\'s fixed cost: attention-sized products take 32-row tiles, larger ones keep theirs', async () => {
+    // Measured on SwiftShader (batch 32, wg.profile): [32×32, k 16] 0.86 ms with 32×4 tiles against
+    // 1.2 ms with 4×4; [32×16, k 32] 0.70 against 0.9 ms (src/ops/matmulKernels.ts,
+    // WORKGROUP_MICROSECONDS). The others are the MLP's and the transformer's products, whose tiles
+    // the padded-time rule alone chose before and still does.
+    const shapes = [
+      { M: 32, N: 32, K: 16, tile: '32x4' },
+      { M: 32, N: 16, K: 32, tile: '32x4' },
+      { M: 256, N: 64, K: 64, tile: '32x16' },
+      { M: 128, N: 256, K: 784, tile: '32x16' },
+      { M: 128, N: 10, K: 128, tile: '32x4' },
+      { M: 5, N: 3, K: 7, tile: '4x4' },
+      { M: 6, N: 50, K: 9, tile: '4x16' },
+    ];
+    const chosen = [];
+    for (const { M, N, K } of shapes) chosen.push(await call((page, shape) => page.repeatedTileShape(shape), { M, N, K }));
+    const { architecture } = await call((page) => page.availableVariants(), {});
+    if (architecture === 'swiftshader') expect(chosen).toEqual(shapes.map((shape) => shape.tile));
+    else expect(chosen).toEqual(shapes.map(() => null));
+  });
+
   it('every variant matches the float64 reference on odd, transposed, batched and epilogue cases', async () => {
     const { names } = await call((page) => page.availableVariants(), {});
     expect(names).toEqual(expect.arrayContaining(['registerTile', 'workgroupTile', 'naive']));
