@@ -16,9 +16,14 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
+// Elements one invocation copies: 4 when the innermost axis's size is a multiple of 4 (the four
+// share every other coordinate, so the index walk, divisions included, is paid once for four),
+// else 1. src/ops/movement.ts sets it and launches count / PER_INVOCATION invocations.
+override PER_INVOCATION: u32 = 1u;
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flatIndex(gid, groups);
+  let i = flatIndex(gid, groups) * PER_INVOCATION;
   if (i >= params.count) { return; }
   var remaining = i;
   var inIndex = params.inOffset;
@@ -34,4 +39,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   c = axisCoordinate(1u, params.shape[0][1], &remaining); inIndex += c * params.inStrides[0][1]; outIndex += c * params.outStrides[0][1];
   c = axisCoordinate(0u, params.shape[0][0], &remaining); inIndex += c * params.inStrides[0][0]; outIndex += c * params.outStrides[0][0];
   out[outIndex] = x[inIndex];
+  if (PER_INVOCATION == 4u) {
+    let last = max(RANK, 1u) - 1u;
+    let inStep = params.inStrides[last / 4u][last % 4u];
+    let outStep = params.outStrides[last / 4u][last % 4u];
+    out[outIndex + outStep] = x[inIndex + inStep];
+    out[outIndex + 2u * outStep] = x[inIndex + 2u * inStep];
+    out[outIndex + 3u * outStep] = x[inIndex + 3u * inStep];
+  }
 }

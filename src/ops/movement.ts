@@ -29,6 +29,8 @@ function stridedCopy(op: string, shape: Shape, from: StridedView, to: StridedVie
   if (axes.length > MAX_RANK) {
     throw new ShapeError(`${op}: this copy of shape ${formatShape(shape)} needs ${axes.length} axes; kernels support ${MAX_RANK}`);
   }
+  // Four elements per invocation along an innermost axis that holds whole fours (the kernel says why).
+  const perInvocation = axes.length > 0 && axes[axes.length - 1].size % 4 === 0 ? 4 : 1;
   return [{
     kernel: movementKernel,
     tensors: { x: from.tensor, out: to.tensor },
@@ -40,8 +42,8 @@ function stridedCopy(op: string, shape: Shape, from: StridedView, to: StridedVie
       inStrides: axes.map((axis) => axis.inStride),
       outStrides: axes.map((axis) => axis.outStride),
     },
-    variant: { constants: { RANK: axes.length } },
-    threads: count,
+    variant: { constants: { RANK: axes.length, PER_INVOCATION: perInvocation } },
+    threads: count / perInvocation,
   }];
 }
 

@@ -47,6 +47,23 @@ describe('movement ops', () => {
     await expectAllForward(cases);
   });
 
+  it('copies four elements per invocation where the innermost walked axis holds whole fours: in-strides 1, > 1 and 0, offsets, int32', async () => {
+    // src/ops/movement.ts takes 4 elements per invocation when that axis's size is a multiple of 4:
+    // the head split [8,32,4,16] → [8,4,32,16] (in-stride 1), a matrix transpose [12,8] → [8,12]
+    // (in-stride 8), a broadcast [3,1] → [3,8] (in-stride 0), a slice and a concat (offsets), and a
+    // 2-element innermost axis beside them (one per invocation).
+    const rng = ref.mulberry32(17);
+    const cases: OpCase[] = [
+      { op: 'transpose', inputs: [randomInput([8, 32, 4, 16], rng)], params: { perm: [0, 2, 1, 3] } },
+      { op: 'transpose', inputs: [randomInput([12, 8], rng, 'int32')], params: {} },
+      { op: 'transpose', inputs: [randomInput([3, 4, 2], rng)], params: { perm: [2, 0, 1] } },
+      { op: 'broadcastTo', inputs: [randomInput([3, 1], rng)], params: { shape: [3, 8] } },
+      { op: 'slice', inputs: [randomInput([5, 12], rng)], params: { begin: [1, 4], size: [3, 8] } },
+      { op: 'concat', inputs: [randomInput([2, 8], rng), randomInput([2, 4], rng)], params: { axis: 1 } },
+    ];
+    await expectAllForward(cases);
+  });
+
   it('broadcastTo: new leading axes, size-1 axes, int32, scalars, to size 0', async () => {
     const rng = ref.mulberry32(12);
     const cases: OpCase[] = [];
