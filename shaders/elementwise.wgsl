@@ -17,13 +17,26 @@ fn compute({{PARAMETERS}}) -> {{OUTPUT}} {
 {{BODY}}
 }
 
+// Outputs one invocation computes: 4 when out's innermost (merged) axis holds whole fours (they
+// share every other coordinate, so the index walk, divisions included, is paid once for four),
+// else 1. src/ops/elementwise.ts (broadcastingVariant) sets it and launches count / PER_INVOCATION.
+override PER_INVOCATION: u32 = 1u;
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flatIndex(gid, groups);
+  let i = flatIndex(gid, groups) * PER_INVOCATION;
   if (i >= params.count) { return; }
   // Every input's offset for output index i: its strides dotted with i's coordinates over out's shape,
   // walked unrolled over the 8 possible axes, last first (shaders/broadcastIndex.wgsl says why).
   var remaining = i;
 {{OFFSETS}}
   out[i] = compute({{ARGUMENTS}});
+  if (PER_INVOCATION == 4u) {
+    // The next three outputs along the innermost axis: each input one innermost stride further.
+    let last = max(RANK, 1u) - 1u;
+{{INNER_STEPS}}
+    out[i + 1u] = compute({{ARGUMENTS_1}});
+    out[i + 2u] = compute({{ARGUMENTS_2}});
+    out[i + 3u] = compute({{ARGUMENTS_3}});
+  }
 }

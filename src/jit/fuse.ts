@@ -3,7 +3,7 @@
 // op's row body becomes a WGSL function and the kernel's body composes them, so every op computes
 // exactly what it computes eagerly, in float32, with the intermediates kept in registers instead
 // of memory: results are bit-identical to eager.
-import { broadcastingUniforms, broadcastingVariant, elementwiseSource, elementwiseVectorSource, vectorInvocations, type KernelInput } from '../ops/elementwise';
+import { broadcastingOutputsPerInvocation, broadcastingUniforms, broadcastingVariant, elementwiseSource, elementwiseVectorSource, vectorInvocations, type KernelInput } from '../ops/elementwise';
 import { broadcastUniforms } from '../ops/broadcast';
 import { gridFor } from '../runtime/launch';
 import type { UniformValues } from '../runtime/uniforms';
@@ -184,7 +184,7 @@ function fusedStep(group: Group): DispatchStep {
     threads = vectorInvocations(size);
     uniforms = { count4: Math.ceil(size / 4) };
   } else {
-    threads = size;
+    threads = size / broadcastingOutputsPerInvocation(broadcast);
     uniforms = broadcastingUniforms(broadcast, group.inputs.length, size);
   }
   const uniformBytes = packedUniforms(signature.uniform?.layout, uniforms, name);

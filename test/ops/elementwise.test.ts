@@ -124,6 +124,23 @@ describe('binary ops forward', () => {
     await checkForward(calls);
   });
 
+  it('match float64 four outputs per invocation: broadcasts whose innermost merged axis holds whole fours (stride 0 and 1 there), int32 too', async () => {
+    // src/ops/elementwise.ts runs 4 outputs per invocation where out's innermost merged axis is a
+    // multiple of 4: [32,32,32] − [32,32,1] (b's innermost stride 0), [3,8] · [8] (stride 1 for
+    // both, b broadcast along rows), [2,1,12] vs [3,12], beside a [5,3] + [3] case of one per invocation.
+    const rng = mulberry32(5);
+    const shapes: [number[], number[]][] = [[[32, 32, 32], [32, 32, 1]], [[3, 8], [8]], [[2, 1, 12], [3, 12]], [[5, 3], [3]]];
+    const calls: OpCall[] = ['sub', 'mul', 'maximum', 'pow'].flatMap((op) => shapes.map(([shapeA, shapeB]) => ({
+      op, args: [operand(shapeA, rng, binaryCases[op].domains[0]), operand(shapeB, rng, binaryCases[op].domains[1])],
+    })));
+    await checkForward(calls);
+    const a = randomIntArray([5, 12], rng, -1000, 1000);
+    const b = randomIntArray([1, 12], rng, -1000, 1000);
+    const [sum] = await callOps(gpu, [{ op: 'add', args: [tensorArg(a, 'int32'), tensorArg(b, 'int32')] }]);
+    expect(sum.dtype).toBe('int32');
+    expect(Array.from(sum.values)).toEqual(Array.from(mapBroadcast([a, b], ([x, y]) => x + y).data));
+  });
+
   it('keep int32 where declared (add, sub, mul, maximum, minimum) for int32 operands and integer numbers', async () => {
     const rng = mulberry32(4);
     const a = randomIntArray([3, 1, 5], rng, -1000, 1000);
