@@ -2,7 +2,7 @@
 // creating one per read cost about 2 ms of a 4 MiB read on SwiftShader (6.0–7.4 ms with a fresh
 // buffer against 3.3–5.3 ms reusing one, same page). At most one is kept, of at most 16 MiB, so an
 // idle program holds little; `releasePool()` and a lost device drop it.
-import { getDevice, onDeviceLost } from './device';
+import { getDevice, isInitialized, onDeviceLost } from './device';
 import { BufferUsage } from './gpuFlags';
 import { startLifetime } from './poison';
 
@@ -11,6 +11,8 @@ const MAX_KEPT_BYTES = 16 * 2 ** 20;
 const MIN_STAGING_BYTES = 256;
 
 let kept: GPUBuffer | null = null;
+/** Which device made each staging buffer: one handed back after its device was lost is not kept. */
+const owners = new WeakMap<GPUBuffer, GPUDevice>();
 
 onDeviceLost(() => {
   kept = null;
@@ -18,6 +20,7 @@ onDeviceLost(() => {
 
 /** A mappable buffer of at least `byteLength` bytes, the kept one where it is large enough. */
 export function takeStagingBuffer(byteLength: number): GPUBuffer {
+  const device = getDevice();
   if (kept && kept.size >= byteLength) {
     const buffer = kept;
     kept = null;
@@ -26,16 +29,20 @@ export function takeStagingBuffer(byteLength: number): GPUBuffer {
     return buffer;
   }
   const size = Math.max(MIN_STAGING_BYTES, 2 ** Math.ceil(Math.log2(Math.max(1, byteLength))));
-  return getDevice().createBuffer({ size, usage: BufferUsage.COPY_DST | BufferUsage.MAP_READ });
+  const buffer = device.createBuffer({ size, usage: BufferUsage.COPY_DST | BufferUsage.MAP_READ });
+  owners.set(buffer, device);
+  return buffer;
 }
 
 /**
  * Hands back a buffer from takeStagingBuffer after a read that succeeded (unmapped here): kept when
- * small enough and larger than the one kept, else destroyed. A read that failed destroys its buffer.
+ * it belongs to the current device and is small enough and larger than the one kept, else
+ * destroyed. A read that failed destroys its buffer.
  */
 export function returnStagingBuffer(buffer: GPUBuffer): void {
   buffer.unmap();
-  if (buffer.size > MAX_KEPT_BYTES || (kept && kept.size >= buffer.size)) {
+  const current = isInitialized() ? getDevice() : null;
+  if (owners.get(buffer) !== current || buffer.size > MAX_KEPT_BYTES || (kept && kept.size >= buffer.size)) {
     buffer.destroy();
     return;
   }

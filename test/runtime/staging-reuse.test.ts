@@ -59,4 +59,27 @@ describe('staging buffers for reads back', () => {
     expect(out.first).toEqual(expected);
     expect(out.second).toEqual(expected);
   });
+
+  it('a staging buffer kept before the device is lost is not reused on the new device: reads there are exact', async () => {
+    const out = await gpu.run(async (wg) => {
+      const before = wg.tensor([1, 2, 3, 4]);
+      const first = Array.from(await before.data()); // keeps a staging buffer of the old device
+      const lost = wg.getDevice();
+      lost.destroy();
+      let lostRead = 'no error';
+      try {
+        await before.data();
+      } catch (error) {
+        lostRead = (error as Error).name;
+      }
+      await wg.init();
+      const after = wg.tensor([5, 6, 7, 8]);
+      const reads = [Array.from(await after.data()), Array.from(await after.data())];
+      after.dispose();
+      return { first, lostRead, reads };
+    });
+    expect(out.first).toEqual([1, 2, 3, 4]);
+    expect(out.lostRead).toBe('DeviceLostError');
+    expect(out.reads).toEqual([[5, 6, 7, 8], [5, 6, 7, 8]]);
+  });
 });
