@@ -112,30 +112,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   while (r < end) {
     let rowEnd = min(end, r - r % innerDim + innerDim);
     var offset = base + reducedOffset(r);
-    // A sum takes whole blocks of 8 in straight-line code: the same adds in the same order as
-    // addBlocked makes them (blockOf8 is 0 at a multiple of 8 terms), without its per-term
-    // bookkeeping. The rest of the row goes term by term.
-    if (OP == SUM) {
-      while ((termCount & 7u) == 0u && r + 8u <= rowEnd) {
-        var eight = Accumulator(0);
-        eight += loadTerm(offset);
-        eight += loadTerm(offset + innerStride);
-        eight += loadTerm(offset + 2u * innerStride);
-        eight += loadTerm(offset + 3u * innerStride);
-        eight += loadTerm(offset + 4u * innerStride);
-        eight += loadTerm(offset + 5u * innerStride);
-        eight += loadTerm(offset + 6u * innerStride);
-        eight += loadTerm(offset + 7u * innerStride);
-        offset += 8u * innerStride;
-        r += 8u;
-        termCount += 8u;
-        blockOf64 += eight;
-        if ((termCount & 63u) == 0u) {
-          blockedTotal += blockOf64;
-          blockOf64 = Accumulator(0);
-        }
-      }
-    }
     for (; r < rowEnd; r++) {
       let v = loadTerm(offset);
       if (OP == SUM) {
