@@ -1,8 +1,8 @@
 // The staging buffers (MAP_READ | COPY_DST) that reads back copy into. One is kept between reads:
 // creating one per read cost about 2 ms of a 4 MiB read on SwiftShader (6.0–7.4 ms with a fresh
 // buffer against 3.3–5.3 ms reusing one, same page). At most one is kept, of at most 16 MiB, so an
-// idle program holds little; `releasePool()` and a lost device drop it.
-import { getDevice, isInitialized, onDeviceLost } from './device';
+// idle program holds little; `releasePool()` drops it, and a lost device's is never reused.
+import { getDevice, isInitialized } from './device';
 import { BufferUsage } from './gpuFlags';
 import { startLifetime } from './poison';
 
@@ -11,16 +11,16 @@ const MAX_KEPT_BYTES = 16 * 2 ** 20;
 const MIN_STAGING_BYTES = 256;
 
 let kept: GPUBuffer | null = null;
-/** Which device made each staging buffer: one handed back after its device was lost is not kept. */
+/**
+ * Which device made each staging buffer: one of a lost device is never reused (checked when taken
+ * and when handed back, so nothing runs at import and a lost device needs no listener).
+ */
 const owners = new WeakMap<GPUBuffer, GPUDevice>();
-
-onDeviceLost(() => {
-  kept = null;
-});
 
 /** A mappable buffer of at least `byteLength` bytes, the kept one where it is large enough. */
 export function takeStagingBuffer(byteLength: number): GPUBuffer {
   const device = getDevice();
+  if (kept && owners.get(kept) !== device) kept = null;
   if (kept && kept.size >= byteLength) {
     const buffer = kept;
     kept = null;
