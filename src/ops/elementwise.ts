@@ -164,7 +164,7 @@ export function elementwiseSource(inputs: readonly KernelInput[], body: string, 
     .replace(/\{\{ARGUMENTS_(\d)\}\}/g, (_, lane: string) => inputs.map((input, k) => argumentOf(input, `${input.name}_[offset${k} + ${lane}u * step${k}]`)).join(', '));
 }
 
-/** Vec4s each invocation of a vec4 kernel stores (shaders/elementwiseVector.wgsl's loop count). */
+/** Vec4s each invocation of a vec4 kernel stores (shaders/elementwiseVector.wgsl's four storeVector calls). */
 const VECTORS_PER_INVOCATION = 4;
 
 /** Invocations a vec4 kernel over `size` elements launches. */
