@@ -3,10 +3,9 @@
 // op's row body becomes a WGSL function and the kernel's body composes them, so every op computes
 // exactly what it computes eagerly, in float32, with the intermediates kept in registers instead
 // of memory: results are bit-identical to eager.
-import { broadcastingOutputsPerInvocation, broadcastingUniforms, broadcastingVariant, elementwiseSource, elementwiseVectorSource, vectorInvocations, type KernelInput } from '../ops/elementwise';
+import { broadcastingLaunch, elementwiseSource, elementwiseVectorSource, vectorLaunch, type KernelInput } from '../ops/elementwise';
 import { broadcastUniforms } from '../ops/broadcast';
 import { gridFor } from '../runtime/launch';
-import type { UniformValues } from '../runtime/uniforms';
 import { shapesEqual, sizeOf } from '../shape';
 import { fusedReductionStep } from './fuseReduce';
 import { fuseSiblings } from './fuseSiblings';
@@ -175,18 +174,11 @@ function fusedStep(group: Group): DispatchStep {
   const source = contiguous
     ? elementwiseVectorSource(inputs, splat, body, `${preludes}\n${functions}`, rootRow.output)
     : elementwiseSource(inputs, body, `${preludes}\n${functions}`, rootRow.output);
-  const broadcast = contiguous ? null : broadcastUniforms(name, outShape, Object.fromEntries(group.inputs.map((input, k) => [String(k), input.shape])));
-  const compiled = generatedKernel(name, source).compile(broadcast ? broadcastingVariant(broadcast) : {});
+  const { uniforms, variant, threads } = contiguous
+    ? vectorLaunch(size)
+    : broadcastingLaunch(broadcastUniforms(name, outShape, Object.fromEntries(group.inputs.map((input, k) => [String(k), input.shape]))), group.inputs.length, size);
+  const compiled = generatedKernel(name, source).compile(variant);
   const { signature } = compiled;
-  let uniforms: UniformValues;
-  let threads: number;
-  if (!broadcast) {
-    threads = vectorInvocations(size);
-    uniforms = { count4: Math.ceil(size / 4) };
-  } else {
-    threads = size / broadcastingOutputsPerInvocation(broadcast);
-    uniforms = broadcastingUniforms(broadcast, group.inputs.length, size);
-  }
   const uniformBytes = packedUniforms(signature.uniform?.layout, uniforms, name);
   const byName = new Map<string, Value>([...inputNames.map((input, k): [string, Value] => [`${input}_`, group.inputs[k].value]), ['out', out]]);
   const perGroup = signature.workgroupSize[0] * signature.workgroupSize[1] * signature.workgroupSize[2];

@@ -113,31 +113,28 @@ function fillShared(template: string, inputs: readonly KernelInput[], stored: (i
     .replace('{{BODY}}', body);
 }
 
+/** How one elementwise kernel is launched: its uniforms, override constants and invocation count. */
+export interface ElementwiseLaunch { uniforms: UniformValues; variant: KernelVariant; threads: number }
+
 /**
- * The broadcasting kernel's uniforms for `inputCount` inputs from broadcastUniforms' layout (its
- * inputs keyed '0', '1', …): the kernel keeps 8 stride slots per input.
+ * The broadcasting kernel's launch over `size` outputs for `inputCount` inputs, from
+ * broadcastUniforms' layout (its inputs keyed '0', '1', …): 8 stride slots per input, RANK the
+ * axes it walks, and 4 outputs per invocation where out's innermost merged axis holds whole fours
+ * (shaders/elementwise.wgsl says why: on SwiftShader a softmax-gradient-like [32,32,32] − [32,32,1]
+ * ran in about half the time at 4).
  */
-export function broadcastingUniforms(layout: Record<string, number[] | number>, inputCount: number, count: number): UniformValues {
+export function broadcastingLaunch(layout: Record<string, number[] | number>, inputCount: number, size: number): ElementwiseLaunch {
   const strides = Array.from({ length: inputCount }, (_, k) => {
     const perInput = layout[String(k)] as number[];
     return [...perInput, ...new Array<number>(8 - perInput.length).fill(0)];
   }).flat();
-  return { count, outShape: layout.outShape, strides };
-}
-
-/** The broadcasting kernel's override constant: RANK, the axes of broadcastUniforms' layout it walks. */
-export function broadcastingVariant(layout: Record<string, number[] | number>): KernelVariant {
-  return { constants: { RANK: layout.rank as number, PER_INVOCATION: broadcastingOutputsPerInvocation(layout) } };
-}
-
-/**
- * Outputs per invocation of the broadcasting kernel: 4 where out's innermost merged axis holds whole
- * fours (shaders/elementwise.wgsl says why), else 1. On SwiftShader a softmax-gradient-like
- * [32,32,32] − [32,32,1] ran in about half the time at 4.
- */
-export function broadcastingOutputsPerInvocation(layout: Record<string, number[] | number>): number {
   const outShape = layout.outShape as number[];
-  return outShape.length > 0 && outShape[outShape.length - 1] % 4 === 0 ? 4 : 1;
+  const perInvocation = outShape.length > 0 && outShape[outShape.length - 1] % 4 === 0 ? 4 : 1;
+  return {
+    uniforms: { count: size, outShape, strides },
+    variant: { constants: { RANK: layout.rank as number, PER_INVOCATION: perInvocation } },
+    threads: size / perInvocation,
+  };
 }
 
 /**
@@ -167,9 +164,9 @@ export function elementwiseSource(inputs: readonly KernelInput[], body: string, 
 /** Vec4s each invocation of a vec4 kernel stores (shaders/elementwiseVector.wgsl's four storeVector calls). */
 const VECTORS_PER_INVOCATION = 4;
 
-/** Invocations a vec4 kernel over `size` elements launches. */
-export function vectorInvocations(size: number): number {
-  return Math.ceil(size / (4 * VECTORS_PER_INVOCATION));
+/** The vec4 kernel's launch over `size` elements: the vec4s to store, and the invocations storing them. */
+export function vectorLaunch(size: number): ElementwiseLaunch {
+  return { uniforms: { count4: Math.ceil(size / 4) }, variant: {}, threads: Math.ceil(size / (4 * VECTORS_PER_INVOCATION)) };
 }
 
 /** Generated WGSL for contiguous inputs read as vec4s, except those marked `splat` (one element). */
@@ -226,18 +223,11 @@ class ElementwiseKernels {
         kernel = defineKernel(this.name, elementwiseVectorSource(this.inputs, splat, this.body, this.prelude, this.output));
         this.vectorized.set(key, kernel);
       }
-      const count4 = Math.ceil(size / 4);
-      launch(kernel, { buffers, uniforms: { count4 }, threads: vectorInvocations(size), elementwise });
+      launch(kernel, { buffers, ...vectorLaunch(size), elementwise });
       return out;
     }
     this.broadcasting ??= defineKernel(this.name, elementwiseSource(this.inputs, this.body, this.prelude, this.output));
-    launch(this.broadcasting, {
-      buffers,
-      uniforms: broadcastingUniforms(layout, inputs.length, size),
-      variant: broadcastingVariant(layout),
-      threads: size / broadcastingOutputsPerInvocation(layout),
-      elementwise,
-    });
+    launch(this.broadcasting, { buffers, ...broadcastingLaunch(layout, inputs.length, size), elementwise });
     return out;
   }
 }
