@@ -89,6 +89,7 @@ const CPU_MAX_MATMUL_UPDATE = 4096;
 export function fuseUpdates(steps: readonly Step[], pinned: ReadonlySet<Value>): Step[] {
   const { readers, writers, writtenBetween, touchedBetween } = valueUses(steps);
   const storageLimit = getDevice().limits.maxStorageBuffersPerShaderStage;
+  const cpu = isCpuAdapter();
   // Each producer's candidate updates: a group's tensor whose gradient it alone writes for that group's update alone.
   const candidates = new Map<number, Share[]>();
   steps.forEach((step, at) => {
@@ -110,7 +111,7 @@ export function fuseUpdates(steps: readonly Step[], pinned: ReadonlySet<Value>):
   for (const [from, offered] of candidates) {
     const producer = steps[from];
     if (producer.kind !== 'dispatch' || producer.refresh || producer.uniforms === undefined) continue;
-    const shares = producer.matmul && isCpuAdapter() ? offered.filter((share) => share.site.tensors[share.k].size <= CPU_MAX_MATMUL_UPDATE) : offered;
+    const shares = producer.matmul && cpu ? offered.filter((share) => share.site.tensors[share.k].size <= CPU_MAX_MATMUL_UPDATE) : offered;
     if (shares.length === 0) continue;
     const grads = shares.map((share) => share.grad);
     // The kernel runs where the last of its updates ran: its inputs must hold the same values up
@@ -163,12 +164,15 @@ function updatedProducer(producer: DispatchStep, host: Host, shares: readonly Sh
   if (pairs.some(({ share, store }) => !store || host.sizes.get(store.out) !== share.site.tensors[share.k].size)) return null;
   const added = pairs.reduce((total, { share }) => total + 1 + share.site.slots.length, 0);
   const storage = signature.storage.length - pairs.length + added;
+  // Drop spare bindings, cheapest first, until the kernel fits the device's limit.
   const spares: Spare[] = [];
+  let bound = storage;
   for (const spare of host.spares) {
-    if (storage - spares.reduce((total, { bindings }) => total + bindings.length, 0) <= storageLimit) break;
+    if (bound <= storageLimit) break;
     spares.push(spare);
+    bound -= spare.bindings.length;
   }
-  if (storage - spares.reduce((total, { bindings }) => total + bindings.length, 0) > storageLimit) return null;
+  if (bound > storageLimit) return null;
   let firstBinding = Math.max(...signature.storage.map((binding) => binding.binding), signature.uniform?.binding ?? 0) + 1;
   const updates = pairs.map(({ share, store }, n) => {
     const name = `updateElement${n}`;
