@@ -55,12 +55,18 @@ describe('binary ops and comparisons', () => {
   const lefts = PAIR_VALUES.flatMap((a) => PAIR_VALUES.map(() => a));
   const rights = PAIR_VALUES.flatMap(() => PAIR_VALUES);
   const pairs = lefts.map((a, i) => `(${a}, ${rights[i]})`);
-  // The same pairs through the vec4 kernel (two [n²] vectors) and the broadcasting one ([n, 1] with [1, n]).
+  // The same pairs through the vec4 kernel (two [n²] vectors), the broadcasting one ([n, 1] with
+  // [1, n]: one output per invocation, n = 14), and the broadcasting one at four outputs per
+  // invocation ([n²/4, 4] with [1, n²/4, 4]: shapes differ, so it broadcasts; the merged axis holds whole fours).
   const layouts: [string, (op: string) => OpCall][] = [
     ['contiguous', (op) => ({ op, args: [vector(lefts), vector(rights)] })],
     ['broadcast', (op) => ({
       op,
       args: [tensorArg({ shape: [n, 1], data: Float64Array.from(PAIR_VALUES) }), tensorArg({ shape: [1, n], data: Float64Array.from(PAIR_VALUES) })],
+    })],
+    ['broadcast, four per invocation', (op) => ({
+      op,
+      args: [tensorArg({ shape: [(n * n) / 4, 4], data: Float64Array.from(lefts) }), tensorArg({ shape: [1, (n * n) / 4, 4], data: Float64Array.from(rights) })],
     })],
   ];
 
