@@ -14,7 +14,7 @@ import { defineKernel, type Kernel, type KernelVariant } from '../runtime/kernel
 import { launch } from '../runtime/launch';
 import { Tensor, type DType } from '../tensor';
 import { broadcastShapes, shapesEqual, sizeOf, type Shape } from '../shape';
-import { MAX_RANK, broadcastUniforms } from './broadcast';
+import { MAX_RANK, broadcastUniforms, elementsPerInvocation } from './broadcast';
 import type { UniformValues } from '../runtime/uniforms';
 import { asTensor, type TensorLike } from './operand';
 
@@ -120,8 +120,7 @@ export interface ElementwiseLaunch { uniforms: UniformValues; variant: KernelVar
  * The broadcasting kernel's launch over `size` outputs for `inputCount` inputs, from
  * broadcastUniforms' layout (its inputs keyed '0', '1', …): 8 stride slots per input, RANK the
  * axes it walks, and 4 outputs per invocation where out's innermost merged axis holds whole fours
- * (shaders/elementwise.wgsl says why: on SwiftShader a softmax-gradient-like [32,32,32] − [32,32,1]
- * ran in about half the time at 4).
+ * (elementsPerInvocation).
  */
 export function broadcastingLaunch(layout: Record<string, number[] | number>, inputCount: number, size: number): ElementwiseLaunch {
   const strides = Array.from({ length: inputCount }, (_, k) => {
@@ -129,7 +128,7 @@ export function broadcastingLaunch(layout: Record<string, number[] | number>, in
     return [...perInput, ...new Array<number>(8 - perInput.length).fill(0)];
   }).flat();
   const outShape = layout.outShape as number[];
-  const perInvocation = outShape.length > 0 && outShape[outShape.length - 1] % 4 === 0 ? 4 : 1;
+  const perInvocation = elementsPerInvocation(outShape);
   return {
     uniforms: { count: size, outShape, strides },
     variant: { constants: { RANK: layout.rank as number, PER_INVOCATION: perInvocation } },

@@ -5,7 +5,7 @@ import movementSource from '../../shaders/movement.wgsl';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { Tensor } from '../tensor';
 import { assertValidShape, broadcastStrides, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape';
-import { MAX_RANK } from './broadcast';
+import { MAX_RANK, elementsPerInvocation } from './broadcast';
 import { fillDispatch } from './creation';
 import { kernelOp, opKernel, type Dispatch, type Step } from './kernelOp';
 
@@ -29,8 +29,7 @@ function stridedCopy(op: string, shape: Shape, from: StridedView, to: StridedVie
   if (axes.length > MAX_RANK) {
     throw new ShapeError(`${op}: this copy of shape ${formatShape(shape)} needs ${axes.length} axes; kernels support ${MAX_RANK}`);
   }
-  // Four elements per invocation along an innermost axis that holds whole fours (the kernel says why).
-  const perInvocation = axes.length > 0 && axes[axes.length - 1].size % 4 === 0 ? 4 : 1;
+  const perInvocation = elementsPerInvocation(axes.map((axis) => axis.size));
   return [{
     kernel: movementKernel,
     tensors: { x: from.tensor, out: to.tensor },
